@@ -1,0 +1,56 @@
+namespace Timonel.Api.Errors;
+
+/// <summary>
+/// One validation failure on one field, shaped like upstream's field.Error so that the 422
+/// Status lists it as a cause (reason "FieldValueRequired", "FieldValueInvalid", ...).
+/// </summary>
+public sealed record FieldError(FieldErrorType Type, string Field, string Detail, string? BadValue = null)
+{
+    public static FieldError Required(string field, string detail = "") => new(FieldErrorType.Required, field, detail);
+
+    public static FieldError Invalid(string field, string? value, string detail) => new(FieldErrorType.Invalid, field, detail, value);
+
+    public static FieldError NotSupported(string field, string? value, IEnumerable<string> supported) =>
+        new(FieldErrorType.NotSupported, field, "supported values: " + string.Join(", ", supported.Select(s => $"\"{s}\"")), value);
+
+    public static FieldError Duplicate(string field, string? value) => new(FieldErrorType.Duplicate, field, "", value);
+
+    public static FieldError Forbidden(string field, string detail) => new(FieldErrorType.Forbidden, field, detail);
+
+    public static FieldError TooLong(string field, string? value, int max) => new(FieldErrorType.TooLong, field, $"must have at most {max} bytes", value);
+
+    /// <summary>The Status cause reason, e.g. "FieldValueRequired".</summary>
+    public string Reason => "FieldValue" + Type;
+
+    /// <summary>Upstream's message text, e.g. "Required value: must specify a name".</summary>
+    public string Message
+    {
+        get
+        {
+            var head = Type switch
+            {
+                FieldErrorType.Required => "Required value",
+                FieldErrorType.Invalid => BadValue is null ? "Invalid value" : $"Invalid value: \"{BadValue}\"",
+                FieldErrorType.NotSupported => $"Unsupported value: \"{BadValue}\"",
+                FieldErrorType.Duplicate => $"Duplicate value: \"{BadValue}\"",
+                FieldErrorType.Forbidden => "Forbidden",
+                FieldErrorType.TooLong => "Too long",
+                _ => Type.ToString(),
+            };
+            return Detail.Length == 0 ? head : $"{head}: {Detail}";
+        }
+    }
+
+    /// <summary>"field: message", as upstream joins errors in a Status message.</summary>
+    public override string ToString() => $"{Field}: {Message}";
+}
+
+public enum FieldErrorType
+{
+    Required,
+    Invalid,
+    NotSupported,
+    Duplicate,
+    Forbidden,
+    TooLong,
+}
