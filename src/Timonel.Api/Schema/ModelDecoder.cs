@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using Timonel.Api.Errors;
+
+namespace Timonel.Api.Schema;
+
+/// <summary>
+/// Checks that a wire object decodes as its model type (wrong JSON types are a 400, as
+/// upstream's decoder reports them) and finds the fields the model does not know, for
+/// fieldValidation=Strict/Warn.
+/// </summary>
+public static class ModelDecoder
+{
+    private static readonly MethodInfo DeserializeNode = typeof(KubernetesJson).GetMethods()
+        .Single(m => m.Name == nameof(KubernetesJson.Deserialize) && m.GetParameters()[0].ParameterType == typeof(JsonNode));
+
+    private static readonly ConcurrentDictionary<Type, Func<JsonNode, object?>> Decoders = new();
+
+    /// <summary>Throws a 400 ApiException naming the kind when the object does not decode.</summary>
+    public static void EnsureDecodes(JsonObject obj, Type modelType, string kind, string version)
+    {
+        var decode = Decoders.GetOrAdd(modelType, t =>
+        {
+            var method = DeserializeNode.MakeGenericMethod(t);
+            return node => method.Invoke(null, [node, null]);
+        });
+        try
+        {
+            decode(obj);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is JsonException or FormatException or InvalidOperationException or OverflowException)
+        {
+            var detail = e.InnerException is JsonException je && je.Path is { } path
+                ? $"the value at {path.TrimStart('$', '.')} has the wrong type ({FirstSentence(je.Message)})"
+                : FirstSentence(e.InnerException!.Message);
+            throw ApiException.BadRequest($"{kind} in version \"{version}\" cannot be handled as a {kind}: {detail}");
+        }
+    }
+
+    /// <summary>Paths of fields the model type does not define, e.g. "spec.replica".</summary>
+    public static IReadOnlyList<string> UnknownFields(JsonObject obj, Type modelType)
+    {
+        var found = new List<string>();
+        Walk(obj, modelType, "", found);
+        return found;
+    }
+
+    private static void Walk(JsonNode? node, Type type, string path, List<string> found)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        var shape = ModelShape.Of(type);
+        if (shape.IsObject)
+        {
+            if (node is not JsonObject obj)
+            {
+                return;
+            }
+
+            foreach (var (key, value) in obj)
+            {
+                var child = path.Length == 0 ? key : $"{path}.{key}";
+                if (shape.Properties.TryGetValue(key, out var propType))
+                {
+                    Walk(value, propType, child, found);
+                }
+                else
+                {
+                    found.Add(child);
+                }
+            }
+
+            return;
+        }
+
+        var (element, isMap) = ModelShape.Container(type);
+        if (element is null)
+        {
+            return;
+        }
+
+        if (isMap && node is JsonObject map)
+        {
+            foreach (var (key, value) in map)
+            {
+                Walk(value, element, $"{path}.{key}", found);
+            }
+        }
+        else if (!isMap && node is JsonArray array)
+        {
+            for (var i = 0; i < array.Count; i++)
+            {
+                Walk(array[i], element, $"{path}[{i}]", found);
+            }
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

@@ -1,0 +1,42 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Timonel.Api.Errors;
+using Timonel.Api.Resources;
+using Timonel.ApiServer.Registry;
+
+namespace Timonel.ApiServer.Admission;
+
+/// <summary>Namespaced objects go only into namespaces that exist and are not terminating.</summary>
+internal sealed class NamespaceLifecycle(ObjectStore objects, ResourceCatalog catalog) : IAdmissionHook
+{
+    private readonly ApiResource _namespaces = catalog.Find("", "v1", "namespaces")!;
+
+    public bool AppliesTo(ApiResource resource) => resource.Namespaced;
+
+    public async Task AdmitCreateAsync(ApiResource resource, JsonObject obj, bool dryRun, CancellationToken cancellationToken)
+    {
+        var name = Meta.Namespace(obj)!;
+        var ns = await objects.GetAsync(_namespaces, null, name, cancellationToken).ConfigureAwait(false)
+            ?? throw ApiException.NotFound("", "namespaces", name);
+        if (Meta.IsDeleting(ns.Object) || Meta.Str(ns.Object["status"]?["phase"]) == "Terminating")
+        {
+            // Events may still be written so that the deletion can be observed, as upstream allows.
+            if (resource.Plural == "events")
+            {
+                return;
+            }
+
+            throw new ApiException(HttpStatusCode.Forbidden, "Forbidden",
+                $"{resource.GroupResource} \"{Meta.Name(obj)}\" is forbidden: unable to create new content in namespace {name} because it is being terminated",
+                new StatusDetails(Meta.Name(obj), resource.Group, resource.Plural, [new StatusCause("NamespaceTerminating", $"namespace {name} is being terminated", "metadata.namespace")]));
+        }
+    }
+
+    public Task AdmitUpdateAsync(ApiResource resource, JsonObject obj, JsonObject old, bool dryRun, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Abort(ApiResource resource, JsonObject obj, JsonObject? old) { }
+
+    public void Updated(ApiResource resource, JsonObject obj, JsonObject old) { }
+
+    public void Deleted(ApiResource resource, JsonObject deleted) { }
+}

@@ -1,0 +1,79 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Timonel.Api.Errors;
+using Timonel.Api.Serialization;
+
+namespace Timonel.ApiServer.Http;
+
+/// <summary>Reads and parses request bodies: size limit (413), content type (415), syntax (400).</summary>
+internal static class RequestBody
+{
+    /// <summary>Upstream's limit on a request body (3 MiB).</summary>
+    public const long MaxBytes = 3 * 1024 * 1024;
+
+    public static string MediaType(HttpContext context)
+    {
+        var ct = context.Request.ContentType ?? "";
+        var semi = ct.IndexOf(';', StringComparison.Ordinal);
+        return (semi >= 0 ? ct[..semi] : ct).Trim().ToLowerInvariant();
+    }
+
+    /// <summary>Reads the whole body, refusing more than <see cref="MaxBytes"/>.</summary>
+    public static async Task<byte[]> ReadAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        if (context.Request.ContentLength > MaxBytes)
+        {
+            throw ApiException.TooLarge(MaxBytes);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxBytes)
+            {
+                throw ApiException.TooLarge(MaxBytes);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Parses a JSON or YAML body into a node; anything else is 415.</summary>
+    public static JsonNode Parse(byte[] body, string mediaType, bool isPatch)
+    {
+        if (body.Length == 0)
+        {
+            throw ApiException.BadRequest("the request body is empty: send the object as JSON or YAML");
+        }
+
+        byte[]? json = mediaType switch
+        {
+            "application/json" or "" when !isPatch => body,
+            "application/yaml" or "application/x-yaml" or "text/yaml" when !isPatch => null,
+            "application/json-patch+json" or "application/merge-patch+json" or "application/strategic-merge-patch+json" when isPatch => body,
+            _ => throw ApiException.UnsupportedMediaType(mediaType),
+        };
+
+        if (json is null)
+        {
+            return YamlToJson.Convert(Encoding.UTF8.GetString(body))
+                ?? throw ApiException.BadRequest("the request body is empty: send the object as JSON or YAML");
+        }
+
+        try
+        {
+            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 256 })
+                ?? throw ApiException.BadRequest("the request body is null: send a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"the request body is not valid JSON: {e.Message}");
+        }
+    }
+}

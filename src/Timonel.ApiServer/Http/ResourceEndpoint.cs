@@ -1,0 +1,428 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Timonel.Api.Errors;
+using Timonel.Api.Patch;
+using Timonel.Api.Resources;
+using Timonel.ApiServer.Registry;
+using Timonel.ApiServer.Watch;
+
+namespace Timonel.ApiServer.Http;
+
+/// <summary>
+/// Serves every /api and /apis resource path: finds the resource, maps the HTTP method and
+/// path shape to a verb, and answers with the object, a list, a Table, a watch stream or a
+/// Status.
+/// </summary>
+internal sealed class ResourceEndpoint(
+    ResourceCatalog catalog,
+    ObjectStore objects,
+    ObjectWriter writer,
+    ObjectDeleter deleter,
+    ObjectLister lister,
+    WatchStreamer watcher,
+    TimeProvider time)
+{
+    private static readonly string[] Subresources = ["status", "scale", "binding", "eviction", "finalize"];
+
+    public async Task HandleAsync(HttpContext context, RequestInfo info)
+    {
+        var ct = context.RequestAborted;
+        var resource = catalog.Find(info.Group, info.Version, info.Resource)
+            ?? throw new ApiException(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource: no resource \"{info.Resource}\" in API group version \"{(info.Group.Length == 0 ? info.Version : info.Group + "/" + info.Version)}\"");
+
+        if (info.Namespace is not null && !resource.Namespaced)
+        {
+            throw new ApiException(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource: {resource.GroupResource} is cluster-scoped and cannot be addressed inside a namespace");
+        }
+
+        if (info.Subresource is { } sub && (!Subresources.Contains(sub) || !resource.Subresources.Contains(sub)))
+        {
+            throw new ApiException(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource: {resource.GroupResource} has no subresource \"{sub}\"");
+        }
+
+        if (resource.Namespaced && info.Name is not null && info.Namespace is null)
+        {
+            throw ApiException.BadRequest($"{resource.GroupResource} \"{info.Name}\" must be addressed inside a namespace: /namespaces/<namespace>/{resource.Plural}/{info.Name}");
+        }
+
+        var method = context.Request.Method;
+        switch (method, info.Name, info.Subresource)
+        {
+            case ("GET", null, _):
+                await ListOrWatchAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
+                break;
+            case ("POST", null, _):
+                await CreateAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
+                break;
+            case ("DELETE", null, _):
+                await DeleteCollectionAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
+                break;
+            case ("GET", { } name, null or "status"):
+                await WriteObjectAsync(context, resource, (await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object, 200).ConfigureAwait(false);
+                break;
+            case ("GET", { } name, "scale"):
+                await WriteJsonAsync(context, ScaleSubresource.ToScale((await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object), 200).ConfigureAwait(false);
+                break;
+            case ("PUT", { } name, null or "status" or "finalize"):
+                await UpdateAsync(context, resource, info.Namespace, name, info.Subresource, ct).ConfigureAwait(false);
+                break;
+            case ("PUT", { } name, "scale"):
+                await UpdateScaleAsync(context, resource, info.Namespace, name, null, ct).ConfigureAwait(false);
+                break;
+            case ("PATCH", { } name, "scale"):
+                await UpdateScaleAsync(context, resource, info.Namespace, name, PatchType(context), ct).ConfigureAwait(false);
+                break;
+            case ("PATCH", { } name, null or "status"):
+                await PatchAsync(context, resource, info.Namespace, name, info.Subresource, ct).ConfigureAwait(false);
+                break;
+            case ("DELETE", { } name, null):
+                await DeleteAsync(context, resource, info.Namespace, name, ct).ConfigureAwait(false);
+                break;
+            case ("POST", { } name, "binding"):
+                await BindAsync(context, resource, info.Namespace!, name, ct).ConfigureAwait(false);
+                break;
+            case ("POST", { } name, "eviction"):
+                await EvictAsync(context, resource, info.Namespace!, name, ct).ConfigureAwait(false);
+                break;
+            default:
+                throw ApiException.MethodNotAllowed($"{method} is not supported on {context.Request.Path}");
+        }
+    }
+
+    private async Task ListOrWatchAsync(HttpContext context, ApiResource resource, string? ns, CancellationToken ct)
+    {
+        var options = ListOptions.From(resource, context.Request.Query);
+        var output = OutputFormat.From(context);
+        if (options.Watch)
+        {
+            await watcher.StreamAsync(context, resource, ns, options, output, ct).ConfigureAwait(false);
+            return;
+        }
+
+        var page = await lister.ListAsync(resource, ns, options, ct).ConfigureAwait(false);
+        var listMeta = ObjectLister.ListMeta(page);
+        JsonObject body = output switch
+        {
+            OutputKind.Table => TableBuilder.Table(resource, page.Items, listMeta, context.Request.Query["includeObject"], time.GetUtcNow()),
+            OutputKind.PartialObjectMetadata => TableBuilder.PartialMetadataList(page.Items, listMeta),
+            _ => new JsonObject
+            {
+                ["kind"] = resource.ListKind,
+                ["apiVersion"] = resource.ApiVersion,
+                ["metadata"] = listMeta,
+                ["items"] = new JsonArray(page.Items.Select(i => (JsonNode)i).ToArray()),
+            },
+        };
+        await WriteJsonAsync(context, body, 200).ConfigureAwait(false);
+    }
+
+    private async Task CreateAsync(HttpContext context, ApiResource resource, string? ns, CancellationToken ct)
+    {
+        if (resource.Namespaced && ns is null)
+        {
+            throw ApiException.BadRequest($"{resource.GroupResource} are namespaced: POST them to /namespaces/<namespace>/{resource.Plural}");
+        }
+
+        var options = WriteOptionsFrom(context);
+        var obj = await ReadObjectAsync(context, ct).ConfigureAwait(false);
+        var created = await writer.CreateAsync(resource, ns, obj, options, ct).ConfigureAwait(false);
+        AddWarnings(context, options);
+        await WriteObjectAsync(context, resource, created.Object, 201).ConfigureAwait(false);
+    }
+
+    private async Task UpdateAsync(HttpContext context, ApiResource resource, string? ns, string name, string? subresource, CancellationToken ct)
+    {
+        var options = WriteOptionsFrom(context);
+        var obj = await ReadObjectAsync(context, ct).ConfigureAwait(false);
+        var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
+        if (subresource == "finalize")
+        {
+            obj = FinalizeNamespace(current.Object, obj);
+        }
+
+        var updated = await writer.UpdateAsync(resource, obj, current, subresource == "finalize" ? null : subresource, options, ct).ConfigureAwait(false);
+        AddWarnings(context, options);
+        await WriteObjectAsync(context, resource, updated.Object, 200).ConfigureAwait(false);
+    }
+
+    /// <summary>PUT namespaces/x/finalize changes only spec.finalizers.</summary>
+    private static JsonObject FinalizeNamespace(JsonObject current, JsonObject body)
+    {
+        var result = (JsonObject)current.DeepClone();
+        result["spec"] ??= new JsonObject();
+        result["spec"]!["finalizers"] = body["spec"]?["finalizers"]?.DeepClone() ?? new JsonArray();
+        Meta.Metadata(result)["resourceVersion"] = Meta.ResourceVersion(body) is { Length: > 0 } rv ? rv : Meta.ResourceVersion(current);
+        return result;
+    }
+
+    private async Task PatchAsync(HttpContext context, ApiResource resource, string? ns, string name, string? subresource, CancellationToken ct)
+    {
+        var patchType = PatchType(context);
+        var options = WriteOptionsFrom(context);
+        var patch = RequestBody.Parse(await RequestBody.ReadAsync(context, ct).ConfigureAwait(false), patchType, isPatch: true);
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
+            var patched = PatchApplier.Apply(patchType, current.Object, patch, resource.ModelType);
+            var pinned = PinsResourceVersion(patch);
+            try
+            {
+                var updated = await writer.UpdateAsync(resource, patched, current, subresource, options, ct).ConfigureAwait(false);
+                AddWarnings(context, options);
+                await WriteObjectAsync(context, resource, updated.Object, 200).ConfigureAwait(false);
+                return;
+            }
+            catch (ApiException e) when (e.Reason == "Conflict" && !pinned && attempt < 10)
+            {
+                // A concurrent writer won; a patch without a resourceVersion is reapplied to the new state.
+            }
+        }
+    }
+
+    private async Task UpdateScaleAsync(HttpContext context, ApiResource resource, string? ns, string name, string? patchType, CancellationToken ct)
+    {
+        var options = WriteOptionsFrom(context);
+        var body = await RequestBody.ReadAsync(context, ct).ConfigureAwait(false);
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
+            JsonObject scale;
+            if (patchType is null)
+            {
+                scale = RequestBody.Parse(body, RequestBody.MediaType(context), isPatch: false) as JsonObject
+                    ?? throw ApiException.BadRequest("the body must be a JSON object");
+            }
+            else
+            {
+                var patch = RequestBody.Parse(body, patchType, isPatch: true);
+                scale = PatchApplier.Apply(patchType, ScaleSubresource.ToScale(current.Object), patch, typeof(k8s.Models.V1Scale));
+            }
+
+            var parent = ScaleSubresource.ApplyScale(resource, current.Object, scale);
+            try
+            {
+                var updated = await writer.UpdateAsync(resource, parent, current, null, options, ct).ConfigureAwait(false);
+                await WriteJsonAsync(context, ScaleSubresource.ToScale(updated.Object), 200).ConfigureAwait(false);
+                return;
+            }
+            catch (ApiException e) when (e.Reason == "Conflict" && Meta.ResourceVersion(scale) is null or "" && attempt < 10)
+            {
+            }
+        }
+    }
+
+    private async Task DeleteAsync(HttpContext context, ApiResource resource, string? ns, string name, CancellationToken ct)
+    {
+        var options = await DeleteOptionsFromAsync(context, ct).ConfigureAwait(false);
+        if (resource.Group == "" && resource.Plural == "namespaces" && name is "default" or "kube-system" or "kube-public")
+        {
+            throw ApiException.Forbidden($"namespaces \"{name}\" is forbidden: this namespace may not be deleted");
+        }
+
+        var (obj, _) = await deleter.DeleteAsync(resource, ns, name, options, ct).ConfigureAwait(false);
+        await WriteObjectAsync(context, resource, obj.Object, 200).ConfigureAwait(false);
+    }
+
+    private async Task DeleteCollectionAsync(HttpContext context, ApiResource resource, string? ns, CancellationToken ct)
+    {
+        var options = await DeleteOptionsFromAsync(context, ct).ConfigureAwait(false);
+        var list = ListOptions.From(resource, context.Request.Query);
+        var page = await lister.ListAsync(resource, ns, list with { Limit = 0, Continue = null }, ct).ConfigureAwait(false);
+        var results = new JsonArray();
+        foreach (var item in page.Items)
+        {
+            try
+            {
+                var (obj, _) = await deleter.DeleteAsync(resource, Meta.Namespace(item), Meta.Name(item)!, options, ct).ConfigureAwait(false);
+                results.Add(obj.Object);
+            }
+            catch (ApiException e) when (e.Code == 404)
+            {
+                // Already gone: what the caller wanted.
+            }
+        }
+
+        await WriteJsonAsync(context, new JsonObject
+        {
+            ["kind"] = resource.ListKind,
+            ["apiVersion"] = resource.ApiVersion,
+            ["metadata"] = new JsonObject { ["resourceVersion"] = page.Revision.ToString(CultureInfo.InvariantCulture) },
+            ["items"] = results,
+        }, 200).ConfigureAwait(false);
+    }
+
+    private async Task BindAsync(HttpContext context, ApiResource resource, string ns, string name, CancellationToken ct)
+    {
+        var binding = await ReadObjectAsync(context, ct).ConfigureAwait(false);
+        var target = Meta.Str(binding["target"]?["name"]);
+        if (string.IsNullOrEmpty(target))
+        {
+            throw ApiException.Invalid("", "Binding", name, [Timonel.Api.Errors.FieldError.Required("target.name")]);
+        }
+
+        if (Meta.Name(binding) is { Length: > 0 } bindingName && bindingName != name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({bindingName}) does not match the name on the URL ({name})");
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
+            var pod = (JsonObject)current.Object.DeepClone();
+            if (Meta.IsDeleting(pod))
+            {
+                throw ApiException.Conflict("", "pods", name, "pod is being deleted, cannot be assigned to a host");
+            }
+
+            if (Meta.Str(pod["spec"]?["nodeName"]) is { Length: > 0 } node)
+            {
+                throw ApiException.Conflict("", "pods", name, $"pod {name} is already assigned to node \"{node}\"");
+            }
+
+            pod["spec"]!["nodeName"] = target;
+            SetCondition(pod, "PodScheduled", "True", time.GetUtcNow());
+            try
+            {
+                await objects.UpdateAsync(resource, pod, current.ModRevision, ct).ConfigureAwait(false);
+                break;
+            }
+            catch (ApiException e) when (e.Reason == "Conflict" && attempt < 10)
+            {
+            }
+        }
+
+        await WriteJsonAsync(context, StatusWriter.Success(), 201).ConfigureAwait(false);
+    }
+
+    private async Task EvictAsync(HttpContext context, ApiResource resource, string ns, string name, CancellationToken ct)
+    {
+        var eviction = await ReadObjectAsync(context, ct).ConfigureAwait(false);
+        var pod = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
+        var pdbs = catalog.Find("policy", "v1", "poddisruptionbudgets")!;
+        var budgets = await lister.ListAsync(pdbs, ns, ListOptions.From(pdbs, new QueryCollection()), ct).ConfigureAwait(false);
+        var labels = Meta.Labels(pod.Object);
+        var phase = Meta.Str(pod.Object["status"]?["phase"]);
+        if (phase is not ("Succeeded" or "Failed" or "Pending"))
+        {
+            foreach (var pdb in budgets.Items)
+            {
+                var selector = Timonel.Api.Selectors.LabelSelector.Parse(SelectorText.Format(pdb["spec"]?["selector"]));
+                if (pdb["spec"]?["selector"] is null || !selector.Matches(labels))
+                {
+                    continue;
+                }
+
+                if ((Meta.Long(pdb["status"]?["disruptionsAllowed"]) ?? 0) <= 0)
+                {
+                    throw new ApiException((HttpStatusCode)429, "TooManyRequests", $"Cannot evict pod as it would violate the pod's disruption budget (poddisruptionbudgets \"{Meta.Name(pdb)}\").");
+                }
+            }
+        }
+
+        var options = DeleteOptions.From(context.Request.Query, eviction["deleteOptions"] as JsonObject);
+        await deleter.DeleteAsync(resource, ns, name, options, ct).ConfigureAwait(false);
+        await WriteJsonAsync(context, StatusWriter.Success(), 201).ConfigureAwait(false);
+    }
+
+    private static void SetCondition(JsonObject pod, string type, string status, DateTimeOffset now)
+    {
+        pod["status"] ??= new JsonObject();
+        var conditions = pod["status"]!["conditions"] as JsonArray ?? [];
+        pod["status"]!["conditions"] = conditions;
+        var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => Meta.Str(c["type"]) == type);
+        if (existing is null)
+        {
+            existing = new JsonObject { ["type"] = type };
+            conditions.Add(existing);
+        }
+
+        existing["status"] = status;
+        existing["lastTransitionTime"] = Meta.Timestamp(now);
+        existing["lastProbeTime"] = null;
+    }
+
+    private static bool PinsResourceVersion(JsonNode patch) =>
+        patch is JsonObject o && Meta.Str(o["metadata"]?["resourceVersion"]) is { Length: > 0 }
+        || patch is JsonArray a && a.Any(op => Meta.Str(op?["path"]) == "/metadata/resourceVersion");
+
+    private static string PatchType(HttpContext context)
+    {
+        var type = RequestBody.MediaType(context);
+        return type switch
+        {
+            PatchApplier.JsonPatch or PatchApplier.MergePatch or PatchApplier.StrategicMergePatch => type,
+            _ => throw ApiException.UnsupportedMediaType(type),
+        };
+    }
+
+    private static async Task<JsonObject> ReadObjectAsync(HttpContext context, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(context, ct).ConfigureAwait(false);
+        return RequestBody.Parse(body, RequestBody.MediaType(context), isPatch: false) as JsonObject
+            ?? throw ApiException.BadRequest("the request body must be a JSON object (a Kubernetes resource), not an array or a scalar");
+    }
+
+    private static async Task<DeleteOptions> DeleteOptionsFromAsync(HttpContext context, CancellationToken ct)
+    {
+        JsonObject? body = null;
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var bytes = await RequestBody.ReadAsync(context, ct).ConfigureAwait(false);
+            if (bytes.Length > 0)
+            {
+                body = RequestBody.Parse(bytes, RequestBody.MediaType(context), isPatch: false) as JsonObject
+                    ?? throw ApiException.BadRequest("DeleteOptions must be a JSON object");
+            }
+        }
+
+        return DeleteOptions.From(context.Request.Query, body);
+    }
+
+    private static WriteOptions WriteOptionsFrom(HttpContext context)
+    {
+        var dryRun = context.Request.Query["dryRun"].ToString();
+        if (dryRun.Length > 0 && dryRun != "All")
+        {
+            throw ApiException.BadRequest($"dryRun \"{dryRun}\" is not supported: the only value is All");
+        }
+
+        var validation = context.Request.Query["fieldValidation"].ToString() switch
+        {
+            "" or "Warn" => FieldValidation.Warn,
+            "Strict" => FieldValidation.Strict,
+            "Ignore" => FieldValidation.Ignore,
+            var other => throw ApiException.BadRequest($"fieldValidation \"{other}\" is not supported: use Ignore, Warn or Strict"),
+        };
+        return new WriteOptions(dryRun == "All", validation, []);
+    }
+
+    private static void AddWarnings(HttpContext context, WriteOptions options)
+    {
+        foreach (var w in options.Warnings)
+        {
+            context.Response.Headers.Append("Warning", $"299 - \"{w.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
+        }
+    }
+
+    private Task WriteObjectAsync(HttpContext context, ApiResource resource, JsonObject obj, int code)
+    {
+        var output = OutputFormat.From(context);
+        JsonObject body = output switch
+        {
+            OutputKind.Table => TableBuilder.Table(resource, [obj], new JsonObject { ["resourceVersion"] = Meta.ResourceVersion(obj) }, context.Request.Query["includeObject"], time.GetUtcNow()),
+            OutputKind.PartialObjectMetadata => TableBuilder.PartialMetadata(obj),
+            _ => obj,
+        };
+        return WriteJsonAsync(context, body, code);
+    }
+
+    public static async Task WriteJsonAsync(HttpContext context, JsonNode body, int code)
+    {
+        context.Response.StatusCode = code;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body), context.RequestAborted).ConfigureAwait(false);
+    }
+}

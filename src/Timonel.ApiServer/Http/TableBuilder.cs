@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using Timonel.Api.Resources;
+using Timonel.Api.Tables;
+using Timonel.ApiServer.Registry;
+
+namespace Timonel.ApiServer.Http;
+
+/// <summary>Builds meta.k8s.io/v1 Table and PartialObjectMetadata(List) responses.</summary>
+internal static class TableBuilder
+{
+    public static JsonObject Table(ApiResource resource, IEnumerable<JsonObject> items, JsonObject listMeta, string? includeObject, DateTimeOffset now, bool withColumns = true)
+    {
+        var convertor = TableConvertors.For(resource);
+        var table = new JsonObject
+        {
+            ["kind"] = "Table",
+            ["apiVersion"] = "meta.k8s.io/v1",
+            ["metadata"] = listMeta,
+        };
+        if (withColumns)
+        {
+            table["columnDefinitions"] = new JsonArray(convertor.Columns.Select(c => (JsonNode)new JsonObject
+            {
+                ["name"] = c.Name,
+                ["type"] = c.Type,
+                ["format"] = c.Format,
+                ["description"] = c.Description,
+                ["priority"] = c.Priority,
+            }).ToArray());
+        }
+
+        var rows = new JsonArray();
+        foreach (var item in items)
+        {
+            var row = new JsonObject
+            {
+                ["cells"] = new JsonArray(convertor.Cells(item, now).Select(Cell).ToArray()),
+            };
+            switch (includeObject)
+            {
+                case "None":
+                    break;
+                case "Object":
+                    row["object"] = item.DeepClone();
+                    break;
+                default:
+                    row["object"] = PartialMetadata(item);
+                    break;
+            }
+
+            rows.Add(row);
+        }
+
+        table["rows"] = rows;
+        return table;
+    }
+
+    public static JsonObject PartialMetadata(JsonObject item) => new()
+    {
+        ["kind"] = "PartialObjectMetadata",
+        ["apiVersion"] = "meta.k8s.io/v1",
+        ["metadata"] = item["metadata"]?.DeepClone(),
+    };
+
+    public static JsonObject PartialMetadataList(IEnumerable<JsonObject> items, JsonObject listMeta) => new()
+    {
+        ["kind"] = "PartialObjectMetadataList",
+        ["apiVersion"] = "meta.k8s.io/v1",
+        ["metadata"] = listMeta,
+        ["items"] = new JsonArray(items.Select(i => (JsonNode)PartialMetadata(i)).ToArray()),
+    };
+
+    private static JsonNode? Cell(object? value) => value switch
+    {
+        null => null,
+        string s => JsonValue.Create(s),
+        long l => JsonValue.Create(l),
+        int i => JsonValue.Create(i),
+        bool b => JsonValue.Create(b),
+        double d => JsonValue.Create(d),
+        JsonNode n => n.DeepClone(),
+        _ => JsonValue.Create(value.ToString()),
+    };
+
+    public static string? Name(JsonObject o) => Meta.Name(o);
+}

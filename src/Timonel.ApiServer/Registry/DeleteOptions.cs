@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Timonel.Api.Errors;
+
+namespace Timonel.ApiServer.Registry;
+
+/// <summary>meta/v1 DeleteOptions, from the body and/or the query string.</summary>
+internal sealed record DeleteOptions(long? GracePeriodSeconds, string? PropagationPolicy, string? PreconditionUid, string? PreconditionResourceVersion, bool DryRun)
+{
+    private static readonly string[] Policies = ["Orphan", "Background", "Foreground"];
+
+    public static DeleteOptions From(IQueryCollection query, JsonObject? body)
+    {
+        long? grace = null;
+        if (Meta.Long(body?["gracePeriodSeconds"]) is { } g)
+        {
+            grace = g;
+        }
+        else if (query["gracePeriodSeconds"].ToString() is { Length: > 0 } gs)
+        {
+            grace = long.TryParse(gs, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed)
+                ? parsed
+                : throw ApiException.BadRequest($"gracePeriodSeconds must be an integer, got \"{gs}\"");
+        }
+
+        if (grace < 0)
+        {
+            grace = 1; // upstream turns a negative grace period into the shortest graceful one
+        }
+
+        var policy = Meta.Str(body?["propagationPolicy"]) ?? NullIfEmpty(query["propagationPolicy"].ToString());
+        if (policy is not null && !Policies.Contains(policy))
+        {
+            throw ApiException.BadRequest($"propagationPolicy \"{policy}\" is not supported: use one of Orphan, Background, Foreground");
+        }
+
+        if (policy is null && (body?["orphanDependents"] is JsonValue o && o.TryGetValue<bool>(out var orphan) || bool.TryParse(query["orphanDependents"].ToString(), out orphan)))
+        {
+            policy = orphan ? "Orphan" : "Background";
+        }
+
+        var dryRun = body?["dryRun"] is JsonArray dr && dr.Any(d => Meta.Str(d) == "All") || query["dryRun"].ToString() == "All";
+        return new DeleteOptions(grace, policy, Meta.Str(body?["preconditions"]?["uid"]), Meta.Str(body?["preconditions"]?["resourceVersion"]), dryRun);
+    }
+
+    private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Timonel.Api.Errors;
+using Timonel.Api.Resources;
+using Timonel.Storage;
+
+namespace Timonel.ApiServer.Registry;
+
+/// <summary>A page of a list: the items, the revision it was read at, and how to continue.</summary>
+internal sealed record ListPage(List<JsonObject> Items, long Revision, string? Continue, long? RemainingItemCount);
+
+/// <summary>Lists with selectors and limit/continue over one consistent revision, as upstream does.</summary>
+internal sealed class ObjectLister(ObjectStore objects)
+{
+    private const int PageSize = 500;
+
+    public async Task<ListPage> ListAsync(ApiResource resource, string? ns, ListOptions options, CancellationToken cancellationToken)
+    {
+        var prefix = resource.PrefixFor(ns);
+        var revision = options.Continue?.Revision ?? 0;
+        if (revision == 0 && options.ResourceVersionMatch == "Exact" && options.ResourceVersion is { } rv)
+        {
+            revision = long.Parse(rv, CultureInfo.InvariantCulture);
+        }
+
+        var startAfter = options.Continue?.StartAfterKey;
+        if (startAfter is not null && !startAfter.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            throw ApiException.BadRequest("continue key is not valid: it belongs to another list");
+        }
+
+        var items = new List<JsonObject>();
+        var filtered = !options.Labels.IsEmpty || !options.Fields.IsEmpty;
+        string? lastKey = null;
+        var more = false;
+        long remaining = 0;
+        try
+        {
+            while (true)
+            {
+                var want = options.Limit > 0 ? options.Limit - items.Count : 0;
+                var page = await objects.Store.RangeAsync(new RangeRequest(prefix, startAfter, filtered || want == 0 ? Math.Max(want, PageSize) : want, revision), cancellationToken).ConfigureAwait(false);
+                revision = page.Revision;
+                foreach (var kv in page.Items)
+                {
+                    lastKey = kv.Key;
+                    var obj = ObjectStore.Decode(kv).Object;
+                    if (options.Matches(resource, obj))
+                    {
+                        items.Add(obj);
+                        if (options.Limit > 0 && items.Count == options.Limit)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                var stoppedEarly = options.Limit > 0 && items.Count == options.Limit && lastKey != page.Items[^1].Key;
+                if (stoppedEarly || page.More)
+                {
+                    if (options.Limit > 0 && items.Count >= options.Limit)
+                    {
+                        more = true;
+                        remaining = page.Count - (page.Items.ToList().FindIndex(k => k.Key == lastKey) + 1);
+                        break;
+                    }
+
+                    startAfter = page.Items[^1].Key;
+                    continue;
+                }
+
+                break;
+            }
+        }
+        catch (StoreCompactedException)
+        {
+            throw options.Continue is not null
+                ? ApiException.Gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.")
+                : ApiException.Gone($"The resourceVersion for the provided list is too old.");
+        }
+
+        var token = more && lastKey is not null ? new ContinueToken(revision, lastKey).Encode() : null;
+        return new ListPage(items, revision, token, more && !filtered ? remaining : null);
+    }
+
+    public static JsonObject ListMeta(ListPage page)
+    {
+        var meta = new JsonObject { ["resourceVersion"] = page.Revision.ToString(CultureInfo.InvariantCulture) };
+        if (page.Continue is not null)
+        {
+            meta["continue"] = page.Continue;
+        }
+
+        if (page.RemainingItemCount is { } r)
+        {
+            meta["remainingItemCount"] = r;
+        }
+
+        return meta;
+    }
+}

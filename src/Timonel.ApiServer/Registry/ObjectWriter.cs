@@ -1,0 +1,310 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Timonel.Api.Errors;
+using Timonel.Api.Resources;
+using Timonel.Api.Schema;
+using Timonel.Api.Strategies;
+using Timonel.ApiServer.Admission;
+
+namespace Timonel.ApiServer.Registry;
+
+/// <summary>
+/// The generic create and update paths every resource goes through (upstream's generic
+/// registry store): type checks, server-owned metadata, strategy, validation, admission, and
+/// the conditional store write. Nothing is written unless every step passed.
+/// </summary>
+internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHook> hooks, NameGenerator names, TimeProvider time)
+{
+    private readonly IAdmissionHook[] _hooks = hooks.ToArray();
+
+    // Fields a client may not set: the server owns them.
+    private static readonly string[] ServerOwnedOnCreate =
+        ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields"];
+
+    public async Task<StoredObject> CreateAsync(ApiResource resource, string? ns, JsonObject obj, WriteOptions options, CancellationToken cancellationToken)
+    {
+        CheckTypeMeta(resource, obj);
+        var meta = Meta.Metadata(obj);
+        BindNamespace(resource, ns, meta);
+        CheckFields(resource, obj, options);
+        if (Meta.Str(meta["resourceVersion"]) is { Length: > 0 })
+        {
+            throw ApiException.BadRequest("resourceVersion should not be set on objects to be created");
+        }
+
+        foreach (var field in ServerOwnedOnCreate)
+        {
+            meta.Remove(field);
+        }
+
+        var generateName = Meta.Str(meta["generateName"]);
+        var wantsGeneratedName = string.IsNullOrEmpty(Meta.Name(obj)) && !string.IsNullOrEmpty(generateName);
+        if (wantsGeneratedName)
+        {
+            meta["name"] = names.Generate(generateName!);
+        }
+
+        if (string.IsNullOrEmpty(Meta.Name(obj)))
+        {
+            throw ApiException.Invalid(resource.Group, resource.Kind, "", [FieldError.Required("metadata.name", "name or generateName is required")]);
+        }
+
+        meta["uid"] = Guid.NewGuid().ToString();
+        meta["creationTimestamp"] = Meta.Timestamp(time.GetUtcNow());
+        if (HasSpec(resource))
+        {
+            meta["generation"] = 1;
+        }
+
+        var strategy = ResourceStrategies.For(resource);
+        strategy.PrepareForCreate(obj);
+        strategy.ApplyDefaults(obj);
+        ThrowIfInvalid(resource, obj, strategy.ValidateCreate(obj));
+
+        var admitted = new List<IAdmissionHook>();
+        try
+        {
+            foreach (var hook in _hooks.Where(h => h.AppliesTo(resource)))
+            {
+                await hook.AdmitCreateAsync(resource, obj, options.DryRun, cancellationToken).ConfigureAwait(false);
+                admitted.Add(hook);
+            }
+
+            if (options.DryRun)
+            {
+                ReleaseAll(admitted, resource, obj, null);
+                return new StoredObject(obj, 0);
+            }
+
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    return await objects.CreateAsync(resource, obj, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ApiException e) when (e.Reason == "AlreadyExists" && wantsGeneratedName && attempt < 7)
+                {
+                    // A generated name collided: upstream retries with a fresh suffix.
+                    meta["name"] = names.Generate(generateName!);
+                }
+            }
+        }
+        catch
+        {
+            ReleaseAll(admitted, resource, obj, null);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Replaces an object. <paramref name="current"/> is what the caller read; the write is
+    /// conditional on it. With <paramref name="subresource"/> "status" only the status changes.
+    /// </summary>
+    public async Task<StoredObject> UpdateAsync(ApiResource resource, JsonObject obj, StoredObject current, string? subresource, WriteOptions options, CancellationToken cancellationToken)
+    {
+        CheckTypeMeta(resource, obj);
+        var old = current.Object;
+        var meta = Meta.Metadata(obj);
+        var name = Meta.Name(old)!;
+        var bodyName = Meta.Name(obj);
+        if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
+        }
+
+        meta["name"] = name;
+        BindNamespace(resource, Meta.Namespace(old), meta);
+        CheckFields(resource, obj, options);
+
+        var requestedVersion = Meta.ResourceVersion(obj);
+        if (!string.IsNullOrEmpty(requestedVersion))
+        {
+            if (!long.TryParse(requestedVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var rv))
+            {
+                throw ApiException.BadRequest($"invalid resourceVersion \"{requestedVersion}\": it must be the opaque value the server returned");
+            }
+
+            if (rv != current.ModRevision)
+            {
+                throw ApiException.Conflict(resource.Group, resource.Plural, name, "the object has been modified; please apply your changes to the latest version and try again");
+            }
+        }
+
+        var uid = Meta.Uid(obj);
+        if (!string.IsNullOrEmpty(uid) && uid != Meta.Uid(old))
+        {
+            throw ApiException.Conflict(resource.Group, resource.Plural, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {Meta.Uid(old)}");
+        }
+
+        // Server-owned metadata carries over from the stored object.
+        var oldMeta = Meta.Metadata(old);
+        foreach (var field in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation" })
+        {
+            meta.Remove(field);
+            if (oldMeta[field] is { } value)
+            {
+                meta[field] = value.DeepClone();
+            }
+        }
+
+        meta.Remove("managedFields");
+        meta.Remove("selfLink");
+        meta["resourceVersion"] = current.ModRevision.ToString(CultureInfo.InvariantCulture);
+
+        var strategy = ResourceStrategies.For(resource);
+        if (subresource == "status")
+        {
+            strategy.PrepareForStatusUpdate(obj, old);
+        }
+        else
+        {
+            strategy.PrepareForUpdate(obj, old);
+        }
+
+        strategy.ApplyDefaults(obj);
+        ThrowIfInvalid(resource, obj, strategy.ValidateUpdate(obj, old));
+
+        if (HasSpec(resource) && !JsonNode.DeepEquals(obj["spec"], old["spec"]))
+        {
+            meta["generation"] = (Meta.Long(oldMeta["generation"]) ?? 0) + 1;
+        }
+
+        if (JsonNode.DeepEquals(obj, old))
+        {
+            return current;
+        }
+
+        var admitted = new List<IAdmissionHook>();
+        try
+        {
+            foreach (var hook in _hooks.Where(h => h.AppliesTo(resource)))
+            {
+                await hook.AdmitUpdateAsync(resource, obj, old, options.DryRun, cancellationToken).ConfigureAwait(false);
+                admitted.Add(hook);
+            }
+
+            if (options.DryRun)
+            {
+                ReleaseAll(admitted, resource, obj, old);
+                return new StoredObject(obj, current.ModRevision);
+            }
+
+            // The last finalizer of a deleting object is gone: the update completes the delete.
+            if (Meta.IsDeleting(obj) && Meta.Finalizers(obj).Count == 0 && IsDeleteComplete(resource, obj))
+            {
+                var deleted = await objects.DeleteAsync(resource, Meta.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
+                foreach (var hook in _hooks.Where(h => h.AppliesTo(resource)))
+                {
+                    hook.Deleted(resource, deleted.Object);
+                }
+
+                return deleted;
+            }
+
+            var written = await objects.UpdateAsync(resource, obj, current.ModRevision, cancellationToken).ConfigureAwait(false);
+            foreach (var hook in admitted)
+            {
+                hook.Updated(resource, obj, old);
+            }
+
+            return written;
+        }
+        catch
+        {
+            ReleaseAll(admitted, resource, obj, old);
+            throw;
+        }
+    }
+
+    /// <summary>True when nothing but finalizers held the object: pods also wait for their grace period to be zeroed.</summary>
+    private static bool IsDeleteComplete(ApiResource resource, JsonObject obj) =>
+        !(resource.Group == "" && resource.Plural is "pods" or "namespaces") || (Meta.Long(obj["metadata"]?["deletionGracePeriodSeconds"]) ?? 0) == 0 && (resource.Plural != "namespaces" || SpecFinalizers(obj) == 0);
+
+    private static int SpecFinalizers(JsonObject ns) => (ns["spec"]?["finalizers"] as JsonArray)?.Count ?? 0;
+
+    private static void ReleaseAll(List<IAdmissionHook> admitted, ApiResource resource, JsonObject obj, JsonObject? old)
+    {
+        foreach (var hook in admitted)
+        {
+            hook.Abort(resource, obj, old);
+        }
+    }
+
+    private static bool HasSpec(ApiResource resource) =>
+        Timonel.Api.Schema.ModelShape.Of(resource.ModelType).Properties.ContainsKey("spec");
+
+    private static void CheckTypeMeta(ApiResource resource, JsonObject obj)
+    {
+        var apiVersion = Meta.Str(obj["apiVersion"]);
+        var kind = Meta.Str(obj["kind"]);
+        if (obj["apiVersion"] is not null && apiVersion is null || obj["kind"] is not null && kind is null)
+        {
+            throw ApiException.BadRequest("apiVersion and kind must be strings");
+        }
+
+        if (!string.IsNullOrEmpty(apiVersion) && apiVersion != resource.ApiVersion)
+        {
+            throw ApiException.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({resource.ApiVersion})");
+        }
+
+        if (!string.IsNullOrEmpty(kind) && kind != resource.Kind)
+        {
+            throw ApiException.BadRequest($"the kind in the data ({kind}) does not match the expected kind ({resource.Kind}) for {resource.GroupResource}");
+        }
+
+        obj["apiVersion"] = resource.ApiVersion;
+        obj["kind"] = resource.Kind;
+        if (obj["metadata"] is not null and not JsonObject)
+        {
+            throw ApiException.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: metadata must be an object");
+        }
+    }
+
+    private static void BindNamespace(ApiResource resource, string? ns, JsonObject meta)
+    {
+        var bodyNs = Meta.Str(meta["namespace"]);
+        if (!resource.Namespaced)
+        {
+            meta.Remove("namespace");
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(bodyNs) && bodyNs != ns)
+        {
+            throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+
+        meta["namespace"] = ns;
+    }
+
+    private static void CheckFields(ApiResource resource, JsonObject obj, WriteOptions options)
+    {
+        ModelDecoder.EnsureDecodes(obj, resource.ModelType, resource.Kind, resource.Version);
+        if (options.Validation == FieldValidation.Ignore)
+        {
+            return;
+        }
+
+        var unknown = ModelDecoder.UnknownFields(obj, resource.ModelType);
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        if (options.Validation == FieldValidation.Strict)
+        {
+            var list = string.Join(", ", unknown.Select(f => $"unknown field \"{f}\""));
+            throw ApiException.BadRequest($"strict decoding error: {list}");
+        }
+
+        options.Warnings.AddRange(unknown.Select(f => $"unknown field \"{f}\""));
+    }
+
+    private static void ThrowIfInvalid(ApiResource resource, JsonObject obj, IReadOnlyList<FieldError> errors)
+    {
+        if (errors.Count > 0)
+        {
+            throw ApiException.Invalid(resource.Group, resource.Kind, Meta.Name(obj) ?? "", errors);
+        }
+    }
+}

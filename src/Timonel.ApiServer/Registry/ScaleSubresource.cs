@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Timonel.Api.Errors;
+using Timonel.Api.Resources;
+
+namespace Timonel.ApiServer.Registry;
+
+/// <summary>The autoscaling/v1 Scale view of deployments, replica sets and stateful sets.</summary>
+internal static class ScaleSubresource
+{
+    public static JsonObject ToScale(JsonObject obj)
+    {
+        var meta = (JsonObject)obj["metadata"]!;
+        return new JsonObject
+        {
+            ["kind"] = "Scale",
+            ["apiVersion"] = "autoscaling/v1",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = meta["name"]?.DeepClone(),
+                ["namespace"] = meta["namespace"]?.DeepClone(),
+                ["uid"] = meta["uid"]?.DeepClone(),
+                ["resourceVersion"] = meta["resourceVersion"]?.DeepClone(),
+                ["creationTimestamp"] = meta["creationTimestamp"]?.DeepClone(),
+            },
+            ["spec"] = new JsonObject { ["replicas"] = Meta.Long(obj["spec"]?["replicas"]) ?? 0 },
+            ["status"] = new JsonObject
+            {
+                ["replicas"] = Meta.Long(obj["status"]?["replicas"]) ?? 0,
+                ["selector"] = SelectorText.Format(obj["spec"]?["selector"]),
+            },
+        };
+    }
+
+    /// <summary>Applies a Scale the client sent to the parent object (a copy is returned).</summary>
+    public static JsonObject ApplyScale(ApiResource resource, JsonObject parent, JsonObject scale)
+    {
+        var kind = Meta.Str(scale["kind"]);
+        if (kind is not null and not "Scale")
+        {
+            throw ApiException.BadRequest($"the body must be an autoscaling/v1 Scale, got kind \"{kind}\"");
+        }
+
+        var replicas = scale["spec"]?["replicas"];
+        var name = Meta.Name(parent)!;
+        if (replicas is null)
+        {
+            replicas = 0;
+        }
+
+        if (Meta.Long(replicas) is not { } n)
+        {
+            throw ApiException.BadRequest("Scale.spec.replicas must be an integer");
+        }
+
+        if (n < 0)
+        {
+            throw ApiException.Invalid("autoscaling", "Scale", name, [FieldError.Invalid("spec.replicas", n.ToString(CultureInfo.InvariantCulture), "must be greater than or equal to 0")]);
+        }
+
+        if (Meta.Name(scale) is { Length: > 0 } scaleName && scaleName != name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({scaleName}) does not match the name on the URL ({name})");
+        }
+
+        var updated = (JsonObject)parent.DeepClone();
+        updated["spec"] ??= new JsonObject();
+        updated["spec"]!["replicas"] = n;
+        var meta = Meta.Metadata(updated);
+        meta["resourceVersion"] = Meta.ResourceVersion(scale) is { Length: > 0 } rv ? rv : null;
+        if (meta["resourceVersion"] is null)
+        {
+            meta.Remove("resourceVersion");
+        }
+
+        _ = resource;
+        return updated;
+    }
+}

@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http;
+using Timonel.Api.Errors;
+using Timonel.Api.Resources;
+using Timonel.ApiServer.Http;
+using Timonel.ApiServer.Registry;
+using Timonel.Storage;
+
+namespace Timonel.ApiServer.Watch;
+
+/// <summary>
+/// Serves ?watch=true: a chunked stream of {"type","object"} lines. Starting points follow
+/// upstream: no resourceVersion (or "0") first replays the current state as ADDED events;
+/// a resourceVersion replays history after it, or ends with a 410 ERROR event once compacted.
+/// With selectors, an object moving into the selection is ADDED and one moving out is DELETED.
+/// </summary>
+internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, TimeProvider time)
+{
+    private static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(30);
+    private static readonly byte[] NewLine = "\n"u8.ToArray();
+
+    public async Task StreamAsync(HttpContext context, ApiResource resource, string? ns, ListOptions options, OutputKind output, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : DefaultTimeout);
+        var ct = timeout.Token;
+        var writer = new EventWriter(context, resource, output, context.Request.Query["includeObject"].ToString(), time);
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-cache, private";
+
+        long after;
+        try
+        {
+            var initial = options.ResourceVersion is null or "0" || options.SendInitialEvents;
+            if (initial)
+            {
+                var page = await lister.ListAsync(resource, ns, options with { Limit = 0, Continue = null, ResourceVersionMatch = null }, ct).ConfigureAwait(false);
+                foreach (var item in page.Items)
+                {
+                    await writer.WriteAsync("ADDED", item, ct).ConfigureAwait(false);
+                }
+
+                after = page.Revision;
+                if (options.SendInitialEvents && options.AllowBookmarks)
+                {
+                    await writer.WriteBookmarkAsync(after, initialEventsEnd: true, ct).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                after = long.Parse(options.ResourceVersion!, CultureInfo.InvariantCulture);
+            }
+
+            await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
+            await FollowAsync(resource, ns, options, after, writer, ct).ConfigureAwait(false);
+        }
+        catch (StoreCompactedException e)
+        {
+            var gone = ApiException.Gone($"too old resource version: {options.ResourceVersion} ({e.CompactedRevision + 1})");
+            await writer.WriteErrorAsync(gone, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Timeout or client gone: the stream simply ends, as upstream's does.
+        }
+    }
+
+    private async Task FollowAsync(ApiResource resource, string? ns, ListOptions options, long after, EventWriter writer, CancellationToken ct)
+    {
+        var events = Channel.CreateBounded<WatchEvent>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
+        var prefix = resource.PrefixFor(ns);
+        var pump = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var e in objects.Store.WatchAsync(prefix, after, ct).ConfigureAwait(false))
+                {
+                    await events.Writer.WriteAsync(e, ct).ConfigureAwait(false);
+                }
+
+                events.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                events.Writer.TryComplete(ex);
+            }
+        }, ct);
+
+        var last = after;
+        var nextBookmark = time.GetUtcNow() + BookmarkInterval;
+        try
+        {
+            while (true)
+            {
+                var wait = nextBookmark - time.GetUtcNow();
+                using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                tick.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+                bool ready;
+                try
+                {
+                    ready = await events.Reader.WaitToReadAsync(tick.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    if (options.AllowBookmarks)
+                    {
+                        await writer.WriteBookmarkAsync(last, false, ct).ConfigureAwait(false);
+                        await writer.FlushAsync(ct).ConfigureAwait(false);
+                    }
+
+                    nextBookmark = time.GetUtcNow() + BookmarkInterval;
+                    continue;
+                }
+
+                if (!ready)
+                {
+                    await events.Reader.Completion.ConfigureAwait(false);
+                    return;
+                }
+
+                while (events.Reader.TryRead(out var e))
+                {
+                    last = e.Revision;
+                    await WriteEventAsync(resource, options, e, writer, ct).ConfigureAwait(false);
+                }
+
+                await writer.FlushAsync(ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private static async Task WriteEventAsync(ApiResource resource, ListOptions options, WatchEvent e, EventWriter writer, CancellationToken ct)
+    {
+        var filtered = !options.Labels.IsEmpty || !options.Fields.IsEmpty;
+        var prev = e.PrevKv is null ? null : ObjectStore.Decode(e.PrevKv).Object;
+        var prevMatches = prev is not null && (!filtered || options.Matches(resource, prev));
+        if (e.Type == WatchEventType.Delete)
+        {
+            if (prev is not null && prevMatches)
+            {
+                Meta.Metadata(prev)["resourceVersion"] = e.Revision.ToString(CultureInfo.InvariantCulture);
+                await writer.WriteAsync("DELETED", prev, ct).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var obj = ObjectStore.Decode(e.Kv).Object;
+        var matches = !filtered || options.Matches(resource, obj);
+        var type = (matches, prevMatches) switch
+        {
+            (true, true) => "MODIFIED",
+            (true, false) => "ADDED",
+            (false, true) => "DELETED",
+            _ => null,
+        };
+        if (type is not null)
+        {
+            await writer.WriteAsync(type, obj, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes events in the representation the client asked for (object, Table row, metadata).</summary>
+    private sealed class EventWriter(HttpContext context, ApiResource resource, OutputKind output, string includeObject, TimeProvider time)
+    {
+        private bool _columnsSent;
+
+        public Task WriteAsync(string type, JsonObject obj, CancellationToken ct)
+        {
+            JsonNode payload = output switch
+            {
+                OutputKind.Table => TableBuilder.Table(resource, [obj], new JsonObject { ["resourceVersion"] = Meta.ResourceVersion(obj) }, includeObject, time.GetUtcNow(), withColumns: !_columnsSent),
+                OutputKind.PartialObjectMetadata => TableBuilder.PartialMetadata(obj),
+                _ => obj,
+            };
+            _columnsSent = true;
+            return WriteRawAsync(new JsonObject { ["type"] = type, ["object"] = payload }, ct);
+        }
+
+        public Task WriteBookmarkAsync(long revision, bool initialEventsEnd, CancellationToken ct)
+        {
+            var meta = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture) };
+            if (initialEventsEnd)
+            {
+                meta["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" };
+            }
+
+            return WriteRawAsync(new JsonObject
+            {
+                ["type"] = "BOOKMARK",
+                ["object"] = new JsonObject { ["kind"] = resource.Kind, ["apiVersion"] = resource.ApiVersion, ["metadata"] = meta },
+            }, ct);
+        }
+
+        public Task WriteErrorAsync(ApiException error, CancellationToken ct) =>
+            WriteRawAsync(new JsonObject { ["type"] = "ERROR", ["object"] = StatusWriter.Failure(error) }, ct);
+
+        public Task FlushAsync(CancellationToken ct) => context.Response.Body.FlushAsync(ct);
+
+        private async Task WriteRawAsync(JsonObject evt, CancellationToken ct)
+        {
+            await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(evt), ct).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync(NewLine, ct).ConfigureAwait(false);
+        }
+    }
+}
