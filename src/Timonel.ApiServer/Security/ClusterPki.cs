@@ -130,13 +130,13 @@ public sealed partial class ClusterPki : IDisposable
         {
             // The key is written first, so a key without its certificate is a crash during
             // creation: nothing can trust that CA yet, and it is safe to start over.
-            using var created = CertificateIssuer.CreateAuthority(name, now, CaValidity);
+            var created = CertificateIssuer.CreateAuthority(name, now, CaValidity);
             using var key = created.GetECDsaPrivateKey()!;
             await PkiFiles.WriteAsync(keyPath, PkiFiles.KeyPem(key), PkiFiles.PrivateFile, ct).ConfigureAwait(false);
             var pem = PkiFiles.CertificatePem(created);
             await PkiFiles.WriteAsync(certPath, pem, PkiFiles.PublicFile, ct).ConfigureAwait(false);
             Log.Generated(logger, name, certPath);
-            return new Authority(PkiFiles.Pair(created, key, certPath, keyPath, name), pem);
+            return new Authority(created, pem);
         }
 
         if (keyPem is null)
