@@ -1,0 +1,27 @@
+namespace Timonel.ApiServer.Security;
+
+/// <summary>
+/// Who made a request, as authorization and audit see it (upstream's user.Info): the user name
+/// and the groups, always including "system:authenticated".
+/// </summary>
+public sealed record UserInfo(string Name, IReadOnlyList<string> Groups)
+{
+    public const string AdminName = "system:admin";
+    public const string SystemMastersGroup = "system:masters";
+    public const string AuthenticatedGroup = "system:authenticated";
+
+    /// <summary>The cluster administrator: the admin certificate's and the admin token's identity.</summary>
+    public static readonly UserInfo Admin = new(AdminName, [SystemMastersGroup, AuthenticatedGroup]);
+
+    /// <summary>A user with <paramref name="groups"/> plus "system:authenticated" (added once).</summary>
+    public static UserInfo Authenticated(string name, IEnumerable<string> groups)
+    {
+        var list = new List<string>(groups);
+        if (!list.Contains(AuthenticatedGroup))
+        {
+            list.Add(AuthenticatedGroup);
+        }
+
+        return new UserInfo(name, list.AsReadOnly());
+    }
+}
