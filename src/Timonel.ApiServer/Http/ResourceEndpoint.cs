@@ -143,7 +143,7 @@ internal sealed class ResourceEndpoint(
             obj = FinalizeNamespace(current.Object, obj);
         }
 
-        var updated = await writer.UpdateAsync(resource, obj, current, subresource == "finalize" ? null : subresource, options, ct).ConfigureAwait(false);
+        var updated = await writer.UpdateAsync(resource, obj, current, subresource, options, ct).ConfigureAwait(false);
         AddWarnings(context, options);
         await WriteObjectAsync(context, resource, updated.Object, 200).ConfigureAwait(false);
     }

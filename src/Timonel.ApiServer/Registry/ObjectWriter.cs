@@ -98,7 +98,8 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
 
     /// <summary>
     /// Replaces an object. <paramref name="current"/> is what the caller read; the write is
-    /// conditional on it. With <paramref name="subresource"/> "status" only the status changes.
+    /// conditional on it. With <paramref name="subresource"/> "status" only the status changes;
+    /// with "finalize" (namespaces) only spec.finalizers, which the caller has already set.
     /// </summary>
     public async Task<StoredObject> UpdateAsync(ApiResource resource, JsonObject obj, StoredObject current, string? subresource, WriteOptions options, CancellationToken cancellationToken)
     {
@@ -152,13 +153,17 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
         meta["resourceVersion"] = current.ModRevision.ToString(CultureInfo.InvariantCulture);
 
         var strategy = ResourceStrategies.For(resource);
-        if (subresource == "status")
+        switch (subresource)
         {
-            strategy.PrepareForStatusUpdate(obj, old);
-        }
-        else
-        {
-            strategy.PrepareForUpdate(obj, old);
+            case "status":
+                strategy.PrepareForStatusUpdate(obj, old);
+                break;
+            case "finalize":
+                // The caller built obj from the stored namespace with only spec.finalizers changed.
+                break;
+            default:
+                strategy.PrepareForUpdate(obj, old);
+                break;
         }
 
         strategy.ApplyDefaults(obj);

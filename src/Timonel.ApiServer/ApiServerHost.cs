@@ -1,0 +1,141 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Timonel.Api.OpenApi;
+using Timonel.Api.Resources;
+using Timonel.ApiServer.Admission;
+using Timonel.ApiServer.Health;
+using Timonel.ApiServer.Http;
+using Timonel.ApiServer.Registry;
+using Timonel.ApiServer.Security;
+using Timonel.ApiServer.Watch;
+using Timonel.Storage;
+
+namespace Timonel.ApiServer;
+
+/// <summary>
+/// A running API server: PKI loaded, store open, system objects bootstrapped, HTTPS serving.
+/// Start-up is a chain (certificates → store → allocations → bootstrap → listen) so that
+/// /readyz is true as soon as the port answers.
+/// </summary>
+public sealed partial class ApiServerHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly IStore _store;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _namespaceCleanup;
+
+    private ApiServerHost(WebApplication app, IStore store, ClusterPki pki, string url, string kubeconfigPath, Task namespaceCleanup)
+    {
+        _app = app;
+        _store = store;
+        Pki = pki;
+        Url = url;
+        KubeconfigPath = kubeconfigPath;
+        _namespaceCleanup = namespaceCleanup;
+    }
+
+    public ClusterPki Pki { get; }
+
+    /// <summary>https://host:port of this server.</summary>
+    public string Url { get; }
+
+    public string KubeconfigPath { get; }
+
+    /// <summary>Starts a server; the store is opened by <paramref name="openStore"/> (the CLI picks SQLite, etcd or memory).</summary>
+    public static async Task<ApiServerHost> StartAsync(ApiServerOptions options, Func<CancellationToken, Task<IStore>> openStore, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var log = loggerFactory.CreateLogger("apiserver");
+        Directory.CreateDirectory(options.DataDir);
+        var pki = await ClusterPki.LoadOrCreateAsync(options.DataDir, options.ExtraSans.Append(options.ServiceNetwork.FirstAddress), loggerFactory.CreateLogger("pki"), cancellationToken).ConfigureAwait(false);
+        var store = await openStore(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var time = TimeProvider.System;
+            var catalog = ResourceCatalog.Default;
+            var objects = new ObjectStore(store);
+            var allocations = new ServiceAllocations(options.ServiceNetwork, new Random());
+            await allocations.LoadAsync(store, catalog.Find("", "v1", "services")!, cancellationToken).ConfigureAwait(false);
+            IAdmissionHook[] hooks = [new NamespaceLifecycle(objects, catalog), allocations];
+            var writer = new ObjectWriter(objects, hooks, new NameGenerator(new Random()), time);
+            var deleter = new ObjectDeleter(objects, hooks, time);
+            var lister = new ObjectLister(objects);
+            await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.Port, cancellationToken).ConfigureAwait(false);
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Services.AddSingleton(loggerFactory);
+            builder.Logging.ClearProviders();
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Limits.MaxRequestBodySize = RequestBody.MaxBytes + 1;
+                k.AddServerHeader = false;
+                KestrelHttps.ConfigureHttps(k, pki, options.Port, options.BindAddress);
+            });
+            builder.Host.UseConsoleLifetime(o => o.SuppressStatusMessages = true);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+            var app = builder.Build();
+
+            var pipeline = new RequestPipeline(
+                Authenticator.ForCluster(pki),
+                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), time),
+                new DiscoveryEndpoint(catalog, new OpenApiDocuments(catalog)),
+                new RequestMetrics(),
+                async ct =>
+                {
+                    try
+                    {
+                        await store.GetCurrentRevisionAsync(ct).ConfigureAwait(false);
+                        return true;
+                    }
+                    catch (StoreUnavailableException)
+                    {
+                        return false;
+                    }
+                },
+                loggerFactory.CreateLogger<RequestPipeline>());
+            app.Run(pipeline.InvokeAsync);
+
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var host = options.BindAddress.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : options.BindAddress.ToString();
+            var url = $"https://{host}:{options.Port}";
+            var kubeconfig = Path.Combine(options.DataDir, "kubeconfig.yaml");
+            await KubeconfigWriter.WriteAsync(kubeconfig, url, pki.ServerCaPem, pki.AdminCertificatePem, pki.AdminKeyPem, cancellationToken).ConfigureAwait(false);
+
+            var stopping = new CancellationTokenSource();
+            var cleanup = new NamespaceCleanup(catalog, objects, lister, deleter, writer, loggerFactory.CreateLogger<NamespaceCleanup>());
+            var cleanupTask = Task.Run(() => cleanup.RunAsync(stopping.Token), CancellationToken.None);
+            var result = new ApiServerHost(app, store, pki, url, kubeconfig, cleanupTask);
+            result._stopping.Token.Register(stopping.Cancel);
+            Log.Serving(log, url, kubeconfig);
+            return result;
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl-C) or <paramref name="cancellationToken"/> fires.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _app.StopAsync().ConfigureAwait(false);
+        await _namespaceCleanup.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await _store.DisposeAsync().ConfigureAwait(false);
+        Pki.Dispose();
+        _stopping.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "serving the Kubernetes API at {Url}; kubeconfig written to {Kubeconfig}")]
+        public static partial void Serving(ILogger logger, string url, string kubeconfig);
+    }
+}

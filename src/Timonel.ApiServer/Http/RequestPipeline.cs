@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Timonel.Api.Errors;
+using Timonel.ApiServer.Health;
+using Timonel.ApiServer.Security;
+
+namespace Timonel.ApiServer.Http;
+
+/// <summary>
+/// The one request handler: authenticate, route by path, and turn every failure into a
+/// Status. A client mistake is never a 500 and no exception escapes to Kestrel.
+/// </summary>
+internal sealed partial class RequestPipeline(
+    Authenticator authenticator,
+    ResourceEndpoint resources,
+    DiscoveryEndpoint discovery,
+    RequestMetrics metrics,
+    Func<CancellationToken, Task<bool>> isReady,
+    ILogger<RequestPipeline> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var path = context.Request.Path.Value ?? "/";
+        RequestInfo? info = null;
+        try
+        {
+            var user = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+            if (user is null)
+            {
+                throw ApiException.Unauthorized();
+            }
+
+            info = RequestInfo.Parse(path);
+            if (info is not null && info.Resource.Length > 0)
+            {
+                await resources.HandleAsync(context, info).ConfigureAwait(false);
+            }
+            else
+            {
+                await ServeNonResourceAsync(context, path).ConfigureAwait(false);
+            }
+        }
+        catch (ApiException e)
+        {
+            await StatusWriter.WriteAsync(context, e).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        catch (Exception e)
+        {
+            Log.Unhandled(logger, context.Request.Method, path, e);
+            await StatusWriter.WriteAsync(context, ApiException.Internal($"an internal error occurred while serving {context.Request.Method} {path}: {e.Message}")).ConfigureAwait(false);
+        }
+        finally
+        {
+            var verb = context.Request.Method;
+            metrics.Record(verb, info?.Resource ?? "", context.Response.StatusCode);
+            Log.Request(logger, verb, path, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    private async Task ServeNonResourceAsync(HttpContext context, string path)
+    {
+        if (context.Request.Method is not ("GET" or "HEAD"))
+        {
+            throw ApiException.MethodNotAllowed($"{context.Request.Method} is not supported on {path}");
+        }
+
+        switch (path.TrimEnd('/'))
+        {
+            case "/healthz" or "/livez":
+                await WriteTextAsync(context, "ok").ConfigureAwait(false);
+                return;
+            case "/readyz":
+                if (!await isReady(context.RequestAborted).ConfigureAwait(false))
+                {
+                    context.Response.StatusCode = 500;
+                    await WriteTextAsync(context, "[-]datastore failed: not reachable\nreadyz check failed").ConfigureAwait(false);
+                    return;
+                }
+
+                await WriteTextAsync(context, "ok").ConfigureAwait(false);
+                return;
+            case "/version":
+                await ResourceEndpoint.WriteJsonAsync(context, ServerInfo.Version(), 200).ConfigureAwait(false);
+                return;
+            case "/metrics":
+                context.Response.ContentType = "text/plain; version=0.0.4";
+                await context.Response.WriteAsync(metrics.Render(), context.RequestAborted).ConfigureAwait(false);
+                return;
+            case "":
+                await ResourceEndpoint.WriteJsonAsync(context, new JsonObject
+                {
+                    ["paths"] = new JsonArray("/api", "/api/v1", "/apis", "/healthz", "/livez", "/metrics", "/openapi/v2", "/openapi/v3", "/readyz", "/version"),
+                }, 200).ConfigureAwait(false);
+                return;
+        }
+
+        if (await discovery.TryServeAsync(context, path).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        throw new ApiException(System.Net.HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource ({path})");
+    }
+
+    private static Task WriteTextAsync(HttpContext context, string text)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), context.RequestAborted).AsTask();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Error, Message = "unhandled error serving {Verb} {Path}")]
+        public static partial void Unhandled(ILogger logger, string verb, string path, Exception error);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "{Verb} {Path} {Code} {Milliseconds:F1}ms")]
+        public static partial void Request(ILogger logger, string verb, string path, int code, double milliseconds);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+using Timonel.Api.Errors;
+using Timonel.Api.Resources;
+
+namespace Timonel.ApiServer.Registry;
+
+/// <summary>Creates what every cluster starts with: the system namespaces and the kubernetes Service.</summary>
+internal sealed class Bootstrap(ResourceCatalog catalog, ObjectWriter writer, ObjectStore objects)
+{
+    private static readonly string[] Namespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+    public async Task EnsureAsync(string kubernetesServiceIp, int port, CancellationToken cancellationToken)
+    {
+        var namespaces = catalog.Find("", "v1", "namespaces")!;
+        foreach (var name in Namespaces)
+        {
+            if (await objects.GetAsync(namespaces, null, name, cancellationToken).ConfigureAwait(false) is null)
+            {
+                await CreateIgnoringExistsAsync(namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var services = catalog.Find("", "v1", "services")!;
+        if (await objects.GetAsync(services, "default", "kubernetes", cancellationToken).ConfigureAwait(false) is null)
+        {
+            await CreateIgnoringExistsAsync(services, "default", new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = "kubernetes",
+                    ["labels"] = new JsonObject { ["component"] = "apiserver", ["provider"] = "kubernetes" },
+                },
+                ["spec"] = new JsonObject
+                {
+                    ["type"] = "ClusterIP",
+                    ["clusterIP"] = kubernetesServiceIp,
+                    ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = 443, ["protocol"] = "TCP", ["targetPort"] = port }),
+                },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CreateIgnoringExistsAsync(ApiResource resource, string? ns, JsonObject obj, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await writer.CreateAsync(resource, ns, obj, WriteOptions.Default(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.Reason == "AlreadyExists")
+        {
+        }
+    }
+}
