@@ -30,10 +30,8 @@ internal sealed class LabelSelectorParser
     /// <summary>Parses the text into requirements sorted by key; throws ApiException 400 on bad syntax.</summary>
     public static List<LabelRequirement> Parse(string text)
     {
-        var parser = new LabelSelectorParser(text);
-        return parser.ParseAll() is { } requirements
-            ? [.. requirements.OrderBy(r => r.Key, StringComparer.Ordinal)]
-            : [];
+        var requirements = new LabelSelectorParser(text).ParseAll();
+        return [.. requirements.OrderBy(r => r.Key, StringComparer.Ordinal)];
     }
 
     private List<LabelRequirement> ParseAll()
