@@ -7,6 +7,10 @@ public interface ITableConvertor
 {
     IReadOnlyList<TableColumn> Columns { get; }
 
-    /// <summary>The cells of one row, one per column (string, long, or null).</summary>
+    /// <summary>
+    /// The cells of one row, one per column including the priority-1 (wide) ones, as upstream's
+    /// server always generates: string, long, bool (upstream's "boolean" cells), or null.
+    /// Never throws for missing or mistyped fields.
+    /// </summary>
     IReadOnlyList<object?> Cells(JsonObject obj, DateTimeOffset now);
 }
