@@ -26,14 +26,7 @@ internal sealed record ListOptions(
     {
         var labels = LabelSelector.Parse(NullIfEmpty(query["labelSelector"]));
         var fields = FieldSelector.Parse(NullIfEmpty(query["fieldSelector"]));
-        var supported = ObjectFields.Supported(resource);
-        foreach (var f in fields.Fields)
-        {
-            if (!supported.Contains(f))
-            {
-                throw ApiException.BadRequest($"field label not supported: {f}");
-            }
-        }
+        ObjectFields.Validate(resource, fields);
 
         long limit = 0;
         if (NullIfEmpty(query["limit"]) is { } l && (!long.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit)))
