@@ -278,6 +278,50 @@ public class StrategicMergePatchTests
     }
 
     [Fact]
+    public void Apply_KubectlApplyPatch_ChangesImageAndDeletesRemovedContainer()
+    {
+        var patch = """
+            {"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}"}},
+             "spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"web"}],
+               "containers":[{"image":"nginx:2","name":"web"},{"$patch":"delete","name":"log"}]}}}}
+            """;
+
+        var result = Apply(Deployment, patch, typeof(V1Deployment));
+
+        Json("""[{"name":"web","image":"nginx:2"}]""", At(result, "spec", "template", "spec", "containers"));
+        Assert.Equal("{}", At(result, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration")!.ToString());
+    }
+
+    [Fact]
+    public void Apply_RetainKeysOnVolumeItem_SwitchesVolumeSource()
+    {
+        var pod = """{"spec":{"volumes":[{"name":"data","emptyDir":{}},{"name":"other","emptyDir":{}}]}}""";
+        var patch = """{"spec":{"volumes":[{"$retainKeys":["configMap","name"],"configMap":{"name":"cm"},"name":"data"}]}}""";
+
+        var result = Apply(pod, patch, typeof(V1Pod));
+
+        Json("""[{"name":"data","configMap":{"name":"cm"}},{"name":"other","emptyDir":{}}]""", At(result, "spec", "volumes"));
+    }
+
+    [Fact]
+    public void Apply_KubectlRolloutRestartAndCordon_AddMissingFields()
+    {
+        var restarted = Apply(Deployment, """{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"2025-01-01T00:00:00Z"}}}}}""", typeof(V1Deployment));
+        Json("""{"labels":{"app":"web"},"annotations":{"kubectl.kubernetes.io/restartedAt":"2025-01-01T00:00:00Z"}}""", At(restarted, "spec", "template", "metadata"));
+
+        var cordoned = Apply("""{"metadata":{"name":"n1"},"spec":{"podCIDR":"10.0.0.0/24"}}""", """{"spec":{"unschedulable":true}}""", typeof(V1Node));
+        Json("""{"podCIDR":"10.0.0.0/24","unschedulable":true}""", At(cordoned, "spec"));
+    }
+
+    [Fact]
+    public void Apply_MergeDirectiveOnListItem_MergesThatItem()
+    {
+        var result = PatchPod("""{"spec":{"containers":[{"name":"sidecar","$patch":"merge","image":"busybox:2"}]}}""");
+
+        Json("""{"name":"sidecar","image":"busybox:2","command":["sleep","inf"]}""", At(result, "spec", "containers", 1));
+    }
+
+    [Fact]
     public void Apply_Patch_LeavesOriginalUnchanged()
     {
         var original = Obj(Pod);
