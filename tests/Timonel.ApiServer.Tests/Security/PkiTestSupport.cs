@@ -73,7 +73,7 @@ internal static class TestCertificates
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ekuOid)], false));
-        using var signed = request.Create(ca, notBefore ?? DateTimeOffset.UtcNow.AddHours(-1), notAfter, RandomNumberGenerator.GetBytes(8).Select((b, i) => i == 0 ? (byte)(b & 0x3F | 0x10) : b).ToArray());
+        using var signed = request.Create(ca, notBefore ?? DateTimeOffset.UtcNow.AddMinutes(-1), notAfter, RandomNumberGenerator.GetBytes(8).Select((b, i) => i == 0 ? (byte)(b & 0x3F | 0x10) : b).ToArray());
         return signed.CopyWithPrivateKey(key);
     }
 }
