@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using k8s;
 using Timonel.ApiServer.Security;
@@ -46,7 +45,7 @@ public sealed class KubeconfigWriterTests : IAsyncLifetime
         var path = Path.Combine(_dir.Path, "kubeconfig.yaml");
         await WriteAsync(path, "https://[::1]:6443");
 
-        var (exitCode, stdout, stderr) = await RunAsync("kubectl", "config", "view", "--kubeconfig", path, "--raw", "-o", "jsonpath={.current-context} {.clusters[0].cluster.server} {.users[0].name} {.users[0].user.client-key-data}");
+        var (exitCode, stdout, stderr) = await TestProcess.RunAsync("kubectl", "config", "view", "--kubeconfig", path, "--raw", "-o", "jsonpath={.current-context} {.clusters[0].cluster.server} {.users[0].name} {.users[0].user.client-key-data}");
 
         Assert.True(exitCode == 0, stderr);
         Assert.Equal($"timonel https://[::1]:6443 admin {Convert.ToBase64String(Encoding.UTF8.GetBytes(_pki.AdminKeyPem))}", stdout);
@@ -71,30 +70,5 @@ public sealed class KubeconfigWriterTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<PkiFileException>(() => WriteAsync(path));
 
         Assert.Equal(path, error.FilePath);
-    }
-
-    internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
     }
 }
