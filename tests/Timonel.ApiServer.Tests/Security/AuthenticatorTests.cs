@@ -76,7 +76,7 @@ public sealed class AuthenticatorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Validate_CachedCertificateAfterItExpires_IsRejected()
+    public void Validate_CachedCertificateAfterItExpires_IsRejected()
     {
         var time = new FakeTime(DateTimeOffset.UtcNow);
         var validator = new ClientCertificateValidator(_pki.ClientCa, time);
