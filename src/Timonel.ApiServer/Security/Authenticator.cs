@@ -65,9 +65,10 @@ public sealed class Authenticator
 
     private async ValueTask<UserInfo?> AuthenticateTokenAsync(string token, CancellationToken ct)
     {
-        foreach (var authenticator in _tokens)
+        // An index loop: foreach over an interface would allocate an enumerator per request.
+        for (var i = 0; i < _tokens.Count; i++)
         {
-            if (await authenticator.AuthenticateTokenAsync(token, ct).ConfigureAwait(false) is { } user)
+            if (await _tokens[i].AuthenticateTokenAsync(token, ct).ConfigureAwait(false) is { } user)
             {
                 return user;
             }

@@ -32,8 +32,8 @@ internal static class CertificateIssuer
 
     public static X509Certificate2 IssueServing(X509Certificate2 authority, SubjectAltNames names, DateTimeOffset now, TimeSpan validity)
     {
-        var commonName = names.DnsNames.Count > 0 ? names.DnsNames[0] : "timonel-apiserver";
-        return Issue(authority, Subject(commonName, []), ServerAuth, names.ToExtension(), now, validity);
+        // Clients check the SANs, never the CN; upstream's serving certificate is named like this.
+        return Issue(authority, Subject("kube-apiserver", []), ServerAuth, names.ToExtension(), now, validity);
     }
 
     public static X509Certificate2 IssueClient(X509Certificate2 authority, string commonName, IReadOnlyList<string> organizations, DateTimeOffset now, TimeSpan validity) =>

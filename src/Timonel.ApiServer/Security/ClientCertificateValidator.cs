@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -9,7 +10,8 @@ namespace Timonel.ApiServer.Security;
 /// client auth), and maps it to a user: CN is the name, each O a group (upstream's x509
 /// authenticator). Used both during the TLS handshake and per request, so results are cached by
 /// the certificate's SHA-256 until the certificate expires; a cached entry is only ever reused
-/// for byte-identical certificates.
+/// for byte-identical certificates. Kestrel hands every request of a connection the same
+/// certificate object, so that object is remembered too and its requests skip even the hash.
 /// </summary>
 public sealed class ClientCertificateValidator
 {
@@ -23,6 +25,7 @@ public sealed class ClientCertificateValidator
     private readonly X509Certificate2 _clientCa;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<Hash, CacheEntry> _cache = new();
+    private readonly ConditionalWeakTable<X509Certificate2, CacheEntry> _byInstance = new();
 
     public ClientCertificateValidator(X509Certificate2 clientCa, TimeProvider? time = null)
     {
@@ -35,17 +38,28 @@ public sealed class ClientCertificateValidator
     public UserInfo? Validate(X509Certificate2 certificate)
     {
         var now = _time.GetUtcNow();
+        if (_byInstance.TryGetValue(certificate, out var known) && known.IsValidAt(now))
+        {
+            return known.User;
+        }
+
         Hash key = default;
         SHA256.HashData(certificate.RawDataMemory.Span, key);
-        if (_cache.TryGetValue(key, out var cached) && now < cached.NotAfter && now >= cached.NotBefore)
+        if (_cache.TryGetValue(key, out var cached) && cached.IsValidAt(now))
         {
+            _byInstance.AddOrUpdate(certificate, cached);
             return cached.User;
         }
 
         var user = Chains(certificate, now) ? ToUser(certificate) : null;
-        if (user is not null && _cache.Count < CacheCapacity)
+        if (user is not null)
         {
-            _cache[key] = new CacheEntry(user, certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime());
+            var entry = new CacheEntry(user, certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime());
+            _byInstance.AddOrUpdate(certificate, entry);
+            if (_cache.Count < CacheCapacity)
+            {
+                _cache[key] = entry;
+            }
         }
 
         return user;
@@ -102,9 +116,12 @@ public sealed class ClientCertificateValidator
         return name is null ? null : UserInfo.Authenticated(name, groups);
     }
 
-    private sealed record CacheEntry(UserInfo User, DateTimeOffset NotBefore, DateTimeOffset NotAfter);
+    private sealed record CacheEntry(UserInfo User, DateTimeOffset NotBefore, DateTimeOffset NotAfter)
+    {
+        public bool IsValidAt(DateTimeOffset now) => now >= NotBefore && now < NotAfter;
+    }
 
-    [System.Runtime.CompilerServices.InlineArray(32)]
+    [InlineArray(32)]
     private struct Hash : IEquatable<Hash>
     {
         private byte _first;

@@ -86,8 +86,10 @@ public sealed partial class ClusterPki : IDisposable
         var clock = Stopwatch.StartNew();
         var sans = SubjectAltNames.Create(HostnameOrNull(), extraSans);
         var paths = new PkiPaths(Path.GetFullPath(dataDir));
-        PkiFiles.EnsurePrivateDirectory(paths.DataDir);
-        PkiFiles.EnsurePrivateDirectory(paths.TlsDir);
+        // The data dir is only created, never chmod-ed: an operator may point it at a shared
+        // directory. The tls directory is ours and is kept 0700.
+        PkiFiles.EnsurePrivateDirectory(paths.DataDir, tighten: false);
+        PkiFiles.EnsurePrivateDirectory(paths.TlsDir, tighten: true);
         var now = time.GetUtcNow();
 
         var serverCa = await LoadOrCreateAuthorityAsync(paths.ServerCaCert, paths.ServerCaKey, ServerCaName, now, logger, ct).ConfigureAwait(false);

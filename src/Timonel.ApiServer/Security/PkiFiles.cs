@@ -16,7 +16,8 @@ internal static class PkiFiles
     public const UnixFileMode PublicFile = PrivateFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     public const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    public static void EnsurePrivateDirectory(string path)
+    /// <summary>Creates <paramref name="path"/> 0700 if missing; with <paramref name="tighten"/>, also fixes an existing one.</summary>
+    public static void EnsurePrivateDirectory(string path, bool tighten)
     {
         try
         {
@@ -27,8 +28,10 @@ internal static class PkiFiles
             }
 
             Directory.CreateDirectory(path, PrivateDirectory);
-            // Tighten a directory that already existed with looser permissions.
-            File.SetUnixFileMode(path, PrivateDirectory);
+            if (tighten)
+            {
+                File.SetUnixFileMode(path, PrivateDirectory);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

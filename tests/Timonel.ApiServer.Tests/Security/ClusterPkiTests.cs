@@ -211,6 +211,39 @@ public sealed class ClusterPkiTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task LoadOrCreateAsync_ServerCaDeleted_NewCaWithServingCertificateAndTokenFollowing()
+    {
+        string ca, clientCa, secret;
+        using (var first = await _dir.LoadAsync())
+        {
+            (ca, clientCa, secret) = (first.ServerCa.Thumbprint, first.ClientCa.Thumbprint, first.JoinToken.Secret);
+        }
+
+        File.Delete(Path.Combine(_dir.Path, "tls", "server-ca.crt"));
+        File.Delete(Path.Combine(_dir.Path, "tls", "server-ca.key"));
+        using var second = await _dir.LoadAsync();
+
+        Assert.NotEqual(ca, second.ServerCa.Thumbprint);
+        Assert.Equal(clientCa, second.ClientCa.Thumbprint);
+        Assert.True(TestCertificates.ChainsTo(second.ServingCertificate, second.ServerCa));
+        Assert.Equal(JoinToken.HashCa(second.ServerCaPem), second.JoinToken.CaHash);
+        Assert.Equal(secret, second.JoinToken.Secret);
+        Assert.Equal(second.JoinToken.Format() + "\n", await File.ReadAllTextAsync(Path.Combine(_dir.Path, "token")));
+    }
+
+    [Fact]
+    public async Task LoadOrCreateAsync_TlsDirectoryLoosened_IsTightenedAgain()
+    {
+        (await _dir.LoadAsync()).Dispose();
+        var tls = Path.Combine(_dir.Path, "tls");
+        File.SetUnixFileMode(tls, (UnixFileMode)0b111_101_101);
+
+        (await _dir.LoadAsync()).Dispose();
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(tls));
+    }
+
+    [Fact]
     public async Task LoadOrCreateAsync_CorruptJoinToken_ThrowsNamingTheFile()
     {
         (await _dir.LoadAsync()).Dispose();
