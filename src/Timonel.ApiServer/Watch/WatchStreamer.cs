@@ -19,9 +19,12 @@ namespace Timonel.ApiServer.Watch;
 /// </summary>
 internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, TimeProvider time)
 {
+    private readonly DecodedEvents _decoded = new();
+
     private static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(30);
     private static readonly byte[] NewLine = "\n"u8.ToArray();
+    private static readonly byte[] EventEnd = "}\n"u8.ToArray();
 
     public async Task StreamAsync(HttpContext context, ApiResource resource, string? ns, ListOptions options, OutputKind output, CancellationToken cancellationToken)
     {
@@ -139,24 +142,22 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
         }
     }
 
-    private static async Task WriteEventAsync(ApiResource resource, ListOptions options, WatchEvent e, EventWriter writer, CancellationToken ct)
+    private async Task WriteEventAsync(ApiResource resource, ListOptions options, WatchEvent e, EventWriter writer, CancellationToken ct)
     {
         var filtered = !options.Labels.IsEmpty || !options.Fields.IsEmpty;
-        var prev = e.PrevKv is null ? null : ObjectStore.Decode(e.PrevKv).Object;
-        var prevMatches = prev is not null && (!filtered || options.Matches(resource, prev));
+        var d = _decoded.Get(e);
+        var prevMatches = d.Previous is not null && (!filtered || options.Matches(resource, d.Previous));
         if (e.Type == WatchEventType.Delete)
         {
-            if (prev is not null && prevMatches)
+            if (prevMatches)
             {
-                Meta.Metadata(prev)["resourceVersion"] = e.Revision.ToString(CultureInfo.InvariantCulture);
-                await writer.WriteAsync("DELETED", prev, ct).ConfigureAwait(false);
+                await writer.WriteAsync("DELETED", d.Previous!, d.PreviousJson, ct).ConfigureAwait(false);
             }
 
             return;
         }
 
-        var obj = ObjectStore.Decode(e.Kv).Object;
-        var matches = !filtered || options.Matches(resource, obj);
+        var matches = !filtered || options.Matches(resource, d.Object!);
         var type = (matches, prevMatches) switch
         {
             (true, true) => "MODIFIED",
@@ -166,7 +167,7 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
         };
         if (type is not null)
         {
-            await writer.WriteAsync(type, obj, ct).ConfigureAwait(false);
+            await writer.WriteAsync(type, d.Object!, d.ObjectJson, ct).ConfigureAwait(false);
         }
     }
 
@@ -174,6 +175,21 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
     private sealed class EventWriter(HttpContext context, ApiResource resource, OutputKind output, string includeObject, TimeProvider time)
     {
         private bool _columnsSent;
+
+        public async Task WriteAsync(string type, JsonObject obj, byte[]? objectJson, CancellationToken ct)
+        {
+            if (output == OutputKind.Object && objectJson is not null)
+            {
+                // The shared, pre-serialized object: {"type":"...","object":<bytes>}
+                var body = context.Response.Body;
+                await body.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":"), ct).ConfigureAwait(false);
+                await body.WriteAsync(objectJson, ct).ConfigureAwait(false);
+                await body.WriteAsync(EventEnd, ct).ConfigureAwait(false);
+                return;
+            }
+
+            await WriteAsync(type, obj, ct).ConfigureAwait(false);
+        }
 
         public Task WriteAsync(string type, JsonObject obj, CancellationToken ct)
         {
