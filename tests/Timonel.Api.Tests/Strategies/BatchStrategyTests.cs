@@ -143,6 +143,15 @@ public class BatchStrategyTests
         HasError(errors, FieldErrorType.NotSupported, "spec.jobTemplate.spec.template.spec.restartPolicy");
     }
 
+    [Fact]
+    public void CronJob_IanaTimeZone_Valid()
+    {
+        Stored(_cronJobs, """
+            {"metadata":{"name":"nightly","namespace":"default"},"spec":{"schedule":"0 3 * * *","timeZone":"Europe/Madrid",
+             "jobTemplate":{"spec":{"template":{"spec":{"restartPolicy":"OnFailure","containers":[{"name":"c","image":"x"}]}}}}}}
+            """);
+    }
+
     [Theory]
     [InlineData("0 0 * * *")]
     [InlineData("*/15 9-17 * * MON-FRI")]

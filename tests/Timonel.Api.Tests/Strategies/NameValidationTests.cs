@@ -95,4 +95,13 @@ public class NameValidationTests
     [InlineData("1Zi")]
     [InlineData("")]
     public void Quantity_TryParse_Garbage_False(string text) => Assert.False(Quantity.TryParse(text, out _));
+
+    [Theory]
+    [InlineData("10.43.0.1", true)]
+    [InlineData("2001:0db8::1", true)]
+    [InlineData("fd00::10", true)]
+    [InlineData("10.1", false)]
+    [InlineData("10.0.0.256", false)]
+    [InlineData("host", false)]
+    public void IsValidIp_Cases(string value, bool valid) => Assert.Equal(valid, NameValidation.IsValidIp(value).Count == 0);
 }

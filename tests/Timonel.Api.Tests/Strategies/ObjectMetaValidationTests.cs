@@ -77,4 +77,12 @@ public class ObjectMetaValidationTests
             """);
         HasError(errors, FieldErrorType.Invalid, "metadata.ownerReferences", "Only one reference can have Controller set to true");
     }
+
+    [Fact]
+    public void ValidateUpdate_UidLeftOut_Accepted()
+    {
+        var old = Stored(_configMaps, """{"metadata":{"name":"cm","namespace":"default"}}""");
+        var (_, errors) = Update(_configMaps, old, o => o["metadata"]!.AsObject().Remove("uid"));
+        Assert.Empty(errors);
+    }
 }

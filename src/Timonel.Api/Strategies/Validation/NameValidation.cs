@@ -257,10 +257,14 @@ public static partial class NameValidation
         return errs;
     }
 
-    public static IReadOnlyList<string> IsValidIp(string value) =>
-        System.Net.IPAddress.TryParse(value, out var ip) && ip.ToString() == value.ToLowerInvariant()
-            ? []
-            : ["must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"];
+    /// <summary>An IPv4 address in dotted-quad form (no shorthand such as "10.1") or any IPv6 address.</summary>
+    public static IReadOnlyList<string> IsValidIp(string value)
+    {
+        var ok = System.Net.IPAddress.TryParse(value, out var ip) && (value.Contains(':', StringComparison.Ordinal)
+            ? ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !value.Contains('%', StringComparison.Ordinal)
+            : ip.ToString() == value);
+        return ok ? [] : ["must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"];
+    }
 
     public static IReadOnlyList<string> IsValidCidr(string value)
     {

@@ -63,7 +63,8 @@ public static class ObjectMetaValidation
         {
             var before = old.Str(field);
             var after = meta.Str(field);
-            if (!string.IsNullOrEmpty(before) && after != before)
+            // An empty value means the client left it out; the server fills it from the old object.
+            if (!string.IsNullOrEmpty(before) && !string.IsNullOrEmpty(after) && after != before)
             {
                 errs.Add(FieldError.Invalid($"metadata.{field}", after ?? "", "field is immutable"));
             }
