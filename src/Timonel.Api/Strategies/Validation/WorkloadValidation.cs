@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using Timonel.Api.Errors;
+
+namespace Timonel.Api.Strategies.Validation;
+
+/// <summary>What Deployment, ReplicaSet, StatefulSet and DaemonSet share: a selector that matches a template that restarts Always.</summary>
+public static class WorkloadValidation
+{
+    /// <summary>spec.selector required, non-empty and matching spec.template.metadata.labels; the template a valid pod template.</summary>
+    public static void ValidateSelectorAndTemplate(JsonObject? spec, string kindLower, List<FieldError> errs, bool requireAlways = true)
+    {
+        var selector = spec.Obj("selector");
+        if (selector is null)
+        {
+            errs.Add(FieldError.Required("spec.selector", ""));
+        }
+        else
+        {
+            LabelValidation.ValidateSelector(selector, "spec.selector", errs);
+            if (LabelValidation.IsEmptySelector(selector))
+            {
+                errs.Add(FieldError.Invalid("spec.selector", JsonAccess.Compact(selector), $"empty selector is invalid for {kindLower}"));
+            }
+        }
+        var template = spec.Obj("template");
+        if (template is null)
+        {
+            errs.Add(FieldError.Required("spec.template", ""));
+            return;
+        }
+        var labels = template.Obj("metadata").Obj("labels");
+        if (selector is not null && !LabelValidation.IsEmptySelector(selector) && !LabelValidation.Matches(selector, labels))
+        {
+            errs.Add(FieldError.Invalid("spec.template.metadata.labels", JsonAccess.Compact(labels), "`selector` does not match template `labels`"));
+        }
+        PodSpecValidation.ValidateTemplate(template, "spec.template", errs);
+        if (!requireAlways)
+        {
+            return;
+        }
+        var restart = template.Obj("spec").Str("restartPolicy") ?? "";
+        if (restart.Length > 0 && restart != "Always")
+        {
+            errs.Add(FieldError.NotSupported("spec.template.spec.restartPolicy", restart, ["Always"]));
+        }
+        if (template.Obj("spec").Has("activeDeadlineSeconds"))
+        {
+            errs.Add(FieldError.Forbidden("spec.template.spec.activeDeadlineSeconds", $"activeDeadlineSeconds in {ActiveDeadlineOwner(kindLower)} is not Supported"));
+        }
+    }
+
+    private static string ActiveDeadlineOwner(string kindLower) => kindLower switch
+    {
+        "daemonset" => "DaemonSet",
+        "statefulset" => "StatefulSet",
+        _ => "ReplicaSet",
+    };
+
+    /// <summary>replicas, minReadySeconds and revisionHistoryLimit are never negative.</summary>
+    public static void ValidateCounts(JsonObject? spec, List<FieldError> errs)
+    {
+        foreach (var key in new[] { "replicas", "minReadySeconds", "revisionHistoryLimit" })
+        {
+            FieldChecks.NonNegative(spec, key, $"spec.{key}", errs);
+        }
+    }
+}
