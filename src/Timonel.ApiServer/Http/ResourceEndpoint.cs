@@ -138,24 +138,9 @@ internal sealed class ResourceEndpoint(
         var options = WriteOptionsFrom(context);
         var obj = await ReadObjectAsync(context, ct).ConfigureAwait(false);
         var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
-        if (subresource == "finalize")
-        {
-            obj = FinalizeNamespace(current.Object, obj);
-        }
-
         var updated = await writer.UpdateAsync(resource, obj, current, subresource, options, ct).ConfigureAwait(false);
         AddWarnings(context, options);
         await WriteObjectAsync(context, resource, updated.Object, 200).ConfigureAwait(false);
-    }
-
-    /// <summary>PUT namespaces/x/finalize changes only spec.finalizers.</summary>
-    private static JsonObject FinalizeNamespace(JsonObject current, JsonObject body)
-    {
-        var result = (JsonObject)current.DeepClone();
-        result["spec"] ??= new JsonObject();
-        result["spec"]!["finalizers"] = body["spec"]?["finalizers"]?.DeepClone() ?? new JsonArray();
-        Meta.Metadata(result)["resourceVersion"] = Meta.ResourceVersion(body) is { Length: > 0 } rv ? rv : Meta.ResourceVersion(current);
-        return result;
     }
 
     private async Task PatchAsync(HttpContext context, ApiResource resource, string? ns, string name, string? subresource, CancellationToken ct)

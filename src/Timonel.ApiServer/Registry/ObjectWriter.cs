@@ -159,7 +159,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
                 strategy.PrepareForStatusUpdate(obj, old);
                 break;
             case "finalize":
-                // The caller built obj from the stored namespace with only spec.finalizers changed.
+                NamespaceStrategy.PrepareForFinalize(obj, old);
                 break;
             default:
                 strategy.PrepareForUpdate(obj, old);
