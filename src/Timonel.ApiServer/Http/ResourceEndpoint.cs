@@ -60,6 +60,10 @@ internal sealed class ResourceEndpoint(
             case ("DELETE", null, _):
                 await DeleteCollectionAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
                 break;
+            case ("GET", { } name, null or "status") when OutputFormat.From(context) == OutputKind.Object:
+                await WriteRawAsync(context, await objects.GetRawAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)
+                    ?? throw ApiException.NotFound(resource.Group, resource.Plural, name)).ConfigureAwait(false);
+                break;
             case ("GET", { } name, null or "status"):
                 await WriteObjectAsync(context, resource, (await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object, 200).ConfigureAwait(false);
                 break;
@@ -402,6 +406,14 @@ internal sealed class ResourceEndpoint(
             _ => obj,
         };
         return WriteJsonAsync(context, body, code);
+    }
+
+    private static async Task WriteRawAsync(HttpContext context, byte[] json)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = json.Length;
+        await context.Response.Body.WriteAsync(json, context.RequestAborted).ConfigureAwait(false);
     }
 
     public static async Task WriteJsonAsync(HttpContext context, JsonNode body, int code)

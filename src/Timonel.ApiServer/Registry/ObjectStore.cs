@@ -16,6 +16,13 @@ internal sealed class ObjectStore(IStore store)
 {
     public IStore Store => store;
 
+    /// <summary>The raw JSON of one object with its resourceVersion (the GET fast path), or null when absent.</summary>
+    public async Task<byte[]?> GetRawAsync(ApiResource resource, string? ns, string name, CancellationToken cancellationToken)
+    {
+        var kv = await store.GetAsync(resource.KeyFor(ns, name), cancellationToken).ConfigureAwait(false);
+        return kv is null ? null : RawWithRevision(kv) ?? JsonSerializer.SerializeToUtf8Bytes(Decode(kv).Object);
+    }
+
     public async Task<StoredObject?> GetAsync(ApiResource resource, string? ns, string name, CancellationToken cancellationToken)
     {
         var kv = await store.GetAsync(resource.KeyFor(ns, name), cancellationToken).ConfigureAwait(false);
@@ -74,21 +81,92 @@ internal sealed class ObjectStore(IStore store)
         return WithRevision(obj, kv.ModRevision);
     }
 
+    /// <summary>
+    /// Serializes an object for the store: apiVersion, kind, metadata first (so reads can splice
+    /// resourceVersion in without parsing, see <see cref="RawWithRevision"/>), never the
+    /// resourceVersion itself.
+    /// </summary>
     public static byte[] Encode(JsonObject obj)
     {
-        var meta = obj["metadata"] as JsonObject;
-        var rv = meta?["resourceVersion"];
-        meta?.Remove("resourceVersion");
-        try
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
         {
-            return JsonSerializer.SerializeToUtf8Bytes(obj);
-        }
-        finally
-        {
-            if (rv is not null)
+            w.WriteStartObject();
+            foreach (var first in FirstFields)
             {
-                meta!["resourceVersion"] = rv;
+                if (obj[first] is { } value)
+                {
+                    w.WritePropertyName(first);
+                    if (first == "metadata" && value is JsonObject meta)
+                    {
+                        w.WriteStartObject();
+                        foreach (var (k, v) in meta)
+                        {
+                            if (k != "resourceVersion")
+                            {
+                                w.WritePropertyName(k);
+                                WriteNode(w, v);
+                            }
+                        }
+
+                        w.WriteEndObject();
+                    }
+                    else
+                    {
+                        value.WriteTo(w);
+                    }
+                }
             }
+
+            foreach (var (k, v) in obj)
+            {
+                if (!FirstFields.Contains(k))
+                {
+                    w.WritePropertyName(k);
+                    WriteNode(w, v);
+                }
+            }
+
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// The stored bytes with metadata.resourceVersion set, without a parse: valid for values
+    /// written by <see cref="Encode"/> (metadata is the first object-valued field and has a name).
+    /// Returns null when the layout is not the expected one; callers then decode.
+    /// </summary>
+    public static byte[]? RawWithRevision(KeyValue kv)
+    {
+        var span = kv.Value.Span;
+        var at = span.IndexOf("\"metadata\":{"u8);
+        // apiVersion and kind are plain strings, so the first occurrence is the top-level one.
+        if (at < 0 || span.Slice(0, at).IndexOf("{"u8) != 0 || span.Slice(1, at).IndexOf((byte)'{') >= 0 || span[at + 12] == (byte)'}')
+        {
+            return null;
+        }
+
+        var insert = System.Text.Encoding.UTF8.GetBytes($"\"resourceVersion\":\"{kv.ModRevision.ToString(CultureInfo.InvariantCulture)}\",");
+        var result = new byte[span.Length + insert.Length];
+        span.Slice(0, at + 12).CopyTo(result);
+        insert.CopyTo(result.AsSpan(at + 12));
+        span.Slice(at + 12).CopyTo(result.AsSpan(at + 12 + insert.Length));
+        return result;
+    }
+
+    private static readonly string[] FirstFields = ["apiVersion", "kind", "metadata"];
+
+    private static void WriteNode(Utf8JsonWriter w, JsonNode? node)
+    {
+        if (node is null)
+        {
+            w.WriteNullValue();
+        }
+        else
+        {
+            node.WriteTo(w);
         }
     }
 
