@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Timonel.Api.Discovery;
 using Timonel.Api.OpenApi;
 using Timonel.Api.Resources;
 using Timonel.ApiServer.Admission;
@@ -66,6 +67,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.Port, cancellationToken).ConfigureAwait(false);
 
             var authenticator = Authenticator.ForCluster(pki);
+            var openApi = new OpenApiDocuments(catalog);
+            // Build the OpenAPI documents in the background: kubectl asks for them soon after start.
+            _ = Task.Run(() => openApi.V3Index, CancellationToken.None);
             // The first X509 chain build costs ~0.1-0.25 s: pay it off the request path.
             _ = Task.Run(() => authenticator.Certificates.Validate(pki.AdminCertificate), CancellationToken.None);
 
@@ -85,7 +89,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var pipeline = new RequestPipeline(
                 authenticator,
                 new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), time),
-                new DiscoveryEndpoint(catalog, new OpenApiDocuments(catalog)),
+                new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi),
                 new RequestMetrics(),
                 async ct =>
                 {

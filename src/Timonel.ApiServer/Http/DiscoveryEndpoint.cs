@@ -1,22 +1,54 @@
 using Microsoft.AspNetCore.Http;
+using Timonel.Api.Discovery;
+using Timonel.Api.Errors;
 using Timonel.Api.OpenApi;
-using Timonel.Api.Resources;
 
 namespace Timonel.ApiServer.Http;
 
 /// <summary>Serves /api, /apis, group-version resource lists and the OpenAPI documents.</summary>
-internal sealed class DiscoveryEndpoint(ResourceCatalog catalog, OpenApiDocuments openApi)
+internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDocuments openApi)
 {
     public async Task<bool> TryServeAsync(HttpContext context, string path)
     {
-        _ = catalog;
+        var accept = context.Request.Headers.Accept.ToString();
+        if (discovery.Find(path, accept) is { } doc)
+        {
+            await WriteAsync(context, doc.ContentType, doc.Body).ConfigureAwait(false);
+            return true;
+        }
+
         if (path == "/openapi/v2")
         {
-            context.Response.ContentType = "application/json";
-            await context.Response.Body.WriteAsync(openApi.V2Json, context.RequestAborted).ConfigureAwait(false);
+            // Only JSON is served; a client asking for protobuf alone is told so (it then falls back).
+            if (accept.Contains("protobuf", StringComparison.Ordinal) && !accept.Contains("json", StringComparison.Ordinal) && !accept.Contains("*/*", StringComparison.Ordinal))
+            {
+                throw new ApiException(System.Net.HttpStatusCode.NotAcceptable, "NotAcceptable", "only application/json is supported for /openapi/v2");
+            }
+
+            await WriteAsync(context, "application/json", openApi.V2Json).ConfigureAwait(false);
+            return true;
+        }
+
+        if (path.TrimEnd('/') == "/openapi/v3")
+        {
+            await WriteAsync(context, "application/json", openApi.V3Index).ConfigureAwait(false);
+            return true;
+        }
+
+        if (path.StartsWith("/openapi/v3/", StringComparison.Ordinal) && openApi.V3.TryGetValue(path["/openapi/v3/".Length..].TrimEnd('/'), out var v3))
+        {
+            await WriteAsync(context, "application/json", v3).ConfigureAwait(false);
             return true;
         }
 
         return false;
+    }
+
+    private static async Task WriteAsync(HttpContext context, string contentType, byte[] body)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }
 }
