@@ -25,13 +25,16 @@ public sealed class OpenApiDocuments
     /// <summary>/openapi/v2 as JSON.</summary>
     public byte[] V2Json => _built.Value.V2;
 
+    /// <summary>/openapi/v2 in gnostic protobuf (paths and operations only), for kubectl up to 1.30.</summary>
+    public byte[] V2Protobuf => _built.Value.V2Protobuf;
+
     /// <summary>/openapi/v3: the index of group-version documents.</summary>
     public byte[] V3Index => _built.Value.Index;
 
     /// <summary>/openapi/v3/{path} documents keyed by path ("api/v1", "apis/apps/v1").</summary>
     public IReadOnlyDictionary<string, byte[]> V3 => _built.Value.V3;
 
-    private sealed record Built(byte[] V2, byte[] Index, Dictionary<string, byte[]> V3);
+    private sealed record Built(byte[] V2, byte[] V2Protobuf, byte[] Index, Dictionary<string, byte[]> V3);
 
     private static Built Build(ResourceCatalog catalog)
     {
@@ -83,7 +86,7 @@ public sealed class OpenApiDocuments
             ["paths"] = v2Paths,
             ["definitions"] = ToObject(v2Definitions),
         };
-        return new Built(JsonSerializer.SerializeToUtf8Bytes(v2), JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["paths"] = index }), v3);
+        return new Built(JsonSerializer.SerializeToUtf8Bytes(v2), OpenApiV2Protobuf.Encode(v2), JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["paths"] = index }), v3);
     }
 
     private static JsonObject Paths(List<ApiResource> resources, SchemaBuilder builder, string refPrefix, bool v3)

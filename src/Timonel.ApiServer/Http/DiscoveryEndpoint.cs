@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Discovery;
-using Timonel.Api.Errors;
 using Timonel.Api.OpenApi;
 
 namespace Timonel.ApiServer.Http;
@@ -19,13 +18,15 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
 
         if (path == "/openapi/v2")
         {
-            // Only JSON is served; a client asking for protobuf alone is told so (it then falls back).
-            if (accept.Contains("protobuf", StringComparison.Ordinal) && !accept.Contains("json", StringComparison.Ordinal) && !accept.Contains("*/*", StringComparison.Ordinal))
+            if (accept.Contains("protobuf", StringComparison.Ordinal))
             {
-                throw new ApiException(System.Net.HttpStatusCode.NotAcceptable, "NotAcceptable", "only application/json is supported for /openapi/v2");
+                await WriteAsync(context, OpenApiV2Protobuf.ContentType, openApi.V2Protobuf).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteAsync(context, "application/json", openApi.V2Json).ConfigureAwait(false);
             }
 
-            await WriteAsync(context, "application/json", openApi.V2Json).ConfigureAwait(false);
             return true;
         }
 
