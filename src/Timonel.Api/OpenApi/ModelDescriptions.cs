@@ -1,5 +1,3 @@
-using System.Xml;
-
 namespace Timonel.Api.OpenApi;
 
 /// <summary>
@@ -8,7 +6,7 @@ namespace Timonel.Api.OpenApi;
 /// </summary>
 internal sealed class ModelDescriptions
 {
-    private const string ResourceName = "Timonel.Api.OpenApi.k8s-model-docs.xml";
+    private const string ResourceName = "Timonel.Api.OpenApi.k8s-model-docs.tsv";
 
     private readonly Dictionary<string, string> _byMember;
 
@@ -26,26 +24,17 @@ internal sealed class ModelDescriptions
         return stream is null ? Empty : Load(stream);
     }
 
-    /// <summary>Reads an extract: &lt;d&gt;&lt;m n="V1Pod.Spec"&gt;text&lt;/m&gt;...&lt;/d&gt;.</summary>
+    /// <summary>Reads an extract: one "V1Pod.Spec&lt;TAB&gt;text" line per member.</summary>
     public static ModelDescriptions Load(Stream stream)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        using var reader = XmlReader.Create(stream, new XmlReaderSettings { IgnoreWhitespace = true, DtdProcessing = DtdProcessing.Prohibit });
-        // ReadElementContentAsString already moves to the next node, so Read only otherwise.
-        reader.Read();
-        while (!reader.EOF)
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        while (reader.ReadLine() is { } line)
         {
-            if (reader.NodeType == XmlNodeType.Element && reader.Name == "m" && reader.GetAttribute("n") is { } name)
+            var tab = line.IndexOf('\t', StringComparison.Ordinal);
+            if (tab > 0 && tab < line.Length - 1)
             {
-                var text = reader.ReadElementContentAsString();
-                if (text.Length > 0)
-                {
-                    map[name] = text;
-                }
-            }
-            else
-            {
-                reader.Read();
+                map[line[..tab]] = line[(tab + 1)..];
             }
         }
 

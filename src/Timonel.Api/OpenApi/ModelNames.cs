@@ -33,6 +33,8 @@ internal sealed partial class ModelNames
         (typeof(V1Eviction), "policy"), (typeof(V1Binding), ""),
     ];
 
+    private static readonly Type[] ExtraCoreKinds = [typeof(V1PodTemplate), typeof(V1ReplicationController), typeof(V1Binding)];
+
     private readonly Dictionary<Type, string> _names = new();
 
     public ModelNames(ResourceCatalog catalog)
@@ -47,13 +49,15 @@ internal sealed partial class ModelNames
             Assign(type, group);
         }
 
-        // Every core kind the client knows (PodTemplate reaches PodTemplateSpec, used by apps and batch).
-        var coreKinds = typeof(V1Pod).Assembly.GetTypes()
-            .Where(t => t.GetCustomAttribute<KubernetesEntityAttribute>() is { Group: "", ApiVersion: "v1" })
-            .OrderBy(t => t.Name, StringComparer.Ordinal);
-        foreach (var t in coreKinds)
+        // Core kinds outside the catalog that own types other groups use (PodTemplateSpec).
+        foreach (var t in ExtraCoreKinds)
         {
             Walk(t, "");
+        }
+
+        foreach (var r in catalog.All.Where(r => r.Group.Length == 0))
+        {
+            Walk(r.ModelType, "");
         }
 
         foreach (var r in catalog.All)

@@ -10,84 +10,67 @@ namespace Timonel.Api.OpenApi;
 /// <summary>
 /// The OpenAPI documents the server publishes, built once from the catalog's model types:
 /// /openapi/v2 (JSON and gnostic protobuf), the /openapi/v3 index and one v3 document per
-/// group-version. All bytes are built in the constructor and never change.
+/// group-version. Each set is built once, on first use, and never changes.
 /// </summary>
 public sealed class OpenApiDocuments
 {
     /// <summary>What client-go asks /openapi/v2 for (kubectl 1.27 apply and explain need it).</summary>
     public const string V2ProtobufContentType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
 
+    /// <summary>The Content-Type the protobuf answer carries: Go's mime parser rejects the '@' of the requested type.</summary>
+    public const string V2ProtobufResponseContentType = "application/octet-stream";
+
+    // The older spelling kube-openapi also accepts.
+    private const string V2ProtobufLegacyContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
     /// <summary>The Kubernetes version the documents claim.</summary>
     public const string KubernetesVersion = "v1.33.0";
 
-    private readonly Dictionary<string, byte[]> _v3 = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _v3Hashes = new(StringComparer.Ordinal);
+    private readonly Lazy<(byte[] Json, byte[] Protobuf)> _v2;
+    private readonly Lazy<V3Set> _v3;
 
     public OpenApiDocuments(ResourceCatalog catalog)
-        : this(catalog, PatchMetadata.For, ModelDescriptions.LoadEmbedded())
+        : this(catalog, PatchMetadata.For, ModelDescriptions.LoadEmbedded)
     {
     }
 
-    internal OpenApiDocuments(ResourceCatalog catalog, Func<Type, string, PatchStrategy?> patchStrategy, ModelDescriptions descriptions)
+    /// <summary>
+    /// Nothing is built here: v2 and v3 are each built on first use (a few hundred milliseconds,
+    /// mostly reflection), so server start-up does not wait for them. Call <see cref="Warm"/> from a
+    /// background task to build them ahead of the first request.
+    /// </summary>
+    internal OpenApiDocuments(ResourceCatalog catalog, Func<Type, string, PatchStrategy?> patchStrategy, Func<ModelDescriptions> descriptions)
     {
-        var names = new ModelNames(catalog);
-        var v2 = new SchemaGenerator(names, descriptions, patchStrategy, SchemaDialect.V2);
-        var v3 = new SchemaGenerator(names, descriptions, patchStrategy, SchemaDialect.V3);
-
-        var v2Paths = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
-        foreach (var gv in catalog.GroupVersions)
-        {
-            var v3Paths = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
-            var roots = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var r in catalog.All.Where(r => r.Group == gv.Group && r.Version == gv.Version))
-            {
-                foreach (var path in PathsOf(r, v2, out _))
-                {
-                    v2Paths[path.Path] = OperationWriter.V2(path);
-                }
-
-                foreach (var path in PathsOf(r, v3, out var used))
-                {
-                    v3Paths[path.Path] = OperationWriter.V3(path);
-                    roots.UnionWith(used);
-                }
-            }
-
-            var key = gv.Group.Length == 0 ? $"api/{gv.Version}" : $"apis/{gv.Group}/{gv.Version}";
-            var bytes = V3Document(v3Paths, v3, v3.Closure(roots));
-            _v3[key] = bytes;
-            _v3Hashes[key] = Convert.ToHexString(SHA512.HashData(bytes));
-        }
-
-        var v2Document = V2Document(v2Paths, v2);
-        V2Json = JsonSerializer.SerializeToUtf8Bytes(v2Document);
-        V2Protobuf = GnosticEncoder.Encode(v2Document);
-        V3IndexJson = JsonSerializer.SerializeToUtf8Bytes(new JsonObject
-        {
-            ["paths"] = new JsonObject(_v3Hashes.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject
-            {
-                ["serverRelativeURL"] = $"/openapi/v3/{kv.Key}?hash={kv.Value}",
-            }))),
-        });
+        var shared = new Lazy<(ModelNames Names, ModelDescriptions Descriptions)>(() => (new ModelNames(catalog), descriptions()));
+        _v2 = new Lazy<(byte[], byte[])>(() => BuildV2(catalog, new SchemaGenerator(shared.Value.Names, shared.Value.Descriptions, patchStrategy, SchemaDialect.V2)));
+        _v3 = new Lazy<V3Set>(() => BuildV3(catalog, new SchemaGenerator(shared.Value.Names, shared.Value.Descriptions, patchStrategy, SchemaDialect.V3)));
     }
 
     /// <summary>/openapi/v2 as JSON (Accept: application/json).</summary>
-    public byte[] V2Json { get; }
+    public byte[] V2Json => _v2.Value.Json;
 
     /// <summary>/openapi/v2 as gnostic protobuf (Accept: <see cref="V2ProtobufContentType"/>).</summary>
-    public byte[] V2Protobuf { get; }
+    public byte[] V2Protobuf => _v2.Value.Protobuf;
 
     /// <summary>/openapi/v3: {"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=..."}}}.</summary>
-    public byte[] V3IndexJson { get; }
+    public byte[] V3IndexJson => _v3.Value.Index;
 
     /// <summary>/openapi/v3 documents keyed by path ("api/v1", "apis/apps/v1").</summary>
-    public IReadOnlyDictionary<string, byte[]> V3 => _v3;
+    public IReadOnlyDictionary<string, byte[]> V3 => _v3.Value.Documents;
 
     /// <summary>The hash of a v3 document (upper-case hex SHA-512 of its bytes), or null for an unknown path.</summary>
-    public string? V3Hash(string path) => _v3Hashes.GetValueOrDefault(path);
+    public string? V3Hash(string path) => _v3.Value.Hashes.GetValueOrDefault(path);
+
+    /// <summary>Builds every document now (for a background task at start-up).</summary>
+    public void Warm()
+    {
+        _ = _v3.Value;
+        _ = _v2.Value;
+    }
 
     /// <summary>
-    /// Picks the /openapi/v2 encoding for an Accept header: protobuf when asked for, JSON for
+    /// Picks the /openapi/v2 encoding for an Accept header: protobuf (sent as application/octet-stream,
+    /// as upstream does) when asked for, JSON for
     /// JSON, */* or no header; null when nothing acceptable is offered (answer 406).
     /// </summary>
     public (string ContentType, byte[] Body)? V2For(string? accept)
@@ -100,9 +83,9 @@ public sealed class OpenApiDocuments
         foreach (var clause in accept.Split(','))
         {
             var mediaType = clause.Split(';')[0].Trim();
-            if (mediaType.Equals(V2ProtobufContentType, StringComparison.OrdinalIgnoreCase))
+            if (mediaType.Equals(V2ProtobufContentType, StringComparison.OrdinalIgnoreCase) || mediaType.Equals(V2ProtobufLegacyContentType, StringComparison.OrdinalIgnoreCase))
             {
-                return (V2ProtobufContentType, V2Protobuf);
+                return (V2ProtobufResponseContentType, V2Protobuf);
             }
 
             if (mediaType is "application/json" or "*/*" or "application/*")
@@ -112,6 +95,54 @@ public sealed class OpenApiDocuments
         }
 
         return null;
+    }
+
+    private static (byte[] Json, byte[] Protobuf) BuildV2(ResourceCatalog catalog, SchemaGenerator generator)
+    {
+        var paths = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var r in catalog.All)
+        {
+            foreach (var path in PathsOf(r, generator, out _))
+            {
+                paths[path.Path] = OperationWriter.V2(path);
+            }
+        }
+
+        var document = V2Document(paths, generator);
+        return (JsonSerializer.SerializeToUtf8Bytes(document), GnosticEncoder.Encode(document));
+    }
+
+    private static V3Set BuildV3(ResourceCatalog catalog, SchemaGenerator generator)
+    {
+        var documents = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var gv in catalog.GroupVersions)
+        {
+            var paths = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+            var roots = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var r in catalog.All.Where(r => r.Group == gv.Group && r.Version == gv.Version))
+            {
+                foreach (var path in PathsOf(r, generator, out var used))
+                {
+                    paths[path.Path] = OperationWriter.V3(path);
+                    roots.UnionWith(used);
+                }
+            }
+
+            var key = gv.Group.Length == 0 ? $"api/{gv.Version}" : $"apis/{gv.Group}/{gv.Version}";
+            var bytes = V3Document(paths, generator, generator.Closure(roots));
+            documents[key] = bytes;
+            hashes[key] = Convert.ToHexString(SHA512.HashData(bytes));
+        }
+
+        var index = JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+        {
+            ["paths"] = new JsonObject(hashes.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject
+            {
+                ["serverRelativeURL"] = $"/openapi/v3/{kv.Key}?hash={kv.Value}",
+            }))),
+        });
+        return new V3Set(documents, hashes, index);
     }
 
     private static IEnumerable<PathSpec> PathsOf(ApiResource r, SchemaGenerator generator, out HashSet<string> used)
@@ -170,4 +201,6 @@ public sealed class OpenApiDocuments
         };
         return JsonSerializer.SerializeToUtf8Bytes(document);
     }
+
+    private sealed record V3Set(Dictionary<string, byte[]> Documents, Dictionary<string, string> Hashes, byte[] Index);
 }
