@@ -69,7 +69,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var authenticator = Authenticator.ForCluster(pki);
             var openApi = new OpenApiDocuments(catalog);
             // Build the OpenAPI documents in the background: kubectl asks for them soon after start.
-            _ = Task.Run(() => openApi.V3Index, CancellationToken.None);
+            _ = Task.Run(openApi.Warm, CancellationToken.None);
             // The first X509 chain build costs ~0.1-0.25 s: pay it off the request path.
             _ = Task.Run(() => authenticator.Certificates.Validate(pki.AdminCertificate), CancellationToken.None);
 

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Timonel.Api.Resources;
@@ -5,109 +7,129 @@ using Timonel.Api.Resources;
 namespace Timonel.Api.Discovery;
 
 /// <summary>
-/// The discovery documents built once from the catalog: legacy (/api, /apis, one
-/// APIResourceList per group-version) and aggregated (apidiscovery.k8s.io v2 and v2beta1, one
-/// request for everything). Clients tell which they got from the response Content-Type.
+/// The discovery documents of the catalog, built once: /api, /apis, /apis/&lt;group&gt;,
+/// /api/v1 and /apis/&lt;group&gt;/&lt;version&gt; (legacy), and the aggregated
+/// APIGroupDiscoveryList for /api and /apis in v2 and v2beta1.
 /// </summary>
 public sealed class DiscoveryDocuments
 {
-    public const string AggregatedV2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
-    public const string AggregatedV2Beta1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
+    /// <summary>Verbs of a full REST resource, as upstream lists them.</summary>
+    public static readonly IReadOnlyList<string> ResourceVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
-    private static readonly string[] AllVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
-
-    private readonly Dictionary<string, byte[]> _legacy = new(StringComparer.Ordinal);
-    private readonly byte[] _coreAggregatedV2;
-    private readonly byte[] _groupsAggregatedV2;
-    private readonly byte[] _coreAggregatedV2Beta1;
-    private readonly byte[] _groupsAggregatedV2Beta1;
+    private readonly ResourceCatalog _catalog;
+    private readonly Dictionary<(string Group, string Version), byte[]> _resourceLists = new();
+    private readonly Dictionary<string, byte[]> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<DiscoveryFormat, byte[]> _aggregatedApi = new();
+    private readonly Dictionary<DiscoveryFormat, byte[]> _aggregatedApis = new();
 
     public DiscoveryDocuments(ResourceCatalog catalog)
     {
-        var groups = catalog.All.GroupBy(r => r.Group).ToList();
+        _catalog = catalog;
         foreach (var (group, version) in catalog.GroupVersions)
         {
-            var resources = catalog.All.Where(r => r.Group == group && r.Version == version).ToList();
-            var path = group.Length == 0 ? $"/api/{version}" : $"/apis/{group}/{version}";
-            _legacy[path] = Bytes(ResourceList(group, version, resources));
+            _resourceLists[(group, version)] = Serialize(ResourceList(group, version));
         }
 
-        _legacy["/api"] = Bytes(new JsonObject
+        var groups = ApiGroups().ToList();
+        foreach (var g in groups)
         {
-            ["kind"] = "APIVersions",
-            ["versions"] = new JsonArray("v1"),
-            ["serverAddressByClientCIDRs"] = new JsonArray(),
-        });
-        var named = groups.Where(g => g.Key.Length > 0).ToList();
-        _legacy["/apis"] = Bytes(new JsonObject
+            var apiGroup = (JsonObject)g.DeepClone();
+            apiGroup["kind"] = "APIGroup";
+            apiGroup["apiVersion"] = "v1";
+            _groups[g["name"]!.GetValue<string>()] = Serialize(apiGroup);
+        }
+
+        GroupListJson = Serialize(new JsonObject
         {
             ["kind"] = "APIGroupList",
             ["apiVersion"] = "v1",
-            ["groups"] = new JsonArray(named.Select(g => (JsonNode)Group(g.Key, g.Select(r => r.Version).Distinct())).ToArray()),
+            ["groups"] = new JsonArray(groups.ToArray<JsonNode?>()),
         });
-        foreach (var g in named)
-        {
-            var doc = Group(g.Key, g.Select(r => r.Version).Distinct());
-            doc["kind"] = "APIGroup";
-            doc["apiVersion"] = "v1";
-            _legacy[$"/apis/{g.Key}"] = Bytes(doc);
-        }
 
-        _coreAggregatedV2 = Bytes(Aggregated("v2", groups.Where(g => g.Key.Length == 0)));
-        _groupsAggregatedV2 = Bytes(Aggregated("v2", named));
-        _coreAggregatedV2Beta1 = Bytes(Aggregated("v2beta1", groups.Where(g => g.Key.Length == 0)));
-        _groupsAggregatedV2Beta1 = Bytes(Aggregated("v2beta1", named));
+        foreach (var format in new[] { DiscoveryFormat.AggregatedV2, DiscoveryFormat.AggregatedV2Beta1 })
+        {
+            _aggregatedApi[format] = Serialize(Aggregated(format, core: true));
+            _aggregatedApis[format] = Serialize(Aggregated(format, core: false));
+        }
     }
 
-    /// <summary>
-    /// The document for a discovery path, in the form the Accept header prefers (aggregated
-    /// for /api and /apis when asked for), or null when the path is not a discovery path.
-    /// </summary>
-    public (string ContentType, byte[] Body)? Find(string path, string? accept)
+    /// <summary>/apis as APIGroupList (legacy discovery).</summary>
+    public byte[] GroupListJson { get; }
+
+    /// <summary>/api as APIVersions; <paramref name="serverAddress"/> ("host:port") goes into serverAddressByClientCIDRs.</summary>
+    public static byte[] ApiVersionsJson(string serverAddress) => Serialize(new JsonObject
     {
-        path = path.TrimEnd('/');
-        if (path is "/api" or "/apis")
+        ["kind"] = "APIVersions",
+        ["versions"] = new JsonArray("v1"),
+        ["serverAddressByClientCIDRs"] = new JsonArray(new JsonObject
         {
-            foreach (var part in (accept ?? "").Split(','))
+            ["clientCIDR"] = "0.0.0.0/0",
+            ["serverAddress"] = serverAddress,
+        }),
+    });
+
+    /// <summary>/apis/&lt;group&gt; as APIGroup, or null for a group not served.</summary>
+    public byte[]? GroupJson(string group) => _groups.GetValueOrDefault(group);
+
+    /// <summary>/api/v1 ("" group) or /apis/&lt;group&gt;/&lt;version&gt; as APIResourceList, or null when not served.</summary>
+    public byte[]? ResourceListJson(string group, string version) => _resourceLists.GetValueOrDefault((group, version));
+
+    /// <summary>The aggregated list for /api (core) or /apis, in v2 or v2beta1.</summary>
+    public byte[] AggregatedJson(DiscoveryFormat format, bool core)
+    {
+        if (format == DiscoveryFormat.Legacy)
+        {
+            throw new ArgumentOutOfRangeException(nameof(format), "Legacy discovery is not an aggregated document.");
+        }
+
+        return core ? _aggregatedApi[format] : _aggregatedApis[format];
+    }
+
+    /// <summary>GET /api, negotiated on the Accept header.</summary>
+    public DiscoveryResponse ForApi(string? accept, string serverAddress)
+    {
+        var format = DiscoveryNegotiation.Choose(accept);
+        return format == DiscoveryFormat.Legacy
+            ? new DiscoveryResponse(DiscoveryNegotiation.LegacyContentType, ApiVersionsJson(serverAddress))
+            : new DiscoveryResponse(DiscoveryNegotiation.ContentTypeOf(format), _aggregatedApi[format]);
+    }
+
+    /// <summary>GET /apis, negotiated on the Accept header.</summary>
+    public DiscoveryResponse ForApis(string? accept)
+    {
+        var format = DiscoveryNegotiation.Choose(accept);
+        return format == DiscoveryFormat.Legacy
+            ? new DiscoveryResponse(DiscoveryNegotiation.LegacyContentType, GroupListJson)
+            : new DiscoveryResponse(DiscoveryNegotiation.ContentTypeOf(format), _aggregatedApis[format]);
+    }
+
+    /// <summary>Upstream's storageVersionHash: base64 of the first 8 bytes of SHA-256("group/version/kind").</summary>
+    public static string StorageVersionHash(string group, string version, string kind) =>
+        Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes($"{group}/{version}/{kind}")).AsSpan(0, 8));
+
+    private IEnumerable<ApiResource> ResourcesOf(string group, string version) =>
+        _catalog.All.Where(r => r.Group == group && r.Version == version).OrderBy(r => r.Plural, StringComparer.Ordinal);
+
+    private IEnumerable<JsonObject> ApiGroups()
+    {
+        foreach (var group in _catalog.GroupVersions.Select(gv => gv.Group).Where(g => g.Length > 0).Distinct())
+        {
+            var versions = _catalog.GroupVersions.Where(gv => gv.Group == group)
+                .Select(gv => (JsonNode)new JsonObject { ["groupVersion"] = $"{group}/{gv.Version}", ["version"] = gv.Version })
+                .ToArray();
+            yield return new JsonObject
             {
-                var p = part.Replace(" ", "", StringComparison.Ordinal);
-                if (p.Contains("g=apidiscovery.k8s.io", StringComparison.Ordinal) && p.Contains("as=APIGroupDiscoveryList", StringComparison.Ordinal))
-                {
-                    if (p.Contains("v=v2;", StringComparison.Ordinal) || p.EndsWith("v=v2", StringComparison.Ordinal))
-                    {
-                        return (AggregatedV2, path == "/api" ? _coreAggregatedV2 : _groupsAggregatedV2);
-                    }
-
-                    if (p.Contains("v=v2beta1", StringComparison.Ordinal))
-                    {
-                        return (AggregatedV2Beta1, path == "/api" ? _coreAggregatedV2Beta1 : _groupsAggregatedV2Beta1);
-                    }
-                }
-                else if (p.StartsWith("application/json", StringComparison.Ordinal) || p.StartsWith("*/*", StringComparison.Ordinal) || p.Length == 0)
-                {
-                    break;
-                }
-            }
+                ["name"] = group,
+                ["versions"] = new JsonArray(versions),
+                ["preferredVersion"] = versions[0].DeepClone(),
+            };
         }
-
-        return _legacy.TryGetValue(path, out var body) ? ("application/json", body) : null;
     }
 
-    private static JsonObject Group(string name, IEnumerable<string> versions)
+    private JsonObject ResourceList(string group, string version)
     {
-        var list = versions.Select(v => (JsonNode)new JsonObject { ["groupVersion"] = $"{name}/{v}", ["version"] = v }).ToArray();
-        return new JsonObject
-        {
-            ["name"] = name,
-            ["versions"] = new JsonArray(list),
-            ["preferredVersion"] = list[0].DeepClone(),
-        };
-    }
-
-    private static JsonObject ResourceList(string group, string version, List<ApiResource> resources)
-    {
-        var items = new JsonArray();
-        foreach (var r in resources)
+        var entries = new List<JsonObject>();
+        foreach (var r in ResourcesOf(group, version))
         {
             var entry = new JsonObject
             {
@@ -115,7 +137,7 @@ public sealed class DiscoveryDocuments
                 ["singularName"] = r.Singular,
                 ["namespaced"] = r.Namespaced,
                 ["kind"] = r.Kind,
-                ["verbs"] = Strings(AllVerbs),
+                ["verbs"] = Strings(ResourceVerbs),
             };
             if (r.ShortNames.Count > 0)
             {
@@ -127,25 +149,28 @@ public sealed class DiscoveryDocuments
                 entry["categories"] = Strings(r.Categories);
             }
 
-            items.Add(entry);
-            foreach (var sub in r.Subresources)
+            entry["storageVersionHash"] = StorageVersionHash(r.Group, r.Version, r.Kind);
+            entries.Add(entry);
+
+            foreach (var sub in r.Subresources.Order(StringComparer.Ordinal))
             {
-                var (g, v, kind, verbs) = Subresource(r, sub);
-                var s = new JsonObject
+                var known = SubresourceKind.For(sub);
+                var (subGroup, subVersion, subKind, _) = known.ResolveFor(r);
+                var subEntry = new JsonObject
                 {
                     ["name"] = $"{r.Plural}/{sub}",
                     ["singularName"] = "",
                     ["namespaced"] = r.Namespaced,
-                    ["kind"] = kind,
-                    ["verbs"] = Strings(verbs),
                 };
-                if (g != group || v != version)
+                if (subGroup != r.Group || subVersion != r.Version)
                 {
-                    s["group"] = g;
-                    s["version"] = v;
+                    subEntry["group"] = subGroup;
+                    subEntry["version"] = subVersion;
                 }
 
-                items.Add(s);
+                subEntry["kind"] = subKind;
+                subEntry["verbs"] = Strings(known.Verbs);
+                entries.Add(subEntry);
             }
         }
 
@@ -154,36 +179,54 @@ public sealed class DiscoveryDocuments
             ["kind"] = "APIResourceList",
             ["apiVersion"] = "v1",
             ["groupVersion"] = group.Length == 0 ? version : $"{group}/{version}",
-            ["resources"] = items,
+            ["resources"] = new JsonArray(entries.OrderBy(e => e["name"]!.GetValue<string>(), StringComparer.Ordinal).ToArray<JsonNode?>()),
         };
     }
 
-    private static JsonObject Aggregated(string apiVersion, IEnumerable<IGrouping<string, ApiResource>> groups) => new()
+    private JsonObject Aggregated(DiscoveryFormat format, bool core)
     {
-        ["kind"] = "APIGroupDiscoveryList",
-        ["apiVersion"] = $"apidiscovery.k8s.io/{apiVersion}",
-        ["metadata"] = new JsonObject(),
-        ["items"] = new JsonArray(groups.Select(g => (JsonNode)new JsonObject
+        var apiVersion = format == DiscoveryFormat.AggregatedV2 ? "apidiscovery.k8s.io/v2" : "apidiscovery.k8s.io/v2beta1";
+        var items = new JsonArray();
+        foreach (var group in _catalog.GroupVersions.Select(gv => gv.Group).Distinct().Where(g => (g.Length == 0) == core))
         {
-            ["metadata"] = new JsonObject { ["name"] = g.Key, ["creationTimestamp"] = null },
-            ["versions"] = new JsonArray(g.GroupBy(r => r.Version).Select(v => (JsonNode)new JsonObject
+            var versions = new JsonArray();
+            foreach (var (_, version) in _catalog.GroupVersions.Where(gv => gv.Group == group))
             {
-                ["version"] = v.Key,
-                ["resources"] = new JsonArray(v.Select(r => (JsonNode)AggregatedResource(r)).ToArray()),
-                ["freshness"] = "Current",
-            }).ToArray()),
-        }).ToArray()),
-    };
+                versions.Add(new JsonObject
+                {
+                    ["version"] = version,
+                    ["resources"] = new JsonArray(ResourcesOf(group, version).Select(r => (JsonNode)AggregatedResource(r)).ToArray()),
+                    ["freshness"] = "Current",
+                });
+            }
+
+            var metadata = new JsonObject { ["creationTimestamp"] = null };
+            if (group.Length > 0)
+            {
+                metadata["name"] = group;
+            }
+
+            items.Add(new JsonObject { ["metadata"] = metadata, ["versions"] = versions });
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = DiscoveryNegotiation.Kind,
+            ["apiVersion"] = apiVersion,
+            ["metadata"] = new JsonObject(),
+            ["items"] = items,
+        };
+    }
 
     private static JsonObject AggregatedResource(ApiResource r)
     {
         var entry = new JsonObject
         {
             ["resource"] = r.Plural,
-            ["responseKind"] = new JsonObject { ["group"] = r.Group, ["version"] = r.Version, ["kind"] = r.Kind },
+            ["responseKind"] = Gvk(r.Group, r.Version, r.Kind),
             ["scope"] = r.Namespaced ? "Namespaced" : "Cluster",
             ["singularResource"] = r.Singular,
-            ["verbs"] = Strings(AllVerbs),
+            ["verbs"] = Strings(ResourceVerbs),
         };
         if (r.ShortNames.Count > 0)
         {
@@ -197,14 +240,15 @@ public sealed class DiscoveryDocuments
 
         if (r.Subresources.Count > 0)
         {
-            entry["subresources"] = new JsonArray(r.Subresources.Select(sub =>
+            entry["subresources"] = new JsonArray(r.Subresources.Order(StringComparer.Ordinal).Select(sub =>
             {
-                var (g, v, kind, verbs) = Subresource(r, sub);
+                var known = SubresourceKind.For(sub);
+                var (group, version, kind, _) = known.ResolveFor(r);
                 return (JsonNode)new JsonObject
                 {
                     ["subresource"] = sub,
-                    ["responseKind"] = new JsonObject { ["group"] = g, ["version"] = v, ["kind"] = kind },
-                    ["verbs"] = Strings(verbs),
+                    ["responseKind"] = Gvk(group, version, kind),
+                    ["verbs"] = Strings(known.Verbs),
                 };
             }).ToArray());
         }
@@ -212,18 +256,10 @@ public sealed class DiscoveryDocuments
         return entry;
     }
 
-    /// <summary>What a subresource returns and accepts, as upstream lists it.</summary>
-    private static (string Group, string Version, string Kind, string[] Verbs) Subresource(ApiResource r, string sub) => sub switch
-    {
-        "status" => (r.Group, r.Version, r.Kind, ["get", "patch", "update"]),
-        "scale" => ("autoscaling", "v1", "Scale", ["get", "patch", "update"]),
-        "binding" => ("", "v1", "Binding", ["create"]),
-        "eviction" => ("policy", "v1", "Eviction", ["create"]),
-        "finalize" => (r.Group, r.Version, r.Kind, ["update"]),
-        _ => (r.Group, r.Version, r.Kind, ["get"]),
-    };
+    private static JsonObject Gvk(string group, string version, string kind) =>
+        new() { ["group"] = group, ["version"] = version, ["kind"] = kind };
 
-    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
 
-    private static byte[] Bytes(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node);
+    private static byte[] Serialize(JsonObject o) => JsonSerializer.SerializeToUtf8Bytes(o);
 }

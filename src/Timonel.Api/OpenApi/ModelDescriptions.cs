@@ -1,45 +1,47 @@
-using System.Reflection;
-using System.Xml.Linq;
-
 namespace Timonel.Api.OpenApi;
 
 /// <summary>
-/// Field and type descriptions for `kubectl explain`, read from KubernetesClient's XML doc
-/// file (shipped beside its assembly in the build output). Missing file: no descriptions.
+/// The descriptions of the KubernetesClient models (their XML doc summaries, extracted at build time
+/// into an embedded resource): "V1Pod" for a type, "V1Pod.Spec" for a property.
 /// </summary>
-public sealed class ModelDescriptions
+internal sealed class ModelDescriptions
 {
-    private readonly Dictionary<string, string> _byMember = new(StringComparer.Ordinal);
+    private const string ResourceName = "Timonel.Api.OpenApi.k8s-model-docs.tsv";
 
-    public ModelDescriptions(Assembly modelAssembly)
+    private readonly Dictionary<string, string> _byMember;
+
+    private ModelDescriptions(Dictionary<string, string> byMember) => _byMember = byMember;
+
+    /// <summary>No descriptions (when the extract is missing, documents still build).</summary>
+    public static ModelDescriptions Empty { get; } = new(new Dictionary<string, string>());
+
+    public int Count => _byMember.Count;
+
+    /// <summary>Reads the embedded extract; empty when the build could not produce it.</summary>
+    public static ModelDescriptions LoadEmbedded()
     {
-        var path = Path.ChangeExtension(modelAssembly.Location, ".xml");
-        if (string.IsNullOrEmpty(modelAssembly.Location) || !File.Exists(path))
-        {
-            path = Path.Combine(AppContext.BaseDirectory, Path.GetFileNameWithoutExtension(modelAssembly.Location) + ".xml");
-        }
-
-        if (!File.Exists(path))
-        {
-            return;
-        }
-
-        foreach (var member in XDocument.Load(path).Descendants("member"))
-        {
-            var name = member.Attribute("name")?.Value;
-            var summary = member.Element("summary")?.Value;
-            if (name is not null && summary is not null)
-            {
-                _byMember[name] = Normalize(summary);
-            }
-        }
+        using var stream = typeof(ModelDescriptions).Assembly.GetManifestResourceStream(ResourceName);
+        return stream is null ? Empty : Load(stream);
     }
 
-    public string? ForType(Type type) => _byMember.GetValueOrDefault("T:" + type.FullName);
+    /// <summary>Reads an extract: one "V1Pod.Spec&lt;TAB&gt;text" line per member.</summary>
+    public static ModelDescriptions Load(Stream stream)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        while (reader.ReadLine() is { } line)
+        {
+            var tab = line.IndexOf('\t', StringComparison.Ordinal);
+            if (tab > 0 && tab < line.Length - 1)
+            {
+                map[line[..tab]] = line[(tab + 1)..];
+            }
+        }
 
-    public string? ForProperty(PropertyInfo property) =>
-        _byMember.GetValueOrDefault($"P:{property.DeclaringType!.FullName}.{property.Name}");
+        return new ModelDescriptions(map);
+    }
 
-    private static string Normalize(string text) =>
-        string.Join(' ', text.Split((char[])['\n', '\r', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
+    public string? OfType(Type t) => _byMember.GetValueOrDefault(t.Name);
+
+    public string? OfProperty(Type t, string clrProperty) => _byMember.GetValueOrDefault($"{t.Name}.{clrProperty}");
 }

@@ -1,157 +1,206 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using k8s.Models;
+using Timonel.Api.Patch;
 using Timonel.Api.Resources;
 
 namespace Timonel.Api.OpenApi;
 
 /// <summary>
-/// The OpenAPI documents the server publishes: /openapi/v2 (JSON) and /openapi/v3 (an index
-/// plus one document per group-version). Built on first use, then cached: building reflects
-/// over every model and reads the client's XML docs, which start-up need not wait for.
-/// kubectl reads the v3 documents to decide that the server validates fields itself (a PATCH
-/// operation tagged with the kind and a fieldValidation parameter) and for `kubectl explain`.
+/// The OpenAPI documents the server publishes, built once from the catalog's model types:
+/// /openapi/v2 (JSON and gnostic protobuf), the /openapi/v3 index and one v3 document per
+/// group-version. Each set is built once, on first use, and never changes.
 /// </summary>
 public sealed class OpenApiDocuments
 {
-    public const string Version = "v1.33.0";
+    /// <summary>What client-go asks /openapi/v2 for (kubectl 1.27 apply and explain need it).</summary>
+    public const string V2ProtobufContentType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
 
-    private static readonly string[] CollectionParameters = ["dryRun", "fieldManager", "fieldValidation", "pretty"];
-    private readonly Lazy<Built> _built;
+    /// <summary>The Content-Type the protobuf answer carries: Go's mime parser rejects the '@' of the requested type.</summary>
+    public const string V2ProtobufResponseContentType = "application/octet-stream";
 
-    public OpenApiDocuments(ResourceCatalog catalog) =>
-        _built = new Lazy<Built>(() => Build(catalog), LazyThreadSafetyMode.ExecutionAndPublication);
+    // The older spelling kube-openapi also accepts.
+    private const string V2ProtobufLegacyContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
 
-    /// <summary>/openapi/v2 as JSON.</summary>
-    public byte[] V2Json => _built.Value.V2;
+    /// <summary>The Kubernetes version the documents claim.</summary>
+    public const string KubernetesVersion = "v1.33.0";
 
-    /// <summary>/openapi/v2 in gnostic protobuf (paths and operations only), for kubectl up to 1.30.</summary>
-    public byte[] V2Protobuf => _built.Value.V2Protobuf;
+    private readonly Lazy<(byte[] Json, byte[] Protobuf)> _v2;
+    private readonly Lazy<V3Set> _v3;
 
-    /// <summary>/openapi/v3: the index of group-version documents.</summary>
-    public byte[] V3Index => _built.Value.Index;
-
-    /// <summary>/openapi/v3/{path} documents keyed by path ("api/v1", "apis/apps/v1").</summary>
-    public IReadOnlyDictionary<string, byte[]> V3 => _built.Value.V3;
-
-    private sealed record Built(byte[] V2, byte[] V2Protobuf, byte[] Index, Dictionary<string, byte[]> V3);
-
-    private static Built Build(ResourceCatalog catalog)
+    public OpenApiDocuments(ResourceCatalog catalog)
+        : this(catalog, PatchMetadata.For, ModelDescriptions.LoadEmbedded)
     {
-        var builder = new SchemaBuilder(catalog, new ModelDescriptions(typeof(k8s.Models.V1Pod).Assembly));
-        var v3 = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var index = new JsonObject();
-        var v2Paths = new JsonObject();
-        var v2Definitions = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
-        foreach (var (group, version) in catalog.GroupVersions)
+    }
+
+    /// <summary>
+    /// Nothing is built here: v2 and v3 are each built on first use (a few hundred milliseconds,
+    /// mostly reflection), so server start-up does not wait for them. Call <see cref="Warm"/> from a
+    /// background task to build them ahead of the first request.
+    /// </summary>
+    internal OpenApiDocuments(ResourceCatalog catalog, Func<Type, string, PatchStrategy?> patchStrategy, Func<ModelDescriptions> descriptions)
+    {
+        var shared = new Lazy<(ModelNames Names, ModelDescriptions Descriptions)>(() => (new ModelNames(catalog), descriptions()));
+        _v2 = new Lazy<(byte[], byte[])>(() => BuildV2(catalog, new SchemaGenerator(shared.Value.Names, shared.Value.Descriptions, patchStrategy, SchemaDialect.V2)));
+        _v3 = new Lazy<V3Set>(() => BuildV3(catalog, new SchemaGenerator(shared.Value.Names, shared.Value.Descriptions, patchStrategy, SchemaDialect.V3)));
+    }
+
+    /// <summary>/openapi/v2 as JSON (Accept: application/json).</summary>
+    public byte[] V2Json => _v2.Value.Json;
+
+    /// <summary>/openapi/v2 as gnostic protobuf (Accept: <see cref="V2ProtobufContentType"/>).</summary>
+    public byte[] V2Protobuf => _v2.Value.Protobuf;
+
+    /// <summary>/openapi/v3: {"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=..."}}}.</summary>
+    public byte[] V3IndexJson => _v3.Value.Index;
+
+    /// <summary>/openapi/v3 documents keyed by path ("api/v1", "apis/apps/v1").</summary>
+    public IReadOnlyDictionary<string, byte[]> V3 => _v3.Value.Documents;
+
+    /// <summary>The hash of a v3 document (upper-case hex SHA-512 of its bytes), or null for an unknown path.</summary>
+    public string? V3Hash(string path) => _v3.Value.Hashes.GetValueOrDefault(path);
+
+    /// <summary>Builds every document now (for a background task at start-up).</summary>
+    public void Warm()
+    {
+        _ = _v3.Value;
+        _ = _v2.Value;
+    }
+
+    /// <summary>
+    /// Picks the /openapi/v2 encoding for an Accept header: protobuf (sent as application/octet-stream,
+    /// as upstream does) when asked for, JSON for
+    /// JSON, */* or no header; null when nothing acceptable is offered (answer 406).
+    /// </summary>
+    public (string ContentType, byte[] Body)? V2For(string? accept)
+    {
+        if (string.IsNullOrWhiteSpace(accept))
         {
-            var resources = catalog.All.Where(r => r.Group == group && r.Version == version).ToList();
-            var roots = resources.Select(r => (r.ModelType, group, version))
-                .Append((typeof(k8s.Models.V1Status), "", "v1"))
-                .Append((typeof(k8s.Models.V1DeleteOptions), "", "v1"));
-            if (resources.Any(r => r.HasScale))
+            return ("application/json", V2Json);
+        }
+
+        foreach (var clause in accept.Split(','))
+        {
+            var mediaType = clause.Split(';')[0].Trim();
+            if (mediaType.Equals(V2ProtobufContentType, StringComparison.OrdinalIgnoreCase) || mediaType.Equals(V2ProtobufLegacyContentType, StringComparison.OrdinalIgnoreCase))
             {
-                roots = roots.Append((typeof(k8s.Models.V1Scale), "autoscaling", "v1"));
+                return (V2ProtobufResponseContentType, V2Protobuf);
             }
 
-            var rootList = roots.ToList();
-            var schemas = builder.Build(rootList, "#/components/schemas/");
-            var path = group.Length == 0 ? $"api/{version}" : $"apis/{group}/{version}";
-            var doc = new JsonObject
+            if (mediaType is "application/json" or "*/*" or "application/*")
             {
-                ["openapi"] = "3.0.0",
-                ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = Version },
-                ["paths"] = Paths(resources, builder, "#/components/schemas/", v3: true),
-                ["components"] = new JsonObject { ["schemas"] = ToObject(schemas) },
-            };
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(doc);
-            v3[path] = bytes;
-            index[path] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{path}?hash={Convert.ToHexString(SHA512.HashData(bytes))}" };
-
-            foreach (var (k, v) in Paths(resources, builder, "#/definitions/", v3: false))
-            {
-                v2Paths[k] = v?.DeepClone();
-            }
-
-            foreach (var (k, v) in builder.Build(rootList, "#/definitions/"))
-            {
-                v2Definitions[k] = v;
+                return ("application/json", V2Json);
             }
         }
 
-        var v2 = new JsonObject
+        return null;
+    }
+
+    private static (byte[] Json, byte[] Protobuf) BuildV2(ResourceCatalog catalog, SchemaGenerator generator)
+    {
+        var paths = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var r in catalog.All)
         {
-            ["swagger"] = "2.0",
-            ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = Version },
-            ["paths"] = v2Paths,
-            ["definitions"] = ToObject(v2Definitions),
+            foreach (var path in PathsOf(r, generator, out _))
+            {
+                paths[path.Path] = OperationWriter.V2(path);
+            }
+        }
+
+        var document = V2Document(paths, generator);
+        return (JsonSerializer.SerializeToUtf8Bytes(document), GnosticEncoder.Encode(document));
+    }
+
+    private static V3Set BuildV3(ResourceCatalog catalog, SchemaGenerator generator)
+    {
+        var documents = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var gv in catalog.GroupVersions)
+        {
+            var paths = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+            var roots = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var r in catalog.All.Where(r => r.Group == gv.Group && r.Version == gv.Version))
+            {
+                foreach (var path in PathsOf(r, generator, out var used))
+                {
+                    paths[path.Path] = OperationWriter.V3(path);
+                    roots.UnionWith(used);
+                }
+            }
+
+            var key = gv.Group.Length == 0 ? $"api/{gv.Version}" : $"apis/{gv.Group}/{gv.Version}";
+            var bytes = V3Document(paths, generator, generator.Closure(roots));
+            documents[key] = bytes;
+            hashes[key] = Convert.ToHexString(SHA512.HashData(bytes));
+        }
+
+        var index = JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+        {
+            ["paths"] = new JsonObject(hashes.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject
+            {
+                ["serverRelativeURL"] = $"/openapi/v3/{kv.Key}?hash={kv.Value}",
+            }))),
+        });
+        return new V3Set(documents, hashes, index);
+    }
+
+    private static IEnumerable<PathSpec> PathsOf(ApiResource r, SchemaGenerator generator, out HashSet<string> used)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal)
+        {
+            generator.Add(typeof(V1Status)),
+            generator.Add(typeof(V1DeleteOptions)),
+            SchemaGenerator.PatchName,
         };
-        return new Built(JsonSerializer.SerializeToUtf8Bytes(v2), OpenApiV2Protobuf.Encode(v2), JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["paths"] = index }), v3);
+        var kind = generator.Add(r.ModelType);
+        var list = ModelNames.ListTypeOf(r.ModelType) is { } listType
+            ? generator.Add(listType)
+            : kind;
+        set.Add(kind);
+        set.Add(list);
+        used = set;
+        return ResourceOperations.For(r, kind, list, t =>
+        {
+            var name = generator.Add(t);
+            set.Add(name);
+            return name;
+        }).ToList();
     }
 
-    private static JsonObject Paths(List<ApiResource> resources, SchemaBuilder builder, string refPrefix, bool v3)
+    private static JsonObject V2Document(SortedDictionary<string, JsonObject> paths, SchemaGenerator generator) => new()
     {
-        var paths = new JsonObject();
-        foreach (var r in resources)
+        ["swagger"] = "2.0",
+        ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = KubernetesVersion },
+        ["paths"] = new JsonObject(paths.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+        ["definitions"] = new JsonObject(generator.Definitions
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value.DeepClone()))),
+        ["securityDefinitions"] = new JsonObject
         {
-            var root = r.Group.Length == 0 ? $"/api/{r.Version}" : $"/apis/{r.Group}/{r.Version}";
-            var collection = r.Namespaced ? $"{root}/namespaces/{{namespace}}/{r.Plural}" : $"{root}/{r.Plural}";
-            var schemaRef = refPrefix + builder.NameOf(r.ModelType, r.Group, r.Version);
-            paths[collection] = new JsonObject
-            {
-                ["get"] = Operation(r, "list", $"list or watch objects of kind {r.Kind}", [], null, v3),
-                ["post"] = Operation(r, "post", $"create a {r.Kind}", CollectionParameters, schemaRef, v3),
-                ["delete"] = Operation(r, "deletecollection", $"delete collection of {r.Kind}", ["dryRun"], null, v3),
-            };
-            paths[$"{collection}/{{name}}"] = new JsonObject
-            {
-                ["get"] = Operation(r, "get", $"read the specified {r.Kind}", [], schemaRef, v3),
-                ["put"] = Operation(r, "put", $"replace the specified {r.Kind}", CollectionParameters, schemaRef, v3),
-                ["patch"] = Operation(r, "patch", $"partially update the specified {r.Kind}", ["dryRun", "fieldManager", "fieldValidation", "force"], schemaRef, v3),
-                ["delete"] = Operation(r, "delete", $"delete a {r.Kind}", ["dryRun", "gracePeriodSeconds", "propagationPolicy"], null, v3),
-            };
-        }
+            ["BearerToken"] = new JsonObject { ["description"] = "Bearer Token authentication", ["in"] = "header", ["name"] = "authorization", ["type"] = "apiKey" },
+        },
+        ["security"] = new JsonArray(new JsonObject { ["BearerToken"] = new JsonArray() }),
+    };
 
-        return paths;
-    }
-
-    private static JsonObject Operation(ApiResource r, string action, string description, string[] queryParameters, string? schemaRef, bool v3)
+    private static byte[] V3Document(SortedDictionary<string, JsonObject> paths, SchemaGenerator generator, SortedSet<string> schemas)
     {
-        var parameters = new JsonArray(queryParameters.Select(p => (JsonNode)(v3
-            ? new JsonObject { ["name"] = p, ["in"] = "query", ["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true } }
-            : new JsonObject { ["name"] = p, ["in"] = "query", ["type"] = "string", ["uniqueItems"] = true })).ToArray());
-        var response = new JsonObject { ["description"] = "OK" };
-        if (schemaRef is not null)
+        var document = new JsonObject
         {
-            if (v3)
+            ["openapi"] = "3.0.0",
+            ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "unversioned" },
+            ["paths"] = new JsonObject(paths.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["components"] = new JsonObject
             {
-                response["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = schemaRef } } };
-            }
-            else
-            {
-                response["schema"] = new JsonObject { ["$ref"] = schemaRef };
-            }
-        }
-
-        return new JsonObject
-        {
-            ["description"] = description,
-            ["operationId"] = $"{action}{r.Kind}",
-            ["parameters"] = parameters,
-            ["responses"] = new JsonObject { ["200"] = response },
-            ["x-kubernetes-action"] = action,
-            ["x-kubernetes-group-version-kind"] = new JsonObject { ["group"] = r.Group, ["version"] = r.Version, ["kind"] = r.Kind },
+                ["schemas"] = new JsonObject(schemas.Select(n => KeyValuePair.Create(n, (JsonNode?)generator.Definitions[n].DeepClone()))),
+                ["securitySchemes"] = new JsonObject
+                {
+                    ["BearerToken"] = new JsonObject { ["type"] = "apiKey", ["description"] = "Bearer Token authentication", ["name"] = "authorization", ["in"] = "header" },
+                },
+            },
         };
+        return JsonSerializer.SerializeToUtf8Bytes(document);
     }
 
-    private static JsonObject ToObject(SortedDictionary<string, JsonObject> schemas)
-    {
-        var obj = new JsonObject();
-        foreach (var (k, v) in schemas)
-        {
-            obj[k] = v.DeepClone();
-        }
-
-        return obj;
-    }
+    private sealed record V3Set(Dictionary<string, byte[]> Documents, Dictionary<string, string> Hashes, byte[] Index);
 }

@@ -1,48 +1,75 @@
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Discovery;
+using Timonel.Api.Errors;
 using Timonel.Api.OpenApi;
 
 namespace Timonel.ApiServer.Http;
 
-/// <summary>Serves /api, /apis, group-version resource lists and the OpenAPI documents.</summary>
+/// <summary>
+/// Serves discovery (/api, /apis, /api/v1, /apis/{g}, /apis/{g}/{v}) and OpenAPI
+/// (/openapi/v2, /openapi/v3, /openapi/v3/{gv}). Content types are written exactly as the
+/// documents give them: kubectl compares some of them as plain strings.
+/// </summary>
 internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDocuments openApi)
 {
     public async Task<bool> TryServeAsync(HttpContext context, string path)
     {
         var accept = context.Request.Headers.Accept.ToString();
-        if (discovery.Find(path, accept) is { } doc)
+        path = path.TrimEnd('/');
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        switch (parts)
         {
-            await WriteAsync(context, doc.ContentType, doc.Body).ConfigureAwait(false);
-            return true;
+            case ["api"]:
+                var api = discovery.ForApi(accept, $"{context.Request.Host.Host}:{context.Connection.LocalPort}");
+                await WriteAsync(context, api.ContentType, api.Body).ConfigureAwait(false);
+                return true;
+            case ["apis"]:
+                var apis = discovery.ForApis(accept);
+                await WriteAsync(context, apis.ContentType, apis.Body).ConfigureAwait(false);
+                return true;
+            case ["api", var version]:
+                return await WriteOrNotFoundAsync(context, discovery.ResourceListJson("", version)).ConfigureAwait(false);
+            case ["apis", var group]:
+                return await WriteOrNotFoundAsync(context, discovery.GroupJson(group)).ConfigureAwait(false);
+            case ["apis", var group, var version]:
+                return await WriteOrNotFoundAsync(context, discovery.ResourceListJson(group, version)).ConfigureAwait(false);
+            case ["openapi", "v2"]:
+                var v2 = openApi.V2For(accept)
+                    ?? throw new ApiException(System.Net.HttpStatusCode.NotAcceptable, "NotAcceptable", "/openapi/v2 is served as application/json or protobuf");
+                await WriteAsync(context, v2.ContentType, v2.Body).ConfigureAwait(false);
+                return true;
+            case ["openapi", "v3"]:
+                await WriteAsync(context, "application/json", openApi.V3IndexJson).ConfigureAwait(false);
+                return true;
+            case ["openapi", "v3", ..]:
+                var key = string.Join('/', parts[2..]);
+                if (!openApi.V3.TryGetValue(key, out var doc))
+                {
+                    return false;
+                }
+
+                // A URL carrying the current hash names immutable content, as upstream marks it.
+                if (context.Request.Query["hash"].ToString() is { Length: > 0 } hash && hash == openApi.V3Hash(key))
+                {
+                    context.Response.Headers.CacheControl = "public, immutable";
+                }
+
+                await WriteAsync(context, "application/json", doc).ConfigureAwait(false);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static async Task<bool> WriteOrNotFoundAsync(HttpContext context, byte[]? body)
+    {
+        if (body is null)
+        {
+            return false;
         }
 
-        if (path == "/openapi/v2")
-        {
-            if (accept.Contains("protobuf", StringComparison.Ordinal))
-            {
-                await WriteAsync(context, OpenApiV2Protobuf.ContentType, openApi.V2Protobuf).ConfigureAwait(false);
-            }
-            else
-            {
-                await WriteAsync(context, "application/json", openApi.V2Json).ConfigureAwait(false);
-            }
-
-            return true;
-        }
-
-        if (path.TrimEnd('/') == "/openapi/v3")
-        {
-            await WriteAsync(context, "application/json", openApi.V3Index).ConfigureAwait(false);
-            return true;
-        }
-
-        if (path.StartsWith("/openapi/v3/", StringComparison.Ordinal) && openApi.V3.TryGetValue(path["/openapi/v3/".Length..].TrimEnd('/'), out var v3))
-        {
-            await WriteAsync(context, "application/json", v3).ConfigureAwait(false);
-            return true;
-        }
-
-        return false;
+        await WriteAsync(context, "application/json", body).ConfigureAwait(false);
+        return true;
     }
 
     private static async Task WriteAsync(HttpContext context, string contentType, byte[] body)
