@@ -16,7 +16,7 @@ internal static class BenchReport
 
     /// <summary>One progress line for a closed-loop run.</summary>
     public static string Line(RateResult r) =>
-        string.Create(CultureInfo.InvariantCulture, $"  {r.Name}: {r.Ok} ok, {r.Failed} failed in {r.Seconds:F1} s = {r.PerSecond:F0}/s, p50 {r.Latencies.PercentileMs(50):F2} ms, p99 {r.Latencies.PercentileMs(99):F2} ms; {r.Cpu.Describe()}")
+        string.Create(CultureInfo.InvariantCulture, $"  {r.Name}: {r.Ok} ok, {r.Failed} failed in {r.Seconds:F1} s = {r.PerSecond:F0}/s, p50 {r.Latencies.PercentileMs(50):F2} ms, p99 {r.Latencies.PercentileMs(99):F2} ms; {r.Cpu.Describe()}{CpuPerRequest(r)}")
         + (r.FirstError is null ? "" : $"\n  first failure: {r.FirstError}");
 
     public static string Text(ApiBenchResults results) => Render(results, markdown: false);
@@ -90,8 +90,12 @@ internal static class BenchReport
         Ms(r.Latencies.PercentileMs(50)),
         Ms(r.Latencies.PercentileMs(99)),
         target is { } t ? Verdict(r.PerSecond >= t && r.Failed == 0, Fmt($"≥ {t:F0}/s")) : "",
-        r.Cpu.Describe(),
+        r.Cpu.Describe() + CpuPerRequest(r),
     ];
+
+    /// <summary>CPU time per request: robust to other load on the machine, unlike the rate.</summary>
+    private static string CpuPerRequest(RateResult r) => r.Ok == 0 ? "" : Fmt(
+        $"; per request: server {(r.Cpu.ServerSeconds is { } s ? $"{s / r.Ok * 1e6:F0} µs" : "n/a")}, client {r.Cpu.ClientSeconds / r.Ok * 1e6:F0} µs");
 
     private static readonly string[] Header = ["Measurement", "Result", "p50", "p99", "Target", "CPU (share of all cores)"];
 
