@@ -21,8 +21,8 @@ internal sealed record ApiBenchOptions
     /// <summary>Requests in flight at once: one worker each.</summary>
     public int Concurrency { get; init; } = 32;
 
-    /// <summary>"1.1" (one connection per worker) or "2" (multiplexed streams).</summary>
-    public string HttpVersion { get; init; } = "1.1";
+    /// <summary>"2" (multiplexed streams; measured faster here, see docs/benchmarks.md) or "1.1" (one connection per worker).</summary>
+    public string HttpVersion { get; init; } = "2";
 
     public int Creates { get; init; } = 20_000;
 

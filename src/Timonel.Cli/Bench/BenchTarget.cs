@@ -85,7 +85,7 @@ internal sealed class BenchTarget : IAsyncDisposable
             child,
             dataDir,
             logCopy,
-            string.IsNullOrEmpty(datastoreEndpoint) ? "default (embedded)" : datastoreEndpoint);
+            string.IsNullOrEmpty(datastoreEndpoint) ? "default: embedded SQLite" : datastoreEndpoint);
         try
         {
             var kubeconfig = Path.Combine(dataDir, "kubeconfig.yaml");
