@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Timonel.Cli;
+using Timonel.Cli.Bench;
 
 var root = new RootCommand("Timonel: a Kubernetes-compatible orchestrator in one binary");
 root.Subcommands.Add(ServerCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

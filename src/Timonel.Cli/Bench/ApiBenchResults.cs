@@ -1,0 +1,29 @@
+namespace Timonel.Cli.Bench;
+
+/// <summary>Everything one `timonel bench api` run measured; parts not run are null.</summary>
+internal sealed record ApiBenchResults
+{
+    public required string ServerUrl { get; init; }
+
+    public required string Store { get; init; }
+
+    public required string HttpVersion { get; init; }
+
+    public required int Concurrency { get; init; }
+
+    public required DateTimeOffset Started { get; init; }
+
+    public long? IdleRssBytes { get; init; }
+
+    public long? FinalRssBytes { get; init; }
+
+    public long? PeakRssBytes { get; init; }
+
+    public RateResult? Create { get; init; }
+
+    public RateResult? Get { get; init; }
+
+    public ListResult? List { get; init; }
+
+    public WatchResult? Watch { get; init; }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+
+namespace Timonel.Cli.Bench;
+
+/// <summary>
+/// Runs the API macro-benchmark: starts (or reaches) the server, runs each measurement in its
+/// own fresh namespace, reads the server's memory before and after, and stops what it started.
+/// </summary>
+internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progress)
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);
+    private static readonly TimeSpan IdleSettle = TimeSpan.FromSeconds(3);
+
+    public async Task<ApiBenchResults> RunAsync(CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        await using var target = options.ServerUrl is null
+            ? await BenchTarget.StartChildAsync(options.DatastoreEndpoint, cancellationToken).ConfigureAwait(false)
+            : BenchTarget.Existing(options);
+        using var client = BenchHttp.Create(target, options.HttpVersion, RequestTimeout);
+        using var watchClient = BenchHttp.Create(target, options.HttpVersion, Timeout.InfiniteTimeSpan);
+        await target.WaitReadyAsync(client, cancellationToken).ConfigureAwait(false);
+        progress.WriteLine($"server {target.Url} ready{(target.Pid is { } p ? $" (pid {p})" : "")}; store: {target.Store}; HTTP/{options.HttpVersion}, concurrency {options.Concurrency}");
+
+        await Task.Delay(IdleSettle, cancellationToken).ConfigureAwait(false);
+        var idleRss = Rss(target);
+        var results = new ApiBenchResults
+        {
+            ServerUrl = target.Url.ToString(),
+            Store = target.Store,
+            HttpVersion = options.HttpVersion,
+            Concurrency = options.Concurrency,
+            Started = started,
+            IdleRssBytes = idleRss,
+        };
+
+        var run = started.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var namespaces = new List<string>();
+        try
+        {
+            if (options.Runs("create") || options.Runs("get"))
+            {
+                var ns = await NamespaceAsync(client, $"bench-create-{run}", namespaces, cancellationToken).ConfigureAwait(false);
+                progress.WriteLine($"creating {options.Creates} configmaps...");
+                var create = await CreateGetMeasurement.CreateAsync(client, ns, options.Creates, options.Concurrency, target.Pid, cancellationToken).ConfigureAwait(false);
+                results = results with { Create = create };
+                progress.WriteLine(BenchReport.Line(create));
+                if (options.Runs("get"))
+                {
+                    progress.WriteLine($"getting configmaps by name for {options.GetDuration.TotalSeconds:F0} s...");
+                    var get = await CreateGetMeasurement.GetAsync(client, ns, Math.Max(1, create.Ok), options.GetDuration, options.Concurrency, target.Pid, cancellationToken).ConfigureAwait(false);
+                    results = results with { Get = get };
+                    progress.WriteLine(BenchReport.Line(get));
+                }
+            }
+
+            if (options.Runs("list"))
+            {
+                var ns = await NamespaceAsync(client, $"bench-list-{run}", namespaces, cancellationToken).ConfigureAwait(false);
+                progress.WriteLine($"creating {options.ListPods} pods, then listing them...");
+                var list = await ListMeasurement.RunAsync(client, ns, options.ListPods, options.ListPageSize, options.Concurrency, target.Pid, cancellationToken).ConfigureAwait(false);
+                results = results with { List = list };
+                progress.WriteLine(BenchReport.Line(list.Fill));
+            }
+
+            if (options.Runs("watch"))
+            {
+                var ns = await NamespaceAsync(client, $"bench-watch-{run}", namespaces, cancellationToken).ConfigureAwait(false);
+                progress.WriteLine($"opening {options.Watchers} watchers, then {options.WatchUpdates} updates at {options.WatchRate}/s...");
+                var watch = await WatchMeasurement.RunAsync(watchClient, ns, options.Watchers, options.WatchUpdates, options.WatchRate, target.Pid, cancellationToken).ConfigureAwait(false);
+                results = results with { Watch = watch };
+            }
+
+            return results with { FinalRssBytes = Rss(target), PeakRssBytes = target.Pid is { } pid ? ProcessStats.PeakRssBytes(pid) : null };
+        }
+        finally
+        {
+            // A server the benchmark started dies with its data; a running one gets its namespaces back.
+            if (options.ServerUrl is not null)
+            {
+                foreach (var ns in namespaces)
+                {
+                    await BenchObjects.DeleteNamespaceAsync(client, ns, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private static long? Rss(BenchTarget target) => target.Pid is { } pid ? ProcessStats.RssBytes(pid) : null;
+
+    private static async Task<string> NamespaceAsync(HttpClient client, string name, List<string> created, CancellationToken cancellationToken)
+    {
+        await BenchObjects.CreateNamespaceAsync(client, name, cancellationToken).ConfigureAwait(false);
+        created.Add(name);
+        return name;
+    }
+}

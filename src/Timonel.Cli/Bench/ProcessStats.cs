@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Timonel.Cli.Bench;
+
+/// <summary>
+/// CPU and memory from /proc: the server's (by PID), the benchmark client's own, and the whole
+/// machine's, so a phase can say who used the cores (the client shares them with the server,
+/// and other work on the machine shows up as "other").
+/// </summary>
+internal static class ProcessStats
+{
+    // USER_HZ: 100 on every Linux architecture .NET runs on.
+    private const double TicksPerSecond = 100;
+
+    /// <summary>VmRSS (resident memory now) of <paramref name="pid"/> in bytes, or null when unreadable.</summary>
+    public static long? RssBytes(int pid) => StatusKilobytes(pid, "VmRSS:");
+
+    /// <summary>VmHWM (the peak resident memory) of <paramref name="pid"/> in bytes, or null when unreadable.</summary>
+    public static long? PeakRssBytes(int pid) => StatusKilobytes(pid, "VmHWM:");
+
+    private static long? StatusKilobytes(int pid, string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                {
+                    var kb = line[field.Length..].Trim().Split(' ')[0];
+                    return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>User + system CPU seconds used so far by <paramref name="pid"/>, or null when unreadable.</summary>
+    public static double? CpuSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    public static double OwnCpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+
+    /// <summary>Busy CPU seconds of the whole machine (all cores), from the first line of /proc/stat.</summary>
+    public static double? MachineBusySeconds()
+    {
+        try
+        {
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            // cpu user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
+            long busy = 0;
+            for (var i = 1; i < fields.Length && i <= 8; i++)
+            {
+                if (i is not (4 or 5))
+                {
+                    busy += long.Parse(fields[i], CultureInfo.InvariantCulture);
+                }
+            }
+
+            return busy / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}
