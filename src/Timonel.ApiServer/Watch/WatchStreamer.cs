@@ -72,6 +72,11 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
         {
             // Timeout or client gone: the stream simply ends, as upstream's does.
         }
+        catch (StoreWatchLaggedException)
+        {
+            // This watcher fell too far behind the store: end the stream; the client watches
+            // again from the last resourceVersion it saw, as it does after any closed watch.
+        }
     }
 
     private async Task FollowAsync(ApiResource resource, string? ns, ListOptions options, long after, EventWriter writer, CancellationToken ct)
