@@ -63,7 +63,7 @@ public sealed class ApiException : Exception
     public static ApiException Unauthorized(string message = "Unauthorized") => new(HttpStatusCode.Unauthorized, "Unauthorized", message);
 
     public static ApiException UnsupportedMediaType(string contentType) =>
-        new(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got \"{contentType}\")");
+        new(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got \"{contentType}\")");
 
     public static ApiException TooLarge(long limit) =>
         new(HttpStatusCode.RequestEntityTooLarge, "RequestEntityTooLarge", $"Request entity too large: limit is {limit}");

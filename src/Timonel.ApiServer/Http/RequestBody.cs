@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
+using Timonel.Api.Protobuf;
 using Timonel.Api.Serialization;
 
 namespace Timonel.ApiServer.Http;
@@ -12,6 +13,9 @@ internal static class RequestBody
 {
     /// <summary>Upstream's limit on a request body (3 MiB).</summary>
     public const long MaxBytes = 3 * 1024 * 1024;
+
+    // The field table is immutable once loaded; loading it waits for the first protobuf request.
+    private static readonly Lazy<ProtobufDecoder> Protobuf = new(() => new ProtobufDecoder(ProtoSchema.Load()));
 
     public static string MediaType(HttpContext context)
     {
@@ -50,6 +54,11 @@ internal static class RequestBody
         if (body.Length == 0)
         {
             throw ApiException.BadRequest("the request body is empty: send the object as JSON or YAML");
+        }
+
+        if (mediaType == "application/vnd.kubernetes.protobuf" && !isPatch)
+        {
+            return Protobuf.Value.Decode(body);
         }
 
         byte[]? json = mediaType switch

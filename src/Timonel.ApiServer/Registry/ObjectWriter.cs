@@ -285,24 +285,24 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
     private static void CheckFields(ApiResource resource, JsonObject obj, WriteOptions options)
     {
         ModelDecoder.EnsureDecodes(obj, resource.ModelType, resource.Kind, resource.Version);
-        if (options.Validation == FieldValidation.Ignore)
-        {
-            return;
-        }
-
-        var unknown = ModelDecoder.UnknownFields(obj, resource.ModelType);
-        if (unknown.Count == 0)
-        {
-            return;
-        }
-
         if (options.Validation == FieldValidation.Strict)
         {
-            var list = string.Join(", ", unknown.Select(f => $"unknown field \"{f}\""));
-            throw ApiException.BadRequest($"strict decoding error: {list}");
+            var unknown = ModelDecoder.UnknownFields(obj, resource.ModelType);
+            if (unknown.Count > 0)
+            {
+                var list = string.Join(", ", unknown.Select(f => $"unknown field \"{f}\""));
+                throw ApiException.BadRequest($"strict decoding error: {list}");
+            }
+
+            return;
         }
 
-        options.Warnings.AddRange(unknown.Select(f => $"unknown field \"{f}\""));
+        // Upstream decodes into the typed object, so unknown fields are never stored.
+        var dropped = UnknownFieldPruner.Prune(obj, resource.ModelType);
+        if (options.Validation == FieldValidation.Warn)
+        {
+            options.Warnings.AddRange(dropped.Select(f => $"unknown field \"{f}\""));
+        }
     }
 
     private static void ThrowIfInvalid(ApiResource resource, JsonObject obj, IReadOnlyList<FieldError> errors)

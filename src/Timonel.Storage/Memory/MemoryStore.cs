@@ -46,7 +46,7 @@ public sealed class MemoryStore : IStore
         lock (_lock)
         {
             var revision = request.Revision == 0 ? _revision : request.Revision;
-            if (request.Revision != 0 && request.Revision <= _compacted)
+            if (request.Revision != 0 && request.Revision < _compacted)
             {
                 throw new StoreCompactedException(request.Revision, _compacted);
             }

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Timonel.Storage;
+using Timonel.Storage.Memory;
+using Xunit;
+
+namespace Timonel.ApiServer.Tests.Api;
+
+/// <summary>
+/// A real API server over HTTPS on a free loopback port, backed by a <see cref="MemoryStore"/>
+/// the tests can inspect (revision checks, compaction). One per test class; tests use their
+/// own namespaces.
+/// </summary>
+public sealed class ApiServerFixture : IAsyncLifetime
+{
+    private string _dataDir = "";
+    private int _namespaces;
+
+    public MemoryStore Store { get; } = new();
+
+    public ApiServerHost Host { get; private set; } = null!;
+
+    internal ApiClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _dataDir = Directory.CreateTempSubdirectory("timonel-api-").FullName;
+        Host = await ApiServerHost.StartAsync(
+            new ApiServerOptions { DataDir = _dataDir, Port = FreePort() },
+            _ => Task.FromResult<IStore>(Store),
+            NullLoggerFactory.Instance,
+            CancellationToken.None);
+        Client = new ApiClient(Host.Url, Host.Pki.ServerCaPem, Host.Pki.AdminToken);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await Host.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover temp dir is harmless.
+        }
+    }
+
+    /// <summary>Creates a fresh namespace and returns its name.</summary>
+    internal async Task<string> NamespaceAsync(string prefix)
+    {
+        var name = $"{prefix}-{Interlocked.Increment(ref _namespaces)}";
+        var created = await Client.PostAsync("/api/v1/namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } });
+        Assert.Equal(201, created.Code);
+        return name;
+    }
+
+    /// <summary>The store's revision: unchanged across a failed request proves nothing was written.</summary>
+    public Task<long> RevisionAsync() => Store.GetCurrentRevisionAsync(CancellationToken.None);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
