@@ -13,10 +13,6 @@ namespace Timonel.E2E.Tests;
 [Collection(E2ECollection.Name)]
 public sealed class DurabilityTests : IAsyncLifetime
 {
-    // Remove once main's default datastore is the SQLite store of h/storage: today it is in memory,
-    // and both tests fail with every object gone after the restart.
-    private const string SqliteNotMerged = "Waits for the SQLite store: the default datastore is still in memory";
-
     private TimonelServer? server;
     private Kubectl? kubectl;
 
@@ -38,7 +34,7 @@ public sealed class DurabilityTests : IAsyncLifetime
         }
     }
 
-    [Fact(Skip = SqliteNotMerged)]
+    [Fact]
     public async Task Restart_AfterSigterm_EveryObjectIsStillThere()
     {
         const string Ns = "durable";
@@ -61,7 +57,7 @@ public sealed class DurabilityTests : IAsyncLifetime
         Assert.True(rv > before.Max(o => o.ResourceVersion), $"resourceVersion {rv} went backwards after restart");
     }
 
-    [Fact(Skip = SqliteNotMerged)]
+    [Fact]
     public async Task Kill9_DuringConcurrentCreates_EveryAcknowledgedConfigMapSurvives()
     {
         const string Ns = "crash";
