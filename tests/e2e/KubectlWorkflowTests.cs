@@ -208,6 +208,37 @@ public sealed class KubectlWorkflowTests(ServerFixture fixture) : IClassFixture<
         KubectlAssert.Fails(await Kubectl.RunAsync("-n", Ns, "get", "configmap", "doomed"), "NotFound");
     }
 
+    // Upstream drops an emptied map on the way out (ObjectMeta.labels is omitempty), so removing the last
+    // label leaves no "labels" key; the server keeps and prints "labels": {}.
+    [Fact(Skip = "Server bug: removing the last label leaves an empty \"labels\": {} in the object")]
+    public async Task Label_RemoveTheOnlyLabel_LabelsFieldIsGone()
+    {
+        const string Ns = "wf-label-last";
+        await Kubectl.CreateNamespaceAsync(Ns);
+        KubectlAssert.Succeeds(await Kubectl.ApplyAsync(Manifests.ConfigMap(Ns, "cfg")));
+        KubectlAssert.Succeeds(await Kubectl.RunAsync("-n", Ns, "label", "configmap", "cfg", "only=one"));
+
+        KubectlAssert.Succeeds(await Kubectl.RunAsync("-n", Ns, "label", "configmap", "cfg", "only-"));
+
+        var metadata = JsonNode.Parse(await Kubectl.JsonPathAsync(Ns, "configmap/cfg", "{.metadata}"))!.AsObject();
+        Assert.False(metadata.ContainsKey("labels"), $"metadata still has labels: {metadata.ToJsonString()}");
+    }
+
+    [Fact]
+    public async Task DeleteNamespace_WithObjects_NamespaceAndContentsAreGone()
+    {
+        const string Ns = "wf-delete-ns";
+        await Kubectl.CreateNamespaceAsync(Ns);
+        KubectlAssert.Succeeds(await Kubectl.ApplyAsync(Manifests.WebApp(Ns)));
+
+        var delete = KubectlAssert.Succeeds(await Kubectl.RunAsync(["delete", "namespace", Ns, "--wait", "--timeout=60s"], stdin: null, timeout: TimeSpan.FromSeconds(90)));
+
+        KubectlAssert.StdoutContains(delete, $"namespace \"{Ns}\" deleted");
+        KubectlAssert.Fails(await Kubectl.RunAsync("get", "namespace", Ns), "NotFound");
+        var leftovers = KubectlAssert.Succeeds(await Kubectl.RunAsync("-n", Ns, "get", "deployments,services,configmaps,secrets", "-o", "name"));
+        Assert.True(leftovers.Stdout.Trim().Length == 0, $"objects outlived their namespace:\n{leftovers}");
+    }
+
     [Fact]
     public async Task Apply_SameManifestTwice_SecondRunIsUnchanged()
     {

@@ -50,8 +50,17 @@ public sealed class TimonelServer : IAsyncDisposable
     {
         var root = Directory.CreateTempSubdirectory("timonel-e2e-").FullName;
         var server = new TimonelServer(root, FreeLoopbackPort());
-        await server.LaunchAsync(FirstStartTimeout, cancellationToken);
-        return server;
+        try
+        {
+            await server.LaunchAsync(FirstStartTimeout, cancellationToken);
+            return server;
+        }
+        catch
+        {
+            // The caller never gets the server to dispose: stop the child here, or it outlives the test run.
+            await server.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Graceful stop (SIGTERM), then start again on the same data directory.</summary>
