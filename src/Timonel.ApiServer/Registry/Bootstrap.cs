@@ -11,14 +11,15 @@ internal sealed class Bootstrap(ResourceCatalog catalog, ObjectWriter writer, Ob
 
     public async Task EnsureAsync(string kubernetesServiceIp, int port, CancellationToken cancellationToken)
     {
+        // Concurrent creates share one group commit (one fsync) in the embedded store.
         var namespaces = catalog.Find("", "v1", "namespaces")!;
-        foreach (var name in Namespaces)
+        await Task.WhenAll(Namespaces.Select(async name =>
         {
             if (await objects.GetAsync(namespaces, null, name, cancellationToken).ConfigureAwait(false) is null)
             {
                 await CreateIgnoringExistsAsync(namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, cancellationToken).ConfigureAwait(false);
             }
-        }
+        })).ConfigureAwait(false);
 
         var services = catalog.Find("", "v1", "services")!;
         if (await objects.GetAsync(services, "default", "kubernetes", cancellationToken).ConfigureAwait(false) is null)
