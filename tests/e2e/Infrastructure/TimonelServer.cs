@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Timonel.E2E.Tests.Infrastructure;
+
+/// <summary>
+/// One <c>./timonel server</c> child process on a free loopback port and its own data directory.
+/// Restart and Kill9 start it again on the same data directory and port, as an operator would.
+/// </summary>
+public sealed class TimonelServer : IAsyncDisposable
+{
+    // The launcher builds the CLI on its first run (or when sources changed): a minute or more on 2 cores.
+    private static readonly TimeSpan FirstStartTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    private Process? process;
+    private HttpClient? client;
+
+    private TimonelServer(string rootDir, int port)
+    {
+        RootDir = rootDir;
+        DataDir = Path.Combine(rootDir, "data");
+        StderrPath = Path.Combine(rootDir, "server.log");
+        Port = port;
+    }
+
+    /// <summary>Temp directory owned by this server: data dir, log, and room for test files.</summary>
+    public string RootDir { get; }
+
+    public string DataDir { get; }
+
+    public string StderrPath { get; }
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"https://127.0.0.1:{Port}/");
+
+    public string KubeconfigPath => Path.Combine(DataDir, "kubeconfig.yaml");
+
+    public int Pid => process?.Id ?? throw new InvalidOperationException("The server is not running");
+
+    /// <summary>An HTTPS client that trusts the cluster CA and sends the admin token.</summary>
+    public HttpClient Api => client ??= CreateClient();
+
+    public static async Task<TimonelServer> StartAsync(CancellationToken cancellationToken)
+    {
+        var root = Directory.CreateTempSubdirectory("timonel-e2e-").FullName;
+        var server = new TimonelServer(root, FreeLoopbackPort());
+        try
+        {
+            await server.LaunchAsync(FirstStartTimeout, cancellationToken);
+            return server;
+        }
+        catch
+        {
+            // The caller never gets the server to dispose: stop the child here, or it outlives the test run.
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Graceful stop (SIGTERM), then start again on the same data directory.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken)
+    {
+        await StopAsync();
+        await LaunchAsync(FirstStartTimeout, cancellationToken);
+    }
+
+    /// <summary>SIGKILL, no chance to flush anything, then start again on the same data directory.</summary>
+    public async Task Kill9AndStartAsync(CancellationToken cancellationToken)
+    {
+        Kill9();
+        await WaitForExitAsync();
+        await LaunchAsync(FirstStartTimeout, cancellationToken);
+    }
+
+    public void Kill9() => process?.Kill();
+
+    public async Task WaitForExitAsync()
+    {
+        if (process is not null)
+        {
+            await process.WaitForExitAsync(CancellationToken.None);
+            process.Dispose();
+            process = null;
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (process is not null)
+        {
+            await ChildProcess.StopAsync(process, StopGrace);
+            process.Dispose();
+            process = null;
+        }
+    }
+
+    /// <summary>The last lines the server wrote, for assertion messages.</summary>
+    public string LogTail(int lines = 40)
+    {
+        if (!File.Exists(StderrPath))
+        {
+            return "(no server log)";
+        }
+
+        using var stream = new FileStream(StderrPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var all = reader.ReadToEnd().Split('\n');
+        return string.Join('\n', all.TakeLast(lines));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        client?.Dispose();
+        try
+        {
+            Directory.Delete(RootDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp directory is harmless; never fail a test run over it.
+        }
+    }
+
+    private async Task LaunchAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(DataDir);
+        File.AppendAllText(StderrPath, $"==== start {DateTime.UtcNow:O}\n");
+
+        // exec keeps one PID from the shell through the launcher to dotnet, so stopping it by PID stops the server.
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec \"$0\" server --data-dir \"$1\" --port \"$2\" --disable-agent >>\"$3\" 2>&1 </dev/null");
+        start.ArgumentList.Add(RepoRoot.Launcher);
+        start.ArgumentList.Add(DataDir);
+        start.ArgumentList.Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(StderrPath);
+        process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the timonel launcher");
+
+        await WaitReadyAsync(timeout, cancellationToken);
+    }
+
+    private async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var tokenPath = Path.Combine(DataDir, "tls", "admin.token");
+        var caPath = Path.Combine(DataDir, "tls", "server-ca.crt");
+        while (true)
+        {
+            if (process is { HasExited: true })
+            {
+                throw new InvalidOperationException($"timonel server exited with code {process.ExitCode} before it was ready:\n{LogTail()}");
+            }
+
+            if (deadline.IsCancellationRequested)
+            {
+                throw new TimeoutException($"timonel server was not ready within {timeout}:\n{LogTail()}");
+            }
+
+            if (File.Exists(tokenPath) && File.Exists(caPath) && await IsReadyAsync(deadline.Token))
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(100, deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Checked at the top of the loop, with the server log in the message.
+            }
+        }
+    }
+
+    private async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await Api.GetAsync("readyz", cancellationToken);
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private HttpClient CreateClient()
+    {
+        var caPem = File.ReadAllText(Path.Combine(DataDir, "tls", "server-ca.crt"));
+        var caFields = PemEncoding.Find(caPem);
+        var ca = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(caPem[caFields.Base64Data]));
+        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            if (certificate is not X509Certificate2 served)
+            {
+                return false;
+            }
+
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(served);
+        };
+        var token = File.ReadAllText(Path.Combine(DataDir, "tls", "admin.token")).Trim();
+        var http = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
