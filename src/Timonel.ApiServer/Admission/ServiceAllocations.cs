@@ -99,6 +99,15 @@ internal sealed class ServiceAllocations : IAdmissionHook
 
     public void Updated(ApiResource resource, JsonObject obj, JsonObject old)
     {
+        // A change to ExternalName (or a dropped clusterIP) gives the address back.
+        foreach (var ip in ClusterIps(old).Except(ClusterIps(obj)))
+        {
+            if (Offset(ip) is { } o)
+            {
+                _ips.Release(o);
+            }
+        }
+
         foreach (var port in NodePorts(old).Except(NodePorts(obj)))
         {
             _ports.Release(port);

@@ -39,7 +39,13 @@ public sealed record RequestInfo(
             return null;
         }
 
-        // /namespaces/{ns}/{resource}[/{name}[/{sub}]] — but /namespaces/{name}[/{sub}] is the namespace itself.
+        // /namespaces/{name}/status and /namespaces/{name}/finalize are subresources of the namespace itself.
+        if (rest[0] == "namespaces" && rest.Length == 3 && rest[2] is "status" or "finalize")
+        {
+            return new RequestInfo(group, version, null, "namespaces", rest[1], rest[2]);
+        }
+
+        // /namespaces/{ns}/{resource}[/{name}[/{sub}]] — but /namespaces/{name} is the namespace itself.
         if (rest[0] == "namespaces" && rest.Length >= 3)
         {
             return new RequestInfo(group, version, rest[1], rest[2], rest.Length > 3 ? rest[3] : null, rest.Length > 4 ? string.Join('/', rest[4..]) : null);

@@ -19,7 +19,7 @@ internal sealed record ListOptions(
     string? ResourceVersionMatch,
     bool Watch,
     bool AllowBookmarks,
-    bool SendInitialEvents,
+    bool? SendInitialEvents,
     int? TimeoutSeconds)
 {
     public static ListOptions From(ApiResource resource, IQueryCollection query)
@@ -46,7 +46,28 @@ internal sealed record ListOptions(
             throw ApiException.BadRequest($"resourceVersionMatch \"{match}\" is not supported: use Exact or NotOlderThan");
         }
 
-        if (match is not null && rv is null)
+        var watch = Bool(query["watch"]);
+        bool? sendInitialEvents = NullIfEmpty(query["sendInitialEvents"]) is { } sie ? Bool(sie) : null;
+        if (watch)
+        {
+            // Upstream's watch rules (client-go's WatchList sends sendInitialEvents=true,
+            // resourceVersionMatch=NotOlderThan and, on a first start, no resourceVersion).
+            if (sendInitialEvents is not null && match != "NotOlderThan")
+            {
+                throw ApiException.BadRequest("sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
+            }
+
+            if (match is not null && sendInitialEvents is null)
+            {
+                throw ApiException.BadRequest("resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided");
+            }
+
+            if (match is not null and not "NotOlderThan")
+            {
+                throw ApiException.BadRequest($"resourceVersionMatch \"{match}\" is not supported for watch: use NotOlderThan");
+            }
+        }
+        else if (match is not null && rv is null)
         {
             throw ApiException.BadRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
         }
@@ -66,7 +87,7 @@ internal sealed record ListOptions(
         }
 
         return new ListOptions(labels, fields, limit, cont, rv, match,
-            Bool(query["watch"]), Bool(query["allowWatchBookmarks"]), Bool(query["sendInitialEvents"]), timeout);
+            watch, Bool(query["allowWatchBookmarks"]), sendInitialEvents, timeout);
     }
 
     public bool Matches(ApiResource resource, JsonObject obj) =>

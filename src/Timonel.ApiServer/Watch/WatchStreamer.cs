@@ -40,7 +40,8 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
         long after;
         try
         {
-            var initial = options.ResourceVersion is null or "0" || options.SendInitialEvents;
+            // sendInitialEvents decides when given; otherwise only "no resourceVersion" or "0" replays the state.
+            var initial = options.SendInitialEvents ?? options.ResourceVersion is null or "0";
             if (initial)
             {
                 var page = await lister.ListAsync(resource, ns, options with { Limit = 0, Continue = null, ResourceVersionMatch = null }, ct).ConfigureAwait(false);
@@ -50,14 +51,17 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
                 }
 
                 after = page.Revision;
-                if (options.SendInitialEvents && options.AllowBookmarks)
+                if (options.SendInitialEvents == true && options.AllowBookmarks)
                 {
                     await writer.WriteBookmarkAsync(after, initialEventsEnd: true, ct).ConfigureAwait(false);
                 }
             }
             else
             {
-                after = long.Parse(options.ResourceVersion!, CultureInfo.InvariantCulture);
+                // sendInitialEvents=false without a resourceVersion starts at the newest revision.
+                after = options.ResourceVersion is null or "0"
+                    ? await objects.Store.GetCurrentRevisionAsync(ct).ConfigureAwait(false)
+                    : long.Parse(options.ResourceVersion, CultureInfo.InvariantCulture);
             }
 
             await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);

@@ -1,0 +1,283 @@
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Timonel.ApiServer.Tests.Api;
+
+/// <summary>scale, binding, eviction and finalize subresources, and Table output.</summary>
+public sealed class SubresourceTests(ApiServerFixture fx) : IClassFixture<ApiServerFixture>
+{
+    private const string TableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+
+    private async Task<string> DeploymentAsync(int replicas = 1)
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        Assert.Equal(201, (await fx.Client.PostAsync($"/apis/apps/v1/namespaces/{ns}/deployments", TestObjects.Deployment("web", replicas))).Code);
+        return $"/apis/apps/v1/namespaces/{ns}/deployments/web";
+    }
+
+    [Fact]
+    public async Task GetScale_ReturnsScaleOfDeployment()
+    {
+        var path = await DeploymentAsync(3);
+
+        var scale = await fx.Client.GetAsync($"{path}/scale");
+
+        Assert.Equal(200, scale.Code);
+        Assert.Equal("Scale", scale.Kind);
+        Assert.Equal("autoscaling/v1", ApiResponse.Str(scale.Object["apiVersion"]));
+        Assert.Equal("web", scale.Name);
+        Assert.Equal(3, (int?)scale.Object["spec"]!["replicas"]);
+        Assert.Equal("app=web", ApiResponse.Str(scale.Object["status"]!["selector"]));
+        Assert.Equal((await fx.Client.GetAsync(path)).ResourceVersion, scale.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task PutScale_ChangesReplicasAndGeneration()
+    {
+        var path = await DeploymentAsync();
+        var scale = (await fx.Client.GetAsync($"{path}/scale")).Object;
+        scale["spec"]!["replicas"] = 5;
+
+        var response = await fx.Client.PutAsync($"{path}/scale", scale);
+
+        Assert.Equal(200, response.Code);
+        Assert.Equal("Scale", response.Kind);
+        Assert.Equal(5, (int?)response.Object["spec"]!["replicas"]);
+        var deployment = (await fx.Client.GetAsync(path)).Object;
+        Assert.Equal(5, (int?)deployment["spec"]!["replicas"]);
+        Assert.Equal(2, (long?)deployment["metadata"]!["generation"]);
+    }
+
+    [Fact]
+    public async Task PatchScale_ChangesReplicas()
+    {
+        var path = await DeploymentAsync();
+
+        var response = await fx.Client.PatchAsync($"{path}/scale", "{\"spec\":{\"replicas\":2}}", ApiClient.MergePatch);
+
+        Assert.Equal(200, response.Code);
+        Assert.Equal(2, (int?)response.Object["spec"]!["replicas"]);
+        Assert.Equal(2, (int?)(await fx.Client.GetAsync(path)).Object["spec"]!["replicas"]);
+    }
+
+    [Fact]
+    public async Task PutScale_NegativeReplicas_Is422()
+    {
+        var path = await DeploymentAsync();
+        var scale = (await fx.Client.GetAsync($"{path}/scale")).Object;
+        scale["spec"]!["replicas"] = -1;
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PutAsync($"{path}/scale", scale));
+
+        ApiAssert.Failure(response, 422, "Invalid", "spec.replicas");
+        Assert.Equal(1, (int?)(await fx.Client.GetAsync(path)).Object["spec"]!["replicas"]);
+    }
+
+    [Fact]
+    public async Task PutScale_StaleResourceVersion_Is409()
+    {
+        var path = await DeploymentAsync();
+        var scale = (await fx.Client.GetAsync($"{path}/scale")).Object;
+        Assert.Equal(200, (await fx.Client.PatchAsync(path, "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}", ApiClient.MergePatch)).Code);
+        scale["spec"]!["replicas"] = 4;
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PutAsync($"{path}/scale", scale));
+
+        ApiAssert.Failure(response, 409, "Conflict");
+    }
+
+    [Fact]
+    public async Task PutScale_NonIntegerReplicas_Is400()
+    {
+        var path = await DeploymentAsync();
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PutAsync($"{path}/scale", new JsonObject { ["spec"] = new JsonObject { ["replicas"] = "many" } }));
+
+        ApiAssert.Failure(response, 400, "BadRequest", "replicas");
+    }
+
+    [Fact]
+    public async Task GetScale_MissingDeployment_Is404()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+
+        var response = await fx.Client.GetAsync($"/apis/apps/v1/namespaces/{ns}/deployments/ghost/scale");
+
+        ApiAssert.Failure(response, 404, "NotFound", "ghost");
+    }
+
+    [Fact]
+    public async Task Binding_SetsNodeNameOnceThenConflicts()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        Assert.Equal(201, (await fx.Client.PostAsync(pods, TestObjects.Pod("p"))).Code);
+
+        var bound = await fx.Client.PostAsync($"{pods}/p/binding", DeleteTests.Binding("p", "node-1"));
+        var again = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PostAsync($"{pods}/p/binding", DeleteTests.Binding("p", "node-2")));
+
+        Assert.Equal(201, bound.Code);
+        Assert.Equal("Success", ApiResponse.Str(bound.Body!["status"]));
+        var pod = (await fx.Client.GetAsync($"{pods}/p")).Object;
+        Assert.Equal("node-1", ApiResponse.Str(pod["spec"]!["nodeName"]));
+        Assert.Contains(pod["status"]!["conditions"]!.AsArray(), c => ApiResponse.Str(c!["type"]) == "PodScheduled" && ApiResponse.Str(c["status"]) == "True");
+        ApiAssert.Failure(again, 409, "Conflict", "node-1");
+    }
+
+    [Fact]
+    public async Task Binding_WithoutTarget_Is422()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        Assert.Equal(201, (await fx.Client.PostAsync(pods, TestObjects.Pod("p"))).Code);
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PostAsync($"{pods}/p/binding", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "p" } }));
+
+        ApiAssert.Failure(response, 422, "Invalid", "target.name");
+    }
+
+    [Fact]
+    public async Task Binding_MissingPod_Is404()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PostAsync($"/api/v1/namespaces/{ns}/pods/ghost/binding", DeleteTests.Binding("ghost", "node-1")));
+
+        ApiAssert.Failure(response, 404, "NotFound", "pods \"ghost\" not found");
+    }
+
+    [Fact]
+    public async Task Eviction_WithoutBudget_Is201AndDeletesPod()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        Assert.Equal(201, (await fx.Client.PostAsync(pods, TestObjects.Pod("evict", new JsonObject { ["app"] = "x" }))).Code);
+
+        var response = await fx.Client.PostAsync($"{pods}/evict/eviction", Eviction("evict"));
+
+        Assert.Equal(201, response.Code);
+        Assert.Equal(404, (await fx.Client.GetAsync($"{pods}/evict")).Code);
+    }
+
+    [Fact]
+    public async Task Eviction_BudgetAllowsNoDisruption_Is429()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        Assert.Equal(201, (await fx.Client.PostAsync(pods, TestObjects.Pod("guarded", new JsonObject { ["app"] = "db" }))).Code);
+        Assert.Equal(200, (await fx.Client.PatchAsync($"{pods}/guarded/status", "{\"status\":{\"phase\":\"Running\"}}", ApiClient.MergePatch)).Code);
+        var pdbs = $"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets";
+        var pdb = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "db-pdb" },
+            ["spec"] = new JsonObject { ["minAvailable"] = 1, ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "db" } } },
+        };
+        Assert.Equal(201, (await fx.Client.PostAsync(pdbs, pdb)).Code);
+        Assert.Equal(200, (await fx.Client.PatchAsync($"{pdbs}/db-pdb/status", "{\"status\":{\"disruptionsAllowed\":0,\"currentHealthy\":1,\"desiredHealthy\":1,\"expectedPods\":1}}", ApiClient.MergePatch)).Code);
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PostAsync($"{pods}/guarded/eviction", Eviction("guarded")));
+
+        ApiAssert.Failure(response, 429, "TooManyRequests", "disruption budget", "db-pdb");
+        Assert.Equal(200, (await fx.Client.GetAsync($"{pods}/guarded")).Code);
+    }
+
+    [Fact]
+    public async Task Eviction_MissingPod_Is404()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+
+        var response = await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/pods/ghost/eviction", Eviction("ghost"));
+
+        ApiAssert.Failure(response, 404, "NotFound", "ghost");
+    }
+
+    [Fact]
+    public async Task Finalize_RemovesNamespaceFinalizerOnly()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var current = (await fx.Client.GetAsync($"/api/v1/namespaces/{ns}")).Object;
+        Assert.Contains("kubernetes", current["spec"]!["finalizers"]!.AsArray().Select(f => ApiResponse.Str(f)));
+        current["spec"]!["finalizers"] = new JsonArray();
+        current["status"] = new JsonObject { ["phase"] = "Terminating" };
+
+        var response = await fx.Client.PutAsync($"/api/v1/namespaces/{ns}/finalize", current);
+
+        Assert.Equal(200, response.Code);
+        var stored = (await fx.Client.GetAsync($"/api/v1/namespaces/{ns}")).Object;
+        Assert.Empty((stored["spec"]?["finalizers"] as JsonArray) ?? []);
+        Assert.Equal("Active", ApiResponse.Str(stored["status"]!["phase"]));
+    }
+
+    [Fact]
+    public async Task NamespaceStatus_GetAndPatch_AddressTheNamespace()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+
+        var status = await fx.Client.GetAsync($"/api/v1/namespaces/{ns}/status");
+        var patched = await fx.Client.PatchAsync($"/api/v1/namespaces/{ns}/status", "{\"metadata\":{\"labels\":{\"seen\":\"yes\"}}}", ApiClient.MergePatch);
+
+        Assert.Equal(200, status.Code);
+        Assert.Equal("Namespace", status.Kind);
+        Assert.Equal(ns, status.Name);
+        Assert.Equal(200, patched.Code);
+        Assert.Equal("Namespace", patched.Kind);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/namespaces/x/finalize", null, "namespaces", "x", "finalize")]
+    [InlineData("/api/v1/namespaces/x/status", null, "namespaces", "x", "status")]
+    [InlineData("/api/v1/namespaces/x", null, "namespaces", "x", null)]
+    [InlineData("/api/v1/namespaces/x/pods", "x", "pods", null, null)]
+    [InlineData("/api/v1/namespaces/x/pods/p/status", "x", "pods", "p", "status")]
+    [InlineData("/apis/apps/v1/namespaces/x/deployments/d/scale", "x", "deployments", "d", "scale")]
+    public void RequestInfo_Parse_SplitsPathLikeUpstream(string path, string? ns, string resource, string? name, string? sub)
+    {
+        var info = Timonel.ApiServer.Http.RequestInfo.Parse(path)!;
+
+        Assert.Equal((ns, resource, name, sub), (info.Namespace, info.Resource, info.Name, info.Subresource));
+    }
+
+    [Fact]
+    public async Task Table_PodList_HasPodColumnsAndOneRowPerPod()
+    {
+        var ns = await fx.NamespaceAsync("table");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        foreach (var name in new[] { "t1", "t2", "t3" })
+        {
+            Assert.Equal(201, (await fx.Client.PostAsync(pods, TestObjects.Pod(name))).Code);
+        }
+
+        var table = await fx.Client.GetAsync(pods, TableAccept);
+
+        Assert.Equal(200, table.Code);
+        Assert.Equal("Table", table.Kind);
+        Assert.Equal("meta.k8s.io/v1", ApiResponse.Str(table.Object["apiVersion"]));
+        var columns = table.Object["columnDefinitions"]!.AsArray().Select(c => ApiResponse.Str(c!["name"])).ToList();
+        Assert.Equal(["Name", "Ready", "Status", "Restarts", "Age"], columns.Take(5));
+        Assert.Contains("Node", columns);
+        var rows = table.Object["rows"]!.AsArray();
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(new[] { "t1", "t2", "t3" }, rows.Select(r => ApiResponse.Str(r!["cells"]![0])!).Order());
+        Assert.All(rows, r => Assert.Equal(columns.Count, r!["cells"]!.AsArray().Count));
+        Assert.Equal("PartialObjectMetadata", ApiResponse.Str(rows[0]!["object"]!["kind"]));
+    }
+
+    [Fact]
+    public async Task Table_SingleObject_HasOneRow()
+    {
+        var ns = await fx.NamespaceAsync("table");
+        Assert.Equal(201, (await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/pods", TestObjects.Pod("one"))).Code);
+
+        var table = await fx.Client.GetAsync($"/api/v1/namespaces/{ns}/pods/one", TableAccept);
+
+        Assert.Equal("Table", table.Kind);
+        Assert.Equal("one", ApiResponse.Str(Assert.Single(table.Object["rows"]!.AsArray())!["cells"]![0]));
+    }
+
+    private static JsonObject Eviction(string pod) => new()
+    {
+        ["apiVersion"] = "policy/v1",
+        ["kind"] = "Eviction",
+        ["metadata"] = new JsonObject { ["name"] = pod },
+    };
+}
