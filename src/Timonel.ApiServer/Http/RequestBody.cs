@@ -77,7 +77,8 @@ internal static class RequestBody
 
         try
         {
-            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 256 })
+            // A repeated key would otherwise surface later as an ArgumentException (a 500).
+            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 256, AllowDuplicateProperties = false })
                 ?? throw ApiException.BadRequest("the request body is null: send a JSON object");
         }
         catch (JsonException e)

@@ -377,4 +377,16 @@ public sealed class CreateTests(ApiServerFixture fx) : IClassFixture<ApiServerFi
         Assert.Equal(201, response.Code);
         Assert.Null(response.Object["metadata"]!["namespace"]);
     }
+
+    [Theory]
+    [InlineData("{\"metadata\":{\"name\":\"dup\",\"name\":\"dup2\"}}")]
+    [InlineData("{\"metadata\":{\"name\":\"dup\"},\"data\":{\"k\":\"1\"},\"data\":{\"k\":\"2\"}}")]
+    public async Task Create_DuplicateJsonKeys_Is400(string body)
+    {
+        var ns = await fx.NamespaceAsync("create");
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.SendAsync(HttpMethod.Post, ConfigMaps(ns), body, ApiClient.Json));
+
+        ApiAssert.Failure(response, 400, "BadRequest", "Duplicate");
+    }
 }

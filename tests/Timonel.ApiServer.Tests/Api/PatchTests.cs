@@ -204,4 +204,14 @@ public sealed class PatchTests(ApiServerFixture fx) : IClassFixture<ApiServerFix
 
         ApiAssert.Failure(response, 400, "BadRequest");
     }
+
+    [Fact]
+    public async Task Patch_DuplicateJsonKeys_Is400()
+    {
+        var path = await CreateAsync(TestObjects.ConfigMap("dupkeys"));
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PatchAsync(path, "{\"data\":{\"key\":\"a\",\"key\":\"b\"}}", ApiClient.MergePatch));
+
+        ApiAssert.Failure(response, 400, "BadRequest", "Duplicate");
+    }
 }
