@@ -59,7 +59,7 @@ public sealed class KubectlErrorTests(ServerFixture fixture) : IClassFixture<Ser
 
     // Upstream prints numeric bad values bare (field.Error uses %v for ints); FieldError.BadValue is a
     // string and is always quoted, so the server says Invalid value: "-1".
-    [Fact(Skip = "Server bug: numeric bad values are quoted in field errors (Invalid value: \"-1\" instead of -1)")]
+    [Fact]
     public async Task Apply_NegativeReplicas_PrintsTheNumberUnquotedAsUpstream()
     {
         const string Ns = "err-replicas-text";

@@ -209,8 +209,8 @@ public sealed class KubectlWorkflowTests(ServerFixture fixture) : IClassFixture<
     }
 
     // Upstream drops an emptied map on the way out (ObjectMeta.labels is omitempty), so removing the last
-    // label leaves no "labels" key; the server keeps and prints "labels": {}.
-    [Fact(Skip = "Server bug: removing the last label leaves an empty \"labels\": {} in the object")]
+    // label leaves no "labels" key.
+    [Fact]
     public async Task Label_RemoveTheOnlyLabel_LabelsFieldIsGone()
     {
         const string Ns = "wf-label-last";

@@ -4,11 +4,17 @@ namespace Timonel.Api.Errors;
 /// One validation failure on one field, shaped like upstream's field.Error so that the 422
 /// Status lists it as a cause (reason "FieldValueRequired", "FieldValueInvalid", ...).
 /// </summary>
-public sealed record FieldError(FieldErrorType Type, string Field, string Detail, string? BadValue = null)
+public sealed record FieldError(FieldErrorType Type, string Field, string Detail, string? BadValue = null, bool QuoteValue = true)
 {
     public static FieldError Required(string field, string detail = "") => new(FieldErrorType.Required, field, detail);
 
     public static FieldError Invalid(string field, string? value, string detail) => new(FieldErrorType.Invalid, field, detail, value);
+
+    /// <summary>A bad number: upstream prints it bare (Invalid value: -1), not quoted like a string.</summary>
+    public static FieldError Invalid(string field, long value, string detail) =>
+        new(FieldErrorType.Invalid, field, detail, value.ToString(System.Globalization.CultureInfo.InvariantCulture), QuoteValue: false);
+
+    public static FieldError NotFound(string field, string? value) => new(FieldErrorType.NotFound, field, "", value);
 
     public static FieldError NotSupported(string field, string? value, IEnumerable<string> supported) =>
         new(FieldErrorType.NotSupported, field, "supported values: " + string.Join(", ", supported.Select(s => $"\"{s}\"")), value);
@@ -30,7 +36,8 @@ public sealed record FieldError(FieldErrorType Type, string Field, string Detail
             var head = Type switch
             {
                 FieldErrorType.Required => "Required value",
-                FieldErrorType.Invalid => BadValue is null ? "Invalid value" : $"Invalid value: \"{BadValue}\"",
+                FieldErrorType.Invalid => BadValue is null ? "Invalid value" : QuoteValue ? $"Invalid value: \"{BadValue}\"" : $"Invalid value: {BadValue}",
+                FieldErrorType.NotFound => $"Not found: \"{BadValue}\"",
                 FieldErrorType.NotSupported => $"Unsupported value: \"{BadValue}\"",
                 FieldErrorType.Duplicate => $"Duplicate value: \"{BadValue}\"",
                 FieldErrorType.Forbidden => "Forbidden",
@@ -53,4 +60,5 @@ public enum FieldErrorType
     Duplicate,
     Forbidden,
     TooLong,
+    NotFound,
 }

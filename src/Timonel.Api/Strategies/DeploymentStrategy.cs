@@ -47,7 +47,7 @@ public sealed class DeploymentStrategy() : ResourceStrategy(namespaced: true, ha
             FieldChecks.NonNegative(spec, "progressDeadlineSeconds", "spec.progressDeadlineSeconds", errs);
             if (deadline <= (spec.Int("minReadySeconds") ?? 0))
             {
-                errs.Add(FieldError.Invalid("spec.progressDeadlineSeconds", FieldChecks.Text(deadline), "must be greater than minReadySeconds"));
+                errs.Add(FieldError.Invalid("spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds"));
             }
         }
     }

@@ -60,15 +60,15 @@ public sealed class HorizontalPodAutoscalerStrategy() : ResourceStrategy(namespa
         var max = spec.Int("maxReplicas") ?? 0;
         if (min is < 1)
         {
-            errs.Add(FieldError.Invalid("spec.minReplicas", FieldChecks.Text(min.Value), "must be greater than or equal to 1"));
+            errs.Add(FieldError.Invalid("spec.minReplicas", min.Value, "must be greater than or equal to 1"));
         }
         if (max < 1)
         {
-            errs.Add(FieldError.Invalid("spec.maxReplicas", FieldChecks.Text(max), "must be greater than 0"));
+            errs.Add(FieldError.Invalid("spec.maxReplicas", max, "must be greater than 0"));
         }
         if (min is { } m && max < m)
         {
-            errs.Add(FieldError.Invalid("spec.maxReplicas", FieldChecks.Text(max), "must be greater than or equal to `minReplicas`"));
+            errs.Add(FieldError.Invalid("spec.maxReplicas", max, "must be greater than or equal to `minReplicas`"));
         }
         foreach (var (i, metric) in spec.Arr("metrics").Objects())
         {
@@ -127,7 +127,7 @@ public sealed class HorizontalPodAutoscalerStrategy() : ResourceStrategy(namespa
         }
         if (metricTarget.Int("averageUtilization") is { } utilization && utilization < 1)
         {
-            errs.Add(FieldError.Invalid($"{targetPath}.averageUtilization", FieldChecks.Text(utilization), "must be greater than 0"));
+            errs.Add(FieldError.Invalid($"{targetPath}.averageUtilization", utilization, "must be greater than 0"));
         }
         foreach (var key in new[] { "value", "averageValue" })
         {
@@ -146,7 +146,7 @@ public sealed class HorizontalPodAutoscalerStrategy() : ResourceStrategy(namespa
         }
         if (rules.Int("stabilizationWindowSeconds") is { } window && window is < 0 or > 3600)
         {
-            errs.Add(FieldError.Invalid($"{at}.stabilizationWindowSeconds", FieldChecks.Text(window), "must be less than or equal to 3600 and greater than or equal to 0"));
+            errs.Add(FieldError.Invalid($"{at}.stabilizationWindowSeconds", window, "must be less than or equal to 3600 and greater than or equal to 0"));
         }
         FieldChecks.OneOf(rules, "selectPolicy", $"{at}.selectPolicy", SelectPolicies, errs);
         foreach (var (i, policy) in rules.Arr("policies").Objects())
@@ -155,11 +155,11 @@ public sealed class HorizontalPodAutoscalerStrategy() : ResourceStrategy(namespa
             FieldChecks.OneOf(policy, "type", $"{p}.type", PolicyTypes, errs, required: true);
             if ((policy.Int("value") ?? 0) <= 0)
             {
-                errs.Add(FieldError.Invalid($"{p}.value", FieldChecks.Text(policy.Int("value") ?? 0), "must be greater than zero"));
+                errs.Add(FieldError.Invalid($"{p}.value", policy.Int("value") ?? 0, "must be greater than zero"));
             }
             if (policy.Int("periodSeconds") is not (> 0 and <= 1800))
             {
-                errs.Add(FieldError.Invalid($"{p}.periodSeconds", FieldChecks.Text(policy.Int("periodSeconds") ?? 0), "must be greater than zero and less than or equal to 1800"));
+                errs.Add(FieldError.Invalid($"{p}.periodSeconds", policy.Int("periodSeconds") ?? 0, "must be greater than zero and less than or equal to 1800"));
             }
         }
     }

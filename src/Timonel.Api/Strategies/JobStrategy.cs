@@ -87,7 +87,7 @@ public sealed class JobStrategy() : ResourceStrategy(namespaced: true, hasStatus
         }
         if (spec.Int("activeDeadlineSeconds") is { } deadline && deadline <= 0)
         {
-            errs.Add(FieldError.Invalid($"{path}.activeDeadlineSeconds", FieldChecks.Text(deadline), "must be greater than 0"));
+            errs.Add(FieldError.Invalid($"{path}.activeDeadlineSeconds", deadline, "must be greater than 0"));
         }
         FieldChecks.OneOf(spec, "completionMode", $"{path}.completionMode", ["NonIndexed", "Indexed"], errs);
         if (spec.Str("completionMode") == "Indexed" && spec.Int("completions") is null)

@@ -79,7 +79,7 @@ public sealed class NetworkPolicyStrategy() : ResourceStrategy(namespaced: true,
             }
             else if (end < start)
             {
-                errs.Add(FieldError.Invalid($"{at}.endPort", FieldChecks.Text(end), "must be greater than or equal to `port`"));
+                errs.Add(FieldError.Invalid($"{at}.endPort", end, "must be greater than or equal to `port`"));
             }
             ContainerValidation.PortNumber(end, $"{at}.endPort", errs);
         }

@@ -67,7 +67,7 @@ public sealed class PodStrategy() : ResourceStrategy(namespaced: true, hasStatus
         }
         else if (oldDeadline is { } before && newDeadline is { } after && after > before)
         {
-            errs.Add(FieldError.Invalid("spec.activeDeadlineSeconds", FieldChecks.Text(after), "must be less than or equal to previous value"));
+            errs.Add(FieldError.Invalid("spec.activeDeadlineSeconds", after, "must be less than or equal to previous value"));
         }
         ValidateTolerationsKept(spec.Arr("tolerations"), oldSpec.Arr("tolerations"), errs);
         var newGates = spec.Arr("schedulingGates").Objects().Select(g => g.Item.Str("name")).ToList();

@@ -119,7 +119,7 @@ public sealed class ServiceStrategy() : ResourceStrategy(namespaced: true, hasSt
         FieldChecks.OneOf(spec, "sessionAffinity", "spec.sessionAffinity", ["None", "ClientIP"], errs, required: true);
         if (spec.Obj("sessionAffinityConfig").Obj("clientIP").Int("timeoutSeconds") is { } timeout && timeout is <= 0 or > 86400)
         {
-            errs.Add(FieldError.Invalid("spec.sessionAffinityConfig.clientIP.timeoutSeconds", FieldChecks.Text(timeout), "must be greater than 0 and less than 86400"));
+            errs.Add(FieldError.Invalid("spec.sessionAffinityConfig.clientIP.timeoutSeconds", timeout, "must be greater than 0 and less than 86400"));
         }
         LabelValidation.ValidateLabels(spec.Obj("selector"), "spec.selector", errs);
         if (spec.Str("externalTrafficPolicy") is { Length: > 0 } etp)
@@ -196,16 +196,16 @@ public sealed class ServiceStrategy() : ResourceStrategy(namespaced: true, hasSt
                 }
                 else if (nodePort is < NodePortMin or > NodePortMax)
                 {
-                    errs.Add(FieldError.Invalid($"{at}.nodePort", FieldChecks.Text(nodePort), $"provided port is not in the valid range. The range of valid ports is {NodePortMin}-{NodePortMax}"));
+                    errs.Add(FieldError.Invalid($"{at}.nodePort", nodePort, $"provided port is not in the valid range. The range of valid ports is {NodePortMin}-{NodePortMax}"));
                 }
                 else if (!nodePorts.Add($"{nodePort}/{p.Str("protocol") ?? "TCP"}"))
                 {
-                    errs.Add(FieldError.Duplicate($"{at}.nodePort", FieldChecks.Text(nodePort)));
+                    errs.Add(FieldError.Duplicate($"{at}.nodePort", nodePort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 }
             }
             if (headless && type == "ClusterIP" && p["targetPort"] is { } tp && JsonAccess.AsLong(tp) is { } tpNum && tpNum != (p.Int("port") ?? 0))
             {
-                errs.Add(FieldError.Invalid($"{at}.targetPort", FieldChecks.Text(tpNum), "must be equal to the value of 'port' when clusterIP = None"));
+                errs.Add(FieldError.Invalid($"{at}.targetPort", tpNum, "must be equal to the value of 'port' when clusterIP = None"));
             }
         }
     }

@@ -49,6 +49,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
             throw ApiException.Invalid(resource.Group, resource.Kind, "", [FieldError.Required("metadata.name", "name or generateName is required")]);
         }
 
+        PruneEmptyMetadata(meta);
         meta["uid"] = Guid.NewGuid().ToString();
         meta["creationTimestamp"] = Meta.Timestamp(time.GetUtcNow());
         if (HasSpec(resource))
@@ -150,6 +151,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
 
         meta.Remove("managedFields");
         meta.Remove("selfLink");
+        PruneEmptyMetadata(meta);
         meta["resourceVersion"] = current.ModRevision.ToString(CultureInfo.InvariantCulture);
 
         var strategy = ResourceStrategies.For(resource);
@@ -226,6 +228,19 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
         !(resource.Group == "" && resource.Plural is "pods" or "namespaces") || (Meta.Long(obj["metadata"]?["deletionGracePeriodSeconds"]) ?? 0) == 0 && (resource.Plural != "namespaces" || SpecFinalizers(obj) == 0);
 
     private static int SpecFinalizers(JsonObject ns) => (ns["spec"]?["finalizers"] as JsonArray)?.Count ?? 0;
+
+    // Upstream decodes into typed objects whose omitempty maps and lists vanish when emptied
+    // (e.g. removing the last label): do the same for metadata's collections.
+    private static void PruneEmptyMetadata(JsonObject meta)
+    {
+        foreach (var field in new[] { "labels", "annotations", "finalizers", "ownerReferences" })
+        {
+            if (meta[field] is JsonObject { Count: 0 } or JsonArray { Count: 0 } || meta.ContainsKey(field) && meta[field] is null)
+            {
+                meta.Remove(field);
+            }
+        }
+    }
 
     private static void ReleaseAll(List<IAdmissionHook> admitted, ApiResource resource, JsonObject obj, JsonObject? old)
     {

@@ -108,7 +108,7 @@ public class PodStrategyTests
         HasError(errors, FieldErrorType.Duplicate, "spec.containers[0].ports[1].name");
         HasError(errors, FieldErrorType.Invalid, "spec.containers[0].env[0].name", "a valid environment variable name");
         HasError(errors, FieldErrorType.Invalid, "spec.containers[0].env[1].valueFrom", "may not be specified when `value` is not empty");
-        HasError(errors, FieldErrorType.Invalid, "spec.containers[0].volumeMounts[0].name", "not found");
+        HasError(errors, FieldErrorType.NotFound, "spec.containers[0].volumeMounts[0].name", "");
         HasError(errors, FieldErrorType.Invalid, "spec.containers[0].resources.requests", "must be less than or equal to cpu limit of 1");
         HasError(errors, FieldErrorType.Invalid, "spec.containers[0].resources.limits[memory]", "quantities must match");
         HasError(errors, FieldErrorType.Duplicate, "spec.volumes[1].name");

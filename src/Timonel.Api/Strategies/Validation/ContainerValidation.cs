@@ -106,7 +106,7 @@ public static class ContainerValidation
     {
         foreach (var msg in NameValidation.IsValidPortNum(port))
         {
-            errs.Add(FieldError.Invalid(path, FieldChecks.Text(port), msg));
+            errs.Add(FieldError.Invalid(path, port, msg));
         }
     }
 
@@ -289,7 +289,7 @@ public static class ContainerValidation
         }
         if (successMustBeOne && probe.Int("successThreshold") is { } success && success != 1)
         {
-            errs.Add(FieldError.Invalid($"{at}.successThreshold", FieldChecks.Text(success), "must be 1"));
+            errs.Add(FieldError.Invalid($"{at}.successThreshold", success, "must be 1"));
         }
         if (probe.Obj("httpGet") is { } httpGet)
         {

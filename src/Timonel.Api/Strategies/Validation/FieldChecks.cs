@@ -11,14 +11,12 @@ public static partial class FieldChecks
     [GeneratedRegex("^[0-9]+%$")]
     private static partial Regex Percent();
 
-    public static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
-
     /// <summary>Upstream's ValidateNonnegativeField, for an optional integer field.</summary>
     public static void NonNegative(JsonNode? parent, string key, string path, List<FieldError> errs)
     {
         if (parent.Int(key) is { } v && v < 0)
         {
-            errs.Add(FieldError.Invalid(path, Text(v), "must be greater than or equal to 0"));
+            errs.Add(FieldError.Invalid(path, v, "must be greater than or equal to 0"));
         }
     }
 
@@ -27,7 +25,7 @@ public static partial class FieldChecks
     {
         if (parent.Int(key) is { } v && v <= 0)
         {
-            errs.Add(FieldError.Invalid(path, Text(v), "must be greater than 0"));
+            errs.Add(FieldError.Invalid(path, v, "must be greater than 0"));
         }
     }
 
@@ -72,7 +70,7 @@ public static partial class FieldChecks
         {
             if (n < 0)
             {
-                errs.Add(FieldError.Invalid(path, Text(n), "must be greater than or equal to 0"));
+                errs.Add(FieldError.Invalid(path, n, "must be greater than or equal to 0"));
             }
             return;
         }

@@ -9,5 +9,5 @@ public static class FieldErrors
     /// Upstream's field.NotFound ("Not found: \"x\""). FieldErrorType has no NotFound member, so
     /// this reports Invalid with the same meaning until the shared type grows one.
     /// </summary>
-    public static FieldError NotFound(string path, string value) => FieldError.Invalid(path, value, "not found");
+    public static FieldError NotFound(string path, string value) => FieldError.NotFound(path, value);
 }

@@ -49,7 +49,7 @@ public static class PodSpecValidation
         }
         if (spec.Int("activeDeadlineSeconds") is { } deadline && deadline is < 1 or > int.MaxValue)
         {
-            errs.Add(FieldError.Invalid($"{path}.activeDeadlineSeconds", FieldChecks.Text(deadline), $"must be between 1 and {int.MaxValue}, inclusive"));
+            errs.Add(FieldError.Invalid($"{path}.activeDeadlineSeconds", deadline, $"must be between 1 and {int.MaxValue}, inclusive"));
         }
         LabelValidation.ValidateLabels(spec.Obj("nodeSelector"), $"{path}.nodeSelector", errs);
         Syntax(spec.Str("serviceAccountName"), $"{path}.serviceAccountName", NameValidation.IsDns1123Subdomain, errs);
@@ -95,7 +95,7 @@ public static class PodSpecValidation
                     var hostPort = p.Int("hostPort") ?? 0;
                     if (hostNetwork && hostPort != 0 && hostPort != (p.Int("containerPort") ?? 0))
                     {
-                        errs.Add(FieldError.Invalid(at, FieldChecks.Text(hostPort), "must match `containerPort` when `hostNetwork` is true"));
+                        errs.Add(FieldError.Invalid(at, hostPort, "must match `containerPort` when `hostNetwork` is true"));
                     }
                     if (hostPort != 0)
                     {

@@ -91,7 +91,7 @@ public static class VolumeValidation
     {
         if (source.Int("defaultMode") is { } mode && mode is < 0 or > 511)
         {
-            errs.Add(FieldError.Invalid(path, FieldChecks.Text(mode), "must be a number between 0 and 0777 (octal), both inclusive"));
+            errs.Add(FieldError.Invalid(path, mode, "must be a number between 0 and 0777 (octal), both inclusive"));
         }
     }
 
