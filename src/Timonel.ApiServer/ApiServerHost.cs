@@ -50,7 +50,14 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     public static async Task<ApiServerHost> StartAsync(ApiServerOptions options, Func<CancellationToken, Task<IStore>> openStore, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var log = loggerFactory.CreateLogger("apiserver");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Directory.CreateDirectory(options.DataDir);
+
+        // Building the web host (~0.3 s) needs nothing from the steps below: it runs alongside
+        // them. Kestrel reads the certificates only when it starts listening.
+        var https = new HttpsBinding();
+        var webHost = Task.Run(() => BuildWebHost(options, https), cancellationToken);
+
         var pki = await ClusterPki.LoadOrCreateAsync(options.DataDir, options.ExtraSans.Append(options.ServiceNetwork.FirstAddress), loggerFactory.CreateLogger("pki"), cancellationToken).ConfigureAwait(false);
         var store = await openStore(cancellationToken).ConfigureAwait(false);
         try
@@ -59,6 +66,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var catalog = ResourceCatalog.Default;
             var objects = new ObjectStore(store);
             var allocations = new ServiceAllocations(options.ServiceNetwork, new Random());
+            Log.Stage(log, "store opened", clock.Elapsed.TotalMilliseconds);
             await allocations.LoadAsync(store, catalog.Find("", "v1", "services")!, cancellationToken).ConfigureAwait(false);
             IAdmissionHook[] hooks = [new NamespaceLifecycle(objects, catalog), allocations];
             var writer = new ObjectWriter(objects, hooks, new NameGenerator(new Random()), time);
@@ -66,6 +74,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var lister = new ObjectLister(objects);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.Port, cancellationToken).ConfigureAwait(false);
 
+            Log.Stage(log, "bootstrap objects ensured", clock.Elapsed.TotalMilliseconds);
             var authenticator = Authenticator.ForCluster(pki);
             var openApi = new OpenApiDocuments(catalog);
             // Build the OpenAPI documents in the background: kubectl asks for them soon after start.
@@ -73,18 +82,10 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             // The first X509 chain build costs ~0.1-0.25 s: pay it off the request path.
             _ = Task.Run(() => authenticator.Certificates.Validate(pki.AdminCertificate), CancellationToken.None);
 
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Services.AddSingleton(loggerFactory);
-            builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(k =>
-            {
-                k.Limits.MaxRequestBodySize = RequestBody.MaxBytes + 1;
-                k.AddServerHeader = false;
-                KestrelHttps.ConfigureHttps(k, pki, options.Port, options.BindAddress, authenticator.Certificates);
-            });
-            builder.Host.UseConsoleLifetime(o => o.SuppressStatusMessages = true);
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-            var app = builder.Build();
+            https.Pki = pki;
+            https.Validator = authenticator.Certificates;
+            var app = await webHost.ConfigureAwait(false);
+            Log.Stage(log, "web host built", clock.Elapsed.TotalMilliseconds);
 
             var pipeline = new RequestPipeline(
                 authenticator,
@@ -107,6 +108,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             app.Run(pipeline.InvokeAsync);
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            Log.Stage(log, "listening", clock.Elapsed.TotalMilliseconds);
             var host = options.BindAddress.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : options.BindAddress.ToString();
             var url = $"https://{host}:{options.Port}";
             var kubeconfig = Path.Combine(options.DataDir, "kubeconfig.yaml");
@@ -123,8 +125,49 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         catch
         {
             await store.DisposeAsync().ConfigureAwait(false);
+            await DisposeBuiltAsync(webHost).ConfigureAwait(false);
             throw;
         }
+    }
+
+    private static async Task DisposeBuiltAsync(Task<WebApplication> webHost)
+    {
+        try
+        {
+            await (await webHost.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or IOException)
+        {
+            // The host never got built: nothing to release.
+        }
+    }
+
+    private static WebApplication BuildWebHost(ApiServerOptions options, HttpsBinding https)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = RequestBody.MaxBytes + 1;
+            k.AddServerHeader = false;
+            KestrelHttps.ConfigureHttps(
+                k,
+                () => https.Pki ?? throw new InvalidOperationException("certificates are not loaded yet"),
+                () => https.Validator ?? throw new InvalidOperationException("certificates are not loaded yet"),
+                options.Port,
+                options.BindAddress);
+        });
+        builder.Host.UseConsoleLifetime(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        return builder.Build();
+    }
+
+    /// <summary>What Kestrel's HTTPS endpoint needs, filled in before the host starts.</summary>
+    private sealed class HttpsBinding
+    {
+        public ClusterPki? Pki { get; set; }
+
+        public ClientCertificateValidator? Validator { get; set; }
     }
 
     /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl-C) or <paramref name="cancellationToken"/> fires.</summary>
@@ -143,6 +186,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
     private static partial class Log
     {
+        [LoggerMessage(Level = LogLevel.Debug, Message = "start-up: {Stage} after {Milliseconds:F0} ms")]
+        public static partial void Stage(ILogger logger, string stage, double milliseconds);
+
         [LoggerMessage(Level = LogLevel.Information, Message = "serving the Kubernetes API at {Url}; kubeconfig written to {Kubeconfig}")]
         public static partial void Serving(ILogger logger, string url, string kubeconfig);
     }

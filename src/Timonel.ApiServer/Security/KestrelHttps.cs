@@ -36,6 +36,28 @@ public static class KestrelHttps
         });
     }
 
+    /// <summary>
+    /// The same endpoint, with certificates resolved per connection: lets the web host be built
+    /// before the cluster PKI has been loaded (start-up builds both in parallel). Connections
+    /// arrive only after the host starts, by which time <paramref name="pki"/> must answer.
+    /// </summary>
+    public static void ConfigureHttps(KestrelServerOptions options, Func<ClusterPki> pki, Func<ClientCertificateValidator> validator, int port, IPAddress bind)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Listen(bind, port, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.UseHttps(https =>
+            {
+                https.ServerCertificateSelector = (_, _) => pki().ServingCertificate;
+                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                https.CheckCertificateRevocation = false;
+                https.ClientCertificateValidation = (certificate, _, _) => validator().Validate(certificate) is not null;
+            });
+        });
+    }
+
     /// <summary>Authenticates an HTTP request from its connection's client certificate and Authorization header.</summary>
     public static ValueTask<UserInfo?> AuthenticateAsync(this Authenticator authenticator, HttpContext context) =>
         authenticator.AuthenticateAsync(context.Connection.ClientCertificate, context.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null, context.RequestAborted);
