@@ -16,6 +16,7 @@ namespace Timonel.ApiServer.Registry;
 internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHook> hooks, NameGenerator names, TimeProvider time)
 {
     private readonly IAdmissionHook[] _hooks = hooks.ToArray();
+    private readonly UidGenerator _uids = new();
 
     // Fields a client may not set: the server owns them.
     private static readonly string[] ServerOwnedOnCreate =
@@ -50,7 +51,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
         }
 
         PruneEmptyMetadata(meta);
-        meta["uid"] = Guid.NewGuid().ToString();
+        meta["uid"] = _uids.Next();
         meta["creationTimestamp"] = Meta.Timestamp(time.GetUtcNow());
         if (HasSpec(resource))
         {
