@@ -22,6 +22,64 @@ public sealed class ServiceStrategy() : ResourceStrategy(namespaced: true, hasSt
     {
         base.PrepareForUpdate(obj, old);
         KeepAllocatedValues(obj.Obj("spec"), old.Obj("spec"));
+        DropTypeDependentFields(obj.Obj("spec"), old.Obj("spec"));
+    }
+
+    /// <summary>
+    /// A type change clears what only the old type used, when the client left it as it was
+    /// (upstream's dropTypeDependentFields): NodePort → ClusterIP drops the node ports and
+    /// externalTrafficPolicy; → ExternalName also drops the cluster IPs and IP families.
+    /// </summary>
+    private static void DropTypeDependentFields(JsonObject? spec, JsonObject? oldSpec)
+    {
+        if (spec is null || oldSpec is null)
+        {
+            return;
+        }
+
+        var type = spec.Str("type") ?? "ClusterIP";
+        if (type == (oldSpec.Str("type") ?? "ClusterIP"))
+        {
+            return;
+        }
+
+        void DropIfUnchanged(string field)
+        {
+            if (spec[field] is { } value && JsonNode.DeepEquals(value, oldSpec[field]))
+            {
+                spec.Remove(field);
+            }
+        }
+
+        if (type is not ("NodePort" or "LoadBalancer"))
+        {
+            var oldPorts = oldSpec.Arr("ports").Objects().Select(p => p.Item).ToList();
+            foreach (var (_, port) in spec.Arr("ports").Objects())
+            {
+                if (port.Int("nodePort") is { } n && oldPorts.Any(o => o.Int("nodePort") == n))
+                {
+                    port.Remove("nodePort");
+                }
+            }
+
+            DropIfUnchanged("externalTrafficPolicy");
+            DropIfUnchanged("healthCheckNodePort");
+        }
+
+        if (type != "LoadBalancer")
+        {
+            DropIfUnchanged("allocateLoadBalancerNodePorts");
+            DropIfUnchanged("loadBalancerClass");
+        }
+
+        if (type == "ExternalName")
+        {
+            DropIfUnchanged("clusterIP");
+            DropIfUnchanged("clusterIPs");
+            DropIfUnchanged("ipFamilies");
+            DropIfUnchanged("ipFamilyPolicy");
+            DropIfUnchanged("internalTrafficPolicy");
+        }
     }
 
     /// <summary>An update that leaves out clusterIP or nodePorts keeps the allocated ones (upstream's patchAllocatedValues).</summary>

@@ -168,6 +168,22 @@ public sealed class ServiceAllocationTests(ApiServerFixture fx) : IClassFixture<
     }
 
     [Fact]
+    public async Task Patch_OnlyTypeToClusterIp_DropsNodePortsAndTrafficPolicyAndReleasesPort()
+    {
+        var ns = await fx.NamespaceAsync("svc");
+        Assert.Equal(201, (await fx.Client.PostAsync(Services(ns), TestObjects.Service("retype", type: "NodePort", nodePort: 30445))).Code);
+
+        // What `kubectl patch svc retype -p '{"spec":{"type":"ClusterIP"}}'` sends.
+        var patched = await fx.Client.PatchAsync($"{Services(ns)}/retype", "{\"spec\":{\"type\":\"ClusterIP\"}}", ApiClient.MergePatch);
+        var reuse = await fx.Client.PostAsync(Services(ns), TestObjects.Service("after", type: "NodePort", nodePort: 30445));
+
+        ApiAssert.Code(200, patched);
+        Assert.Null(NodePort(patched));
+        Assert.Null(patched.Object!["spec"]!["externalTrafficPolicy"]);
+        Assert.Equal(201, reuse.Code);
+    }
+
+    [Fact]
     public async Task Update_WithoutClusterIp_KeepsAllocatedAddress()
     {
         var ns = await fx.NamespaceAsync("svc");
