@@ -21,11 +21,11 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
         {
             case ["api"]:
                 var api = discovery.ForApi(accept, $"{context.Request.Host.Host}:{context.Connection.LocalPort}");
-                await WriteAsync(context, api.ContentType, api.Body).ConfigureAwait(false);
+                await ResponseBody.WriteAsync(context, api.ContentType, api.Body).ConfigureAwait(false);
                 return true;
             case ["apis"]:
                 var apis = discovery.ForApis(accept);
-                await WriteAsync(context, apis.ContentType, apis.Body).ConfigureAwait(false);
+                await ResponseBody.WriteAsync(context, apis.ContentType, apis.Body).ConfigureAwait(false);
                 return true;
             case ["api", var version]:
                 return await WriteOrNotFoundAsync(context, discovery.ResourceListJson("", version)).ConfigureAwait(false);
@@ -36,10 +36,10 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
             case ["openapi", "v2"]:
                 var v2 = openApi.V2For(accept)
                     ?? throw new ApiException(System.Net.HttpStatusCode.NotAcceptable, "NotAcceptable", "/openapi/v2 is served as application/json or protobuf");
-                await WriteAsync(context, v2.ContentType, v2.Body).ConfigureAwait(false);
+                await ResponseBody.WriteAsync(context, v2.ContentType, v2.Body).ConfigureAwait(false);
                 return true;
             case ["openapi", "v3"]:
-                await WriteAsync(context, "application/json", openApi.V3IndexJson).ConfigureAwait(false);
+                await ResponseBody.WriteAsync(context, "application/json", openApi.V3IndexJson).ConfigureAwait(false);
                 return true;
             case ["openapi", "v3", ..]:
                 var key = string.Join('/', parts[2..]);
@@ -54,7 +54,7 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
                     context.Response.Headers.CacheControl = "public, immutable";
                 }
 
-                await WriteAsync(context, "application/json", doc).ConfigureAwait(false);
+                await ResponseBody.WriteAsync(context, "application/json", doc).ConfigureAwait(false);
                 return true;
             default:
                 return false;
@@ -68,15 +68,7 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
             return false;
         }
 
-        await WriteAsync(context, "application/json", body).ConfigureAwait(false);
+        await ResponseBody.WriteAsync(context, "application/json", body).ConfigureAwait(false);
         return true;
-    }
-
-    private static async Task WriteAsync(HttpContext context, string contentType, byte[] body)
-    {
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = contentType;
-        context.Response.ContentLength = body.Length;
-        await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -88,14 +88,14 @@ internal sealed partial class RequestPipeline(
                 await WriteTextAsync(context, "ok").ConfigureAwait(false);
                 return;
             case "/version":
-                await ResourceEndpoint.WriteJsonAsync(context, ServerInfo.Version(), 200).ConfigureAwait(false);
+                await ResponseBody.WriteJsonAsync(context, ServerInfo.Version(), 200).ConfigureAwait(false);
                 return;
             case "/metrics":
                 context.Response.ContentType = "text/plain; version=0.0.4";
                 await context.Response.WriteAsync(metrics.Render(), context.RequestAborted).ConfigureAwait(false);
                 return;
             case "":
-                await ResourceEndpoint.WriteJsonAsync(context, new JsonObject
+                await ResponseBody.WriteJsonAsync(context, new JsonObject
                 {
                     ["paths"] = new JsonArray("/api", "/api/v1", "/apis", "/healthz", "/livez", "/metrics", "/openapi/v2", "/openapi/v3", "/readyz", "/version"),
                 }, 200).ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
@@ -61,14 +60,14 @@ internal sealed class ResourceEndpoint(
                 await DeleteCollectionAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
                 break;
             case ("GET", { } name, null or "status") when OutputFormat.From(context) == OutputKind.Object:
-                await WriteRawAsync(context, await objects.GetRawAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)
+                await ResponseBody.WriteAsync(context, "application/json", await objects.GetRawAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)
                     ?? throw ApiException.NotFound(resource.Group, resource.Plural, name)).ConfigureAwait(false);
                 break;
             case ("GET", { } name, null or "status"):
                 await WriteObjectAsync(context, resource, (await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object, 200).ConfigureAwait(false);
                 break;
             case ("GET", { } name, "scale"):
-                await WriteJsonAsync(context, ScaleSubresource.ToScale((await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object), 200).ConfigureAwait(false);
+                await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale((await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object), 200).ConfigureAwait(false);
                 break;
             case ("PUT", { } name, null or "status" or "finalize"):
                 await UpdateAsync(context, resource, info.Namespace, name, info.Subresource, ct).ConfigureAwait(false);
@@ -120,7 +119,7 @@ internal sealed class ResourceEndpoint(
                 ["items"] = new JsonArray(page.Items.Select(i => (JsonNode)i).ToArray()),
             },
         };
-        await WriteJsonAsync(context, body, 200).ConfigureAwait(false);
+        await ResponseBody.WriteJsonAsync(context, body, 200).ConfigureAwait(false);
     }
 
     private async Task CreateAsync(HttpContext context, ApiResource resource, string? ns, CancellationToken ct)
@@ -190,11 +189,11 @@ internal sealed class ResourceEndpoint(
                 scale = PatchApplier.Apply(patchType, ScaleSubresource.ToScale(current.Object), patch, typeof(k8s.Models.V1Scale));
             }
 
-            var parent = ScaleSubresource.ApplyScale(resource, current.Object, scale);
+            var parent = ScaleSubresource.ApplyScale(current.Object, scale);
             try
             {
                 var updated = await writer.UpdateAsync(resource, parent, current, null, options, ct).ConfigureAwait(false);
-                await WriteJsonAsync(context, ScaleSubresource.ToScale(updated.Object), 200).ConfigureAwait(false);
+                await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(updated.Object), 200).ConfigureAwait(false);
                 return;
             }
             catch (ApiException e) when (e.Reason == "Conflict" && Meta.ResourceVersion(scale) is null or "" && attempt < 10)
@@ -234,7 +233,7 @@ internal sealed class ResourceEndpoint(
             }
         }
 
-        await WriteJsonAsync(context, new JsonObject
+        await ResponseBody.WriteJsonAsync(context, new JsonObject
         {
             ["kind"] = resource.ListKind,
             ["apiVersion"] = resource.ApiVersion,
@@ -283,7 +282,7 @@ internal sealed class ResourceEndpoint(
             }
         }
 
-        await WriteJsonAsync(context, StatusWriter.Success(), 201).ConfigureAwait(false);
+        await ResponseBody.WriteJsonAsync(context, StatusWriter.Success(), 201).ConfigureAwait(false);
     }
 
     private async Task EvictAsync(HttpContext context, ApiResource resource, string ns, string name, CancellationToken ct)
@@ -298,8 +297,8 @@ internal sealed class ResourceEndpoint(
         {
             foreach (var pdb in budgets.Items)
             {
-                var selector = Timonel.Api.Selectors.LabelSelector.Parse(SelectorText.Format(pdb["spec"]?["selector"]));
-                if (pdb["spec"]?["selector"] is null || !selector.Matches(labels))
+                // A budget without a selector selects nothing, as upstream's LabelSelectorAsSelector says.
+                if (!Timonel.Api.Selectors.LabelSelector.FromLabelSelectorJson(pdb["spec"]?["selector"] as JsonObject).Matches(labels))
                 {
                     continue;
                 }
@@ -313,7 +312,7 @@ internal sealed class ResourceEndpoint(
 
         var options = DeleteOptions.From(context.Request.Query, eviction["deleteOptions"] as JsonObject);
         await deleter.DeleteAsync(resource, ns, name, options, ct).ConfigureAwait(false);
-        await WriteJsonAsync(context, StatusWriter.Success(), 201).ConfigureAwait(false);
+        await ResponseBody.WriteJsonAsync(context, StatusWriter.Success(), 201).ConfigureAwait(false);
     }
 
     private static void SetCondition(JsonObject pod, string type, string status, DateTimeOffset now)
@@ -405,21 +404,6 @@ internal sealed class ResourceEndpoint(
             OutputKind.PartialObjectMetadata => TableBuilder.PartialMetadata(obj),
             _ => obj,
         };
-        return WriteJsonAsync(context, body, code);
-    }
-
-    private static async Task WriteRawAsync(HttpContext context, byte[] json)
-    {
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = json.Length;
-        await context.Response.Body.WriteAsync(json, context.RequestAborted).ConfigureAwait(false);
-    }
-
-    public static async Task WriteJsonAsync(HttpContext context, JsonNode body, int code)
-    {
-        context.Response.StatusCode = code;
-        context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body), context.RequestAborted).ConfigureAwait(false);
+        return ResponseBody.WriteJsonAsync(context, body, code);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
@@ -78,8 +77,6 @@ internal static class StatusWriter
             return;
         }
 
-        context.Response.StatusCode = error.Code;
-        context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(Failure(error)), context.RequestAborted).ConfigureAwait(false);
+        await ResponseBody.WriteJsonAsync(context, Failure(error), error.Code).ConfigureAwait(false);
     }
 }

@@ -81,6 +81,4 @@ internal static class TableBuilder
         JsonNode n => n.DeepClone(),
         _ => JsonValue.Create(value.ToString()),
     };
-
-    public static string? Name(JsonObject o) => Meta.Name(o);
 }

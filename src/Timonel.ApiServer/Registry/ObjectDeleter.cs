@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
 using Timonel.Api.Resources;
@@ -150,6 +149,4 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
         ns["status"]!["phase"] = "Terminating";
         return true;
     }
-
-    public static string Revision(long rv) => rv.ToString(CultureInfo.InvariantCulture);
 }

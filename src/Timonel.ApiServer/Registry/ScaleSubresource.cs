@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
+using Timonel.Api.Selectors;
 
 namespace Timonel.ApiServer.Registry;
 
@@ -27,13 +27,13 @@ internal static class ScaleSubresource
             ["status"] = new JsonObject
             {
                 ["replicas"] = Meta.Long(obj["status"]?["replicas"]) ?? 0,
-                ["selector"] = SelectorText.Format(obj["spec"]?["selector"]),
+                ["selector"] = LabelSelector.FromLabelSelectorJson(obj["spec"]?["selector"] as JsonObject).ToString(),
             },
         };
     }
 
     /// <summary>Applies a Scale the client sent to the parent object (a copy is returned).</summary>
-    public static JsonObject ApplyScale(ApiResource resource, JsonObject parent, JsonObject scale)
+    public static JsonObject ApplyScale(JsonObject parent, JsonObject scale)
     {
         var kind = Meta.Str(scale["kind"]);
         if (kind is not null and not "Scale")
@@ -73,7 +73,6 @@ internal static class ScaleSubresource
             meta.Remove("resourceVersion");
         }
 
-        _ = resource;
         return updated;
     }
 }
