@@ -11,6 +11,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
   exit 2
 fi
 
+./scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 dotnet build Timonel.slnx -c Release -nologo -clp:ErrorsOnly || { echo "0 passed, 1 failed"; exit 1; }
 # The e2e tests start ./timonel, which builds into .build/bin on first use: build it now.
 ./timonel version >/dev/null || { echo "0 passed, 1 failed"; exit 1; }

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using k8s;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Timonel.ApiServer;
+using Timonel.Storage;
+using Timonel.Storage.Memory;
+
+namespace Timonel.Testing;
+
+/// <summary>
+/// An in-process API server on a free loopback port over an in-memory store, with a
+/// KubernetesClient <see cref="IKubernetes"/> logged in as the admin. Shared by the component
+/// test projects (controllers, scheduler, kubelet, client machinery).
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly string _dataDir;
+    private int _namespaces;
+
+    private TestCluster(string dataDir, MemoryStore store, ApiServerHost host, IKubernetes client)
+    {
+        _dataDir = dataDir;
+        Store = store;
+        Host = host;
+        Client = client;
+    }
+
+    public MemoryStore Store { get; }
+
+    public ApiServerHost Host { get; }
+
+    /// <summary>An admin client; each call to <see cref="NewClient"/> gives another with its own connections.</summary>
+    public IKubernetes Client { get; }
+
+    public string KubeconfigPath => Host.KubeconfigPath;
+
+    public static async Task<TestCluster> StartAsync(ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("timonel-cluster-").FullName;
+        var store = new MemoryStore();
+        var host = await ApiServerHost.StartAsync(
+            new ApiServerOptions { DataDir = dataDir, Port = FreePort() },
+            _ => Task.FromResult<IStore>(store),
+            loggerFactory ?? NullLoggerFactory.Instance,
+            cancellationToken).ConfigureAwait(false);
+        return new TestCluster(dataDir, store, host, NewClient(host.KubeconfigPath));
+    }
+
+    public IKubernetes NewClient() => NewClient(Host.KubeconfigPath);
+
+    /// <summary>A unique namespace name for one test (not created: call <see cref="CreateNamespaceAsync"/>).</summary>
+    public string UniqueName(string prefix) => $"{prefix}-{Interlocked.Increment(ref _namespaces)}";
+
+    /// <summary>Creates a fresh namespace and returns its name.</summary>
+    public async Task<string> CreateNamespaceAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var name = UniqueName(prefix);
+        await Client.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = name } }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return name;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Host.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover temp dir is harmless.
+        }
+    }
+
+    private static Kubernetes NewClient(string kubeconfigPath) =>
+        new(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath));
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,1 @@
+namespace Timonel.Scheduler.Tests;
