@@ -65,9 +65,11 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var time = TimeProvider.System;
             var catalog = ResourceCatalog.Default;
             var objects = new ObjectStore(store);
-            var allocations = new ServiceAllocations(options.ServiceNetwork, new Random());
+            var services = catalog.Find("", "v1", "services")!;
+            var allocations = new ServiceAllocations(options.ServiceNetwork, store, services, new Random(), loggerFactory.CreateLogger("allocations"));
             Log.Stage(log, "store opened", clock.Elapsed.TotalMilliseconds);
-            await allocations.LoadAsync(store, catalog.Find("", "v1", "services")!, cancellationToken).ConfigureAwait(false);
+            var repair = new AllocationRepair(allocations, store, services, loggerFactory.CreateLogger<AllocationRepair>());
+            await repair.RepairAsync(cancellationToken).ConfigureAwait(false);
             IAdmissionHook[] hooks = [new NamespaceLifecycle(objects, catalog), allocations];
             var writer = new ObjectWriter(objects, hooks, new NameGenerator(new Random()), time);
             var deleter = new ObjectDeleter(objects, hooks, time);
@@ -116,7 +118,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
             var stopping = new CancellationTokenSource();
             var cleanup = new NamespaceCleanup(catalog, objects, lister, deleter, writer, loggerFactory.CreateLogger<NamespaceCleanup>());
-            var cleanupTask = Task.Run(() => cleanup.RunAsync(stopping.Token), CancellationToken.None);
+            var cleanupTask = Task.WhenAll(
+                Task.Run(() => cleanup.RunAsync(stopping.Token), CancellationToken.None),
+                Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None));
             var result = new ApiServerHost(app, store, pki, url, kubeconfig, cleanupTask);
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);

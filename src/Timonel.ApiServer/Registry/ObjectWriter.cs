@@ -74,7 +74,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
 
             if (options.DryRun)
             {
-                ReleaseAll(admitted, resource, obj, null);
+                await ReleaseAllAsync(admitted, resource, obj, null).ConfigureAwait(false);
                 return new StoredObject(obj, 0);
             }
 
@@ -93,7 +93,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
         }
         catch
         {
-            ReleaseAll(admitted, resource, obj, null);
+            await ReleaseAllAsync(admitted, resource, obj, null).ConfigureAwait(false);
             throw;
         }
     }
@@ -193,7 +193,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
 
             if (options.DryRun)
             {
-                ReleaseAll(admitted, resource, obj, old);
+                await ReleaseAllAsync(admitted, resource, obj, old).ConfigureAwait(false);
                 return new StoredObject(obj, current.ModRevision);
             }
 
@@ -203,7 +203,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
                 var deleted = await objects.DeleteAsync(resource, Meta.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
                 foreach (var hook in _hooks.Where(h => h.AppliesTo(resource)))
                 {
-                    hook.Deleted(resource, deleted.Object);
+                    await hook.DeletedAsync(resource, deleted.Object, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 return deleted;
@@ -212,14 +212,14 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
             var written = await objects.UpdateAsync(resource, obj, current.ModRevision, cancellationToken).ConfigureAwait(false);
             foreach (var hook in admitted)
             {
-                hook.Updated(resource, obj, old);
+                await hook.UpdatedAsync(resource, obj, old, CancellationToken.None).ConfigureAwait(false);
             }
 
             return written;
         }
         catch
         {
-            ReleaseAll(admitted, resource, obj, old);
+            await ReleaseAllAsync(admitted, resource, obj, old).ConfigureAwait(false);
             throw;
         }
     }
@@ -243,11 +243,11 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
         }
     }
 
-    private static void ReleaseAll(List<IAdmissionHook> admitted, ApiResource resource, JsonObject obj, JsonObject? old)
+    private static async Task ReleaseAllAsync(List<IAdmissionHook> admitted, ApiResource resource, JsonObject obj, JsonObject? old)
     {
         foreach (var hook in admitted)
         {
-            hook.Abort(resource, obj, old);
+            await hook.AbortAsync(resource, obj, old, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
