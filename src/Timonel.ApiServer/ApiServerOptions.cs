@@ -35,6 +35,12 @@ public sealed record ApiServerOptions
     /// <summary>True when the datastore may be shared by several servers (anything but the embedded SQLite store).</summary>
     public bool SharedDatastore => !string.IsNullOrEmpty(DatastoreEndpoint);
 
+    /// <summary>tolerationSeconds of the not-ready NoExecute toleration added to every pod (upstream's --default-not-ready-toleration-seconds).</summary>
+    public long DefaultNotReadyTolerationSeconds { get; init; } = 300;
+
+    /// <summary>tolerationSeconds of the unreachable NoExecute toleration added to every pod (upstream's --default-unreachable-toleration-seconds).</summary>
+    public long DefaultUnreachableTolerationSeconds { get; init; } = 300;
+
     /// <summary>The default data directory for the current user.</summary>
     public static string DefaultDataDir() =>
         Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root"

@@ -23,9 +23,11 @@ internal static class ServerCommand
         var token = new Option<string?>("--token") { Description = "Cluster join token; to add a server to a cluster, the first server's token (its DIR/token)" };
         var tokenFile = new Option<string?>("--token-file") { Description = "File holding the cluster join token (instead of --token)" };
         var verbose = new Option<bool>("--debug") { Description = "Log every request" };
+        var notReadyToleration = new Option<long>("--default-not-ready-toleration-seconds") { Description = "tolerationSeconds of the not-ready:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
+        var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose })
+        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration })
         {
             command.Options.Add(o);
         }
@@ -74,6 +76,8 @@ internal static class ServerCommand
                     ServiceNetwork = ServiceNetwork.Parse(parse.GetValue(serviceCidr)!, parse.GetValue(nodePorts)!),
                     ExtraSans = parse.GetValue(tlsSan) ?? [],
                     DatastoreEndpoint = parse.GetValue(datastore),
+                    DefaultNotReadyTolerationSeconds = parse.GetValue(notReadyToleration),
+                    DefaultUnreachableTolerationSeconds = parse.GetValue(unreachableToleration),
                 };
             }
             catch (ArgumentException e)
