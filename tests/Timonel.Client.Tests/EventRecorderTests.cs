@@ -3,17 +3,14 @@ using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
 using Timonel.Client.Events;
 using Timonel.Testing;
+using Timonel.Client.Tests.LeaderElection;
 using Xunit;
 
 namespace Timonel.Client.Tests;
 
-public sealed class EventRecorderTests : IAsyncLifetime
+public sealed class EventRecorderTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
-    private TestCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync();
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly TestCluster _cluster = fixture.Cluster;
 
     [Fact]
     public async Task Event_SameEventTwice_OneEventWithCountTwo()
