@@ -13,7 +13,10 @@ internal sealed class EtcdMember : IDisposable
         Endpoint = endpoint;
         _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
         {
-            HttpHandler = handler,
+            // An HttpClient (not a handler) so the channel sends each call straight through it
+            // instead of keeping subchannel state with reconnect backoff: failover between
+            // members is done by EtcdConnection, and a restarted member must be usable at once.
+            HttpClient = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan },
             DisposeHttpClient = true,
             MaxReceiveMessageSize = 64 * 1024 * 1024,
         });
