@@ -57,7 +57,8 @@ public sealed class EtcdStoreOptions
         return result;
     }
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting (missing TLS file, half a key pair).</summary>
+    public void Validate()
     {
         if (Endpoints.Count == 0)
         {
