@@ -22,11 +22,14 @@ public sealed class EtcdProcess : IAsyncDisposable
     private readonly string _root;
     private readonly string _binary;
 
-    private EtcdProcess(string root, string binary, Member[] members)
+    private readonly EtcdTlsFiles? _tls;
+
+    private EtcdProcess(string root, string binary, Member[] members, EtcdTlsFiles? tls)
     {
         _root = root;
         _binary = binary;
         _members = members;
+        _tls = tls;
     }
 
     /// <summary>The client URL of each member, in member order (http://127.0.0.1:port).</summary>
@@ -42,8 +45,12 @@ public sealed class EtcdProcess : IAsyncDisposable
 
     private static string BinaryPath => Environment.GetEnvironmentVariable("TIMONEL_ETCD") is { Length: > 0 } custom ? custom : DefaultBinary;
 
-    /// <summary>Starts <paramref name="members"/> members as one new cluster and waits until each answers /health.</summary>
-    public static async Task<EtcdProcess> StartAsync(int members = 1, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts <paramref name="members"/> members as one new cluster and waits until each answers
+    /// /health. With <paramref name="tls"/> the client URLs are https and clients must present a
+    /// certificate signed by its CA (peers still talk plain http on loopback).
+    /// </summary>
+    public static async Task<EtcdProcess> StartAsync(int members = 1, EtcdTlsFiles? tls = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(members, 1);
         var binary = BinaryPath;
@@ -56,9 +63,9 @@ public sealed class EtcdProcess : IAsyncDisposable
         Directory.CreateDirectory(root);
         var ports = FreePorts(members * 2);
         var list = Enumerable.Range(0, members)
-            .Select(i => new Member($"m{i}", Path.Combine(root, $"m{i}"), ports[2 * i], ports[(2 * i) + 1]))
+            .Select(i => new Member($"m{i}", Path.Combine(root, $"m{i}"), ports[2 * i], ports[(2 * i) + 1], tls is null ? "http" : "https"))
             .ToArray();
-        var cluster = new EtcdProcess(root, binary, list);
+        var cluster = new EtcdProcess(root, binary, list, tls);
         try
         {
             foreach (var member in list)
@@ -154,6 +161,14 @@ public sealed class EtcdProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        if (_tls is not null)
+        {
+            foreach (var arg in new[] { "--cert-file", _tls.CertFile, "--key-file", _tls.KeyFile, "--trusted-ca-file", _tls.CaFile, "--client-cert-auth" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var log = member.Log;
         DataReceivedEventHandler keep = (_, e) =>
@@ -178,7 +193,7 @@ public sealed class EtcdProcess : IAsyncDisposable
 
     private async Task WaitHealthyAsync(Member member, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(HealthHandler()) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
         {
@@ -210,6 +225,19 @@ public sealed class EtcdProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>A handler for /health: with TLS it presents the test client certificate and trusts the member (loopback only).</summary>
+    private HttpMessageHandler HealthHandler()
+    {
+        var handler = new HttpClientHandler();
+        if (_tls is not null)
+        {
+            handler.ClientCertificates.Add(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(_tls.ClientCertFile, _tls.ClientKeyFile));
+            handler.ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator;
+        }
+
+        return handler;
+    }
+
     /// <summary>Distinct free loopback ports, all held open together while they are chosen.</summary>
     private static int[] FreePorts(int count)
     {
@@ -234,13 +262,13 @@ public sealed class EtcdProcess : IAsyncDisposable
         }
     }
 
-    private sealed class Member(string name, string dataDir, int clientPort, int peerPort)
+    private sealed class Member(string name, string dataDir, int clientPort, int peerPort, string clientScheme)
     {
         public string Name { get; } = name;
 
         public string DataDir { get; } = dataDir;
 
-        public string ClientUrl { get; } = $"http://127.0.0.1:{clientPort}";
+        public string ClientUrl { get; } = $"{clientScheme}://127.0.0.1:{clientPort}";
 
         public string PeerUrl { get; } = $"http://127.0.0.1:{peerPort}";
 
@@ -249,3 +277,11 @@ public sealed class EtcdProcess : IAsyncDisposable
         public Process? Process { get; set; }
     }
 }
+
+/// <summary>PEM files for an etcd serving TLS to clients: its certificate and key, the CA clients must be signed by, and a client pair for health checks.</summary>
+/// <param name="CertFile">Server certificate (valid for 127.0.0.1).</param>
+/// <param name="KeyFile">Server private key.</param>
+/// <param name="CaFile">CA that signed the server and client certificates.</param>
+/// <param name="ClientCertFile">A client certificate signed by the CA.</param>
+/// <param name="ClientKeyFile">Its private key.</param>
+public sealed record EtcdTlsFiles(string CertFile, string KeyFile, string CaFile, string ClientCertFile, string ClientKeyFile);
