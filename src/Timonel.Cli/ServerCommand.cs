@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Timonel.ApiServer;
 using Timonel.ApiServer.Admission;
 using Timonel.ApiServer.Security;
+using Timonel.Controllers;
 using Timonel.Storage;
 
 namespace Timonel.Cli;
@@ -25,9 +26,15 @@ internal static class ServerCommand
         var nodePorts = new Option<string>("--service-node-port-range") { Description = "Port range for NodePort Services", DefaultValueFactory = _ => "30000-32767" };
         var tlsSan = new Option<string[]>("--tls-san") { Description = "Extra DNS names or IPs for the serving certificate", AllowMultipleArgumentsPerToken = true };
         var verbose = new Option<bool>("--debug") { Description = "Log every request" };
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "IPv4 CIDR for pod addresses, cut into one subnet per node", DefaultValueFactory = _ => "10.42.0.0/16" };
+        var nodeMonitorGrace = new Option<int>("--node-monitor-grace-period") { Description = "Seconds without a node heartbeat before the node is marked unhealthy", DefaultValueFactory = _ => 40 };
+        var controllers = new Option<string>("--controllers") { Description = "Controllers to run: '*' for all, '-name' to disable one (comma separated)", DefaultValueFactory = _ => "*" };
+        var disableControllerManager = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controller manager in this server" };
+        var notReadyToleration = new Option<long>("--default-not-ready-toleration-seconds") { Description = "tolerationSeconds of the not-ready:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
+        var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, verbose })
+        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, verbose, notReadyToleration, unreachableToleration, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager })
         {
             command.Options.Add(o);
         }
@@ -38,6 +45,7 @@ internal static class ServerCommand
             var log = loggers.CreateLogger("server");
             ApiServerOptions options;
             DatastoreSettings datastoreSettings;
+            ClusterComponents components;
             try
             {
                 if (!IPAddress.TryParse(parse.GetValue(bind), out var address))
@@ -58,6 +66,25 @@ internal static class ServerCommand
                     ServiceNetwork = ServiceNetwork.Parse(parse.GetValue(serviceCidr)!, parse.GetValue(nodePorts)!),
                     ExtraSans = parse.GetValue(tlsSan) ?? [],
                     DatastoreEndpoint = parse.GetValue(datastore),
+                    DefaultNotReadyTolerationSeconds = parse.GetValue(notReadyToleration),
+                    DefaultUnreachableTolerationSeconds = parse.GetValue(unreachableToleration),
+                };
+                if (parse.GetValue(nodeMonitorGrace) < 1)
+                {
+                    throw new ArgumentException($"--node-monitor-grace-period {parse.GetValue(nodeMonitorGrace)} must be at least 1 second");
+                }
+
+                var controllerOptions = new ControllerManagerOptions
+                {
+                    ClusterCidr = parse.GetValue(clusterCidr)!,
+                    NodeMonitorGracePeriod = TimeSpan.FromSeconds(parse.GetValue(nodeMonitorGrace)),
+                    Controllers = parse.GetValue(controllers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                };
+                _ = new Controllers.NodeIpam.CidrSet(controllerOptions.ClusterCidr, controllerOptions.NodeCidrMaskSize);
+                components = new ClusterComponents
+                {
+                    ControllerManager = !parse.GetValue(disableControllerManager),
+                    ControllerOptions = controllerOptions,
                 };
                 datastoreSettings = new DatastoreSettings(parse.GetValue(datastore), parse.GetValue(datastoreCa), parse.GetValue(datastoreCert), parse.GetValue(datastoreKey));
                 if (datastoreSettings.IsEtcd)
@@ -78,7 +105,11 @@ internal static class ServerCommand
                     c => StoreFactory.OpenAsync(options.DataDir, datastoreSettings, loggers, c),
                     loggers,
                     ct).ConfigureAwait(false);
+                using var stopComponents = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var running = components.RunAsync(host.KubeconfigPath, loggers, stopComponents.Token);
                 await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
+                await stopComponents.CancelAsync().ConfigureAwait(false);
+                await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return 0;
             }
             catch (Exception e) when (e is PkiFileException or IOException or UnauthorizedAccessException or ArgumentException or StoreUnavailableException)
