@@ -5,6 +5,7 @@ using Timonel.ApiServer;
 using Timonel.ApiServer.Admission;
 using Timonel.ApiServer.Security;
 using Timonel.Controllers;
+using Timonel.Storage;
 
 namespace Timonel.Cli;
 
@@ -17,7 +18,10 @@ internal static class ServerCommand
         var port = new Option<int>("--port") { Description = "HTTPS port of the API server", DefaultValueFactory = _ => 6443 };
         var bind = new Option<string>("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Run only the control plane, no local node agent" };
-        var datastore = new Option<string?>("--datastore-endpoint") { Description = "Datastore: empty for embedded SQLite, memory:// for an in-memory store" };
+        var datastore = new Option<string?>("--datastore-endpoint") { Description = "Datastore: empty for embedded SQLite, memory:// for an in-memory store, or etcd client URLs (http://127.0.0.1:2379[,...])" };
+        var datastoreCa = new Option<string?>("--datastore-cafile") { Description = "CA certificate (PEM) that signed the etcd servers' certificates" };
+        var datastoreCert = new Option<string?>("--datastore-certfile") { Description = "Client certificate (PEM) presented to etcd" };
+        var datastoreKey = new Option<string?>("--datastore-keyfile") { Description = "Client private key (PEM) for --datastore-certfile" };
         var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 CIDR for Service ClusterIPs", DefaultValueFactory = _ => "10.43.0.0/16" };
         var nodePorts = new Option<string>("--service-node-port-range") { Description = "Port range for NodePort Services", DefaultValueFactory = _ => "30000-32767" };
         var tlsSan = new Option<string[]>("--tls-san") { Description = "Extra DNS names or IPs for the serving certificate", AllowMultipleArgumentsPerToken = true };
@@ -32,7 +36,7 @@ internal static class ServerCommand
         var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager })
+        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager })
         {
             command.Options.Add(o);
         }
@@ -42,6 +46,7 @@ internal static class ServerCommand
             using var loggers = Logging.Create(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
             var log = loggers.CreateLogger("server");
             ApiServerOptions options;
+            DatastoreSettings datastoreSettings;
             ClusterComponents components;
             try
             {
@@ -102,6 +107,11 @@ internal static class ServerCommand
                     ControllerManager = !parse.GetValue(disableControllerManager),
                     ControllerOptions = controllerOptions,
                 };
+                datastoreSettings = new DatastoreSettings(parse.GetValue(datastore), parse.GetValue(datastoreCa), parse.GetValue(datastoreCert), parse.GetValue(datastoreKey));
+                if (datastoreSettings.IsEtcd)
+                {
+                    datastoreSettings.EtcdOptions().Validate();
+                }
             }
             catch (ArgumentException e)
             {
@@ -113,7 +123,7 @@ internal static class ServerCommand
             {
                 await using var host = await ApiServerHost.StartAsync(
                     options,
-                    c => StoreFactory.OpenAsync(options.DataDir, options.DatastoreEndpoint, loggers, c),
+                    c => StoreFactory.OpenAsync(options.DataDir, datastoreSettings, loggers, c),
                     loggers,
                     ct).ConfigureAwait(false);
                 using var stopComponents = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -123,7 +133,7 @@ internal static class ServerCommand
                 await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return 0;
             }
-            catch (Exception e) when (e is PkiFileException or ClusterJoinException or IOException or UnauthorizedAccessException or ArgumentException)
+            catch (Exception e) when (e is PkiFileException or ClusterJoinException or IOException or UnauthorizedAccessException or ArgumentException or StoreUnavailableException)
             {
                 log.LogCritical("timonel server cannot start: {Reason}", e.Message);
                 Console.Error.WriteLine($"timonel server: {e.Message}");
