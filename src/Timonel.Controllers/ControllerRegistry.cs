@@ -1,4 +1,6 @@
+using Timonel.Controllers.Deployment;
 using Timonel.Controllers.NodeIpam;
+using Timonel.Controllers.ReplicaSet;
 
 namespace Timonel.Controllers;
 
@@ -8,5 +10,7 @@ public static class ControllerRegistry
     public static IReadOnlyList<(string Name, Func<ControllerContext, IController> Create)> All { get; } =
     [
         ("nodeipam", c => new NodeIpamController(c)),
+        ("replicaset", c => new ReplicaSetController(c)),
+        ("deployment", c => new DeploymentController(c)),
     ];
 }

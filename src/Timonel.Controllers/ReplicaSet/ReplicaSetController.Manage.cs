@@ -1,0 +1,199 @@
+using k8s;
+using k8s.Models;
+using Timonel.Api.Selectors;
+using Timonel.Client.Informers;
+
+namespace Timonel.Controllers.ReplicaSet;
+
+public sealed partial class ReplicaSetController
+{
+    /// <summary>
+    /// Creates or deletes pods to reach spec.replicas. Returns the first error (after recording
+    /// it) so the status can carry a ReplicaFailure condition before the sync is retried.
+    /// </summary>
+    private async Task<Exception?> ManageReplicasAsync(string key, V1ReplicaSet rs, IReadOnlyList<V1Pod> owned, CancellationToken cancellationToken)
+    {
+        var diff = owned.Count - (rs.Spec?.Replicas ?? 1);
+        if (diff < 0)
+        {
+            var toCreate = Math.Min(-diff, BurstReplicas);
+            _expectations.ExpectCreations(key, toCreate);
+            var (created, error) = await SlowStartBatch.RunAsync(toCreate, () => CreatePodAsync(key, rs, cancellationToken)).ConfigureAwait(false);
+            var skipped = toCreate - created;
+            if (error is not null && skipped > 0)
+            {
+                // Creates never issued will never be observed: stop expecting them (failed ones lowered themselves).
+                _expectations.LowerExpectations(key, skipped - FailedInLastBatch(error), 0);
+            }
+
+            return error;
+        }
+
+        if (diff > 0)
+        {
+            var count = Math.Min(diff, BurstReplicas);
+            var related = _pods.Cache.ListByNamespace(rs.Metadata.NamespaceProperty)
+                .Where(p => PodStates.IsActive(p) && IsRelated(rs, p)).ToList();
+            var victims = new PodDeletionRanking(related).PickForDeletion(owned, count);
+            _expectations.ExpectDeletions(key, [.. victims.Select(ObjectKeys.KeyOf)]);
+            var errors = await Task.WhenAll(victims.Select(p => DeletePodAsync(key, rs, p, cancellationToken))).ConfigureAwait(false);
+            return errors.FirstOrDefault(e => e is not null);
+        }
+
+        return null;
+    }
+
+    /// <summary>Pods owned by any ReplicaSet sharing this one's controller (a Deployment's other ReplicaSets).</summary>
+    private bool IsRelated(V1ReplicaSet rs, V1Pod pod)
+    {
+        var podOwner = PodStates.ControllerOf(pod.Metadata);
+        if (podOwner is null)
+        {
+            return false;
+        }
+
+        if (podOwner.Uid == rs.Metadata.Uid)
+        {
+            return true;
+        }
+
+        var rsOwner = PodStates.ControllerOf(rs.Metadata);
+        var sibling = ResolveControllerRef(pod.Metadata.NamespaceProperty, podOwner);
+        return rsOwner is not null && sibling is not null && PodStates.ControllerOf(sibling.Metadata)?.Uid == rsOwner.Uid;
+    }
+
+    private static int FailedInLastBatch(Exception error) => error is BatchFailure f ? f.Failed : 1;
+
+    private async Task<Exception?> CreatePodAsync(string key, V1ReplicaSet rs, CancellationToken cancellationToken)
+    {
+        var pod = PodFromTemplate(rs);
+        try
+        {
+            var created = await _context.Client.CoreV1.CreateNamespacedPodAsync(pod, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _context.Events.Normal(Component, rs, "SuccessfulCreate", $"Created pod: {created.Metadata.Name}");
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _expectations.CreationObserved(key);
+            _context.Events.Warning(Component, rs, "FailedCreate", $"Error creating: {ObjectCopies.MessageOf(e)}");
+            return e;
+        }
+    }
+
+    private async Task<Exception?> DeletePodAsync(string key, V1ReplicaSet rs, V1Pod pod, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _context.Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _context.Events.Normal(Component, rs, "SuccessfulDelete", $"Deleted pod: {pod.Metadata.Name}");
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _expectations.DeletionObserved(key, ObjectKeys.KeyOf(pod));
+            if (ObjectCopies.IsNotFound(e))
+            {
+                return null;
+            }
+
+            _context.Events.Warning(Component, rs, "FailedDelete", $"Error deleting: {ObjectCopies.MessageOf(e)}");
+            return e;
+        }
+    }
+
+    /// <summary>A pod from the template, named "&lt;rs&gt;-xxxxx", controlled by the ReplicaSet (upstream's GetPodFromTemplate).</summary>
+    internal static V1Pod PodFromTemplate(V1ReplicaSet rs)
+    {
+        var template = ObjectCopies.DeepCopy(rs.Spec.Template);
+        return new V1Pod
+        {
+            ApiVersion = "v1",
+            Kind = "Pod",
+            Metadata = new V1ObjectMeta
+            {
+                GenerateName = rs.Metadata.Name + "-",
+                NamespaceProperty = rs.Metadata.NamespaceProperty,
+                Labels = template.Metadata?.Labels,
+                Annotations = template.Metadata?.Annotations,
+                Finalizers = template.Metadata?.Finalizers,
+                OwnerReferences = [OwnerPatches.ControllerRef("apps/v1", "ReplicaSet", rs.Metadata)],
+            },
+            Spec = template.Spec,
+        };
+    }
+
+    /// <summary>
+    /// The active pods this ReplicaSet controls after adopting matching orphans and releasing
+    /// owned pods that no longer match (upstream's ClaimPods).
+    /// </summary>
+    private async Task<IReadOnlyList<V1Pod>> ClaimPodsAsync(V1ReplicaSet rs, LabelSelector selector, IReadOnlyList<V1Pod> candidates, CancellationToken cancellationToken)
+    {
+        var claimed = new List<V1Pod>();
+        bool? canAdopt = null;
+        var controllerRef = OwnerPatches.ControllerRef("apps/v1", "ReplicaSet", rs.Metadata);
+        foreach (var pod in candidates)
+        {
+            var owner = PodStates.ControllerOf(pod.Metadata);
+            var matches = ObjectCopies.Matches(selector, pod.Metadata);
+            if (owner is not null)
+            {
+                if (owner.Uid != rs.Metadata.Uid)
+                {
+                    continue;
+                }
+
+                if (matches)
+                {
+                    claimed.Add(pod);
+                }
+                else if (rs.Metadata.DeletionTimestamp is null)
+                {
+                    await PatchPodAsync(pod, OwnerPatches.Release(rs.Metadata.Uid, pod.Metadata.Uid), cancellationToken).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            if (!matches || rs.Metadata.DeletionTimestamp is not null || pod.Metadata.DeletionTimestamp is not null)
+            {
+                continue;
+            }
+
+            // Adopt only if the ReplicaSet, read fresh from the API, is still this one and not being deleted.
+            canAdopt ??= await CanAdoptAsync(rs, cancellationToken).ConfigureAwait(false);
+            if (canAdopt == true && await PatchPodAsync(pod, OwnerPatches.Adopt(controllerRef, pod.Metadata.Uid), cancellationToken).ConfigureAwait(false) is { } adopted)
+            {
+                claimed.Add(adopted);
+            }
+        }
+
+        return claimed;
+    }
+
+    private async Task<bool> CanAdoptAsync(V1ReplicaSet rs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var fresh = await _context.Client.AppsV1.ReadNamespacedReplicaSetAsync(rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return fresh.Metadata.Uid == rs.Metadata.Uid && fresh.Metadata.DeletionTimestamp is null;
+        }
+        catch (Exception e) when (ObjectCopies.IsNotFound(e))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Patches the pod's ownerReferences; null when the pod is gone (or was replaced by a namesake).</summary>
+    private async Task<V1Pod?> PatchPodAsync(V1Pod pod, V1Patch patch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _context.Client.CoreV1.PatchNamespacedPodAsync(patch, pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ObjectCopies.IsNotFound(e) || ObjectCopies.StatusOf(e) == System.Net.HttpStatusCode.UnprocessableEntity)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Timonel.Client.Expectations;
+using Timonel.Client.Informers;
+using Timonel.Client.WorkQueues;
+
+namespace Timonel.Controllers.ReplicaSet;
+
+/// <summary>
+/// Keeps spec.replicas pods of every ReplicaSet (upstream's replicaset controller): creates from
+/// the template in slow-start batches, deletes the surplus by <see cref="PodDeletionRanking"/>,
+/// adopts matching orphans and releases pods that stopped matching, and reports status.
+/// Expectations stop a sync from acting again before the informer has seen its last creates and deletes.
+/// </summary>
+public sealed partial class ReplicaSetController : Controller, IController
+{
+    /// <summary>Upstream's BurstReplicas: at most this many creates or deletes per sync.</summary>
+    internal const int BurstReplicas = 500;
+
+    private const string Component = "replicaset-controller";
+
+    private readonly ControllerContext _context;
+    private readonly SharedInformer<V1ReplicaSet> _replicaSets;
+    private readonly SharedInformer<V1Pod> _pods;
+    private readonly UidTrackingExpectations _expectations;
+
+    public ReplicaSetController(ControllerContext context)
+        : base(Component, context.Loggers.CreateLogger(Component), context.Time)
+    {
+        _context = context;
+        _expectations = new UidTrackingExpectations(context.Time);
+        _replicaSets = context.Informers.Get(ResourceKinds.ReplicaSets);
+        _pods = context.Informers.Get(ResourceKinds.Pods);
+        _replicaSets.AddEventHandler(
+            onAdd: Enqueue,
+            onUpdate: (_, rs) => Enqueue(rs),
+            onDelete: rs =>
+            {
+                _expectations.DeleteExpectations(ObjectKeys.KeyOf(rs));
+                Enqueue(rs);
+            });
+        _pods.AddEventHandler(OnPodAdded, OnPodUpdated, OnPodDeleted);
+    }
+
+    string IController.Name => "replicaset";
+
+    public Task RunAsync(CancellationToken cancellationToken) => RunAsync(_context.Options.Workers, [_replicaSets, _pods], cancellationToken);
+
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
+    {
+        var rs = _replicaSets.Cache.Get(key);
+        if (rs is null)
+        {
+            _expectations.DeleteExpectations(key);
+            return;
+        }
+
+        var needsSync = _expectations.SatisfiedExpectations(key);
+        var selector = ObjectCopies.ToSelector(rs.Spec?.Selector);
+        var active = _pods.Cache.ListByNamespace(rs.Metadata.NamespaceProperty).Where(PodStates.IsActive).ToList();
+        var owned = await ClaimPodsAsync(rs, selector, active, cancellationToken).ConfigureAwait(false);
+
+        Exception? manageError = null;
+        if (needsSync && rs.Metadata.DeletionTimestamp is null)
+        {
+            manageError = await ManageReplicasAsync(key, rs, owned, cancellationToken).ConfigureAwait(false);
+        }
+
+        var status = ReplicaSetStatusBuilder.Build(rs, owned, manageError, _context.Time.GetUtcNow());
+        var updated = await UpdateStatusAsync(rs, status, cancellationToken).ConfigureAwait(false);
+        if (manageError is not null)
+        {
+            throw manageError;
+        }
+
+        var minReady = updated.Spec?.MinReadySeconds ?? 0;
+        if (minReady > 0 && updated.Status.ReadyReplicas == updated.Spec?.Replicas && updated.Status.AvailableReplicas != updated.Spec?.Replicas)
+        {
+            EnqueueAfter(key, TimeSpan.FromSeconds(minReady));
+        }
+    }
+
+    private async Task<V1ReplicaSet> UpdateStatusAsync(V1ReplicaSet rs, V1ReplicaSetStatus status, CancellationToken cancellationToken)
+    {
+        if (ReplicaSetStatusBuilder.Same(rs.Status, status) && rs.Status?.ObservedGeneration == rs.Metadata.Generation)
+        {
+            return rs;
+        }
+
+        var copy = ObjectCopies.DeepCopy(rs);
+        status.ObservedGeneration = rs.Metadata.Generation;
+        copy.Status = status;
+        try
+        {
+            return await _context.Client.AppsV1.ReplaceNamespacedReplicaSetStatusAsync(copy, copy.Metadata.Name, copy.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ObjectCopies.IsNotFound(e))
+        {
+            return rs;
+        }
+    }
+
+    private V1ReplicaSet? ResolveControllerRef(string? ns, V1OwnerReference? owner)
+    {
+        if (owner is not { Kind: "ReplicaSet" } || ns is null)
+        {
+            return null;
+        }
+
+        var rs = _replicaSets.Cache.Get(ns, owner.Name);
+        return rs?.Metadata.Uid == owner.Uid ? rs : null;
+    }
+
+    private void EnqueueMatchingReplicaSets(V1Pod pod)
+    {
+        foreach (var rs in _replicaSets.Cache.ListByNamespace(pod.Metadata.NamespaceProperty))
+        {
+            if (ObjectCopies.Matches(ObjectCopies.ToSelector(rs.Spec?.Selector), pod.Metadata))
+            {
+                Enqueue(rs);
+            }
+        }
+    }
+
+    private void OnPodAdded(V1Pod pod)
+    {
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            // Seen for the first time already terminating (e.g. after a relist): a deletion, not a creation.
+            OnPodDeleted(pod);
+            return;
+        }
+
+        if (PodStates.ControllerOf(pod.Metadata) is { } owner)
+        {
+            if (ResolveControllerRef(pod.Metadata.NamespaceProperty, owner) is { } rs)
+            {
+                _expectations.CreationObserved(ObjectKeys.KeyOf(rs));
+                Enqueue(rs);
+            }
+
+            return;
+        }
+
+        EnqueueMatchingReplicaSets(pod);
+    }
+
+    private void OnPodUpdated(V1Pod old, V1Pod pod)
+    {
+        if (old.Metadata.ResourceVersion == pod.Metadata.ResourceVersion)
+        {
+            return;
+        }
+
+        var labelsChanged = !LabelsEqual(old.Metadata.Labels, pod.Metadata.Labels);
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            // Graceful deletion: the pod is gone for counting purposes as soon as it is terminating.
+            OnPodDeleted(pod);
+            if (labelsChanged)
+            {
+                OnPodDeleted(old);
+            }
+
+            return;
+        }
+
+        var oldOwner = PodStates.ControllerOf(old.Metadata);
+        var owner = PodStates.ControllerOf(pod.Metadata);
+        var ownerChanged = oldOwner?.Uid != owner?.Uid;
+        if (ownerChanged && ResolveControllerRef(old.Metadata.NamespaceProperty, oldOwner) is { } oldRs)
+        {
+            Enqueue(oldRs);
+        }
+
+        if (owner is not null)
+        {
+            if (ResolveControllerRef(pod.Metadata.NamespaceProperty, owner) is { } rs)
+            {
+                Enqueue(rs);
+                var minReady = rs.Spec?.MinReadySeconds ?? 0;
+                if (minReady > 0 && !PodStates.IsReady(old) && PodStates.IsReady(pod))
+                {
+                    // Availability is a matter of time: look again once minReadySeconds have passed.
+                    EnqueueAfter(ObjectKeys.KeyOf(rs), TimeSpan.FromSeconds(minReady + 1));
+                }
+            }
+
+            return;
+        }
+
+        if (labelsChanged || ownerChanged)
+        {
+            EnqueueMatchingReplicaSets(pod);
+        }
+    }
+
+    private void OnPodDeleted(V1Pod pod)
+    {
+        if (ResolveControllerRef(pod.Metadata.NamespaceProperty, PodStates.ControllerOf(pod.Metadata)) is { } rs)
+        {
+            var key = ObjectKeys.KeyOf(rs);
+            _expectations.DeletionObserved(key, ObjectKeys.KeyOf(pod));
+            Enqueue(key);
+        }
+    }
+
+    private static bool LabelsEqual(IDictionary<string, string>? a, IDictionary<string, string>? b)
+    {
+        a ??= new Dictionary<string, string>();
+        b ??= new Dictionary<string, string>();
+        return a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+    }
+}
