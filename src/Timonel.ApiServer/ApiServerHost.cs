@@ -68,8 +68,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var allocations = new ServiceAllocations(options.ServiceNetwork, new Random());
             Log.Stage(log, "store opened", clock.Elapsed.TotalMilliseconds);
             await allocations.LoadAsync(store, catalog.Find("", "v1", "services")!, cancellationToken).ConfigureAwait(false);
-            IAdmissionHook[] hooks = [new NamespaceLifecycle(objects, catalog), allocations];
-            var writer = new ObjectWriter(objects, hooks, new NameGenerator(new Random()), time);
+            IAdmissionHook[] hooks = [new NamespaceLifecycle(objects, catalog), allocations, new ResourceQuotaAdmission(objects, catalog)];
+            IMutatingAdmissionHook[] mutating = [new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds), new LimitRanger(objects, catalog)];
+            var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time);
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.Port, cancellationToken).ConfigureAwait(false);

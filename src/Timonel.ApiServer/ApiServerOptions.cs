@@ -24,6 +24,12 @@ public sealed record ApiServerOptions
     /// <summary>--datastore-endpoint: empty for the embedded SQLite store; "memory://" keeps state in memory (tests, benchmarks).</summary>
     public string? DatastoreEndpoint { get; init; }
 
+    /// <summary>tolerationSeconds of the not-ready NoExecute toleration added to every pod (upstream's --default-not-ready-toleration-seconds).</summary>
+    public long DefaultNotReadyTolerationSeconds { get; init; } = 300;
+
+    /// <summary>tolerationSeconds of the unreachable NoExecute toleration added to every pod (upstream's --default-unreachable-toleration-seconds).</summary>
+    public long DefaultUnreachableTolerationSeconds { get; init; } = 300;
+
     /// <summary>The default data directory for the current user.</summary>
     public static string DefaultDataDir() =>
         Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root"

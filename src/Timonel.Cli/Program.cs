@@ -6,4 +6,5 @@ var root = new RootCommand("Timonel: a Kubernetes-compatible orchestrator in one
 root.Subcommands.Add(ServerCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(SimCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -21,9 +21,11 @@ internal static class ServerCommand
         var nodePorts = new Option<string>("--service-node-port-range") { Description = "Port range for NodePort Services", DefaultValueFactory = _ => "30000-32767" };
         var tlsSan = new Option<string[]>("--tls-san") { Description = "Extra DNS names or IPs for the serving certificate", AllowMultipleArgumentsPerToken = true };
         var verbose = new Option<bool>("--debug") { Description = "Log every request" };
+        var notReadyToleration = new Option<long>("--default-not-ready-toleration-seconds") { Description = "tolerationSeconds of the not-ready:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
+        var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, serviceCidr, nodePorts, tlsSan, verbose })
+        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, serviceCidr, nodePorts, tlsSan, verbose, notReadyToleration, unreachableToleration })
         {
             command.Options.Add(o);
         }
@@ -53,6 +55,8 @@ internal static class ServerCommand
                     ServiceNetwork = ServiceNetwork.Parse(parse.GetValue(serviceCidr)!, parse.GetValue(nodePorts)!),
                     ExtraSans = parse.GetValue(tlsSan) ?? [],
                     DatastoreEndpoint = parse.GetValue(datastore),
+                    DefaultNotReadyTolerationSeconds = parse.GetValue(notReadyToleration),
+                    DefaultUnreachableTolerationSeconds = parse.GetValue(unreachableToleration),
                 };
             }
             catch (ArgumentException e)

@@ -13,9 +13,10 @@ namespace Timonel.ApiServer.Registry;
 /// registry store): type checks, server-owned metadata, strategy, validation, admission, and
 /// the conditional store write. Nothing is written unless every step passed.
 /// </summary>
-internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHook> hooks, NameGenerator names, TimeProvider time)
+internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdmissionHook> mutating, IEnumerable<IAdmissionHook> hooks, NameGenerator names, TimeProvider time)
 {
     private readonly IAdmissionHook[] _hooks = hooks.ToArray();
+    private readonly IMutatingAdmissionHook[] _mutating = mutating.ToArray();
     private readonly UidGenerator _uids = new();
 
     // Fields a client may not set: the server owns them.
@@ -61,6 +62,20 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
         var strategy = ResourceStrategies.For(resource);
         strategy.PrepareForCreate(obj);
         strategy.ApplyDefaults(obj);
+        var mutators = _mutating.Where(h => h.AppliesTo(resource)).ToList();
+        foreach (var hook in mutators)
+        {
+            await hook.MutateCreateAsync(resource, obj, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (mutators.Count > 0)
+        {
+            // What admission added is prepared like user input (e.g. the pod's QoS class counts
+            // requests a LimitRange supplied); both steps are idempotent.
+            strategy.PrepareForCreate(obj);
+            strategy.ApplyDefaults(obj);
+        }
+
         ThrowIfInvalid(resource, obj, strategy.ValidateCreate(obj));
 
         var admitted = new List<IAdmissionHook>();
