@@ -19,8 +19,8 @@ public static class PodStatusBuilder
     {
         var spec = pod.Spec;
         var initStatuses = (spec.InitContainers ?? []).Select(c => ContainerStatus(c, views.GetValueOrDefault(c.Name), init: true)).ToList();
-        var appStatuses = (spec.Containers ?? []).Select(c => ContainerStatus(c, views.GetValueOrDefault(c.Name), init: false)).ToList();
         var initialized = initStatuses.All(s => s.State?.Terminated is { ExitCode: 0 });
+        var appStatuses = (spec.Containers ?? []).Select(c => ContainerStatus(c, views.GetValueOrDefault(c.Name), init: !initialized)).ToList();
         var phase = Phase(spec, initStatuses, appStatuses, initialized);
         var containersReady = initialized && appStatuses.Count > 0 && appStatuses.All(s => s.Ready);
         var old = pod.Status?.Conditions;
@@ -58,6 +58,7 @@ public static class PodStatusBuilder
         return status;
     }
 
+    /// <param name="init">An init container, or an app container while the pod initializes (not yet created: PodInitializing).</param>
     public static V1ContainerStatus ContainerStatus(V1Container spec, ContainerView? view, bool init)
     {
         var status = new V1ContainerStatus
