@@ -23,6 +23,8 @@ internal sealed class NetworkSwitch : DelegatingHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        // Taken before sending, so a request in flight when the switch turns off is cut too.
+        var cut = _cut.Token;
         if (_off)
         {
             throw new HttpRequestException("network is off (test switch)");
@@ -30,7 +32,7 @@ internal sealed class NetworkSwitch : DelegatingHandler
 
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var content = new StreamContent(new CuttableStream(body, _cut.Token));
+        var content = new StreamContent(new CuttableStream(body, cut));
         foreach (var header in response.Content.Headers)
         {
             content.Headers.TryAddWithoutValidation(header.Key, header.Value);

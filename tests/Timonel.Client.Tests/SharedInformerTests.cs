@@ -2,18 +2,15 @@ using k8s;
 using k8s.Models;
 using Timonel.Client.Informers;
 using Timonel.Testing;
+using Timonel.Client.Tests.LeaderElection;
 using Xunit;
 
 namespace Timonel.Client.Tests;
 
-public sealed class SharedInformerTests : IAsyncLifetime
+public sealed class SharedInformerTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
-    private TestCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync();
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly TestCluster _cluster = fixture.Cluster;
 
     [Fact]
     public async Task Start_ExistingObjectsInPages_ListedThenAddsUpdatesDeletesFollow()

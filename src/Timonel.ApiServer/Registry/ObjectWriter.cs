@@ -89,7 +89,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
 
             if (options.DryRun)
             {
-                ReleaseAll(admitted, resource, obj, null);
+                await ReleaseAllAsync(admitted, resource, obj, null).ConfigureAwait(false);
                 return new StoredObject(obj, 0);
             }
 
@@ -108,7 +108,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         }
         catch
         {
-            ReleaseAll(admitted, resource, obj, null);
+            await ReleaseAllAsync(admitted, resource, obj, null).ConfigureAwait(false);
             throw;
         }
     }
@@ -208,7 +208,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
 
             if (options.DryRun)
             {
-                ReleaseAll(admitted, resource, obj, old);
+                await ReleaseAllAsync(admitted, resource, obj, old).ConfigureAwait(false);
                 return new StoredObject(obj, current.ModRevision);
             }
 
@@ -218,7 +218,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
                 var deleted = await objects.DeleteAsync(resource, Meta.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
                 foreach (var hook in _hooks.Where(h => h.AppliesTo(resource)))
                 {
-                    hook.Deleted(resource, deleted.Object);
+                    await hook.DeletedAsync(resource, deleted.Object, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 return deleted;
@@ -227,14 +227,14 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             var written = await objects.UpdateAsync(resource, obj, current.ModRevision, cancellationToken).ConfigureAwait(false);
             foreach (var hook in admitted)
             {
-                hook.Updated(resource, obj, old);
+                await hook.UpdatedAsync(resource, obj, old, CancellationToken.None).ConfigureAwait(false);
             }
 
             return written;
         }
         catch
         {
-            ReleaseAll(admitted, resource, obj, old);
+            await ReleaseAllAsync(admitted, resource, obj, old).ConfigureAwait(false);
             throw;
         }
     }
@@ -258,11 +258,11 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         }
     }
 
-    private static void ReleaseAll(List<IAdmissionHook> admitted, ApiResource resource, JsonObject obj, JsonObject? old)
+    private static async Task ReleaseAllAsync(List<IAdmissionHook> admitted, ApiResource resource, JsonObject obj, JsonObject? old)
     {
         foreach (var hook in admitted)
         {
-            hook.Abort(resource, obj, old);
+            await hook.AbortAsync(resource, obj, old, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
