@@ -72,6 +72,13 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             await importer.ImportDirectoryAsync(paths.ImagesDir, cancellationToken).ConfigureAwait(false);
 
             cri = new CriClient(paths.Socket);
+            // The import record survives a wiped containerd root; the sandbox image must not go missing.
+            var pauseStatus = await cri.Images.ImageStatusAsync(new Cri.V1.ImageStatusRequest { Image = new Cri.V1.ImageSpec { Image = PauseImage.Reference } }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (pauseStatus.Image is null)
+            {
+                await importer.ImportAsync(pause, cancellationToken).ConfigureAwait(false);
+            }
+
             var time = TimeProvider.System;
             var heartbeat = new NodeHeartbeat(client, cri, options, machine, time, loggers.CreateLogger("kubelet.node"));
             await heartbeat.PostStatusAsync(force: true, cancellationToken).ConfigureAwait(false);
