@@ -20,6 +20,8 @@ public sealed class RuntimeSmokeTests
         var config = ContainerdConfig.Render(paths, cgroups, PauseImage.Reference, "/usr/lib/cni");
         CniConfig.Write(paths.CniConfDir, "10.42.7.0/24", "tmnl0", paths.CniDataDir);
         var supervisor = new ContainerdSupervisor(paths, config, netns.Path, NullLogger.Instance);
+        // An own cgroup parent, removed below: without one runc uses /k8s.io, which containerd never removes.
+        var cgroupParent = $"/timonel-smoke-{Environment.ProcessId}";
         try
         {
             await supervisor.StartAsync(CancellationToken.None);
@@ -37,7 +39,7 @@ public sealed class RuntimeSmokeTests
                 Metadata = new PodSandboxMetadata { Name = "smoke", Namespace = "default", Uid = Guid.NewGuid().ToString(), Attempt = 0 },
                 Hostname = "smoke",
                 LogDirectory = Path.Combine(paths.PodLogs, "smoke"),
-                Linux = new LinuxPodSandboxConfig(),
+                Linux = new LinuxPodSandboxConfig { CgroupParent = cgroupParent },
             };
             var sandbox = await cri.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = sandboxConfig });
             var status = await cri.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = sandbox.PodSandboxId });
@@ -64,6 +66,10 @@ public sealed class RuntimeSmokeTests
         {
             await supervisor.DisposeAsync();
             Directory.Delete(dir, recursive: true);
+            foreach (var cgroup in cgroups.PodDirectories(cgroupParent).Where(Directory.Exists))
+            {
+                Directory.Delete(cgroup);
+            }
         }
     }
 }
