@@ -10,7 +10,7 @@ namespace Timonel.Controllers;
 /// Lease it builds the enabled controllers over one shared informer factory, starts the
 /// informers and runs every controller until cancelled.
 /// </summary>
-public sealed partial class ControllerManager(ControllerManagerOptions options, ILoggerFactory loggers, Func<IKubernetes, ControllerEvents>? events = null, TimeProvider? time = null) : IClusterComponent
+public sealed partial class ControllerManager(ControllerManagerOptions options, ILoggerFactory loggers, TimeProvider? time = null) : IClusterComponent
 {
     public string Name => "controller-manager";
 
@@ -19,8 +19,9 @@ public sealed partial class ControllerManager(ControllerManagerOptions options, 
     public async Task RunAsync(IKubernetes client, CancellationToken cancellationToken)
     {
         var clock = time ?? TimeProvider.System;
+        await using var events = new RecordingEvents(client, loggers, clock);
         await using var informers = new SharedInformerFactory(client, loggers, clock);
-        var context = new ControllerContext(client, informers, events?.Invoke(client) ?? ControllerEvents.None, loggers, clock, options);
+        var context = new ControllerContext(client, informers, events.Events, loggers, clock, options);
         var controllers = ControllerRegistry.All.Where(c => options.IsEnabled(c.Name)).Select(c => c.Create(context)).ToList();
         var log = loggers.CreateLogger("controller-manager");
         Log.Starting(log, string.Join(",", controllers.Select(c => c.Name)));
