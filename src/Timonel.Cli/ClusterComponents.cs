@@ -27,10 +27,11 @@ internal sealed class ClusterComponents
     }
 
     /// <summary>Runs the components against the server behind <paramref name="kubeconfigPath"/> until cancelled.</summary>
-    public async Task RunAsync(string kubeconfigPath, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public async Task RunAsync(string kubeconfigPath, int port, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath));
-        var identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
+        // Lease holders read "<host>_<port>_<random>", so an operator can tell which server leads.
+        var identity = $"{Environment.MachineName}_{port}_{Guid.NewGuid().ToString("N")[..8]}";
         await new ComponentRunner(client, identity, loggers).RunAsync(Build(loggers), cancellationToken).ConfigureAwait(false);
     }
 }

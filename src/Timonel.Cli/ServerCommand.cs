@@ -134,7 +134,7 @@ internal static class ServerCommand
                     loggers,
                     ct).ConfigureAwait(false);
                 using var stopComponents = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var running = components.RunAsync(host.KubeconfigPath, loggers, stopComponents.Token);
+                var running = components.RunAsync(host.KubeconfigPath, options.Port, loggers, stopComponents.Token);
                 await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, loggers, ct).ConfigureAwait(false))
                 {
                     await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
