@@ -99,14 +99,20 @@ public sealed class SchedulerConfiguration
             return fallback;
         }
 
-        try
+        if (node is JsonValue v)
         {
-            return node.GetValue<int>();
+            if (v.TryGetValue<int>(out var i))
+            {
+                return i;
+            }
+
+            if (v.TryGetValue<long>(out var l) && l is >= int.MinValue and <= int.MaxValue)
+            {
+                return (int)l;
+            }
         }
-        catch (Exception e) when (e is FormatException or InvalidOperationException)
-        {
-            throw new ArgumentException($"{name}: Invalid value: {node.ToJsonString()}: must be an integer", e);
-        }
+
+        throw new ArgumentException($"{name}: Invalid value: {node.ToJsonString()}: must be an integer");
     }
 }
 
