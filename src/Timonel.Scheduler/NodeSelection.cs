@@ -16,9 +16,16 @@ internal sealed class NodeSelection
     /// <summary>Upstream's minFeasibleNodesPercentageToFind.</summary>
     public const int MinFeasibleNodesPercentageToFind = 5;
 
+    private static readonly Dictionary<string, Status> NoFailures = [];
+
     private readonly int _parallelism;
     private readonly Random _random;
     private int _nextStartNodeIndex;
+
+    // Per-node scratch space, reused across cycles (cycles never overlap) so a 5,000-node cycle allocates nothing this size.
+    private bool[] _fits = [];
+    private bool[] _done = [];
+    private Status?[] _statuses = [];
 
     public NodeSelection(int parallelism, Random random)
     {
@@ -132,9 +139,19 @@ internal sealed class NodeSelection
         var toFind = NumFeasibleNodesToFind(fwk.PercentageOfNodesToScore, count);
         var useNominated = !nominator.IsEmpty;
         var start = count == 0 ? 0 : _nextStartNodeIndex % count;
-        var fits = new bool[count];
-        var statuses = new Status?[count];
-        var done = new bool[count];
+        if (_fits.Length < count)
+        {
+            _fits = new bool[count];
+            _done = new bool[count];
+            _statuses = new Status?[count];
+        }
+
+        var fits = _fits;
+        var statuses = _statuses;
+        var done = _done;
+        Array.Clear(fits, 0, count);
+        Array.Clear(done, 0, count);
+        Array.Clear(statuses, 0, count);
         var found = 0;
 
         void Check(int i)
@@ -187,7 +204,6 @@ internal sealed class NodeSelection
         }
 
         var feasible = new List<NodeInfo>(Math.Min(toFind, count));
-        failed = new Dictionary<string, Status>(StringComparer.Ordinal);
         processed = 0;
         for (var i = 0; i < count; i++)
         {
@@ -197,17 +213,23 @@ internal sealed class NodeSelection
             }
 
             processed++;
-            var node = nodes[(start + i) % count];
-            if (fits[i])
+            if (fits[i] && feasible.Count < toFind)
             {
-                if (feasible.Count < toFind)
-                {
-                    feasible.Add(node);
-                }
+                feasible.Add(nodes[(start + i) % count]);
             }
-            else
+        }
+
+        // Per-node reasons matter only when nothing fits (the failure message, preemption).
+        failed = NoFailures;
+        if (feasible.Count == 0)
+        {
+            failed = new Dictionary<string, Status>(processed, StringComparer.Ordinal);
+            for (var i = 0; i < count; i++)
             {
-                failed[node.Name] = statuses[i]!;
+                if (done[i] && statuses[i] is { } status)
+                {
+                    failed[nodes[(start + i) % count].Name] = status;
+                }
             }
         }
 

@@ -52,7 +52,7 @@ internal static class SchedulerBenchCommand
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"scheduler inmemory workload={r.Workload} nodes={r.Nodes} pods={r.Pods}"));
             Console.WriteLine(string.Create(inv, $"  scheduled {r.Scheduled}, unschedulable {r.Failed}, in {r.Elapsed.TotalSeconds:F2} s (enqueue {r.EnqueueElapsed.TotalMilliseconds:F0} ms)"));
-            Console.WriteLine(string.Create(inv, $"  throughput {r.PodsPerSecond:F0} pods/s; per-pod latency p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms; gen0 GCs {r.Gen0Collections}"));
+            Console.WriteLine(string.Create(inv, $"  throughput {r.PodsPerSecond:F0} pods/s; per-pod latency p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms; gen0 GCs {r.Gen0Collections} (pauses {r.GcPause.TotalMilliseconds:F0} ms), {r.AllocatedBytesPerPod / 1024.0:F1} KiB allocated per pod"));
             return 0;
         });
         return command;

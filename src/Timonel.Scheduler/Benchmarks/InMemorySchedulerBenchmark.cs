@@ -63,6 +63,8 @@ public sealed class InMemorySchedulerBenchmark
         var failed = 0;
         var total = Stopwatch.StartNew();
         var gcBefore = GC.CollectionCount(0);
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         for (var n = 0; n < _pods; n++)
         {
             var info = await instance.Queue.PopAsync(cancellationToken).ConfigureAwait(false);
@@ -94,7 +96,9 @@ public sealed class InMemorySchedulerBenchmark
             enqueue.Elapsed,
             Percentile(latencies, 50),
             Percentile(latencies, 99),
-            GC.CollectionCount(0) - gcBefore);
+            GC.CollectionCount(0) - gcBefore,
+            GC.GetTotalPauseDuration() - pauseBefore,
+            (GC.GetTotalAllocatedBytes() - allocatedBefore) / _pods);
     }
 
     private static double Percentile(long[] sorted, double p)
@@ -125,7 +129,9 @@ public sealed record SchedulerBenchmarkResult(
     TimeSpan EnqueueElapsed,
     double P50Ms,
     double P99Ms,
-    int Gen0Collections)
+    int Gen0Collections,
+    TimeSpan GcPause,
+    long AllocatedBytesPerPod)
 {
     public double PodsPerSecond => Scheduled / Elapsed.TotalSeconds;
 }

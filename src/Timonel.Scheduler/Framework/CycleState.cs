@@ -1,20 +1,23 @@
-using System.Collections.Concurrent;
-
 namespace Timonel.Scheduler.Framework;
 
 /// <summary>
 /// Per-cycle data that plugins pass between extension points (PreFilter computes, Filter reads).
-/// Written in PreFilter/PreScore (one thread), read concurrently by Filter/Score over nodes.
+/// Written only in PreFilter/PreScore and preemption (one thread at a time), read concurrently by
+/// Filter/Score over nodes, so a plain dictionary is safe: reads never overlap a write.
 /// </summary>
 public sealed class CycleState
 {
-    private readonly ConcurrentDictionary<string, object> _data = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object> _data = new(StringComparer.Ordinal);
 
-    /// <summary>Plugins whose PreFilter returned Skip: their Filter is not run this cycle.</summary>
-    public HashSet<string> SkipFilterPlugins { get; } = new(StringComparer.Ordinal);
+    /// <summary>Plugins whose PreFilter returned Skip (null: none): their Filter is not run this cycle.</summary>
+    public HashSet<string>? SkipFilterPlugins { get; private set; }
 
-    /// <summary>Plugins whose PreScore returned Skip: their Score is not run this cycle.</summary>
-    public HashSet<string> SkipScorePlugins { get; } = new(StringComparer.Ordinal);
+    /// <summary>Plugins whose PreScore returned Skip (null: none): their Score is not run this cycle.</summary>
+    public HashSet<string>? SkipScorePlugins { get; private set; }
+
+    public void SkipFilter(string plugin) => (SkipFilterPlugins ??= new(StringComparer.Ordinal)).Add(plugin);
+
+    public void SkipScore(string plugin) => (SkipScorePlugins ??= new(StringComparer.Ordinal)).Add(plugin);
 
     public void Write<T>(string key, T value)
         where T : class => _data[key] = value;
@@ -31,8 +34,8 @@ public sealed class CycleState
             copy._data[k] = v is ICloneableState c ? c.Clone() : v;
         }
 
-        copy.SkipFilterPlugins.UnionWith(SkipFilterPlugins);
-        copy.SkipScorePlugins.UnionWith(SkipScorePlugins);
+        copy.SkipFilterPlugins = SkipFilterPlugins is null ? null : new(SkipFilterPlugins, StringComparer.Ordinal);
+        copy.SkipScorePlugins = SkipScorePlugins is null ? null : new(SkipScorePlugins, StringComparer.Ordinal);
         return copy;
     }
 }

@@ -19,6 +19,10 @@ public sealed class SchedulingFramework
     private readonly IPreBindPlugin[] _preBinds;
     private readonly IBindPlugin[] _binds;
 
+    // Score buffers reused across cycles: a profile runs one cycle at a time.
+    private long[][] _scoreBuffers = [];
+    private long[] _totals = [];
+
     public SchedulingFramework(string profileName, ProfilePlugins plugins, PluginHandle handle, int percentageOfNodesToScore)
     {
         ProfileName = profileName;
@@ -82,7 +86,7 @@ public sealed class SchedulingFramework
 
             if (s.Code == StatusCode.Skip)
             {
-                state.SkipFilterPlugins.Add(p.Name);
+                state.SkipFilter(p.Name);
                 continue;
             }
 
@@ -98,7 +102,7 @@ public sealed class SchedulingFramework
         var skips = state.SkipFilterPlugins;
         foreach (var f in _filters)
         {
-            if (skips.Count > 0 && skips.Contains(f.Name))
+            if (skips is not null && skips.Contains(f.Name))
             {
                 continue;
             }
@@ -149,7 +153,7 @@ public sealed class SchedulingFramework
     {
         foreach (var p in _preFilters)
         {
-            if (p is IPreFilterExtensions ext && !state.SkipFilterPlugins.Contains(p.Name))
+            if (p is IPreFilterExtensions ext && state.SkipFilterPlugins?.Contains(p.Name) != true)
             {
                 ext.AddPod(state, pod, added, node);
             }
@@ -160,7 +164,7 @@ public sealed class SchedulingFramework
     {
         foreach (var p in _preFilters)
         {
-            if (p is IPreFilterExtensions ext && !state.SkipFilterPlugins.Contains(p.Name))
+            if (p is IPreFilterExtensions ext && state.SkipFilterPlugins?.Contains(p.Name) != true)
             {
                 ext.RemovePod(state, pod, removed, node);
             }
@@ -197,7 +201,7 @@ public sealed class SchedulingFramework
 
             if (s.Code == StatusCode.Skip)
             {
-                state.SkipScorePlugins.Add(p.Name);
+                state.SkipScore(p.Name);
                 continue;
             }
 
@@ -213,45 +217,65 @@ public sealed class SchedulingFramework
     /// </summary>
     public long[] RunScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, int parallelism)
     {
-        var totals = new long[nodes.Count];
-        var active = _scores.Where(s => !state.SkipScorePlugins.Contains(s.Plugin.Name)).ToArray();
-        if (active.Length == 0)
+        var count = nodes.Count;
+        if (_totals.Length < count)
+        {
+            _totals = new long[count];
+            _scoreBuffers = new long[_scores.Length][];
+            for (var i = 0; i < _scores.Length; i++)
+            {
+                _scoreBuffers[i] = new long[count];
+            }
+        }
+
+        var totals = _totals;
+        Array.Clear(totals, 0, count);
+        var skips = state.SkipScorePlugins;
+        Span<int> activeIndexes = stackalloc int[_scores.Length];
+        var active = 0;
+        for (var i = 0; i < _scores.Length; i++)
+        {
+            if (skips is null || !skips.Contains(_scores[i].Plugin.Name))
+            {
+                activeIndexes[active++] = i;
+            }
+        }
+
+        if (active == 0)
         {
             return totals;
         }
 
-        var perPlugin = new long[active.Length][];
-        for (var i = 0; i < active.Length; i++)
-        {
-            perPlugin[i] = new long[nodes.Count];
-        }
+        var indexes = activeIndexes[..active].ToArray();
+        var scores = _scores;
+        var buffers = _scoreBuffers;
 
         void ScoreRange(int from, int to)
         {
             for (var n = from; n < to; n++)
             {
                 var node = nodes[n];
-                for (var i = 0; i < active.Length; i++)
+                foreach (var i in indexes)
                 {
-                    perPlugin[i][n] = active[i].Plugin.Score(state, pod, node);
+                    buffers[i][n] = scores[i].Plugin.Score(state, pod, node);
                 }
             }
         }
 
-        Parallelizer.For(nodes.Count, parallelism, ScoreRange);
+        Parallelizer.For(count, parallelism, ScoreRange);
 
-        for (var i = 0; i < active.Length; i++)
+        foreach (var i in indexes)
         {
-            if (active[i].Plugin is INormalizeScorePlugin normalizer)
+            var buffer = buffers[i];
+            if (scores[i].Plugin is INormalizeScorePlugin normalizer)
             {
-                normalizer.NormalizeScore(state, pod, nodes, perPlugin[i]);
+                normalizer.NormalizeScore(state, pod, nodes, buffer.AsSpan(0, count));
             }
 
-            var weight = active[i].Weight;
-            var scores = perPlugin[i];
-            for (var n = 0; n < totals.Length; n++)
+            var weight = scores[i].Weight;
+            for (var n = 0; n < count; n++)
             {
-                totals[n] += scores[n] * weight;
+                totals[n] += buffer[n] * weight;
             }
         }
 

@@ -7,7 +7,7 @@ public static class ScoreNormalization
     /// Scales scores to 0..100 by the highest one; with <paramref name="reverse"/>, higher raw
     /// scores become lower. All zeros stay zero (or all 100 when reversed).
     /// </summary>
-    public static void Default(long[] scores, bool reverse)
+    public static void Default(Span<long> scores, bool reverse)
     {
         long max = 0;
         foreach (var s in scores)
@@ -19,7 +19,7 @@ public static class ScoreNormalization
         {
             if (reverse)
             {
-                Array.Fill(scores, IScorePlugin.MaxNodeScore);
+                scores.Fill(IScorePlugin.MaxNodeScore);
             }
 
             return;

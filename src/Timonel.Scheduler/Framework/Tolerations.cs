@@ -37,9 +37,9 @@ public static class Tolerations
             return false;
         }
 
-        foreach (var t in tolerations)
+        for (var i = 0; i < tolerations.Count; i++)
         {
-            if (Tolerates(t, taint))
+            if (Tolerates(tolerations[i], taint))
             {
                 return true;
             }
@@ -51,8 +51,9 @@ public static class Tolerations
     /// <summary>The first taint with one of <paramref name="effects"/> that no toleration tolerates, or null.</summary>
     public static V1Taint? FirstUntolerated(IReadOnlyList<V1Taint> taints, IList<V1Toleration>? tolerations, string effect1, string effect2)
     {
-        foreach (var taint in taints)
+        for (var i = 0; i < taints.Count; i++)
         {
+            var taint = taints[i];
             if ((taint.Effect == effect1 || taint.Effect == effect2) && !AnyTolerates(tolerations, taint))
             {
                 return taint;

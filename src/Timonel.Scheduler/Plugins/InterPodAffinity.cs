@@ -22,6 +22,10 @@ public sealed class InterPodAffinity(PluginHandle handle) : IPreFilterExtensions
     /// <summary>Upstream's hardPodAffinityWeight default.</summary>
     public const long HardPodAffinityWeight = 1;
 
+    private static readonly Status RejectedExistingAntiAffinityRulesNotMatch = Status.Unschedulable(ErrReasonExistingAntiAffinityRulesNotMatch).WithPlugin(PluginName);
+    private static readonly Status RejectedAntiAffinityRulesNotMatch = Status.Unschedulable(ErrReasonAntiAffinityRulesNotMatch).WithPlugin(PluginName);
+    private static readonly Status RejectedAffinityRulesNotMatch = Status.Unresolvable(ErrReasonAffinityRulesNotMatch).WithPlugin(PluginName);
+
     public string Name => PluginName;
 
     public Status? PreFilter(CycleState state, PodInfo pod, Snapshot snapshot, out IReadOnlySet<string>? nodeNames)
@@ -36,9 +40,10 @@ public sealed class InterPodAffinity(PluginHandle handle) : IPreFilterExtensions
         var s = new FilterState();
         foreach (var node in snapshot.HavePodsWithRequiredAntiAffinity)
         {
-            foreach (var existing in node.PodsWithRequiredAntiAffinity)
+            var withAnti = node.PodsWithRequiredAntiAffinity;
+            for (var i = 0; i < withAnti.Count; i++)
             {
-                s.UpdateExisting(existing, pod, node, ns, 1);
+                s.UpdateExisting(withAnti[i], pod, node, ns, 1);
             }
         }
 
@@ -46,9 +51,10 @@ public sealed class InterPodAffinity(PluginHandle handle) : IPreFilterExtensions
         {
             foreach (var node in snapshot.Nodes)
             {
-                foreach (var existing in node.Pods)
+                var pods = node.Pods;
+                for (var i = 0; i < pods.Count; i++)
                 {
-                    s.UpdateIncoming(pod, existing, node, ns, 1);
+                    s.UpdateIncoming(pod, pods[i], node, ns, 1);
                 }
             }
         }
@@ -69,25 +75,23 @@ public sealed class InterPodAffinity(PluginHandle handle) : IPreFilterExtensions
             return null;
         }
 
-        foreach (var (key, value) in node.Labels)
+        if (s.ExistingAntiAffinity.Count > 0 && ViolatesExistingAntiAffinity(s.ExistingAntiAffinity, node.Labels))
         {
-            if (s.ExistingAntiAffinity.TryGetValue((key, value), out var c) && c > 0)
-            {
-                return Status.Unschedulable(ErrReasonExistingAntiAffinityRulesNotMatch);
-            }
+            return RejectedExistingAntiAffinityRulesNotMatch;
         }
 
-        foreach (var term in pod.RequiredAntiAffinityTerms)
+        for (var i = 0; i < pod.RequiredAntiAffinityTerms.Count; i++)
         {
+            var term = pod.RequiredAntiAffinityTerms[i];
             if (node.Labels.TryGetValue(term.TopologyKey, out var v) && s.AntiAffinity.TryGetValue((term.TopologyKey, v), out var c) && c > 0)
             {
-                return Status.Unschedulable(ErrReasonAntiAffinityRulesNotMatch);
+                return RejectedAntiAffinityRulesNotMatch;
             }
         }
 
         if (pod.RequiredAffinityTerms.Count > 0 && !SatisfiesAffinity(s, pod, node))
         {
-            return Status.Unresolvable(ErrReasonAffinityRulesNotMatch);
+            return RejectedAffinityRulesNotMatch;
         }
 
         return null;
@@ -145,15 +149,21 @@ public sealed class InterPodAffinity(PluginHandle handle) : IPreFilterExtensions
         return total;
     }
 
-    public void NormalizeScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, long[] scores)
+    public void NormalizeScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores)
     {
         if (scores.Length == 0)
         {
             return;
         }
 
-        long min = scores.Min();
-        long max = scores.Max();
+        long min = long.MaxValue;
+        long max = long.MinValue;
+        foreach (var v in scores)
+        {
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+
         var diff = max - min;
         for (var i = 0; i < scores.Length; i++)
         {
@@ -167,6 +177,39 @@ public sealed class InterPodAffinity(PluginHandle handle) : IPreFilterExtensions
         new(new ClusterEvent(EventResource.Node, ActionType.Add | ActionType.UpdateNodeLabel)),
         new(new ClusterEvent(EventResource.UnscheduledPod, ActionType.UpdatePodLabel)),
     ];
+
+    /// <summary>Whether any of the node's (key, value) labels is a domain where an existing pod's anti-affinity selects the incoming pod.</summary>
+    private static bool ViolatesExistingAntiAffinity(Dictionary<(string, string), int> counts, IDictionary<string, string> labels)
+    {
+        // Walk whichever side is smaller: a few counted domains, or the node's handful of labels.
+        if (counts.Count <= labels.Count)
+        {
+            foreach (var ((key, value), c) in counts)
+            {
+                if (c > 0 && labels.TryGetValue(key, out var v) && v == value)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        if (labels is Dictionary<string, string> d)
+        {
+            foreach (var (key, value) in d)
+            {
+                if (counts.TryGetValue((key, value), out var c) && c > 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return labels.Any(kv => counts.TryGetValue((kv.Key, kv.Value), out var c) && c > 0);
+    }
 
     private static bool SatisfiesAffinity(FilterState s, PodInfo pod, NodeInfo node)
     {
@@ -230,8 +273,10 @@ public sealed class InterPodAffinity(PluginHandle handle) : IPreFilterExtensions
         /// <summary>Counts <paramref name="existing"/>'s required anti-affinity terms that select the incoming pod.</summary>
         public void UpdateExisting(PodInfo existing, PodInfo incoming, NodeInfo node, NamespaceLabels ns, int delta)
         {
-            foreach (var term in existing.RequiredAntiAffinityTerms)
+            var terms = existing.RequiredAntiAffinityTerms;
+            for (var i = 0; i < terms.Count; i++)
             {
+                var term = terms[i];
                 if (node.Labels.TryGetValue(term.TopologyKey, out var v) && term.Matches(incoming, ns))
                 {
                     ExistingAntiAffinity[(term.TopologyKey, v)] = ExistingAntiAffinity.GetValueOrDefault((term.TopologyKey, v)) + delta;
@@ -253,8 +298,10 @@ public sealed class InterPodAffinity(PluginHandle handle) : IPreFilterExtensions
                 }
             }
 
-            foreach (var term in incoming.RequiredAntiAffinityTerms)
+            var anti = incoming.RequiredAntiAffinityTerms;
+            for (var i = 0; i < anti.Count; i++)
             {
+                var term = anti[i];
                 if (node.Labels.TryGetValue(term.TopologyKey, out var v) && term.Matches(existing, ns))
                 {
                     AntiAffinity[(term.TopologyKey, v)] = AntiAffinity.GetValueOrDefault((term.TopologyKey, v)) + delta;

@@ -16,10 +16,19 @@ public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlu
     private const string FilterKey = "PreFilter" + PluginName;
     private const string ScoreKey = "PreScore" + PluginName;
 
+    private static readonly Status RejectedPod = Status.Unresolvable(ErrReasonPod).WithPlugin(PluginName);
+
     public string Name => PluginName;
 
     /// <summary>Whether the pod's nodeSelector and required node affinity allow <paramref name="node"/> (also used by topology spread).</summary>
     public static bool RequiredMatches(V1Pod pod, V1Node node) => RequiredAffinity.Of(pod).Matches(node);
+
+    /// <summary>The pod's nodeSelector and required node affinity compiled once, for callers that test many nodes.</summary>
+    public static Func<V1Node, bool> RequiredMatcher(V1Pod pod)
+    {
+        var required = RequiredAffinity.Of(pod);
+        return required.IsEmpty ? static _ => true : required.Matches;
+    }
 
     public Status? PreFilter(CycleState state, PodInfo pod, Snapshot snapshot, out IReadOnlySet<string>? nodeNames)
     {
@@ -38,7 +47,7 @@ public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlu
     public Status? Filter(CycleState state, PodInfo pod, NodeInfo node)
     {
         var required = state.Read<RequiredAffinity>(FilterKey) ?? RequiredAffinity.Of(pod.Pod);
-        return node.Node is not null && required.Matches(node.Node) ? null : Status.Unresolvable(ErrReasonPod);
+        return node.Node is not null && required.Matches(node.Node) ? null : RejectedPod;
     }
 
     public Status? PreScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes)
@@ -73,7 +82,7 @@ public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlu
         return score;
     }
 
-    public void NormalizeScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, long[] scores) => ScoreNormalization.Default(scores, reverse: false);
+    public void NormalizeScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores) => ScoreNormalization.Default(scores, reverse: false);
 
     public IReadOnlyList<ClusterEventWithHint> EventsToRegister() =>
     [

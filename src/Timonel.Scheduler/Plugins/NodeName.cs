@@ -10,6 +10,8 @@ public sealed class NodeName : IPreFilterPlugin, IFilterPlugin, IEnqueueExtensio
     public const string PluginName = "NodeName";
     public const string ErrReason = "node(s) didn't match the requested node name";
 
+    private static readonly Status RejectedStatus = Status.Unresolvable(ErrReason).WithPlugin(PluginName);
+
     public string Name => PluginName;
 
     public Status? PreFilter(CycleState state, PodInfo pod, Snapshot snapshot, out IReadOnlySet<string>? nodeNames)
@@ -25,7 +27,7 @@ public sealed class NodeName : IPreFilterPlugin, IFilterPlugin, IEnqueueExtensio
     }
 
     public Status? Filter(CycleState state, PodInfo pod, NodeInfo node) =>
-        pod.NodeName.Length == 0 || pod.NodeName == node.Name ? null : Status.Unresolvable(ErrReason);
+        pod.NodeName.Length == 0 || pod.NodeName == node.Name ? null : RejectedStatus;
 
     public IReadOnlyList<ClusterEventWithHint> EventsToRegister() => [new(new ClusterEvent(EventResource.Node, ActionType.Add))];
 }

@@ -11,6 +11,8 @@ public sealed class NodePorts : IPreFilterPlugin, IFilterPlugin, IEnqueueExtensi
     public const string PluginName = "NodePorts";
     public const string ErrReason = "node(s) didn't have free ports for the requested pod ports";
 
+    private static readonly Status RejectedStatus = Status.Unschedulable(ErrReason).WithPlugin(PluginName);
+
     public string Name => PluginName;
 
     public Status? PreFilter(CycleState state, PodInfo pod, Snapshot snapshot, out IReadOnlySet<string>? nodeNames)
@@ -27,7 +29,7 @@ public sealed class NodePorts : IPreFilterPlugin, IFilterPlugin, IEnqueueExtensi
             {
                 if (want.ConflictsWith(used))
                 {
-                    return Status.Unschedulable(ErrReason);
+                    return RejectedStatus;
                 }
             }
         }

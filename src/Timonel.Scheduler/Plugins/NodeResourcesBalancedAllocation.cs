@@ -10,7 +10,7 @@ public sealed class NodeResourcesBalancedAllocation(IReadOnlyList<ResourceWeight
 {
     public const string PluginName = "NodeResourcesBalancedAllocation";
 
-    private readonly IReadOnlyList<ResourceWeight> _resources = resources ?? ResourceScoring.DefaultResources;
+    private readonly ResourceWeight[] _resources = [.. resources ?? ResourceScoring.DefaultResources];
 
     public string Name => PluginName;
 
@@ -30,7 +30,7 @@ public sealed class NodeResourcesBalancedAllocation(IReadOnlyList<ResourceWeight
 
     public long Score(CycleState state, PodInfo pod, NodeInfo node)
     {
-        Span<double> fractions = stackalloc double[_resources.Count];
+        Span<double> fractions = stackalloc double[_resources.Length];
         var n = 0;
         foreach (var r in _resources)
         {

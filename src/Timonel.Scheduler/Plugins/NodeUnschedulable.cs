@@ -13,13 +13,16 @@ public sealed class NodeUnschedulable : IFilterPlugin, IEnqueueExtensions
 
     private static readonly V1Taint UnschedulableTaint = new() { Key = "node.kubernetes.io/unschedulable", Effect = "NoSchedule" };
 
+    private static readonly Status RejectedUnknownCondition = Status.Unresolvable(ErrReasonUnknownCondition).WithPlugin(PluginName);
+    private static readonly Status RejectedUnschedulable = Status.Unresolvable(ErrReasonUnschedulable).WithPlugin(PluginName);
+
     public string Name => PluginName;
 
     public Status? Filter(CycleState state, PodInfo pod, NodeInfo node)
     {
         if (node.Node is null)
         {
-            return Status.Unresolvable(ErrReasonUnknownCondition);
+            return RejectedUnknownCondition;
         }
 
         if (node.Node.Spec?.Unschedulable != true || Tolerations.AnyTolerates(pod.Pod.Spec?.Tolerations, UnschedulableTaint))
@@ -27,7 +30,7 @@ public sealed class NodeUnschedulable : IFilterPlugin, IEnqueueExtensions
             return null;
         }
 
-        return Status.Unresolvable(ErrReasonUnschedulable);
+        return RejectedUnschedulable;
     }
 
     public IReadOnlyList<ClusterEventWithHint> EventsToRegister() =>

@@ -36,6 +36,9 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
         new() { TopologyKey = "topology.kubernetes.io/zone", MaxSkew = 5, WhenUnsatisfiable = "ScheduleAnyway" },
     ];
 
+    private static readonly Status RejectedNodeLabelNotMatch = Status.Unresolvable(ErrReasonNodeLabelNotMatch).WithPlugin(PluginName);
+    private static readonly Status RejectedConstraintsNotMatch = Status.Unschedulable(ErrReasonConstraintsNotMatch).WithPlugin(PluginName);
+
     public string Name => PluginName;
 
     public static PodTopologySpread FromArgs(JsonElement? args, PluginHandle handle)
@@ -70,9 +73,12 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
         }
 
         var s = new FilterState(constraints);
-        foreach (var node in snapshot.Nodes)
+        var affinity = NodeAffinity.RequiredMatcher(pod.Pod);
+        var nodes = snapshot.Nodes;
+        for (var n = 0; n < nodes.Count; n++)
         {
-            if (!constraints.All(c => node.Labels.ContainsKey(c.TopologyKey)))
+            var node = nodes[n];
+            if (!HasAllKeys(constraints, node))
             {
                 continue;
             }
@@ -80,7 +86,7 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
             for (var i = 0; i < constraints.Length; i++)
             {
                 var c = constraints[i];
-                if (!c.IncludesNode(pod, node))
+                if (!c.IncludesNode(pod, node, affinity))
                 {
                     continue;
                 }
@@ -110,7 +116,7 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
         {
             if (!node.Labels.TryGetValue(c.TopologyKey, out var value))
             {
-                return Status.Unresolvable(ErrReasonNodeLabelNotMatch);
+                return RejectedNodeLabelNotMatch;
             }
 
             var selfMatch = c.Selector.Matches(pod.Labels) ? 1 : 0;
@@ -123,7 +129,7 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
             var matching = s.Counts.GetValueOrDefault((c.TopologyKey, value));
             if (matching + selfMatch - min > c.MaxSkew)
             {
-                return Status.Unschedulable(ErrReasonConstraintsNotMatch);
+                return RejectedConstraintsNotMatch;
             }
         }
 
@@ -139,10 +145,11 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
         }
 
         var s = new ScoreState(constraints);
+        var affinity = NodeAffinity.RequiredMatcher(pod.Pod);
         var feasibleHosts = new HashSet<string>(StringComparer.Ordinal);
         foreach (var n in nodes)
         {
-            if (!constraints.All(c => n.Labels.ContainsKey(c.TopologyKey)))
+            if (!HasAllKeys(constraints, n))
             {
                 s.Ignored.Add(n.Name);
                 continue;
@@ -160,7 +167,7 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
         {
             foreach (var c in constraints)
             {
-                if (!node.Labels.TryGetValue(c.TopologyKey, out var v) || !s.Counts.ContainsKey((c.TopologyKey, v)) || !c.IncludesNode(pod, node))
+                if (!node.Labels.TryGetValue(c.TopologyKey, out var v) || !s.Counts.ContainsKey((c.TopologyKey, v)) || !c.IncludesNode(pod, node, affinity))
                 {
                     continue;
                 }
@@ -204,7 +211,7 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
         return (long)Math.Round(score);
     }
 
-    public void NormalizeScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, long[] scores)
+    public void NormalizeScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores)
     {
         if (state.Read<ScoreState>(ScoreKey) is not { } s)
         {
@@ -270,6 +277,19 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
         return [.. _defaults.Select(c => TopologySpreadConstraint.From(c, pod.Pod) with { Selector = c.LabelSelector is null ? selector : LabelMatcher.From(c.LabelSelector) })];
     }
 
+    private static bool HasAllKeys(TopologySpreadConstraint[] constraints, NodeInfo node)
+    {
+        foreach (var c in constraints)
+        {
+            if (!node.Labels.ContainsKey(c.TopologyKey))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private void Update(CycleState state, PodInfo incoming, PodInfo other, NodeInfo node, int delta)
     {
         if (state.Read<FilterState>(FilterKey) is not { } s || other.Namespace != incoming.Namespace)
@@ -277,14 +297,15 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
             return;
         }
 
-        if (!s.Constraints.All(c => node.Labels.ContainsKey(c.TopologyKey)))
+        if (!HasAllKeys(s.Constraints, node))
         {
             return;
         }
 
+        var affinity = NodeAffinity.RequiredMatcher(incoming.Pod);
         foreach (var c in s.Constraints)
         {
-            if (c.IncludesNode(incoming, node) && c.Selector.Matches(other.Labels))
+            if (c.IncludesNode(incoming, node, affinity) && c.Selector.Matches(other.Labels))
             {
                 var key = (c.TopologyKey, node.Labels[c.TopologyKey]);
                 s.Counts[key] = s.Counts.GetValueOrDefault(key) + delta;

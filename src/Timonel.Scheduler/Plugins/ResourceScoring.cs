@@ -18,6 +18,7 @@ public sealed class ResourceScoring
     public const string RequestedToCapacityRatio = "RequestedToCapacityRatio";
 
     private readonly (long Utilization, long Score)[] _shape;
+    private readonly ResourceWeight[] _resources;
 
     public ResourceScoring(string type, IReadOnlyList<ResourceWeight> resources, IReadOnlyList<(long Utilization, long Score)>? shape = null)
     {
@@ -28,6 +29,7 @@ public sealed class ResourceScoring
 
         Type = type;
         Resources = resources;
+        _resources = [.. resources];
         // The configured shape scores 0..10; nodes score 0..100.
         _shape = [.. (shape ?? []).Select(p => (p.Utilization, p.Score * 10))];
         if (type == RequestedToCapacityRatio && _shape.Length == 0)
@@ -69,7 +71,7 @@ public sealed class ResourceScoring
     {
         long total = 0;
         long weights = 0;
-        foreach (var rw in Resources)
+        foreach (var rw in _resources)
         {
             var allocatable = node.Allocatable.Get(rw.Name);
             if (allocatable == 0)

@@ -55,7 +55,7 @@ public sealed class TaintToleration : IFilterPlugin, IPreScorePlugin, INormalize
         return count;
     }
 
-    public void NormalizeScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, long[] scores) => ScoreNormalization.Default(scores, reverse: true);
+    public void NormalizeScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores) => ScoreNormalization.Default(scores, reverse: true);
 
     public IReadOnlyList<ClusterEventWithHint> EventsToRegister() =>
     [

@@ -28,18 +28,20 @@ public sealed record TopologySpreadConstraint(
             c.NodeTaintsPolicy == "Honor");
     }
 
-    /// <summary>Whether <paramref name="node"/> counts for this constraint (node inclusion policies).</summary>
-    public bool IncludesNode(PodInfo pod, NodeInfo node) =>
+    /// <summary>Whether <paramref name="node"/> counts for this constraint (node inclusion policies); <paramref name="requiredAffinity"/> is the pod's compiled node affinity.</summary>
+    public bool IncludesNode(PodInfo pod, NodeInfo node, Func<V1Node, bool> requiredAffinity) =>
         node.Node is not null
-        && (!HonorNodeAffinity || NodeAffinity.RequiredMatches(pod.Pod, node.Node))
+        && (!HonorNodeAffinity || requiredAffinity(node.Node))
         && (!HonorNodeTaints || Tolerations.FirstUntolerated(node.Taints, pod.Pod.Spec?.Tolerations, "NoSchedule", "NoExecute") is null);
 
     /// <summary>The pods on the node this constraint counts: same namespace, selected, not terminating.</summary>
     public int CountMatching(NodeInfo node, string ns)
     {
         var n = 0;
-        foreach (var p in node.Pods)
+        var pods = node.Pods;
+        for (var i = 0; i < pods.Count; i++)
         {
+            var p = pods[i];
             if (p.Namespace == ns && p.Pod.Metadata?.DeletionTimestamp is null && Selector.Matches(p.Labels))
             {
                 n++;

@@ -18,6 +18,8 @@ public sealed class VolumeBinding(PluginHandle handle) : IPreFilterPlugin, IFilt
     public const string ErrUnboundImmediate = "pod has unbound immediate PersistentVolumeClaims";
     private const string StateKey = "PreFilter" + PluginName;
 
+    private static readonly Status RejectedNodeConflict = Status.Unresolvable(ErrReasonNodeConflict).WithPlugin(PluginName);
+
     public string Name => PluginName;
 
     public Status? PreFilter(CycleState state, PodInfo pod, Snapshot snapshot, out IReadOnlySet<string>? nodeNames)
@@ -80,7 +82,7 @@ public sealed class VolumeBinding(PluginHandle handle) : IPreFilterPlugin, IFilt
         {
             if (!affinity.Matches(node.Node))
             {
-                return Status.Unresolvable(ErrReasonNodeConflict);
+                return RejectedNodeConflict;
             }
         }
 
