@@ -58,18 +58,52 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         var https = new HttpsBinding();
         var webHost = Task.Run(() => BuildWebHost(options, https), cancellationToken);
 
-        var pki = await ClusterPki.LoadOrCreateAsync(options.DataDir, options.ExtraSans.Append(options.ServiceNetwork.FirstAddress), loggerFactory.CreateLogger("pki"), cancellationToken).ConfigureAwait(false);
-        var store = await openStore(cancellationToken).ConfigureAwait(false);
+        JoinToken? token = null;
+        if (options.JoinToken is not null && !JoinToken.TryParse(options.JoinToken, out token))
+        {
+            throw new ArgumentException("--token is not a join token: expected K10<sha256 of server-ca.crt>::server:<secret> (the first server's data dir, file \"token\") or a bare secret without spaces");
+        }
+
+        var sans = options.ExtraSans.Append(options.ServiceNetwork.FirstAddress).ToList();
+        var pkiLog = loggerFactory.CreateLogger("pki");
+        ClusterPki? pki = null;
+        if (!options.SharedDatastore)
+        {
+            // The embedded store serves one server: the PKI lives in the data dir only.
+            if (token is not null)
+            {
+                await ClusterBootstrap.EnsureTokenFileAsync(new PkiPaths(Path.GetFullPath(options.DataDir)), token, cancellationToken).ConfigureAwait(false);
+            }
+
+            pki = await ClusterPki.LoadOrCreateAsync(options.DataDir, sans, pkiLog, cancellationToken).ConfigureAwait(false);
+        }
+
+        IStore store;
         try
         {
+            store = await openStore(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            pki?.Dispose();
+            await DisposeBuiltAsync(webHost).ConfigureAwait(false);
+            throw;
+        }
+
+        try
+        {
+            pki ??= await ClusterBootstrap.LoadOrJoinAsync(options.DataDir, sans, store, token, pkiLog, cancellationToken).ConfigureAwait(false);
             var time = TimeProvider.System;
             var catalog = ResourceCatalog.Default;
             var objects = new ObjectStore(store);
-            var allocations = new ServiceAllocations(options.ServiceNetwork, new Random());
+            var services = catalog.Find("", "v1", "services")!;
+            var allocations = new ServiceAllocations(options.ServiceNetwork, store, services, new Random(), loggerFactory.CreateLogger("allocations"));
             Log.Stage(log, "store opened", clock.Elapsed.TotalMilliseconds);
-            await allocations.LoadAsync(store, catalog.Find("", "v1", "services")!, cancellationToken).ConfigureAwait(false);
-            IAdmissionHook[] hooks = [new NamespaceLifecycle(objects, catalog), allocations];
-            var writer = new ObjectWriter(objects, hooks, new NameGenerator(new Random()), time);
+            var repair = new AllocationRepair(allocations, store, services, loggerFactory.CreateLogger<AllocationRepair>());
+            await repair.RepairAsync(cancellationToken).ConfigureAwait(false);
+            IAdmissionHook[] hooks = [new NamespaceLifecycle(objects, catalog), allocations, new ResourceQuotaAdmission(objects, catalog)];
+            IMutatingAdmissionHook[] mutating = [new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds), new LimitRanger(objects, catalog)];
+            var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time);
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.Port, cancellationToken).ConfigureAwait(false);
@@ -116,7 +150,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
             var stopping = new CancellationTokenSource();
             var cleanup = new NamespaceCleanup(catalog, objects, lister, deleter, writer, loggerFactory.CreateLogger<NamespaceCleanup>());
-            var cleanupTask = Task.Run(() => cleanup.RunAsync(stopping.Token), CancellationToken.None);
+            var cleanupTask = Task.WhenAll(
+                Task.Run(() => cleanup.RunAsync(stopping.Token), CancellationToken.None),
+                Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None));
             var result = new ApiServerHost(app, store, pki, url, kubeconfig, cleanupTask);
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);
@@ -124,6 +160,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         }
         catch
         {
+            pki?.Dispose();
             await store.DisposeAsync().ConfigureAwait(false);
             await DisposeBuiltAsync(webHost).ConfigureAwait(false);
             throw;

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Timonel.ApiServer;
 using Timonel.ApiServer.Admission;
 using Timonel.ApiServer.Security;
+using Timonel.Controllers;
+using Timonel.Storage;
 
 namespace Timonel.Cli;
 
@@ -16,14 +18,25 @@ internal static class ServerCommand
         var port = new Option<int>("--port") { Description = "HTTPS port of the API server", DefaultValueFactory = _ => 6443 };
         var bind = new Option<string>("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Run only the control plane, no local node agent" };
-        var datastore = new Option<string?>("--datastore-endpoint") { Description = "Datastore: empty for embedded SQLite, memory:// for an in-memory store" };
+        var datastore = new Option<string?>("--datastore-endpoint") { Description = "Datastore: empty for embedded SQLite, memory:// for an in-memory store, or etcd client URLs (http://127.0.0.1:2379[,...])" };
+        var datastoreCa = new Option<string?>("--datastore-cafile") { Description = "CA certificate (PEM) that signed the etcd servers' certificates" };
+        var datastoreCert = new Option<string?>("--datastore-certfile") { Description = "Client certificate (PEM) presented to etcd" };
+        var datastoreKey = new Option<string?>("--datastore-keyfile") { Description = "Client private key (PEM) for --datastore-certfile" };
         var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 CIDR for Service ClusterIPs", DefaultValueFactory = _ => "10.43.0.0/16" };
         var nodePorts = new Option<string>("--service-node-port-range") { Description = "Port range for NodePort Services", DefaultValueFactory = _ => "30000-32767" };
         var tlsSan = new Option<string[]>("--tls-san") { Description = "Extra DNS names or IPs for the serving certificate", AllowMultipleArgumentsPerToken = true };
+        var token = new Option<string?>("--token") { Description = "Cluster join token; to add a server to a cluster, the first server's token (its DIR/token)" };
+        var tokenFile = new Option<string?>("--token-file") { Description = "File holding the cluster join token (instead of --token)" };
         var verbose = new Option<bool>("--debug") { Description = "Log every request" };
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "IPv4 CIDR for pod addresses, cut into one subnet per node", DefaultValueFactory = _ => "10.42.0.0/16" };
+        var nodeMonitorGrace = new Option<int>("--node-monitor-grace-period") { Description = "Seconds without a node heartbeat before the node is marked unhealthy", DefaultValueFactory = _ => 40 };
+        var controllers = new Option<string>("--controllers") { Description = "Controllers to run: '*' for all, '-name' to disable one (comma separated)", DefaultValueFactory = _ => "*" };
+        var disableControllerManager = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controller manager in this server" };
+        var notReadyToleration = new Option<long>("--default-not-ready-toleration-seconds") { Description = "tolerationSeconds of the not-ready:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
+        var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, serviceCidr, nodePorts, tlsSan, verbose })
+        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager })
         {
             command.Options.Add(o);
         }
@@ -33,6 +46,8 @@ internal static class ServerCommand
             using var loggers = Logging.Create(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
             var log = loggers.CreateLogger("server");
             ApiServerOptions options;
+            DatastoreSettings datastoreSettings;
+            ClusterComponents components;
             try
             {
                 if (!IPAddress.TryParse(parse.GetValue(bind), out var address))
@@ -45,15 +60,58 @@ internal static class ServerCommand
                     throw new ArgumentException($"--port {parse.GetValue(port)} must be between 1 and 65535");
                 }
 
+                var joinToken = parse.GetValue(token);
+                if (parse.GetValue(tokenFile) is { } file)
+                {
+                    if (joinToken is not null)
+                    {
+                        throw new ArgumentException("pass either --token or --token-file, not both");
+                    }
+
+                    try
+                    {
+                        joinToken = File.ReadAllText(file).Trim();
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        throw new ArgumentException($"--token-file {file}: {e.Message}", e);
+                    }
+                }
+
                 options = new ApiServerOptions
                 {
+                    JoinToken = joinToken,
                     DataDir = Path.GetFullPath(parse.GetValue(dataDir) ?? ApiServerOptions.DefaultDataDir()),
                     Port = parse.GetValue(port),
                     BindAddress = address,
                     ServiceNetwork = ServiceNetwork.Parse(parse.GetValue(serviceCidr)!, parse.GetValue(nodePorts)!),
                     ExtraSans = parse.GetValue(tlsSan) ?? [],
                     DatastoreEndpoint = parse.GetValue(datastore),
+                    DefaultNotReadyTolerationSeconds = parse.GetValue(notReadyToleration),
+                    DefaultUnreachableTolerationSeconds = parse.GetValue(unreachableToleration),
                 };
+                if (parse.GetValue(nodeMonitorGrace) < 1)
+                {
+                    throw new ArgumentException($"--node-monitor-grace-period {parse.GetValue(nodeMonitorGrace)} must be at least 1 second");
+                }
+
+                var controllerOptions = new ControllerManagerOptions
+                {
+                    ClusterCidr = parse.GetValue(clusterCidr)!,
+                    NodeMonitorGracePeriod = TimeSpan.FromSeconds(parse.GetValue(nodeMonitorGrace)),
+                    Controllers = parse.GetValue(controllers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                };
+                _ = new Controllers.NodeIpam.CidrSet(controllerOptions.ClusterCidr, controllerOptions.NodeCidrMaskSize);
+                components = new ClusterComponents
+                {
+                    ControllerManager = !parse.GetValue(disableControllerManager),
+                    ControllerOptions = controllerOptions,
+                };
+                datastoreSettings = new DatastoreSettings(parse.GetValue(datastore), parse.GetValue(datastoreCa), parse.GetValue(datastoreCert), parse.GetValue(datastoreKey));
+                if (datastoreSettings.IsEtcd)
+                {
+                    datastoreSettings.EtcdOptions().Validate();
+                }
             }
             catch (ArgumentException e)
             {
@@ -65,13 +123,17 @@ internal static class ServerCommand
             {
                 await using var host = await ApiServerHost.StartAsync(
                     options,
-                    c => StoreFactory.OpenAsync(options.DataDir, options.DatastoreEndpoint, loggers, c),
+                    c => StoreFactory.OpenAsync(options.DataDir, datastoreSettings, loggers, c),
                     loggers,
                     ct).ConfigureAwait(false);
+                using var stopComponents = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var running = components.RunAsync(host.KubeconfigPath, loggers, stopComponents.Token);
                 await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
+                await stopComponents.CancelAsync().ConfigureAwait(false);
+                await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return 0;
             }
-            catch (Exception e) when (e is PkiFileException or IOException or UnauthorizedAccessException or ArgumentException)
+            catch (Exception e) when (e is PkiFileException or ClusterJoinException or IOException or UnauthorizedAccessException or ArgumentException or StoreUnavailableException)
             {
                 log.LogCritical("timonel server cannot start: {Reason}", e.Message);
                 Console.Error.WriteLine($"timonel server: {e.Message}");

@@ -1,26 +1,72 @@
 using Microsoft.Extensions.Logging;
 using Timonel.Storage;
+using Timonel.Storage.Etcd;
 using Timonel.Storage.Memory;
 using Timonel.Storage.Sqlite;
 
 namespace Timonel.Cli;
 
+/// <summary>The --datastore-* flags: where the cluster state lives and how to reach it.</summary>
+/// <param name="Endpoint">Empty: SQLite in the data dir; memory://; or etcd client URLs, comma-separated.</param>
+/// <param name="CaFile">CA bundle for https etcd endpoints.</param>
+/// <param name="CertFile">Client certificate for etcd.</param>
+/// <param name="KeyFile">Client key for etcd.</param>
+internal sealed record DatastoreSettings(string? Endpoint, string? CaFile = null, string? CertFile = null, string? KeyFile = null)
+{
+    public bool IsEtcd => !string.IsNullOrEmpty(Endpoint) && Endpoint != "memory://";
+
+    public EtcdStoreOptions EtcdOptions() => new()
+    {
+        Endpoints = EtcdStoreOptions.ParseEndpoints(Endpoint ?? string.Empty),
+        CaFile = CaFile,
+        CertFile = CertFile,
+        KeyFile = KeyFile,
+    };
+}
+
 /// <summary>Opens the datastore named by --datastore-endpoint (empty: SQLite in the data dir).</summary>
 internal static class StoreFactory
 {
-    public static async Task<IStore> OpenAsync(string dataDir, string? endpoint, ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <summary>How long the server keeps trying to reach etcd at start before giving up.</summary>
+    public static readonly TimeSpan EtcdStartRetryWindow = TimeSpan.FromSeconds(10);
+
+    public static async Task<IStore> OpenAsync(string dataDir, DatastoreSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(endpoint))
+        if (string.IsNullOrEmpty(settings.Endpoint))
         {
             var path = Path.Combine(dataDir, "db", "state.db");
             return await SqliteStore.OpenAsync(path, new SqliteStoreOptions(), loggers.CreateLogger("sqlite-store"), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
 
-        if (endpoint == "memory://")
+        if (settings.Endpoint == "memory://")
         {
             return new MemoryStore();
         }
 
-        throw new ArgumentException($"--datastore-endpoint \"{endpoint}\" is not supported: leave it empty for the embedded SQLite store, or use memory://");
+        return await OpenEtcdAsync(settings.EtcdOptions(), EtcdStartRetryWindow, loggers.CreateLogger(EtcdStore.ComponentName), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens an etcd store, retrying with backoff for <paramref name="window"/> while no member
+    /// answers (etcd may be starting alongside the server); then throws
+    /// <see cref="StoreUnavailableException"/>.
+    /// </summary>
+    public static async Task<EtcdStore> OpenEtcdAsync(EtcdStoreOptions options, TimeSpan window, ILogger logger, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + window;
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                return await EtcdStore.OpenAsync(options, logger, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreUnavailableException e) when (DateTime.UtcNow + delay < deadline)
+            {
+                logger.LogWarning("waiting for etcd: {Reason}", e.Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+        }
     }
 }

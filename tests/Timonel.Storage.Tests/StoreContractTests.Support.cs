@@ -29,6 +29,9 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         await CleanupAsync();
     }
 
+    /// <summary>The revision of a fresh, empty store (etcd starts at 1).</summary>
+    protected virtual long EmptyRevision => 0;
+
     /// <summary>A fresh, empty store for one test.</summary>
     protected abstract Task<IStore> CreateStoreAsync();
 

@@ -9,7 +9,7 @@ public abstract partial class StoreContractTests
     [Fact]
     public async Task GetCurrentRevision_EmptyStore_IsZero()
     {
-        Assert.Equal(0, await Store.GetCurrentRevisionAsync(Ct));
+        Assert.Equal(EmptyRevision, await Store.GetCurrentRevisionAsync(Ct));
         Assert.Null(await Store.GetAsync("/absent", Ct));
     }
 

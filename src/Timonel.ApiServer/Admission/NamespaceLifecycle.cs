@@ -34,9 +34,9 @@ internal sealed class NamespaceLifecycle(ObjectStore objects, ResourceCatalog ca
 
     public Task AdmitUpdateAsync(ApiResource resource, JsonObject obj, JsonObject old, bool dryRun, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Abort(ApiResource resource, JsonObject obj, JsonObject? old) { }
+    public Task AbortAsync(ApiResource resource, JsonObject obj, JsonObject? old, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Updated(ApiResource resource, JsonObject obj, JsonObject old) { }
+    public Task UpdatedAsync(ApiResource resource, JsonObject obj, JsonObject old, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Deleted(ApiResource resource, JsonObject deleted) { }
+    public Task DeletedAsync(ApiResource resource, JsonObject deleted, CancellationToken cancellationToken) => Task.CompletedTask;
 }

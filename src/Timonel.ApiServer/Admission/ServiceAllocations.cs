@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Timonel.Api.Errors;
 using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
@@ -10,145 +13,161 @@ namespace Timonel.ApiServer.Admission;
 
 /// <summary>
 /// Gives Services their ClusterIP (from the service CIDR) and NodePorts (from 30000-32767), and
-/// takes them back on delete. The allocated sets are rebuilt from the stored Services at start,
-/// so nothing is handed out twice across restarts; within the process a value is reserved
-/// before the store write and released if the write fails.
+/// takes them back on update and delete. Each value is claimed in the store before the Service
+/// is written (<see cref="StoreAllocator"/>), so several API servers on one datastore never hand
+/// out the same value twice; a failed write releases exactly the claims it made.
+/// <see cref="AllocationRepair"/> reconciles claims with the stored Services.
 /// </summary>
-internal sealed class ServiceAllocations : IAdmissionHook
+internal sealed partial class ServiceAllocations : IAdmissionHook
 {
-    private readonly IntAllocator _ips;
-    private readonly IntAllocator _ports;
-    private readonly uint _network;
+    public const string IpPrefix = "/timonel/allocations/serviceips/";
+    public const string NodePortPrefix = "/timonel/allocations/nodeports/";
 
-    public ServiceAllocations(ServiceNetwork network, Random random)
+    private readonly uint _network;
+    private readonly IStore _store;
+    private readonly ApiResource _services;
+    private readonly ILogger _logger;
+    private readonly ConditionalWeakTable<JsonObject, List<Reservation>> _reservations = [];
+
+    public ServiceAllocations(ServiceNetwork network, IStore store, ApiResource services, Random random, ILogger logger)
     {
         _network = network.NetworkAddress;
+        _store = store;
+        _services = services;
+        _logger = logger;
         // Skip the network address (offset 0) and the broadcast; offset 1 is the kubernetes service.
-        _ips = new IntAllocator(1, network.Size - 2, random);
-        _ports = new IntAllocator(network.NodePortFirst, network.NodePortLast - network.NodePortFirst + 1, random);
+        Ips = new StoreAllocator(store, IpPrefix, 1, network.Size - 2, o => Address(o), ip => Offset(ip), random);
+        Ports = new StoreAllocator(
+            store, NodePortPrefix, network.NodePortFirst, network.NodePortLast - network.NodePortFirst + 1,
+            p => p.ToString(CultureInfo.InvariantCulture),
+            s => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : null,
+            random);
     }
+
+    public StoreAllocator Ips { get; }
+
+    public StoreAllocator Ports { get; }
 
     public bool AppliesTo(ApiResource resource) => resource.Group == "" && resource.Plural == "services";
 
-    /// <summary>Marks what the stored services hold; called once at start.</summary>
-    public async Task LoadAsync(IStore store, ApiResource services, CancellationToken cancellationToken)
+    public async Task AdmitCreateAsync(ApiResource resource, JsonObject obj, bool dryRun, CancellationToken cancellationToken)
     {
-        string? after = null;
-        while (true)
-        {
-            var page = await store.RangeAsync(new RangeRequest(services.KeyPrefix, after, 1000), cancellationToken).ConfigureAwait(false);
-            foreach (var kv in page.Items)
-            {
-                var svc = ObjectStore.Decode(kv).Object;
-                foreach (var ip in ClusterIps(svc))
-                {
-                    if (Offset(ip) is { } o)
-                    {
-                        _ips.TryAllocate(o);
-                    }
-                }
-
-                foreach (var port in NodePorts(svc))
-                {
-                    _ports.TryAllocate(port);
-                }
-            }
-
-            if (!page.More)
-            {
-                break;
-            }
-
-            after = page.Items[^1].Key;
-        }
-    }
-
-    public Task AdmitCreateAsync(ApiResource resource, JsonObject obj, bool dryRun, CancellationToken cancellationToken)
-    {
-        var reserved = new List<Action>();
+        var reserved = _reservations.GetValue(obj, _ => []);
         try
         {
-            AllocateIp(obj, null, dryRun, reserved);
-            AllocatePorts(obj, null, dryRun, reserved);
+            // Requested values first: a clash then fails the request before anything is written.
+            foreach (var automatic in new[] { false, true })
+            {
+                await AllocateIpAsync(obj, null, dryRun, automatic, reserved, cancellationToken).ConfigureAwait(false);
+                await AllocatePortsAsync(obj, null, dryRun, automatic, reserved, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
-            reserved.ForEach(r => r());
+            // The writer aborts only hooks that admitted: give back what this one took so far.
+            await AbortAsync(resource, obj, null, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
-
-        return Task.CompletedTask;
     }
 
-    public Task AdmitUpdateAsync(ApiResource resource, JsonObject obj, JsonObject old, bool dryRun, CancellationToken cancellationToken)
+    public async Task AdmitUpdateAsync(ApiResource resource, JsonObject obj, JsonObject old, bool dryRun, CancellationToken cancellationToken)
     {
-        var reserved = new List<Action>();
+        var reserved = _reservations.GetValue(obj, _ => []);
         try
         {
-            AllocateIp(obj, old, dryRun, reserved);
-            AllocatePorts(obj, old, dryRun, reserved);
+            // Requested values first: a clash then fails the request before anything is written.
+            foreach (var automatic in new[] { false, true })
+            {
+                await AllocateIpAsync(obj, old, dryRun, automatic, reserved, cancellationToken).ConfigureAwait(false);
+                await AllocatePortsAsync(obj, old, dryRun, automatic, reserved, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
-            reserved.ForEach(r => r());
+            await AbortAsync(resource, obj, old, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
-
-        return Task.CompletedTask;
     }
 
-    public void Updated(ApiResource resource, JsonObject obj, JsonObject old)
+    public async Task UpdatedAsync(ApiResource resource, JsonObject obj, JsonObject old, CancellationToken cancellationToken)
     {
-        // A change to ExternalName (or a dropped clusterIP) gives the address back.
-        foreach (var ip in ClusterIps(old).Except(ClusterIps(obj)))
+        _reservations.Remove(obj);
+        // A change to ExternalName (or a dropped clusterIP or nodePort) gives the value back.
+        var owner = Owner(old);
+        await ReleaseAsync(Ips, ClusterIps(old).Except(ClusterIps(obj)).Select(Offset).OfType<long>(), owner, cancellationToken).ConfigureAwait(false);
+        await ReleaseAsync(Ports, NodePorts(old).Except(NodePorts(obj)), owner, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task AbortAsync(ApiResource resource, JsonObject obj, JsonObject? old, CancellationToken cancellationToken)
+    {
+        if (!_reservations.TryGetValue(obj, out var reserved))
         {
-            if (Offset(ip) is { } o)
+            return;
+        }
+
+        _reservations.Remove(obj);
+        if (reserved.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // A create that lost a race to a create of the same name (that took over our claim as
+            // its owner's) must not free what the stored Service now holds.
+            var stored = await _store.GetAsync(_services.KeyFor(Meta.Namespace(obj), Meta.Name(obj)!), cancellationToken).ConfigureAwait(false);
+            var holds = stored is null ? null : ObjectStore.Decode(stored).Object;
+            foreach (var r in reserved)
             {
-                _ips.Release(o);
+                var held = holds is not null && (r.Allocator == Ips
+                    ? ClusterIps(holds).Select(Offset).Contains(r.Value)
+                    : NodePorts(holds).Contains(r.Value));
+                if (!held)
+                {
+                    await r.Allocator.ReleaseExactAsync(r.Value, r.ModRevision, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
-
-        foreach (var port in NodePorts(old).Except(NodePorts(obj)))
+        catch (StoreUnavailableException e)
         {
-            _ports.Release(port);
+            Log.ReleaseFailed(_logger, Owner(obj), e);
         }
     }
 
-    public void Abort(ApiResource resource, JsonObject obj, JsonObject? old)
+    public async Task DeletedAsync(ApiResource resource, JsonObject deleted, CancellationToken cancellationToken)
     {
-        var keepIps = old is null ? [] : ClusterIps(old).ToHashSet();
-        foreach (var ip in ClusterIps(obj).Where(i => !keepIps.Contains(i)))
+        var owner = Owner(deleted);
+        await ReleaseAsync(Ips, ClusterIps(deleted).Select(Offset).OfType<long>(), owner, cancellationToken).ConfigureAwait(false);
+        await ReleaseAsync(Ports, NodePorts(deleted), owner, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>"namespace/name": the owner recorded in a claim.</summary>
+    public static string Owner(JsonObject svc) => $"{Meta.Namespace(svc)}/{Meta.Name(svc)}";
+
+    /// <summary>The ClusterIP offsets a stored Service holds (within this server's CIDR).</summary>
+    public IEnumerable<long> HeldIps(JsonObject svc) => ClusterIps(svc).Select(Offset).OfType<long>();
+
+    /// <summary>The node ports a stored Service holds (within this server's range).</summary>
+    public IEnumerable<long> HeldPorts(JsonObject svc) => NodePorts(svc).Where(Ports.Contains);
+
+    private async Task ReleaseAsync(StoreAllocator allocator, IEnumerable<long> values, string owner, CancellationToken cancellationToken)
+    {
+        try
         {
-            if (Offset(ip) is { } o)
+            foreach (var value in values)
             {
-                _ips.Release(o);
+                await allocator.ReleaseAsync(value, owner, cancellationToken).ConfigureAwait(false);
             }
         }
-
-        var keepPorts = old is null ? [] : NodePorts(old).ToHashSet();
-        foreach (var port in NodePorts(obj).Where(p => !keepPorts.Contains(p)))
+        catch (StoreUnavailableException e)
         {
-            _ports.Release(port);
+            // The claim stays; the repair pass frees it once no Service holds it.
+            Log.ReleaseFailed(_logger, owner, e);
         }
     }
 
-    public void Deleted(ApiResource resource, JsonObject deleted)
-    {
-        foreach (var ip in ClusterIps(deleted))
-        {
-            if (Offset(ip) is { } o)
-            {
-                _ips.Release(o);
-            }
-        }
-
-        foreach (var port in NodePorts(deleted))
-        {
-            _ports.Release(port);
-        }
-    }
-
-    private void AllocateIp(JsonObject svc, JsonObject? old, bool dryRun, List<Action> reserved)
+    /// <summary>With <paramref name="automatic"/> false, claims only a requested address; with true, picks one if none was requested.</summary>
+    private async Task AllocateIpAsync(JsonObject svc, JsonObject? old, bool dryRun, bool automatic, List<Reservation> reserved, CancellationToken cancellationToken)
     {
         var spec = svc["spec"] as JsonObject ?? throw ApiException.Invalid("", "Service", Meta.Name(svc) ?? "", [FieldError.Required("spec")]);
         var type = Meta.Str(spec["type"]) ?? "ClusterIP";
@@ -176,25 +195,29 @@ internal sealed class ServiceAllocations : IAdmissionHook
             return;
         }
 
-        long offset;
-        if (string.IsNullOrEmpty(requested))
+        var owner = Owner(svc);
+        if (string.IsNullOrEmpty(requested) != automatic)
         {
-            offset = _ips.AllocateNext(!dryRun) ?? throw ApiException.Internal("failed to allocate a service IP: the service CIDR is full");
+            return;
+        }
+
+        long offset;
+        if (automatic)
+        {
+            var next = await Ips.ClaimNextAsync(owner, dryRun, cancellationToken).ConfigureAwait(false)
+                ?? throw ApiException.Internal("failed to allocate a service IP: the service CIDR is full");
+            offset = next.Value;
+            if (!dryRun)
+            {
+                reserved.Add(new Reservation(Ips, offset, next.ModRevision));
+            }
         }
         else
         {
-            offset = Offset(requested) ?? throw ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
+            offset = Offset(requested!) ?? throw ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
                 [FieldError.Invalid("spec.clusterIPs", requested, $"failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {Cidr()}")]);
-            if (dryRun ? !_ips.IsFree(offset) : !_ips.TryAllocate(offset))
-            {
-                throw ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
-                    [FieldError.Invalid("spec.clusterIPs", requested, $"failed to allocate IP {requested}: provided IP is already allocated")]);
-            }
-        }
-
-        if (!dryRun)
-        {
-            reserved.Add(() => _ips.Release(offset));
+            await ClaimAsync(Ips, offset, owner, dryRun, reserved, cancellationToken, () => ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
+                [FieldError.Invalid("spec.clusterIPs", requested, $"failed to allocate IP {requested}: provided IP is already allocated")])).ConfigureAwait(false);
         }
 
         var ip = Address(offset);
@@ -202,13 +225,14 @@ internal sealed class ServiceAllocations : IAdmissionHook
         spec["clusterIPs"] = new JsonArray(ip);
     }
 
-    private void AllocatePorts(JsonObject svc, JsonObject? old, bool dryRun, List<Action> reserved)
+    private async Task AllocatePortsAsync(JsonObject svc, JsonObject? old, bool dryRun, bool automatic, List<Reservation> reserved, CancellationToken cancellationToken)
     {
         var spec = (JsonObject)svc["spec"]!;
         var type = Meta.Str(spec["type"]) ?? "ClusterIP";
         var ports = (spec["ports"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
         var needsPorts = type is "NodePort" or "LoadBalancer";
         var held = old is null ? new HashSet<long>() : NodePorts(old).ToHashSet();
+        var owner = Owner(svc);
         foreach (var port in ports)
         {
             var requested = Meta.Long(port["nodePort"]);
@@ -222,36 +246,64 @@ internal sealed class ServiceAllocations : IAdmissionHook
                 continue;
             }
 
-            if (requested is null or 0)
+            if ((requested is null or 0) != automatic)
             {
-                var p = _ports.AllocateNext(!dryRun) ?? throw ApiException.Internal("failed to allocate a node port: the range is full");
+                continue;
+            }
+
+            if (automatic)
+            {
+                var next = await Ports.ClaimNextAsync(owner, dryRun, cancellationToken).ConfigureAwait(false)
+                    ?? throw ApiException.Internal("failed to allocate a node port: the range is full");
                 if (!dryRun)
                 {
-                    reserved.Add(() => _ports.Release(p));
+                    reserved.Add(new Reservation(Ports, next.Value, next.ModRevision));
                 }
 
-                port["nodePort"] = p;
+                port["nodePort"] = next.Value;
             }
-            else if (!held.Contains(requested.Value))
+            else if (!held.Contains(requested.GetValueOrDefault()))
             {
-                var p = requested.Value;
-                if (!_ports.Contains(p))
+                var p = requested.GetValueOrDefault();
+                var field = $"spec.ports[{ports.IndexOf(port)}].nodePort";
+                var text = p.ToString(CultureInfo.InvariantCulture);
+                if (!Ports.Contains(p))
                 {
                     throw ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
-                        [FieldError.Invalid($"spec.ports[{ports.IndexOf(port)}].nodePort", p.ToString(System.Globalization.CultureInfo.InvariantCulture), $"provided port is not in the valid range. The range of valid ports is {_ports.First}-{_ports.First + _ports.Size - 1}")]);
+                        [FieldError.Invalid(field, text, $"provided port is not in the valid range. The range of valid ports is {Ports.First}-{Ports.First + Ports.Size - 1}")]);
                 }
 
-                if (dryRun ? !_ports.IsFree(p) : !_ports.TryAllocate(p))
-                {
-                    throw ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
-                        [FieldError.Invalid($"spec.ports[{ports.IndexOf(port)}].nodePort", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "provided port is already allocated")]);
-                }
-
-                if (!dryRun)
-                {
-                    reserved.Add(() => _ports.Release(p));
-                }
+                await ClaimAsync(Ports, p, owner, dryRun, reserved, cancellationToken, () => ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
+                    [FieldError.Invalid(field, text, "provided port is already allocated")])).ConfigureAwait(false);
+                held.Add(p);
             }
+        }
+    }
+
+    private static async Task ClaimAsync(StoreAllocator allocator, long value, string owner, bool dryRun, List<Reservation> reserved, CancellationToken cancellationToken, Func<ApiException> taken)
+    {
+        if (dryRun)
+        {
+            if (!await allocator.IsFreeAsync(value, owner, cancellationToken).ConfigureAwait(false))
+            {
+                throw taken();
+            }
+
+            return;
+        }
+
+        var claim = await allocator.TryClaimAsync(value, owner, cancellationToken).ConfigureAwait(false);
+        switch (claim.Outcome)
+        {
+            case ClaimOutcome.Taken:
+                throw taken();
+            case ClaimOutcome.Claimed:
+                reserved.Add(new Reservation(allocator, value, claim.ModRevision));
+                break;
+            default:
+                // Held under this name already (a racing create of the same name, or a crash
+                // between claim and write): use it, but it is not ours to release on failure.
+                break;
         }
     }
 
@@ -277,7 +329,7 @@ internal sealed class ServiceAllocations : IAdmissionHook
         var bytes = addr.GetAddressBytes();
         var value = ((uint)bytes[0] << 24) | ((uint)bytes[1] << 16) | ((uint)bytes[2] << 8) | bytes[3];
         var offset = (long)value - _network;
-        return offset >= _ips.First && offset < _ips.First + _ips.Size ? offset : null;
+        return offset >= Ips.First && offset < Ips.First + Ips.Size ? offset : null;
     }
 
     private string Address(long offset)
@@ -286,5 +338,14 @@ internal sealed class ServiceAllocations : IAdmissionHook
         return new IPAddress([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]).ToString();
     }
 
-    private string Cidr() => $"{Address(0)}/{32 - (int)Math.Log2(_ips.Size + 2)}";
+    private string Cidr() => $"{Address(0)}/{32 - (int)Math.Log2(Ips.Size + 2)}";
+
+    /// <summary>A claim this request created, released if its write fails.</summary>
+    private sealed record Reservation(StoreAllocator Allocator, long Value, long ModRevision);
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "could not release the allocations of service {Service}; the repair pass will")]
+        public static partial void ReleaseFailed(ILogger logger, string service, Exception error);
+    }
 }

@@ -52,6 +52,12 @@ internal sealed partial class RequestPipeline(
         {
             // The client went away.
         }
+        catch (Timonel.Storage.StoreUnavailableException e) when (!context.Response.HasStarted)
+        {
+            // The datastore is down (etcd unreachable): clients retry a 503, never a 500.
+            context.Response.Headers.RetryAfter = "1";
+            await StatusWriter.WriteAsync(context, ApiException.ServiceUnavailable($"the datastore is unavailable: {e.Message}")).ConfigureAwait(false);
+        }
         catch (Exception e)
         {
             Log.Unhandled(logger, context.Request.Method, path, e);

@@ -114,7 +114,7 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
         var deleted = await objects.DeleteAsync(resource, Meta.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
         foreach (var hook in _hooks.Where(h => h.AppliesTo(resource)))
         {
-            hook.Deleted(resource, deleted.Object);
+            await hook.DeletedAsync(resource, deleted.Object, CancellationToken.None).ConfigureAwait(false);
         }
 
         return (deleted, true);

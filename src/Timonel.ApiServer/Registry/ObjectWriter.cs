@@ -13,9 +13,10 @@ namespace Timonel.ApiServer.Registry;
 /// registry store): type checks, server-owned metadata, strategy, validation, admission, and
 /// the conditional store write. Nothing is written unless every step passed.
 /// </summary>
-internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHook> hooks, NameGenerator names, TimeProvider time)
+internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdmissionHook> mutating, IEnumerable<IAdmissionHook> hooks, NameGenerator names, TimeProvider time)
 {
     private readonly IAdmissionHook[] _hooks = hooks.ToArray();
+    private readonly IMutatingAdmissionHook[] _mutating = mutating.ToArray();
     private readonly UidGenerator _uids = new();
 
     // Fields a client may not set: the server owns them.
@@ -61,6 +62,20 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
         var strategy = ResourceStrategies.For(resource);
         strategy.PrepareForCreate(obj);
         strategy.ApplyDefaults(obj);
+        var mutators = _mutating.Where(h => h.AppliesTo(resource)).ToList();
+        foreach (var hook in mutators)
+        {
+            await hook.MutateCreateAsync(resource, obj, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (mutators.Count > 0)
+        {
+            // What admission added is prepared like user input (e.g. the pod's QoS class counts
+            // requests a LimitRange supplied); both steps are idempotent.
+            strategy.PrepareForCreate(obj);
+            strategy.ApplyDefaults(obj);
+        }
+
         ThrowIfInvalid(resource, obj, strategy.ValidateCreate(obj));
 
         var admitted = new List<IAdmissionHook>();
@@ -74,7 +89,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
 
             if (options.DryRun)
             {
-                ReleaseAll(admitted, resource, obj, null);
+                await ReleaseAllAsync(admitted, resource, obj, null).ConfigureAwait(false);
                 return new StoredObject(obj, 0);
             }
 
@@ -93,7 +108,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
         }
         catch
         {
-            ReleaseAll(admitted, resource, obj, null);
+            await ReleaseAllAsync(admitted, resource, obj, null).ConfigureAwait(false);
             throw;
         }
     }
@@ -193,7 +208,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
 
             if (options.DryRun)
             {
-                ReleaseAll(admitted, resource, obj, old);
+                await ReleaseAllAsync(admitted, resource, obj, old).ConfigureAwait(false);
                 return new StoredObject(obj, current.ModRevision);
             }
 
@@ -203,7 +218,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
                 var deleted = await objects.DeleteAsync(resource, Meta.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
                 foreach (var hook in _hooks.Where(h => h.AppliesTo(resource)))
                 {
-                    hook.Deleted(resource, deleted.Object);
+                    await hook.DeletedAsync(resource, deleted.Object, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 return deleted;
@@ -212,14 +227,14 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
             var written = await objects.UpdateAsync(resource, obj, current.ModRevision, cancellationToken).ConfigureAwait(false);
             foreach (var hook in admitted)
             {
-                hook.Updated(resource, obj, old);
+                await hook.UpdatedAsync(resource, obj, old, CancellationToken.None).ConfigureAwait(false);
             }
 
             return written;
         }
         catch
         {
-            ReleaseAll(admitted, resource, obj, old);
+            await ReleaseAllAsync(admitted, resource, obj, old).ConfigureAwait(false);
             throw;
         }
     }
@@ -243,11 +258,11 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IAdmissionHo
         }
     }
 
-    private static void ReleaseAll(List<IAdmissionHook> admitted, ApiResource resource, JsonObject obj, JsonObject? old)
+    private static async Task ReleaseAllAsync(List<IAdmissionHook> admitted, ApiResource resource, JsonObject obj, JsonObject? old)
     {
         foreach (var hook in admitted)
         {
-            hook.Abort(resource, obj, old);
+            await hook.AbortAsync(resource, obj, old, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

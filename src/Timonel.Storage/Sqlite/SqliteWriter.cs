@@ -87,6 +87,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
 
         _exclusive.Dispose();
+        // Closing the writer releases the file, so a snapshot restore can tell it is no longer in use.
+        _connection.Dispose();
     }
 
     private SqliteCommand Prepare(string sql, params string[] parameters)

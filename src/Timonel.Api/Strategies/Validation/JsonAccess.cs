@@ -8,7 +8,7 @@ namespace Timonel.Api.Strategies.Validation;
 /// Tolerant readers and writers over wire JSON: a field of the wrong JSON type reads as absent,
 /// so validators never throw on odd input (type errors are the decoder's business).
 /// </summary>
-internal static class JsonAccess
+public static class JsonAccess
 {
     public static JsonObject? Obj(this JsonNode? node, string key) => (node as JsonObject)?[key] as JsonObject;
 

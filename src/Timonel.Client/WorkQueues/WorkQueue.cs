@@ -1,0 +1,247 @@
+namespace Timonel.Client.WorkQueues;
+
+/// <summary>
+/// A work queue for controllers, with client-go's guarantees:
+/// <list type="bullet">
+/// <item>An item is queued at most once however often it is added (de-duplication).</item>
+/// <item>An item is never handed to two workers at once: added while being processed, it is
+/// queued again only when the worker calls <see cref="Done"/>.</item>
+/// <item><see cref="AddAfter"/> holds an item until a delay passes (the earliest of several
+/// delays wins); <see cref="AddRateLimited"/> takes the delay from the rate limiter.</item>
+/// <item>After <see cref="ShutDown"/>, adds are ignored, queued items are still handed out,
+/// then <see cref="GetAsync"/> reports shutdown.</item>
+/// </list>
+/// </summary>
+public sealed class WorkQueue<TKey> : IDisposable
+    where TKey : notnull
+{
+    private readonly Lock _lock = new();
+    private readonly IRateLimiter<TKey> _rateLimiter;
+    private readonly TimeProvider _time;
+    private readonly Queue<TKey> _queue = new();
+    private readonly HashSet<TKey> _dirty = [];
+    private readonly HashSet<TKey> _processing = [];
+    private readonly Queue<TaskCompletionSource<(TKey, bool)>> _waiters = new();
+    private readonly PriorityQueue<TKey, DateTimeOffset> _delayed = new();
+    private readonly Dictionary<TKey, DateTimeOffset> _readyAt = [];
+    private readonly ITimer _timer;
+    private bool _shuttingDown;
+
+    /// <param name="rateLimiter">Delays for <see cref="AddRateLimited"/>; defaults to <see cref="RateLimiters.DefaultController{TKey}"/>.</param>
+    public WorkQueue(IRateLimiter<TKey>? rateLimiter = null, TimeProvider? time = null)
+    {
+        _time = time ?? TimeProvider.System;
+        _rateLimiter = rateLimiter ?? RateLimiters.DefaultController<TKey>(_time);
+        _timer = _time.CreateTimer(_ => MoveReadyItems(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Items waiting to be handed out (not counting those being processed or delayed).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    public bool IsShuttingDown
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _shuttingDown;
+            }
+        }
+    }
+
+    /// <summary>Queues an item now (a no-op if it is already queued).</summary>
+    public void Add(TKey item)
+    {
+        lock (_lock)
+        {
+            AddLocked(item);
+        }
+    }
+
+    /// <summary>Queues an item once <paramref name="delay"/> has passed; zero or less queues it now.</summary>
+    public void AddAfter(TKey item, TimeSpan delay)
+    {
+        lock (_lock)
+        {
+            if (_shuttingDown)
+            {
+                return;
+            }
+
+            if (delay <= TimeSpan.Zero)
+            {
+                AddLocked(item);
+                return;
+            }
+
+            var readyAt = _time.GetUtcNow() + delay;
+            if (_readyAt.TryGetValue(item, out var existing) && existing <= readyAt)
+            {
+                return;
+            }
+
+            _readyAt[item] = readyAt;
+            _delayed.Enqueue(item, readyAt);
+            ArmTimer();
+        }
+    }
+
+    /// <summary>Queues an item after the rate limiter's delay for it (per-item backoff, overall bucket).</summary>
+    public void AddRateLimited(TKey item) => AddAfter(item, _rateLimiter.When(item));
+
+    /// <summary>Resets the item's backoff; call it when the item was processed successfully.</summary>
+    public void Forget(TKey item) => _rateLimiter.Forget(item);
+
+    public int NumRequeues(TKey item) => _rateLimiter.NumRequeues(item);
+
+    /// <summary>
+    /// Waits for an item and marks it as being processed; the caller must call <see cref="Done"/>
+    /// with it. Returns ShuttingDown = true (and a default item) once shut down and drained.
+    /// </summary>
+    public async ValueTask<(TKey Item, bool ShuttingDown)> GetAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<(TKey, bool)> waiter;
+        lock (_lock)
+        {
+            if (_queue.Count > 0)
+            {
+                return (TakeLocked(), false);
+            }
+
+            if (_shuttingDown)
+            {
+                return (default!, true);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            waiter = new TaskCompletionSource<(TKey, bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Enqueue(waiter);
+        }
+
+        using (cancellationToken.Register(() => waiter.TrySetCanceled(cancellationToken)))
+        {
+            return await waiter.Task.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Marks an item as processed; if it was added meanwhile, it is queued again now.</summary>
+    public void Done(TKey item)
+    {
+        lock (_lock)
+        {
+            _processing.Remove(item);
+            if (_dirty.Contains(item))
+            {
+                _queue.Enqueue(item);
+                HandOutLocked();
+            }
+        }
+    }
+
+    /// <summary>Stops accepting items; workers drain what is queued, then see ShuttingDown.</summary>
+    public void ShutDown()
+    {
+        lock (_lock)
+        {
+            _shuttingDown = true;
+            _delayed.Clear();
+            _readyAt.Clear();
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            while (_waiters.TryDequeue(out var waiter))
+            {
+                waiter.TrySetResult((default!, true));
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        ShutDown();
+        _timer.Dispose();
+    }
+
+    private void AddLocked(TKey item)
+    {
+        if (_shuttingDown || !_dirty.Add(item))
+        {
+            return;
+        }
+
+        if (_processing.Contains(item))
+        {
+            // Queued again by Done, so two workers never hold the same item.
+            return;
+        }
+
+        _queue.Enqueue(item);
+        HandOutLocked();
+    }
+
+    private TKey TakeLocked()
+    {
+        var item = _queue.Dequeue();
+        _processing.Add(item);
+        _dirty.Remove(item);
+        return item;
+    }
+
+    private void HandOutLocked()
+    {
+        while (_queue.Count > 0 && _waiters.TryDequeue(out var waiter))
+        {
+            var item = _queue.Peek();
+            if (waiter.TrySetResult((item, false)))
+            {
+                TakeLocked();
+            }
+        }
+    }
+
+    private void MoveReadyItems()
+    {
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            while (_delayed.TryPeek(out var item, out var readyAt) && readyAt <= now)
+            {
+                _delayed.Dequeue();
+                // A stale entry: the item was re-delayed to an earlier time and already moved.
+                if (_readyAt.TryGetValue(item, out var current) && current == readyAt)
+                {
+                    _readyAt.Remove(item);
+                    AddLocked(item);
+                }
+            }
+
+            ArmTimer();
+        }
+    }
+
+    private void ArmTimer()
+    {
+        // Drop stale heads so the timer is armed for a live entry.
+        while (_delayed.TryPeek(out var item, out var readyAt) && (!_readyAt.TryGetValue(item, out var current) || current != readyAt))
+        {
+            _delayed.Dequeue();
+        }
+
+        if (_delayed.TryPeek(out _, out var next))
+        {
+            var due = next - _time.GetUtcNow();
+            _timer.Change(due > TimeSpan.Zero ? due : TimeSpan.FromTicks(1), Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+}

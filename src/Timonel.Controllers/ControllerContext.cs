@@ -1,0 +1,14 @@
+using k8s;
+using Microsoft.Extensions.Logging;
+using Timonel.Client.Informers;
+
+namespace Timonel.Controllers;
+
+/// <summary>What every controller is built from: the API client, the shared informers, events, logs and clock.</summary>
+public sealed record ControllerContext(
+    IKubernetes Client,
+    SharedInformerFactory Informers,
+    ControllerEvents Events,
+    ILoggerFactory Loggers,
+    TimeProvider Time,
+    ControllerManagerOptions Options);

@@ -1,0 +1,37 @@
+using k8s;
+using Microsoft.Extensions.Logging;
+using Timonel.Client.Hosting;
+using Timonel.Client.Informers;
+
+namespace Timonel.Controllers;
+
+/// <summary>
+/// The controller manager as a cluster component: while it holds the kube-controller-manager
+/// Lease it builds the enabled controllers over one shared informer factory, starts the
+/// informers and runs every controller until cancelled.
+/// </summary>
+public sealed partial class ControllerManager(ControllerManagerOptions options, ILoggerFactory loggers, TimeProvider? time = null) : IClusterComponent
+{
+    public string Name => "controller-manager";
+
+    public string? LeaseName => "kube-controller-manager";
+
+    public async Task RunAsync(IKubernetes client, CancellationToken cancellationToken)
+    {
+        var clock = time ?? TimeProvider.System;
+        await using var events = new RecordingEvents(client, loggers, clock);
+        await using var informers = new SharedInformerFactory(client, loggers, clock);
+        var context = new ControllerContext(client, informers, events.Events, loggers, clock, options);
+        var controllers = ControllerRegistry.All.Where(c => options.IsEnabled(c.Name)).Select(c => c.Create(context)).ToList();
+        var log = loggers.CreateLogger("controller-manager");
+        Log.Starting(log, string.Join(",", controllers.Select(c => c.Name)));
+        informers.Start();
+        await Task.WhenAll(controllers.Select(c => Task.Run(() => c.RunAsync(cancellationToken), CancellationToken.None))).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "starting controllers {Controllers}")]
+        public static partial void Starting(ILogger logger, string controllers);
+    }
+}

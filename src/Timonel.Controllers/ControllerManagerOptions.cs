@@ -1,0 +1,48 @@
+namespace Timonel.Controllers;
+
+/// <summary>kube-controller-manager's settings that Timonel honours, with upstream's flag names and defaults.</summary>
+public sealed record ControllerManagerOptions
+{
+    /// <summary>Controllers to run: "*" for all, "-name" to drop one, "name" to add one (upstream's --controllers).</summary>
+    public IReadOnlyList<string> Controllers { get; init; } = ["*"];
+
+    /// <summary>--cluster-cidr: the pod network cut into per-node subnets.</summary>
+    public string ClusterCidr { get; init; } = "10.42.0.0/16";
+
+    /// <summary>--node-cidr-mask-size.</summary>
+    public int NodeCidrMaskSize { get; init; } = 24;
+
+    /// <summary>--node-monitor-grace-period: a node whose Lease is older than this goes NotReady/Unknown.</summary>
+    public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>--node-monitor-period: how often node health is checked.</summary>
+    public TimeSpan NodeMonitorPeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>--terminated-pod-gc-threshold.</summary>
+    public int TerminatedPodGcThreshold { get; init; } = 12500;
+
+    /// <summary>Workers per controller (upstream's --concurrent-*-syncs, 5 for most).</summary>
+    public int Workers { get; init; } = 5;
+
+    public bool IsEnabled(string name)
+    {
+        var enabled = false;
+        foreach (var entry in Controllers)
+        {
+            if (entry == "*")
+            {
+                enabled = true;
+            }
+            else if (entry == name)
+            {
+                return true;
+            }
+            else if (entry == "-" + name)
+            {
+                return false;
+            }
+        }
+
+        return enabled;
+    }
+}

@@ -1,0 +1,12 @@
+using Timonel.Controllers.NodeIpam;
+
+namespace Timonel.Controllers;
+
+/// <summary>Every controller the manager can run, by upstream name. Adding a controller is one line here.</summary>
+public static class ControllerRegistry
+{
+    public static IReadOnlyList<(string Name, Func<ControllerContext, IController> Create)> All { get; } =
+    [
+        ("nodeipam", c => new NodeIpamController(c)),
+    ];
+}
