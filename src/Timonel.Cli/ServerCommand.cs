@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Timonel.ApiServer;
 using Timonel.ApiServer.Admission;
 using Timonel.ApiServer.Security;
+using Timonel.Cli.Agent;
 using Timonel.Controllers;
 using Timonel.Storage;
 
@@ -119,6 +120,12 @@ internal static class ServerCommand
                 return 2;
             }
 
+            if (!parse.GetValue(disableAgent) && AgentPreflight() is { } problem)
+            {
+                Console.Error.WriteLine($"timonel server: {problem}; or pass --disable-agent to run only the control plane");
+                return 1;
+            }
+
             try
             {
                 await using var host = await ApiServerHost.StartAsync(
@@ -128,12 +135,16 @@ internal static class ServerCommand
                     ct).ConfigureAwait(false);
                 using var stopComponents = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var running = components.RunAsync(host.KubeconfigPath, loggers, stopComponents.Token);
-                await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
+                await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, loggers, ct).ConfigureAwait(false))
+                {
+                    await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
+                }
+
                 await stopComponents.CancelAsync().ConfigureAwait(false);
                 await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return 0;
             }
-            catch (Exception e) when (e is PkiFileException or ClusterJoinException or IOException or UnauthorizedAccessException or ArgumentException or StoreUnavailableException)
+            catch (Exception e) when (e is PkiFileException or ClusterJoinException or IOException or UnauthorizedAccessException or ArgumentException or StoreUnavailableException or InvalidOperationException)
             {
                 log.LogCritical("timonel server cannot start: {Reason}", e.Message);
                 Console.Error.WriteLine($"timonel server: {e.Message}");
@@ -141,5 +152,17 @@ internal static class ServerCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Why the local node agent cannot run here (not root, packages missing), or null.</summary>
+    private static string? AgentPreflight()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return "the local node agent runs containers and needs root: run as root";
+        }
+
+        var missing = Kubelet.Runtime.MachineRequirements.Missing("/usr/lib/cni");
+        return missing.Count == 0 ? null : $"the local node agent needs {string.Join(", ", missing)}; {Kubelet.Runtime.MachineRequirements.InstallHint}";
     }
 }
