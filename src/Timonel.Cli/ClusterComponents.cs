@@ -2,6 +2,9 @@ using k8s;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Hosting;
 using Timonel.Controllers;
+using Timonel.Scheduler;
+using Timonel.Scheduler.Config;
+using Timonel.Scheduler.Host;
 
 namespace Timonel.Cli;
 
@@ -15,12 +18,21 @@ internal sealed class ClusterComponents
 
     public ControllerManagerOptions ControllerOptions { get; init; } = new();
 
+    public bool Scheduler { get; init; } = true;
+
+    public SchedulerConfiguration SchedulerConfig { get; init; } = SchedulerConfiguration.Default;
+
     public IReadOnlyList<IClusterComponent> Build(ILoggerFactory loggers)
     {
         var components = new List<IClusterComponent>();
         if (ControllerManager)
         {
             components.Add(new ControllerManager(ControllerOptions, loggers));
+        }
+
+        if (Scheduler)
+        {
+            components.Add(new SchedulerHost(SchedulerConfig, new SchedulerOptions { Parallelism = Environment.ProcessorCount }, loggers));
         }
 
         return components;
