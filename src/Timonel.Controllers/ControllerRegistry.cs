@@ -1,4 +1,6 @@
 using Timonel.Controllers.NodeIpam;
+using Timonel.Controllers.NodeLifecycle;
+using Timonel.Controllers.PodGc;
 
 namespace Timonel.Controllers;
 
@@ -8,5 +10,7 @@ public static class ControllerRegistry
     public static IReadOnlyList<(string Name, Func<ControllerContext, IController> Create)> All { get; } =
     [
         ("nodeipam", c => new NodeIpamController(c)),
+        ("nodelifecycle", c => new NodeLifecycleController(c)),
+        ("podgc", c => new PodGcController(c)),
     ];
 }
