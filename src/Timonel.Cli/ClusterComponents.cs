@@ -2,12 +2,13 @@ using k8s;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Hosting;
 using Timonel.Controllers;
+using Timonel.Simulator;
 
 namespace Timonel.Cli;
 
 /// <summary>
-/// The control-plane loops a server runs beside its API: controller manager (and, as they come,
-/// the scheduler and the node simulator), each an API client of this server elected per Lease.
+/// The control-plane loops a server runs beside its API: controller manager, node simulator
+/// (and, as they come, the scheduler), each an API client of this server elected per Lease.
 /// </summary>
 internal sealed class ClusterComponents
 {
@@ -15,12 +16,20 @@ internal sealed class ClusterComponents
 
     public ControllerManagerOptions ControllerOptions { get; init; } = new();
 
+    /// <summary>Runs the kubelet stand-in for nodes labelled timonel.dev/simulated=true.</summary>
+    public bool NodeSimulator { get; init; } = true;
+
     public IReadOnlyList<IClusterComponent> Build(ILoggerFactory loggers)
     {
         var components = new List<IClusterComponent>();
         if (ControllerManager)
         {
             components.Add(new ControllerManager(ControllerOptions, loggers));
+        }
+
+        if (NodeSimulator)
+        {
+            components.Add(new NodeSimulator(loggers));
         }
 
         return components;

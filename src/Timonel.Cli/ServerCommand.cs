@@ -31,12 +31,13 @@ internal static class ServerCommand
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "IPv4 CIDR for pod addresses, cut into one subnet per node", DefaultValueFactory = _ => "10.42.0.0/16" };
         var nodeMonitorGrace = new Option<int>("--node-monitor-grace-period") { Description = "Seconds without a node heartbeat before the node is marked unhealthy", DefaultValueFactory = _ => 40 };
         var controllers = new Option<string>("--controllers") { Description = "Controllers to run: '*' for all, '-name' to disable one (comma separated)", DefaultValueFactory = _ => "*" };
+        var disableSimulator = new Option<bool>("--disable-simulator") { Description = "Do not simulate kubelets for nodes labelled timonel.dev/simulated=true" };
         var disableControllerManager = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controller manager in this server" };
         var notReadyToleration = new Option<long>("--default-not-ready-toleration-seconds") { Description = "tolerationSeconds of the not-ready:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
         var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager })
+        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager, disableSimulator })
         {
             command.Options.Add(o);
         }
@@ -105,6 +106,7 @@ internal static class ServerCommand
                 components = new ClusterComponents
                 {
                     ControllerManager = !parse.GetValue(disableControllerManager),
+                    NodeSimulator = !parse.GetValue(disableSimulator),
                     ControllerOptions = controllerOptions,
                 };
                 datastoreSettings = new DatastoreSettings(parse.GetValue(datastore), parse.GetValue(datastoreCa), parse.GetValue(datastoreCert), parse.GetValue(datastoreKey));
