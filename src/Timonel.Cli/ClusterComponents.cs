@@ -2,13 +2,16 @@ using k8s;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Hosting;
 using Timonel.Controllers;
+using Timonel.Scheduler;
+using Timonel.Scheduler.Config;
+using Timonel.Scheduler.Host;
 using Timonel.Simulator;
 
 namespace Timonel.Cli;
 
 /// <summary>
-/// The control-plane loops a server runs beside its API: controller manager, node simulator
-/// (and, as they come, the scheduler), each an API client of this server elected per Lease.
+/// The control-plane loops a server runs beside its API: controller manager, scheduler and
+/// node simulator, each an API client of this server elected per Lease.
 /// </summary>
 internal sealed class ClusterComponents
 {
@@ -18,6 +21,10 @@ internal sealed class ClusterComponents
 
     /// <summary>Runs the kubelet stand-in for nodes labelled timonel.dev/simulated=true.</summary>
     public bool NodeSimulator { get; init; } = true;
+
+    public bool Scheduler { get; init; } = true;
+
+    public SchedulerConfiguration SchedulerConfig { get; init; } = SchedulerConfiguration.Default;
 
     public IReadOnlyList<IClusterComponent> Build(ILoggerFactory loggers)
     {
@@ -32,14 +39,20 @@ internal sealed class ClusterComponents
             components.Add(new NodeSimulator(loggers));
         }
 
+        if (Scheduler)
+        {
+            components.Add(new SchedulerHost(SchedulerConfig, new SchedulerOptions { Parallelism = Environment.ProcessorCount }, loggers));
+        }
+
         return components;
     }
 
     /// <summary>Runs the components against the server behind <paramref name="kubeconfigPath"/> until cancelled.</summary>
-    public async Task RunAsync(string kubeconfigPath, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public async Task RunAsync(string kubeconfigPath, int port, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath));
-        var identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
+        // Lease holders read "<host>_<port>_<random>", so an operator can tell which server leads.
+        var identity = $"{Environment.MachineName}_{port}_{Guid.NewGuid().ToString("N")[..8]}";
         await new ComponentRunner(client, identity, loggers).RunAsync(Build(loggers), cancellationToken).ConfigureAwait(false);
     }
 }
