@@ -5,18 +5,22 @@ using Timonel.Controllers;
 using Timonel.Scheduler;
 using Timonel.Scheduler.Config;
 using Timonel.Scheduler.Host;
+using Timonel.Simulator;
 
 namespace Timonel.Cli;
 
 /// <summary>
-/// The control-plane loops a server runs beside its API: controller manager (and, as they come,
-/// the scheduler and the node simulator), each an API client of this server elected per Lease.
+/// The control-plane loops a server runs beside its API: controller manager, scheduler and
+/// node simulator, each an API client of this server elected per Lease.
 /// </summary>
 internal sealed class ClusterComponents
 {
     public bool ControllerManager { get; init; } = true;
 
     public ControllerManagerOptions ControllerOptions { get; init; } = new();
+
+    /// <summary>Runs the kubelet stand-in for nodes labelled timonel.dev/simulated=true.</summary>
+    public bool NodeSimulator { get; init; } = true;
 
     public bool Scheduler { get; init; } = true;
 
@@ -28,6 +32,11 @@ internal sealed class ClusterComponents
         if (ControllerManager)
         {
             components.Add(new ControllerManager(ControllerOptions, loggers));
+        }
+
+        if (NodeSimulator)
+        {
+            components.Add(new NodeSimulator(loggers));
         }
 
         if (Scheduler)

@@ -1,6 +1,8 @@
 using Timonel.Controllers.Deployment;
 using Timonel.Controllers.NodeIpam;
 using Timonel.Controllers.ReplicaSet;
+using Timonel.Controllers.NodeLifecycle;
+using Timonel.Controllers.PodGc;
 
 namespace Timonel.Controllers;
 
@@ -12,5 +14,7 @@ public static class ControllerRegistry
         ("nodeipam", c => new NodeIpamController(c)),
         ("replicaset", c => new ReplicaSetController(c)),
         ("deployment", c => new DeploymentController(c)),
+        ("nodelifecycle", c => new NodeLifecycleController(c)),
+        ("podgc", c => new PodGcController(c)),
     ];
 }

@@ -1,0 +1,23 @@
+namespace Timonel.Simulator;
+
+/// <summary>Timings of the simulated kubelets, with the real kubelet's defaults; tests shorten them.</summary>
+public sealed record NodeSimulatorOptions
+{
+    /// <summary>How often each node's Lease is renewed (kubelet: a quarter of the 40 s lease duration).</summary>
+    public TimeSpan LeaseRenewInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The Lease's leaseDurationSeconds (kubelet --node-lease-duration-seconds).</summary>
+    public int LeaseDurationSeconds { get; init; } = 40;
+
+    /// <summary>How often an unchanged node status is re-posted (kubelet nodeStatusReportFrequency).</summary>
+    public TimeSpan StatusReportFrequency { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long pods show ContainerCreating before they run; zero skips that step.</summary>
+    public TimeSpan ContainerCreatingDuration { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Concurrent heartbeat writers: 1,000 nodes renew through these few, staggered by their own timers.</summary>
+    public int NodeWorkers { get; init; } = 4;
+
+    /// <summary>Concurrent pod status writers.</summary>
+    public int PodWorkers { get; init; } = 8;
+}
