@@ -1,4 +1,5 @@
 using Timonel.Controllers.NodeIpam;
+using Timonel.Controllers.StatefulSet;
 
 namespace Timonel.Controllers;
 
@@ -8,5 +9,6 @@ public static class ControllerRegistry
     public static IReadOnlyList<(string Name, Func<ControllerContext, IController> Create)> All { get; } =
     [
         ("nodeipam", c => new NodeIpamController(c)),
+        ("statefulset", c => new StatefulSetController(c)),
     ];
 }
