@@ -5,8 +5,8 @@ using Timonel.Controllers.History;
 
 namespace Timonel.Controllers.StatefulSet;
 
-/// <summary>What one sync of a StatefulSet decided: the status to record and when to look again (minReadySeconds).</summary>
-public sealed record StatefulSetSyncResult(V1StatefulSetStatus Status, TimeSpan? RequeueAfter);
+/// <summary>What one sync of a StatefulSet decided: the status to record, when to look again (minReadySeconds), and the step that failed if one did.</summary>
+public sealed record StatefulSetSyncResult(V1StatefulSetStatus Status, TimeSpan? RequeueAfter, Exception? Error);
 
 /// <summary>
 /// One pass of upstream's StatefulSet algorithm over the pods a set owns: fill missing ordinals
@@ -22,8 +22,16 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
     public async Task<StatefulSetSyncResult> UpdateAsync(V1StatefulSet set, WorkloadRevisions revisions, IReadOnlyList<V1Pod> pods, CancellationToken cancellationToken)
     {
         var status = ComputeStatus(set, revisions, pods);
-        var requeue = await ReconcileAsync(set, revisions, pods, cancellationToken).ConfigureAwait(false);
-        return new StatefulSetSyncResult(status, requeue);
+        try
+        {
+            var requeue = await ReconcileAsync(set, revisions, pods, cancellationToken).ConfigureAwait(false);
+            return new StatefulSetSyncResult(status, requeue, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The status is recorded even when a step failed, as upstream does; the error then requeues the set.
+            return new StatefulSetSyncResult(status, null, e);
+        }
     }
 
     /// <summary>Status from the pods as observed at the start of the sync; the events of this sync's changes bring the next.</summary>

@@ -64,6 +64,10 @@ public sealed class StatefulSetController : Controller, IController
 
         var result = await _control.UpdateAsync(set, revisions, pods, cancellationToken).ConfigureAwait(false);
         await UpdateStatusAsync(set, result.Status, cancellationToken).ConfigureAwait(false);
+        if (result.Error is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(result.Error);
+        }
 
         var live = new HashSet<string>(StringComparer.Ordinal) { revisions.Current.Metadata.Name, revisions.Update.Metadata.Name };
         foreach (var pod in pods)
