@@ -1,3 +1,4 @@
+using Timonel.Controllers.DaemonSet;
 using Timonel.Controllers.NodeIpam;
 using Timonel.Controllers.StatefulSet;
 
@@ -10,5 +11,6 @@ public static class ControllerRegistry
     [
         ("nodeipam", c => new NodeIpamController(c)),
         ("statefulset", c => new StatefulSetController(c)),
+        ("daemonset", c => new DaemonSetController(c)),
     ];
 }
