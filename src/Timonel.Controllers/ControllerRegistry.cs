@@ -3,6 +3,9 @@ using Timonel.Controllers.NodeIpam;
 using Timonel.Controllers.ReplicaSet;
 using Timonel.Controllers.NodeLifecycle;
 using Timonel.Controllers.PodGc;
+using Timonel.Controllers.DaemonSet;
+using Timonel.Controllers.NodeIpam;
+using Timonel.Controllers.StatefulSet;
 
 namespace Timonel.Controllers;
 
@@ -16,5 +19,7 @@ public static class ControllerRegistry
         ("deployment", c => new DeploymentController(c)),
         ("nodelifecycle", c => new NodeLifecycleController(c)),
         ("podgc", c => new PodGcController(c)),
+        ("statefulset", c => new StatefulSetController(c)),
+        ("daemonset", c => new DaemonSetController(c)),
     ];
 }
