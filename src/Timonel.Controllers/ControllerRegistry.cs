@@ -1,4 +1,7 @@
+using Timonel.Controllers.CronJob;
+using Timonel.Controllers.Job;
 using Timonel.Controllers.NodeIpam;
+using Timonel.Controllers.TtlAfterFinished;
 
 namespace Timonel.Controllers;
 
@@ -8,5 +11,8 @@ public static class ControllerRegistry
     public static IReadOnlyList<(string Name, Func<ControllerContext, IController> Create)> All { get; } =
     [
         ("nodeipam", c => new NodeIpamController(c)),
+        ("job", c => new JobController(c)),
+        ("cronjob", c => new CronJobController(c)),
+        ("ttl-after-finished", c => new TtlAfterFinishedController(c)),
     ];
 }
