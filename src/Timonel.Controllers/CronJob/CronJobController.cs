@@ -274,7 +274,7 @@ public sealed class CronJobController : Controller, IController
             cronJob.Status.Active = null;
         }
 
-        if (KubernetesJson.Serialize(cached.Status) == KubernetesJson.Serialize(cronJob.Status))
+        if ((cached.Status is null ? "" : KubernetesJson.Serialize(cached.Status)) == KubernetesJson.Serialize(cronJob.Status))
         {
             return;
         }

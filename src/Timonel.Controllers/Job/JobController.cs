@@ -191,7 +191,7 @@ public sealed class JobController : Controller, IController
 
     private async Task<V1Job> WriteStatusAsync(V1Job cached, V1Job job, CancellationToken cancellationToken)
     {
-        if (KubernetesJson.Serialize(cached.Status) == KubernetesJson.Serialize(job.Status) && cached.Metadata.ResourceVersion == job.Metadata.ResourceVersion)
+        if ((cached.Status is null ? "" : KubernetesJson.Serialize(cached.Status)) == KubernetesJson.Serialize(job.Status) && cached.Metadata.ResourceVersion == job.Metadata.ResourceVersion)
         {
             return job;
         }

@@ -26,7 +26,8 @@ internal sealed class JobSync
     public JobSync(V1Job job, IReadOnlyList<V1Pod> pods, DateTimeOffset now, Func<V1Pod, bool> isReleasing, TimeSpan backoffBase, (int Failures, DateTimeOffset LastFailure) backoff)
     {
         Job = job;
-        Now = now;
+        // API timestamps have whole seconds.
+        Now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
         _pods = pods;
         _isReleasing = isReleasing;
         _backoffBase = backoffBase;
@@ -223,7 +224,8 @@ internal sealed class JobSync
     /// <summary>Writes active/ready/terminating, the uncounted pods and the completed indexes into the status.</summary>
     public void FillActiveCounts()
     {
-        Status.Active = _active.Count;
+        // active, succeeded and failed are omitted when zero, as upstream's omitempty.
+        Status.Active = NullIfZero(_active.Count);
         Status.Ready = _active.Count(JobPods.IsReady);
         Status.Terminating = _pods.Count(JobPods.IsTerminating);
         Status.UncountedTerminatedPods = new V1UncountedTerminatedPods
@@ -240,8 +242,8 @@ internal sealed class JobSync
     /// <summary>Moves the uncounted pods (whose finalizers are now gone) into succeeded/failed.</summary>
     public void FlushUncounted()
     {
-        Status.Succeeded = Succeeded;
-        Status.Failed = Failed;
+        Status.Succeeded = NullIfZero(Succeeded);
+        Status.Failed = NullIfZero(Failed);
         _uncountedSucceeded.Clear();
         _uncountedFailed.Clear();
         Status.UncountedTerminatedPods = new V1UncountedTerminatedPods();
@@ -266,7 +268,7 @@ internal sealed class JobSync
             Status.CompletionTime = Now.UtcDateTime;
         }
 
-        Status.Active = 0;
+        Status.Active = null;
         Status.Ready = 0;
         return JobConditions.Find(Status, type);
     }
@@ -275,6 +277,8 @@ internal sealed class JobSync
         _indexed ? _completed.Count >= (_completions ?? 0)
         : _completions is { } c ? Succeeded >= c
         : Succeeded > 0 && _active.Count == 0;
+
+    private static int? NullIfZero(int value) => value == 0 ? null : value;
 
     private static DateTimeOffset Utc(DateTime time) => new(DateTime.SpecifyKind(time, DateTimeKind.Utc));
 }
