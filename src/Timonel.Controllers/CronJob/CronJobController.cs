@@ -51,7 +51,13 @@ public sealed class CronJobController : Controller, IController
         var cronJob = Clone(cached);
         var jobs = _jobs.Cache.ListByOwnerUid(cronJob.Metadata.Uid);
         var now = Time.GetUtcNow();
-        cronJob = await ReconcileActiveAsync(cronJob, jobs, cancellationToken).ConfigureAwait(false);
+        var reconciled = await ReconcileActiveAsync(cronJob, jobs, cancellationToken).ConfigureAwait(false);
+        if (reconciled is null)
+        {
+            return;
+        }
+
+        cronJob = reconciled;
         var next = cronJob.Metadata.DeletionTimestamp is null ? await ScheduleAsync(cronJob, now, cancellationToken).ConfigureAwait(false) : null;
         await WriteStatusAsync(cached, cronJob, cancellationToken).ConfigureAwait(false);
         await CleanupHistoryAsync(cronJob, jobs, cancellationToken).ConfigureAwait(false);
@@ -61,8 +67,8 @@ public sealed class CronJobController : Controller, IController
         }
     }
 
-    /// <summary>Drops finished and vanished jobs from status.active and records the last success.</summary>
-    private async Task<V1CronJob> ReconcileActiveAsync(V1CronJob cronJob, IReadOnlyList<V1Job> jobs, CancellationToken cancellationToken)
+    /// <summary>Drops finished and vanished jobs from status.active and records the last success; null when the cache is stale.</summary>
+    private async Task<V1CronJob?> ReconcileActiveAsync(V1CronJob cronJob, IReadOnlyList<V1Job> jobs, CancellationToken cancellationToken)
     {
         cronJob.Status.Active ??= [];
         foreach (var job in jobs)
@@ -75,7 +81,8 @@ public sealed class CronJobController : Controller, IController
                 var fresh = await _context.Client.BatchV1.ReadNamespacedCronJobAsync(cronJob.Metadata.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (fresh.Metadata.Uid == cronJob.Metadata.Uid && fresh.Status?.Active?.Any(r => r.Uid == job.Metadata.Uid) == true)
                 {
-                    throw new InvalidOperationException($"cronjob {cronJob.Metadata.Name} cache is stale; retrying");
+                    // The update that brings the cache up to date queues this CronJob again.
+                    return null;
                 }
 
                 _context.Events.Warning(Component, cronJob, "UnexpectedJob", $"Saw a job that the controller did not create or forgot: {job.Metadata.Name}");
