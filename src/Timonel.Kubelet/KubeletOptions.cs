@@ -17,6 +17,12 @@ public sealed record KubeletOptions
     /// <summary>The cluster CIDR node podCIDRs are cut from (a /24 each) when the server assigns none.</summary>
     public string ClusterCidr { get; init; } = "10.42.0.0/16";
 
+    /// <summary>
+    /// How long a new Node waits for the controller manager's node-ipam controller to assign its
+    /// podCIDR before the agent picks one itself (a server running without a controller manager).
+    /// </summary>
+    public TimeSpan PodCidrWait { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Directory of the CNI plugin binaries (Debian's containernetworking-plugins).</summary>
     public string CniBinDir { get; init; } = "/usr/lib/cni";
 

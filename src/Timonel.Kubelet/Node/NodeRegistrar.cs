@@ -36,6 +36,19 @@ public sealed class NodeRegistrar
                 return existing;
             }
 
+            // As upstream, the server's node-ipam controller assigns the podCIDR: register the
+            // Node without one and wait for it.
+            if (_options.PodCidrWait > TimeSpan.Zero)
+            {
+                existing ??= await CreateOrReadAsync(cancellationToken).ConfigureAwait(false);
+                if (await WaitForPodCidrAsync(cancellationToken).ConfigureAwait(false) is { } assigned)
+                {
+                    return assigned;
+                }
+
+                existing = await _client.CoreV1.ReadNodeAsync(_options.NodeName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
             var nodes = await _client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var cidr = PodCidrAllocator.Allocate(_options.ClusterCidr, nodes.Items.Select(n => n.Spec?.PodCIDR).OfType<string>());
             try
@@ -60,6 +73,36 @@ public sealed class NodeRegistrar
                 // Another node took the same range, or the Node changed meanwhile: read again.
             }
         }
+    }
+
+    private async Task<V1Node> CreateOrReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var node = new V1Node { Metadata = new V1ObjectMeta { Name = _options.NodeName, Labels = Labels() } };
+            return await _client.CoreV1.CreateNodeAsync(node, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return await _client.CoreV1.ReadNodeAsync(_options.NodeName, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<V1Node?> WaitForPodCidrAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + _options.PodCidrWait;
+        while (DateTime.UtcNow < deadline)
+        {
+            var node = await _client.CoreV1.ReadNodeAsync(_options.NodeName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (node.Spec?.PodCIDR is { Length: > 0 })
+            {
+                return node;
+            }
+
+            await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
     }
 
     private Dictionary<string, string> Labels() => new()

@@ -51,6 +51,7 @@ public sealed class AgentFixture : IAsyncLifetime
             NetworkNamespace = Netns.Path,
             BridgeName = "tmnl0",
             LeaseRenewInterval = TimeSpan.FromSeconds(2),
+            PodCidrWait = TimeSpan.Zero,
         };
         var images = Path.Combine(Options.AgentDir, "images");
         Directory.CreateDirectory(images);
