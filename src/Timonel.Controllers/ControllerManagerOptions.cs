@@ -21,6 +21,12 @@ public sealed record ControllerManagerOptions
     /// <summary>--terminated-pod-gc-threshold.</summary>
     public int TerminatedPodGcThreshold { get; init; } = 12500;
 
+    /// <summary>
+    /// First delay before a Job replaces a failed pod; it doubles with each further failure up to
+    /// 10 minutes (upstream's DefaultJobPodFailureBackOff, 10 s; not a flag there).
+    /// </summary>
+    public TimeSpan JobPodFailureBackoff { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Workers per controller (upstream's --concurrent-*-syncs, 5 for most).</summary>
     public int Workers { get; init; } = 5;
 

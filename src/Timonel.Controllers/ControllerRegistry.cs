@@ -6,6 +6,10 @@ using Timonel.Controllers.PodGc;
 using Timonel.Controllers.DaemonSet;
 using Timonel.Controllers.NodeIpam;
 using Timonel.Controllers.StatefulSet;
+using Timonel.Controllers.CronJob;
+using Timonel.Controllers.Job;
+using Timonel.Controllers.NodeIpam;
+using Timonel.Controllers.TtlAfterFinished;
 
 namespace Timonel.Controllers;
 
@@ -21,5 +25,8 @@ public static class ControllerRegistry
         ("podgc", c => new PodGcController(c)),
         ("statefulset", c => new StatefulSetController(c)),
         ("daemonset", c => new DaemonSetController(c)),
+        ("job", c => new JobController(c)),
+        ("cronjob", c => new CronJobController(c)),
+        ("ttl-after-finished", c => new TtlAfterFinishedController(c)),
     ];
 }

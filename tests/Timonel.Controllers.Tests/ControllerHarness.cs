@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Timonel.Client.Informers;
@@ -13,27 +14,38 @@ public sealed class ControllerHarness : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop;
     private readonly SharedInformerFactory _informers;
+    private readonly ConcurrentQueue<HarnessEvent> _events;
     private readonly Task _running;
 
-    private ControllerHarness(TestCluster cluster, SharedInformerFactory informers, CancellationTokenSource stop, Task running)
+    private ControllerHarness(TestCluster cluster, SharedInformerFactory informers, CancellationTokenSource stop, Task running, ConcurrentQueue<HarnessEvent> events)
     {
         Cluster = cluster;
         _informers = informers;
         _stop = stop;
         _running = running;
+        _events = events;
     }
+
+    /// <summary>Events the controllers reported, in order.</summary>
+    public IReadOnlyList<HarnessEvent> Events => [.. _events];
 
     public TestCluster Cluster { get; }
 
     public IKubernetes Client => Cluster.Client;
 
     /// <summary>Starts a cluster and the named controllers (ControllerRegistry names).</summary>
-    public static async Task<ControllerHarness> StartAsync(ControllerManagerOptions? options = null, params string[] controllers)
+    public static Task<ControllerHarness> StartAsync(ControllerManagerOptions? options = null, params string[] controllers) =>
+        StartAsync(options, TimeProvider.System, controllers);
+
+    /// <summary>Starts a cluster and the named controllers with <paramref name="time"/> as their clock (informers keep the real one).</summary>
+    public static async Task<ControllerHarness> StartAsync(ControllerManagerOptions? options, TimeProvider time, params string[] controllers)
     {
         var cluster = await TestCluster.StartAsync();
         var client = cluster.NewClient();
         var informers = new SharedInformerFactory(client, NullLoggerFactory.Instance);
-        var context = new ControllerContext(client, informers, ControllerEvents.None, NullLoggerFactory.Instance, TimeProvider.System, options ?? new ControllerManagerOptions());
+        var events = new ConcurrentQueue<HarnessEvent>();
+        var sink = new ControllerEvents((obj, component, type, reason, message) => events.Enqueue(new HarnessEvent(obj.Kind, obj.Metadata.Name, component, type, reason, message)));
+        var context = new ControllerContext(client, informers, sink, NullLoggerFactory.Instance, time, options ?? new ControllerManagerOptions());
         var built = ControllerRegistry.All.Where(c => controllers.Contains(c.Name)).Select(c => c.Create(context)).ToList();
         if (built.Count != controllers.Length)
         {
@@ -43,7 +55,7 @@ public sealed class ControllerHarness : IAsyncDisposable
         var stop = new CancellationTokenSource();
         informers.Start();
         var running = Task.WhenAll(built.Select(c => Task.Run(() => c.RunAsync(stop.Token))));
-        return new ControllerHarness(cluster, informers, stop, running);
+        return new ControllerHarness(cluster, informers, stop, running, events);
     }
 
     public async ValueTask DisposeAsync()
@@ -62,3 +74,6 @@ public sealed class ControllerHarness : IAsyncDisposable
         _stop.Dispose();
     }
 }
+
+/// <summary>One event a controller reported through the harness.</summary>
+public sealed record HarnessEvent(string? Kind, string Name, string Component, string Type, string Reason, string Message);

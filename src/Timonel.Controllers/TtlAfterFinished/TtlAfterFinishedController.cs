@@ -1,0 +1,107 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Timonel.Client.Informers;
+using Timonel.Client.WorkQueues;
+
+namespace Timonel.Controllers.TtlAfterFinished;
+
+/// <summary>
+/// Deletes finished Jobs (Complete or Failed) once spec.ttlSecondsAfterFinished has passed since
+/// they finished, with background propagation so their pods go too (upstream's ttl-after-finished controller).
+/// </summary>
+public sealed class TtlAfterFinishedController : Controller, IController
+{
+    private const string Component = "ttl-after-finished-controller";
+
+    private readonly ControllerContext _context;
+    private readonly SharedInformer<V1Job> _jobs;
+
+    public TtlAfterFinishedController(ControllerContext context)
+        : base(Component, context.Loggers.CreateLogger(Component), context.Time)
+    {
+        _context = context;
+        _jobs = context.Informers.Get(ResourceKinds.Jobs);
+        _jobs.AddEventHandler(onAdd: EnqueueIfNeeded, onUpdate: (_, j) => EnqueueIfNeeded(j));
+    }
+
+    string IController.Name => "ttl-after-finished";
+
+    public Task RunAsync(CancellationToken cancellationToken) => RunAsync(_context.Options.Workers, [_jobs], cancellationToken);
+
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
+    {
+        var cached = _jobs.Cache.Get(key);
+        if (cached is null || ExpiresIn(cached) is not { } left)
+        {
+            return;
+        }
+
+        if (left > TimeSpan.Zero)
+        {
+            EnqueueAfter(key, left);
+            return;
+        }
+
+        // The cache may be stale (the TTL or the job may have changed): decide on the server's copy.
+        V1Job job;
+        try
+        {
+            job = await _context.Client.BatchV1.ReadNamespacedJobAsync(cached.Metadata.Name, cached.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound)
+        {
+            return;
+        }
+
+        if (ExpiresIn(job) is not { } fresh)
+        {
+            return;
+        }
+
+        if (fresh > TimeSpan.Zero)
+        {
+            EnqueueAfter(key, fresh);
+            return;
+        }
+
+        var options = new V1DeleteOptions { PropagationPolicy = "Background", Preconditions = new V1Preconditions { Uid = job.Metadata.Uid } };
+        try
+        {
+            await _context.Client.BatchV1.DeleteNamespacedJobAsync(job.Metadata.Name, job.Metadata.NamespaceProperty, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        {
+            // Gone already, or replaced by a new job of the same name that has its own TTL.
+        }
+    }
+
+    private void EnqueueIfNeeded(V1Job job)
+    {
+        if (ExpiresIn(job) is not null)
+        {
+            Enqueue(job);
+        }
+    }
+
+    /// <summary>Time until the finished job may be deleted (zero or less: now); null when it has no TTL, is not finished or is being deleted.</summary>
+    private TimeSpan? ExpiresIn(V1Job job)
+    {
+        if (job.Spec?.TtlSecondsAfterFinished is not { } ttl || job.Metadata.DeletionTimestamp is not null)
+        {
+            return null;
+        }
+
+        var finished = job.Status?.Conditions?.FirstOrDefault(c => c.Type is "Complete" or "Failed" && c.Status == "True");
+        if (finished is null)
+        {
+            return null;
+        }
+
+        var at = finished.LastTransitionTime ?? job.Status?.CompletionTime ?? Time.GetUtcNow().UtcDateTime;
+        var finishedAt = new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc));
+        return finishedAt.AddSeconds(ttl) - Time.GetUtcNow();
+    }
+}
