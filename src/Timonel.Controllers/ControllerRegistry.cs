@@ -1,3 +1,4 @@
+using Timonel.Controllers.GarbageCollector;
 using Timonel.Controllers.NodeIpam;
 
 namespace Timonel.Controllers;
@@ -8,5 +9,6 @@ public static class ControllerRegistry
     public static IReadOnlyList<(string Name, Func<ControllerContext, IController> Create)> All { get; } =
     [
         ("nodeipam", c => new NodeIpamController(c)),
+        ("garbagecollector", c => new GarbageCollectorController(c)),
     ];
 }
