@@ -1,4 +1,5 @@
 using Timonel.Controllers.GarbageCollector;
+using Timonel.Controllers.Namespace;
 using Timonel.Controllers.NodeIpam;
 
 namespace Timonel.Controllers;
@@ -10,5 +11,6 @@ public static class ControllerRegistry
     [
         ("nodeipam", c => new NodeIpamController(c)),
         ("garbagecollector", c => new GarbageCollectorController(c)),
+        ("namespace", c => new NamespaceController(c)),
     ];
 }
