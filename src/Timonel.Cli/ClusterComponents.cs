@@ -20,11 +20,14 @@ internal sealed class ClusterComponents
         var components = new List<IClusterComponent>();
         if (ControllerManager)
         {
-            components.Add(new ControllerManager(ControllerOptions, loggers));
+            components.Add(new ControllerManager(ControllerOptions with { RootCaPem = RootCaPem ?? ControllerOptions.RootCaPem }, loggers));
         }
 
         return components;
     }
+
+    /// <summary>The server's CA bundle (PEM), published to every namespace as kube-root-ca.crt; known once the server has its PKI.</summary>
+    public string? RootCaPem { get; set; }
 
     /// <summary>Runs the components against the server behind <paramref name="kubeconfigPath"/> until cancelled.</summary>
     public async Task RunAsync(string kubeconfigPath, ILoggerFactory loggers, CancellationToken cancellationToken)

@@ -127,6 +127,7 @@ internal static class ServerCommand
                     loggers,
                     ct).ConfigureAwait(false);
                 using var stopComponents = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                components.RootCaPem = host.Pki.ServerCaPem;
                 var running = components.RunAsync(host.KubeconfigPath, loggers, stopComponents.Token);
                 await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
                 await stopComponents.CancelAsync().ConfigureAwait(false);

@@ -21,6 +21,12 @@ public sealed record ControllerManagerOptions
     /// <summary>--terminated-pod-gc-threshold.</summary>
     public int TerminatedPodGcThreshold { get; init; } = 12500;
 
+    /// <summary>The API server's CA bundle (PEM) that root-ca-cert-publisher puts in every namespace (upstream's --root-ca-file); null turns it off.</summary>
+    public string? RootCaPem { get; init; }
+
+    /// <summary>--resource-quota-sync-period: how often every quota is recalculated even without changes.</summary>
+    public TimeSpan ResourceQuotaSyncPeriod { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Workers per controller (upstream's --concurrent-*-syncs, 5 for most).</summary>
     public int Workers { get; init; } = 5;
 

@@ -1,6 +1,7 @@
 using Timonel.Controllers.GarbageCollector;
 using Timonel.Controllers.Namespace;
 using Timonel.Controllers.NodeIpam;
+using Timonel.Controllers.ServiceAccount;
 
 namespace Timonel.Controllers;
 
@@ -12,5 +13,7 @@ public static class ControllerRegistry
         ("nodeipam", c => new NodeIpamController(c)),
         ("garbagecollector", c => new GarbageCollectorController(c)),
         ("namespace", c => new NamespaceController(c)),
+        ("serviceaccount", c => new ServiceAccountController(c)),
+        ("root-ca-cert-publisher", c => new RootCaCertPublisher(c)),
     ];
 }
