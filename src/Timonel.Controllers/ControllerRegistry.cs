@@ -1,3 +1,5 @@
+using Timonel.Controllers.Endpoints;
+using Timonel.Controllers.EndpointSlice;
 using Timonel.Controllers.GarbageCollector;
 using Timonel.Controllers.Namespace;
 using Timonel.Controllers.NodeIpam;
@@ -14,6 +16,8 @@ public static class ControllerRegistry
         ("garbagecollector", c => new GarbageCollectorController(c)),
         ("namespace", c => new NamespaceController(c)),
         ("serviceaccount", c => new ServiceAccountController(c)),
+        ("endpoint", c => new EndpointsController(c)),
+        ("endpointslice", c => new EndpointSliceController(c)),
         ("root-ca-cert-publisher", c => new RootCaCertPublisher(c)),
     ];
 }

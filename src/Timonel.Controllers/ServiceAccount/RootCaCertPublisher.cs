@@ -34,6 +34,7 @@ public sealed class RootCaCertPublisher : Controller, IController
         _configMaps = context.Informers.Get(ResourceKinds.ConfigMaps, new InformerOptions { FieldSelector = $"metadata.name={ConfigMapName}" });
         _namespaces.AddEventHandler(onAdd: Enqueue, onUpdate: (_, n) => Enqueue(n));
         _configMaps.AddEventHandler(
+            onAdd: cm => Enqueue(cm.Metadata.NamespaceProperty),
             onUpdate: (_, cm) => Enqueue(cm.Metadata.NamespaceProperty),
             onDelete: cm => Enqueue(cm.Metadata.NamespaceProperty));
     }
