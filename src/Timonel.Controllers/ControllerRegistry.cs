@@ -3,6 +3,7 @@ using Timonel.Controllers.EndpointSlice;
 using Timonel.Controllers.GarbageCollector;
 using Timonel.Controllers.Namespace;
 using Timonel.Controllers.NodeIpam;
+using Timonel.Controllers.ResourceQuota;
 using Timonel.Controllers.ServiceAccount;
 
 namespace Timonel.Controllers;
@@ -18,6 +19,7 @@ public static class ControllerRegistry
         ("serviceaccount", c => new ServiceAccountController(c)),
         ("endpoint", c => new EndpointsController(c)),
         ("endpointslice", c => new EndpointSliceController(c)),
+        ("resourcequota", c => new ResourceQuotaController(c)),
         ("root-ca-cert-publisher", c => new RootCaCertPublisher(c)),
     ];
 }
