@@ -27,16 +27,16 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly IStore _store;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _namespaceCleanup;
+    private readonly Task _background;
 
-    private ApiServerHost(WebApplication app, IStore store, ClusterPki pki, string url, string kubeconfigPath, Task namespaceCleanup)
+    private ApiServerHost(WebApplication app, IStore store, ClusterPki pki, string url, string kubeconfigPath, Task background)
     {
         _app = app;
         _store = store;
         Pki = pki;
         Url = url;
         KubeconfigPath = kubeconfigPath;
-        _namespaceCleanup = namespaceCleanup;
+        _background = background;
     }
 
     public ClusterPki Pki { get; }
@@ -149,11 +149,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             await KubeconfigWriter.WriteAsync(kubeconfig, url, pki.ServerCaPem, pki.AdminCertificatePem, pki.AdminKeyPem, cancellationToken).ConfigureAwait(false);
 
             var stopping = new CancellationTokenSource();
-            var cleanup = new NamespaceCleanup(catalog, objects, lister, deleter, writer, loggerFactory.CreateLogger<NamespaceCleanup>());
-            var cleanupTask = Task.WhenAll(
-                Task.Run(() => cleanup.RunAsync(stopping.Token), CancellationToken.None),
-                Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None));
-            var result = new ApiServerHost(app, store, pki, url, kubeconfig, cleanupTask);
+            // Emptying terminating namespaces is the namespace controller's job (controller manager).
+            var background = Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None);
+            var result = new ApiServerHost(app, store, pki, url, kubeconfig, background);
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);
             return result;
@@ -214,7 +212,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _app.StopAsync().ConfigureAwait(false);
-        await _namespaceCleanup.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _app.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
         Pki.Dispose();

@@ -31,7 +31,7 @@ internal sealed class ClusterComponents
         var components = new List<IClusterComponent>();
         if (ControllerManager)
         {
-            components.Add(new ControllerManager(ControllerOptions, loggers));
+            components.Add(new ControllerManager(ControllerOptions with { RootCaPem = RootCaPem ?? ControllerOptions.RootCaPem }, loggers));
         }
 
         if (NodeSimulator)
@@ -46,6 +46,9 @@ internal sealed class ClusterComponents
 
         return components;
     }
+
+    /// <summary>The server's CA bundle (PEM), published to every namespace as kube-root-ca.crt; known once the server has its PKI.</summary>
+    public string? RootCaPem { get; set; }
 
     /// <summary>Runs the components against the server behind <paramref name="kubeconfigPath"/> until cancelled.</summary>
     public async Task RunAsync(string kubeconfigPath, int port, ILoggerFactory loggers, CancellationToken cancellationToken)

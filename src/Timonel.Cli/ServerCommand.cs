@@ -148,6 +148,9 @@ internal static class ServerCommand
                     await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
                 }
 
+                components.RootCaPem = host.Pki.ServerCaPem;
+                var running = components.RunAsync(host.KubeconfigPath, loggers, stopComponents.Token);
+                await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
                 await stopComponents.CancelAsync().ConfigureAwait(false);
                 await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return 0;

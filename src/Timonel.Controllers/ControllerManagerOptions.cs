@@ -26,6 +26,11 @@ public sealed record ControllerManagerOptions
     /// 10 minutes (upstream's DefaultJobPodFailureBackOff, 10 s; not a flag there).
     /// </summary>
     public TimeSpan JobPodFailureBackoff { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The API server's CA bundle (PEM) that root-ca-cert-publisher puts in every namespace (upstream's --root-ca-file); null turns it off.</summary>
+    public string? RootCaPem { get; init; }
+
+    /// <summary>--resource-quota-sync-period: how often every quota is recalculated even without changes.</summary>
+    public TimeSpan ResourceQuotaSyncPeriod { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Workers per controller (upstream's --concurrent-*-syncs, 5 for most).</summary>
     public int Workers { get; init; } = 5;

@@ -10,6 +10,13 @@ using Timonel.Controllers.CronJob;
 using Timonel.Controllers.Job;
 using Timonel.Controllers.NodeIpam;
 using Timonel.Controllers.TtlAfterFinished;
+using Timonel.Controllers.Endpoints;
+using Timonel.Controllers.EndpointSlice;
+using Timonel.Controllers.GarbageCollector;
+using Timonel.Controllers.Namespace;
+using Timonel.Controllers.NodeIpam;
+using Timonel.Controllers.ResourceQuota;
+using Timonel.Controllers.ServiceAccount;
 
 namespace Timonel.Controllers;
 
@@ -28,5 +35,12 @@ public static class ControllerRegistry
         ("job", c => new JobController(c)),
         ("cronjob", c => new CronJobController(c)),
         ("ttl-after-finished", c => new TtlAfterFinishedController(c)),
+        ("garbagecollector", c => new GarbageCollectorController(c)),
+        ("namespace", c => new NamespaceController(c)),
+        ("serviceaccount", c => new ServiceAccountController(c)),
+        ("endpoint", c => new EndpointsController(c)),
+        ("endpointslice", c => new EndpointSliceController(c)),
+        ("resourcequota", c => new ResourceQuotaController(c)),
+        ("root-ca-cert-publisher", c => new RootCaCertPublisher(c)),
     ];
 }

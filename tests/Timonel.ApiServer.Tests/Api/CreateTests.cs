@@ -338,7 +338,7 @@ public sealed class CreateTests(ApiServerFixture fx) : IClassFixture<ApiServerFi
         ApiAssert.Failure(response, 403, "Forbidden", "being terminated");
         Assert.Equal(404, (await fx.Client.GetAsync($"{ConfigMaps(ns)}/late")).Code);
 
-        // Let the namespace go so the background cleanup stops touching the store.
+        // Release the held object so the namespace could go.
         var patch = "{\"metadata\":{\"finalizers\":null}}";
         Assert.Equal(200, (await fx.Client.PatchAsync($"{ConfigMaps(ns)}/held", patch, ApiClient.MergePatch)).Code);
 

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Timonel.ApiServer.Tests.Api;
 
-/// <summary>Namespace deletion: Terminating, content removed, the namespace finalized and gone; protected namespaces.</summary>
+/// <summary>Namespace deletion at the API: Terminating until the finalize subresource clears "kubernetes", then gone; protected namespaces.</summary>
 public sealed class NamespaceLifecycleTests(ApiServerFixture fx) : IClassFixture<ApiServerFixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
@@ -24,13 +24,19 @@ public sealed class NamespaceLifecycleTests(ApiServerFixture fx) : IClassFixture
         }
     }
 
+    /// <summary>Removes the "kubernetes" finalizer through the finalize subresource, as the namespace controller does.</summary>
+    internal static async Task<ApiResponse> FinalizeAsync(ApiClient client, string ns)
+    {
+        var current = (await client.GetAsync($"/api/v1/namespaces/{ns}")).Object;
+        current["spec"]!["finalizers"] = new JsonArray();
+        return await client.PutAsync($"/api/v1/namespaces/{ns}/finalize", current);
+    }
+
     [Fact]
-    public async Task Delete_Namespace_TurnsTerminatingEmptiesAndDisappears()
+    public async Task Delete_Namespace_TurnsTerminatingAndKeepsContentUntilFinalized()
     {
         var ns = await fx.NamespaceAsync("doomed");
         Assert.Equal(201, (await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/configmaps", TestObjects.ConfigMap("c"))).Code);
-        Assert.Equal(201, (await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/pods", TestObjects.Pod("p"))).Code);
-        Assert.Equal(201, (await fx.Client.PostAsync($"/apis/apps/v1/namespaces/{ns}/deployments", TestObjects.Deployment("d"))).Code);
 
         var response = await fx.Client.DeleteAsync($"/api/v1/namespaces/{ns}");
 
@@ -38,53 +44,26 @@ public sealed class NamespaceLifecycleTests(ApiServerFixture fx) : IClassFixture
         Assert.Equal("Namespace", response.Kind);
         Assert.Equal("Terminating", ApiResponse.Str(response.Object["status"]!["phase"]));
         Assert.NotNull(response.Object["metadata"]!["deletionTimestamp"]);
-        await WaitGoneAsync($"/api/v1/namespaces/{ns}/configmaps/c");
-        await WaitGoneAsync($"/api/v1/namespaces/{ns}/pods/p");
-        await WaitGoneAsync($"/apis/apps/v1/namespaces/{ns}/deployments/d");
-        await WaitGoneAsync($"/api/v1/namespaces/{ns}");
-    }
-
-    [Fact]
-    public async Task Delete_NamespaceWithRunningPod_WaitsForThePodToGo()
-    {
-        var ns = await fx.NamespaceAsync("doomed");
-        var pods = $"/api/v1/namespaces/{ns}/pods";
-        Assert.Equal(201, (await fx.Client.PostAsync(pods, TestObjects.Pod("bound"))).Code);
-        Assert.Equal(201, (await fx.Client.PostAsync($"{pods}/bound/binding", DeleteTests.Binding("bound", "node-1"))).Code);
-
-        Assert.Equal(200, (await fx.Client.DeleteAsync($"/api/v1/namespaces/{ns}")).Code);
-
-        var deadline = DateTime.UtcNow + Patience;
-        JsonObject pod;
-        do
-        {
-            await Task.Delay(50);
-            pod = (await fx.Client.GetAsync($"{pods}/bound")).Object;
-            Assert.True(DateTime.UtcNow < deadline, "the pod never got a deletionTimestamp");
-        }
-        while (pod["metadata"]!["deletionTimestamp"] is null);
-
-        Assert.Equal("Terminating", ApiResponse.Str((await fx.Client.GetAsync($"/api/v1/namespaces/{ns}")).Object["status"]!["phase"]));
-
-        // The node agent's part: the pod stopped, delete it for good.
-        Assert.Equal(200, (await fx.Client.DeleteAsync($"{pods}/bound?gracePeriodSeconds=0")).Code);
-        await WaitGoneAsync($"/api/v1/namespaces/{ns}");
-    }
-
-    [Fact]
-    public async Task Delete_NamespaceWithFinalizedObject_StaysUntilFinalizerIsRemoved()
-    {
-        var ns = await fx.NamespaceAsync("doomed");
-        var held = TestObjects.ConfigMap("held");
-        held["metadata"]!["finalizers"] = new JsonArray("example.com/hold");
-        Assert.Equal(201, (await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/configmaps", held)).Code);
-
-        Assert.Equal(200, (await fx.Client.DeleteAsync($"/api/v1/namespaces/{ns}")).Code);
+        // Emptying the namespace is the namespace controller's job, not the API server's.
         await Task.Delay(300);
+        Assert.Equal(200, (await fx.Client.GetAsync($"/api/v1/namespaces/{ns}/configmaps/c")).Code);
         Assert.Equal(200, (await fx.Client.GetAsync($"/api/v1/namespaces/{ns}")).Code);
 
-        Assert.Equal(200, (await fx.Client.PatchAsync($"/api/v1/namespaces/{ns}/configmaps/held", "{\"metadata\":{\"finalizers\":null}}", ApiClient.MergePatch)).Code);
+        Assert.Equal(200, (await fx.Client.DeleteAsync($"/api/v1/namespaces/{ns}/configmaps/c")).Code);
+        Assert.Equal(200, (await FinalizeAsync(fx.Client, ns)).Code);
         await WaitGoneAsync($"/api/v1/namespaces/{ns}");
+    }
+
+    [Fact]
+    public async Task Finalize_ActiveNamespace_KeepsIt()
+    {
+        var ns = await fx.NamespaceAsync("alive");
+
+        Assert.Equal(200, (await FinalizeAsync(fx.Client, ns)).Code);
+
+        var current = await fx.Client.GetAsync($"/api/v1/namespaces/{ns}");
+        Assert.Equal(200, current.Code);
+        Assert.Equal("Active", ApiResponse.Str(current.Object["status"]!["phase"]));
     }
 
     [Theory]
