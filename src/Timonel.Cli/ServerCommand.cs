@@ -142,15 +142,13 @@ internal static class ServerCommand
                     loggers,
                     ct).ConfigureAwait(false);
                 using var stopComponents = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                components.RootCaPem = host.Pki.ServerCaPem;
                 var running = components.RunAsync(host.KubeconfigPath, options.Port, loggers, stopComponents.Token);
                 await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, loggers, ct).ConfigureAwait(false))
                 {
                     await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
                 }
 
-                components.RootCaPem = host.Pki.ServerCaPem;
-                var running = components.RunAsync(host.KubeconfigPath, loggers, stopComponents.Token);
-                await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
                 await stopComponents.CancelAsync().ConfigureAwait(false);
                 await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return 0;

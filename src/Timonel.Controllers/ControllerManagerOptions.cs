@@ -26,6 +26,7 @@ public sealed record ControllerManagerOptions
     /// 10 minutes (upstream's DefaultJobPodFailureBackOff, 10 s; not a flag there).
     /// </summary>
     public TimeSpan JobPodFailureBackoff { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The API server's CA bundle (PEM) that root-ca-cert-publisher puts in every namespace (upstream's --root-ca-file); null turns it off.</summary>
     public string? RootCaPem { get; init; }
 

@@ -4,17 +4,14 @@ using Timonel.Controllers.ReplicaSet;
 using Timonel.Controllers.NodeLifecycle;
 using Timonel.Controllers.PodGc;
 using Timonel.Controllers.DaemonSet;
-using Timonel.Controllers.NodeIpam;
 using Timonel.Controllers.StatefulSet;
 using Timonel.Controllers.CronJob;
 using Timonel.Controllers.Job;
-using Timonel.Controllers.NodeIpam;
 using Timonel.Controllers.TtlAfterFinished;
 using Timonel.Controllers.Endpoints;
 using Timonel.Controllers.EndpointSlice;
 using Timonel.Controllers.GarbageCollector;
 using Timonel.Controllers.Namespace;
-using Timonel.Controllers.NodeIpam;
 using Timonel.Controllers.ResourceQuota;
 using Timonel.Controllers.ServiceAccount;
 

@@ -114,7 +114,7 @@ public sealed class DaemonSetController : Controller, IController
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _expectations.LowerExpectations(key, 1, 0);
-                _context.Events.Warning(Component, set, "FailedCreate", $"Error creating: {ApiErrors.MessageOf(e)}");
+                _context.Events.Warning(Component, set, "FailedCreate", $"Error creating: {ApiFailures.MessageOf(e)}");
                 failure ??= e;
             }
         }
@@ -133,9 +133,9 @@ public sealed class DaemonSetController : Controller, IController
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _expectations.LowerExpectations(key, 0, 1);
-                if (!ApiErrors.IsNotFound(e) && !ApiErrors.IsConflict(e))
+                if (!ApiFailures.IsNotFound(e) && !ApiFailures.IsConflict(e))
                 {
-                    _context.Events.Warning(Component, set, "FailedDelete", $"Error deleting: {ApiErrors.MessageOf(e)}");
+                    _context.Events.Warning(Component, set, "FailedDelete", $"Error deleting: {ApiFailures.MessageOf(e)}");
                     failure ??= e;
                 }
             }
@@ -158,7 +158,7 @@ public sealed class DaemonSetController : Controller, IController
             await _context.Client.AppsV1.PatchNamespacedDaemonSetStatusAsync(
                 new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsNotFound(e))
+        catch (Exception e) when (e is not OperationCanceledException && ApiFailures.IsNotFound(e))
         {
         }
     }

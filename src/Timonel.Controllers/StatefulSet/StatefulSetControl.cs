@@ -237,7 +237,7 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
             await context.Client.CoreV1.CreateNamespacedPodAsync(pod, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
             context.Events.Normal(Component, set, "SuccessfulCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} successful");
         }
-        catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsAlreadyExists(e))
+        catch (Exception e) when (e is not OperationCanceledException && ApiFailures.IsAlreadyExists(e))
         {
             // Our own create the cache has not shown yet is fine; someone else's pod under our name is not.
             var existing = await context.Client.CoreV1.ReadNamespacedPodAsync(podName, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -250,7 +250,7 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            context.Events.Warning(Component, set, "FailedCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} failed error: {ApiErrors.MessageOf(e)}");
+            context.Events.Warning(Component, set, "FailedCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} failed error: {ApiFailures.MessageOf(e)}");
             throw;
         }
     }
@@ -280,13 +280,13 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
                 await context.Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 context.Events.Normal(Component, set, "SuccessfulCreate", $"create Claim {claimName} Pod {podName} in StatefulSet {set.Metadata.Name} success");
             }
-            catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsAlreadyExists(e))
+            catch (Exception e) when (e is not OperationCanceledException && ApiFailures.IsAlreadyExists(e))
             {
                 // A retained claim from an earlier pod of this ordinal is reused, as upstream does.
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                context.Events.Warning(Component, set, "FailedCreate", $"create Claim {claimName} for Pod {podName} in StatefulSet {set.Metadata.Name} failed error: {ApiErrors.MessageOf(e)}");
+                context.Events.Warning(Component, set, "FailedCreate", $"create Claim {claimName} for Pod {podName} in StatefulSet {set.Metadata.Name} failed error: {ApiFailures.MessageOf(e)}");
                 throw;
             }
         }
@@ -303,13 +303,13 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             context.Events.Normal(Component, set, "SuccessfulDelete", $"delete Pod {pod.Metadata.Name} in StatefulSet {set.Metadata.Name} successful");
         }
-        catch (Exception e) when (e is not OperationCanceledException && (ApiErrors.IsNotFound(e) || ApiErrors.IsConflict(e)))
+        catch (Exception e) when (e is not OperationCanceledException && (ApiFailures.IsNotFound(e) || ApiFailures.IsConflict(e)))
         {
             // Already gone (or replaced by a newer pod of that name): the informer brings the next sync.
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            context.Events.Warning(Component, set, "FailedDelete", $"delete Pod {pod.Metadata.Name} in StatefulSet {set.Metadata.Name} failed error: {ApiErrors.MessageOf(e)}");
+            context.Events.Warning(Component, set, "FailedDelete", $"delete Pod {pod.Metadata.Name} in StatefulSet {set.Metadata.Name} failed error: {ApiFailures.MessageOf(e)}");
             throw;
         }
     }
@@ -341,7 +341,7 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
                 {
                     await context.Client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(claimName, claim.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsNotFound(e))
+                catch (Exception e) when (e is not OperationCanceledException && ApiFailures.IsNotFound(e))
                 {
                 }
             }

@@ -114,7 +114,7 @@ public sealed class StatefulSetController : Controller, IController
                 owned.Add(await _context.Client.CoreV1.PatchNamespacedPodAsync(
                     new V1Patch(patch.ToJsonString(), V1Patch.PatchType.StrategicMergePatch), meta.Name, meta.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false));
             }
-            catch (Exception e) when (e is not OperationCanceledException && (ApiErrors.IsNotFound(e) || ApiErrors.IsConflict(e)))
+            catch (Exception e) when (e is not OperationCanceledException && (ApiFailures.IsNotFound(e) || ApiFailures.IsConflict(e)))
             {
             }
         }
@@ -142,7 +142,7 @@ public sealed class StatefulSetController : Controller, IController
             await _context.Client.AppsV1.PatchNamespacedStatefulSetStatusAsync(
                 new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsNotFound(e))
+        catch (Exception e) when (e is not OperationCanceledException && ApiFailures.IsNotFound(e))
         {
         }
     }

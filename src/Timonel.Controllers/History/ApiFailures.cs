@@ -5,7 +5,7 @@ using k8s.Autorest;
 namespace Timonel.Controllers.History;
 
 /// <summary>Reading the API server's Status answers out of the client's exceptions.</summary>
-public static class ApiErrors
+public static class ApiFailures
 {
     public static bool IsNotFound(Exception e) => Code(e) == HttpStatusCode.NotFound;
 
