@@ -92,7 +92,7 @@ public sealed class EtcdTlsTests : IDisposable
         }
 
         var serial = RandomNumberGenerator.GetBytes(12);
-        using var certificate = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), serial);
+        using var certificate = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), ca.NotAfter.ToUniversalTime().AddMinutes(-1), serial);
         var certFile = _directory.File($"{name}-{role}.crt");
         var keyFile = _directory.File($"{name}-{role}.key");
         File.WriteAllText(certFile, certificate.ExportCertificatePem());
