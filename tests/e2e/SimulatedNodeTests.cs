@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net;
+using Timonel.E2E.Tests.Infrastructure;
+using Timonel.Testing;
+
+namespace Timonel.E2E.Tests;
+
+/// <summary>
+/// Simulated nodes created with <c>./timonel sim nodes</c> and driven by the server's node
+/// simulator, seen through the real kubectl: pods bound to them run, and a node whose heartbeat
+/// stops goes Unknown and is tainted by the node lifecycle controller.
+/// </summary>
+[Collection(E2ECollection.Name)]
+public sealed class SimulatedNodeTests : IAsyncLifetime
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(90);
+
+    private TimonelServer? server;
+    private Kubectl kubectl = null!;
+
+    public async Task InitializeAsync()
+    {
+        // A short grace period so a silent node is noticed in seconds, not 40.
+        server = await TimonelServer.StartAsync(["--node-monitor-grace-period", "5"], CancellationToken.None);
+        kubectl = new Kubectl(KubectlBinary.Latest, server.KubeconfigPath, Path.Combine(server.RootDir, "home"));
+        await RunTimonelAsync("sim", "nodes", "--count", "2", "--kubeconfig", server.KubeconfigPath);
+        KubectlAssert.Succeeds(await kubectl.RunAsync(["wait", "--for=condition=Ready", "node/sim-0", "node/sim-1", "--timeout=90s"], null, timeout: WaitLimit));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (server is not null)
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task KubectlRun_PodBoundToSimulatedNode_BecomesReadyWithIpFromNodeSubnet()
+    {
+        await kubectl.CreateNamespaceAsync("sim-run");
+        KubectlAssert.Succeeds(await kubectl.RunAsync(
+            "-n", "sim-run", "run", "web", "--image=nginx", "--restart=Never",
+            "--overrides={\"apiVersion\":\"v1\",\"spec\":{\"nodeName\":\"sim-0\"}}"));
+
+        KubectlAssert.Succeeds(await kubectl.RunAsync(["-n", "sim-run", "wait", "--for=condition=Ready", "pod/web", "--timeout=90s"], null, timeout: WaitLimit));
+
+        var phase = await kubectl.JsonPathAsync("sim-run", "pod/web", "{.status.phase}");
+        var podIp = await kubectl.JsonPathAsync("sim-run", "pod/web", "{.status.podIP}");
+        var cidr = KubectlAssert.Succeeds(await kubectl.RunAsync("get", "node", "sim-0", "-o", "jsonpath={.spec.podCIDR}")).Stdout;
+        Assert.Equal("Running", phase);
+        Assert.True(IPNetwork.Parse(cidr).Contains(IPAddress.Parse(podIp)), $"pod IP {podIp} is not in the node's podCIDR {cidr}");
+        var wide = KubectlAssert.Succeeds(await kubectl.RunAsync("-n", "sim-run", "get", "pod", "web", "-o", "wide")).Stdout;
+        Assert.Contains("sim-0", wide, StringComparison.Ordinal);
+        Assert.Contains("Running", wide, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnnotateHeartbeatStopped_Node_GoesUnknownAndTaintedUnreachable()
+    {
+        KubectlAssert.Succeeds(await kubectl.RunAsync("annotate", "node", "sim-1", "timonel.dev/sim-heartbeat=stopped"));
+
+        KubectlAssert.Succeeds(await kubectl.RunAsync(
+            ["wait", "--for=jsonpath={.status.conditions[?(@.type==\"Ready\")].status}=Unknown", "node/sim-1", "--timeout=90s"], null, timeout: WaitLimit));
+        await Eventually.WaitAsync(
+            async _ => KubectlAssert.Succeeds(await kubectl.RunAsync("get", "node", "sim-1", "-o", "jsonpath={.spec.taints[*].key}")).Stdout.Contains("node.kubernetes.io/unreachable", StringComparison.Ordinal),
+            WaitLimit,
+            "unreachable taint on sim-1");
+
+        var nodes = KubectlAssert.Succeeds(await kubectl.RunAsync("get", "nodes")).Stdout;
+        Assert.Matches(@"sim-1\s+NotReady", nodes);
+        Assert.Matches(@"sim-0\s+Ready", nodes);
+    }
+
+    private async Task RunTimonelAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo(RepoRoot.Launcher) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start ./timonel");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(WaitLimit);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw;
+        }
+
+        Assert.True(process.ExitCode == 0, $"./timonel {string.Join(' ', args)} failed ({process.ExitCode}):\n{await stdout}\n{await stderr}\n{server?.LogTail()}");
+    }
+}
