@@ -109,7 +109,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.Port, cancellationToken).ConfigureAwait(false);
 
             Log.Stage(log, "bootstrap objects ensured", clock.Elapsed.TotalMilliseconds);
-            var authenticator = Authenticator.ForCluster(pki);
+            var authenticator = Authenticator.ForCluster(pki, [new JoinTokenAuthenticator(pki.JoinToken)]);
             var openApi = new OpenApiDocuments(catalog);
             // The OpenAPI documents are built on first request (~0.2 s, once), not at start: building
             // them eagerly costs ~30 MB of resident memory that an idle server need not hold.

@@ -2,6 +2,9 @@ using k8s;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Hosting;
 using Timonel.Controllers;
+using Timonel.Scheduler;
+using Timonel.Scheduler.Config;
+using Timonel.Scheduler.Host;
 
 namespace Timonel.Cli;
 
@@ -15,12 +18,21 @@ internal sealed class ClusterComponents
 
     public ControllerManagerOptions ControllerOptions { get; init; } = new();
 
+    public bool Scheduler { get; init; } = true;
+
+    public SchedulerConfiguration SchedulerConfig { get; init; } = SchedulerConfiguration.Default;
+
     public IReadOnlyList<IClusterComponent> Build(ILoggerFactory loggers)
     {
         var components = new List<IClusterComponent>();
         if (ControllerManager)
         {
             components.Add(new ControllerManager(ControllerOptions with { RootCaPem = RootCaPem ?? ControllerOptions.RootCaPem }, loggers));
+        }
+
+        if (Scheduler)
+        {
+            components.Add(new SchedulerHost(SchedulerConfig, new SchedulerOptions { Parallelism = Environment.ProcessorCount }, loggers));
         }
 
         return components;
@@ -30,10 +42,11 @@ internal sealed class ClusterComponents
     public string? RootCaPem { get; set; }
 
     /// <summary>Runs the components against the server behind <paramref name="kubeconfigPath"/> until cancelled.</summary>
-    public async Task RunAsync(string kubeconfigPath, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public async Task RunAsync(string kubeconfigPath, int port, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath));
-        var identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
+        // Lease holders read "<host>_<port>_<random>", so an operator can tell which server leads.
+        var identity = $"{Environment.MachineName}_{port}_{Guid.NewGuid().ToString("N")[..8]}";
         await new ComponentRunner(client, identity, loggers).RunAsync(Build(loggers), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Timonel.ApiServer;
 using Timonel.ApiServer.Admission;
 using Timonel.ApiServer.Security;
+using Timonel.Cli.Agent;
 using Timonel.Controllers;
 using Timonel.Storage;
 
@@ -31,12 +32,14 @@ internal static class ServerCommand
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "IPv4 CIDR for pod addresses, cut into one subnet per node", DefaultValueFactory = _ => "10.42.0.0/16" };
         var nodeMonitorGrace = new Option<int>("--node-monitor-grace-period") { Description = "Seconds without a node heartbeat before the node is marked unhealthy", DefaultValueFactory = _ => 40 };
         var controllers = new Option<string>("--controllers") { Description = "Controllers to run: '*' for all, '-name' to disable one (comma separated)", DefaultValueFactory = _ => "*" };
+        var disableScheduler = new Option<bool>("--disable-scheduler") { Description = "Do not run the scheduler in this server" };
+        var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "A KubeSchedulerConfiguration file (profiles, plugins, weights)" };
         var disableControllerManager = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controller manager in this server" };
         var notReadyToleration = new Option<long>("--default-not-ready-toleration-seconds") { Description = "tolerationSeconds of the not-ready:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
         var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager })
+        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager, disableScheduler, schedulerConfig })
         {
             command.Options.Add(o);
         }
@@ -106,6 +109,10 @@ internal static class ServerCommand
                 {
                     ControllerManager = !parse.GetValue(disableControllerManager),
                     ControllerOptions = controllerOptions,
+                    Scheduler = !parse.GetValue(disableScheduler),
+                    SchedulerConfig = parse.GetValue(schedulerConfig) is { } configPath
+                        ? Scheduler.Config.SchedulerConfiguration.Parse(File.ReadAllText(configPath))
+                        : Scheduler.Config.SchedulerConfiguration.Default,
                 };
                 datastoreSettings = new DatastoreSettings(parse.GetValue(datastore), parse.GetValue(datastoreCa), parse.GetValue(datastoreCert), parse.GetValue(datastoreKey));
                 if (datastoreSettings.IsEtcd)
@@ -113,10 +120,16 @@ internal static class ServerCommand
                     datastoreSettings.EtcdOptions().Validate();
                 }
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException or IOException)
             {
                 Console.Error.WriteLine($"timonel server: {e.Message}");
                 return 2;
+            }
+
+            if (!parse.GetValue(disableAgent) && AgentPreflight() is { } problem)
+            {
+                Console.Error.WriteLine($"timonel server: {problem}; or pass --disable-agent to run only the control plane");
+                return 1;
             }
 
             try
@@ -128,13 +141,17 @@ internal static class ServerCommand
                     ct).ConfigureAwait(false);
                 using var stopComponents = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 components.RootCaPem = host.Pki.ServerCaPem;
-                var running = components.RunAsync(host.KubeconfigPath, loggers, stopComponents.Token);
-                await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
+                var running = components.RunAsync(host.KubeconfigPath, options.Port, loggers, stopComponents.Token);
+                await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, loggers, ct).ConfigureAwait(false))
+                {
+                    await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
+                }
+
                 await stopComponents.CancelAsync().ConfigureAwait(false);
                 await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return 0;
             }
-            catch (Exception e) when (e is PkiFileException or ClusterJoinException or IOException or UnauthorizedAccessException or ArgumentException or StoreUnavailableException)
+            catch (Exception e) when (e is PkiFileException or ClusterJoinException or IOException or UnauthorizedAccessException or ArgumentException or StoreUnavailableException or InvalidOperationException)
             {
                 log.LogCritical("timonel server cannot start: {Reason}", e.Message);
                 Console.Error.WriteLine($"timonel server: {e.Message}");
@@ -142,5 +159,17 @@ internal static class ServerCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Why the local node agent cannot run here (not root, packages missing), or null.</summary>
+    private static string? AgentPreflight()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return "the local node agent runs containers and needs root: run as root";
+        }
+
+        var missing = Kubelet.Runtime.MachineRequirements.Missing("/usr/lib/cni");
+        return missing.Count == 0 ? null : $"the local node agent needs {string.Join(", ", missing)}; {Kubelet.Runtime.MachineRequirements.InstallHint}";
     }
 }

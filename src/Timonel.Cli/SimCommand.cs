@@ -51,6 +51,12 @@ internal static class SimCommand
             }
 
             var path = parse.GetValue(kubeconfig) ?? Environment.GetEnvironmentVariable("KUBECONFIG") ?? Path.Combine(ApiServer.ApiServerOptions.DefaultDataDir(), "kubeconfig.yaml");
+            if (!File.Exists(path))
+            {
+                Console.Error.WriteLine($"timonel sim nodes: no kubeconfig at {path}; pass --kubeconfig or set KUBECONFIG");
+                return 2;
+            }
+
             using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path));
             var names = Enumerable.Range(0, parse.GetValue(count)).Select(i => $"{parse.GetValue(prefix)}{i}");
             var failed = 0;

@@ -10,6 +10,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Macro-benchmarks that print measured figures");
         command.Subcommands.Add(Api());
+        command.Subcommands.Add(SchedulerBenchCommand.Create());
         return command;
     }
 

@@ -20,13 +20,17 @@ public sealed class TimonelServer : IAsyncDisposable
     private Process? process;
     private HttpClient? client;
 
-    private TimonelServer(string rootDir, int port)
+    private TimonelServer(string rootDir, int port, IReadOnlyList<string> extraArgs)
     {
+        ExtraArgs = extraArgs;
         RootDir = rootDir;
         DataDir = Path.Combine(rootDir, "data");
         StderrPath = Path.Combine(rootDir, "server.log");
         Port = port;
     }
+
+    /// <summary>Flags added to `timonel server` on every start (e.g. --datastore-endpoint, --token).</summary>
+    public IReadOnlyList<string> ExtraArgs { get; }
 
     /// <summary>Temp directory owned by this server: data dir, log, and room for test files.</summary>
     public string RootDir { get; }
@@ -46,10 +50,13 @@ public sealed class TimonelServer : IAsyncDisposable
     /// <summary>An HTTPS client that trusts the cluster CA and sends the admin token.</summary>
     public HttpClient Api => client ??= CreateClient();
 
-    public static async Task<TimonelServer> StartAsync(CancellationToken cancellationToken)
+    public static Task<TimonelServer> StartAsync(CancellationToken cancellationToken) => StartAsync([], cancellationToken);
+
+    /// <summary>Starts a server with extra flags after the fixture's own (data dir, port, --disable-agent).</summary>
+    public static async Task<TimonelServer> StartAsync(IReadOnlyList<string> extraArgs, CancellationToken cancellationToken)
     {
         var root = Directory.CreateTempSubdirectory("timonel-e2e-").FullName;
-        var server = new TimonelServer(root, FreeLoopbackPort());
+        var server = new TimonelServer(root, FreeLoopbackPort(), extraArgs);
         try
         {
             await server.LaunchAsync(FirstStartTimeout, cancellationToken);
@@ -136,11 +143,16 @@ public sealed class TimonelServer : IAsyncDisposable
         // exec keeps one PID from the shell through the launcher to dotnet, so stopping it by PID stops the server.
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec \"$0\" server --data-dir \"$1\" --port \"$2\" --disable-agent >>\"$3\" 2>&1 </dev/null");
+        start.ArgumentList.Add("log=\"$3\"; launcher=\"$0\"; dir=\"$1\"; port=\"$2\"; shift 4; exec \"$launcher\" server --data-dir \"$dir\" --port \"$port\" --disable-agent \"$@\" >>\"$log\" 2>&1 </dev/null");
         start.ArgumentList.Add(RepoRoot.Launcher);
         start.ArgumentList.Add(DataDir);
         start.ArgumentList.Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add(StderrPath);
+        start.ArgumentList.Add("--");
+        foreach (var arg in ExtraArgs)
+        {
+            start.ArgumentList.Add(arg);
+        }
         process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the timonel launcher");
 
         await WaitReadyAsync(timeout, cancellationToken);

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Timonel.ApiServer;
+using Timonel.Kubelet;
+
+namespace Timonel.Cli.Agent;
+
+/// <summary>`timonel agent --server URL --token T`: joins this machine to a cluster as a node.</summary>
+internal static class AgentCommand
+{
+    public static Command Create()
+    {
+        var server = new Option<string>("--server") { Description = "URL of the API server, e.g. https://10.0.0.1:6443", Required = true };
+        var token = new Option<string>("--token") { Description = "Join token (DATA_DIR/server/token on the server) or any bearer token the server accepts", Required = true };
+        var caFile = new Option<string?>("--ca-file") { Description = "PEM file of the server's CA; without it the server certificate is not verified" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Data directory (default /var/lib/timonel as root, else ~/.timonel); the agent uses DATA_DIR/agent" };
+        var nodeName = new Option<string?>("--node-name") { Description = "Node name (default: the host name)" };
+        var nodeIp = new Option<string?>("--node-ip") { Description = "The node's InternalIP (default: the first IPv4 address of an interface that is up)" };
+        var verbose = new Option<bool>("--debug") { Description = "Debug logs" };
+        var command = new Command("agent", "Run a node agent: containerd, pods, node heartbeats");
+        foreach (var o in new Option[] { server, token, caFile, dataDir, nodeName, nodeIp, verbose })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction(async (parse, ct) =>
+        {
+            using var loggers = Logging.Create(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
+            KubeletOptions options;
+            try
+            {
+                if (!Uri.TryCreate(parse.GetValue(server), UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
+                {
+                    throw new ArgumentException($"--server \"{parse.GetValue(server)}\" is not an http(s) URL");
+                }
+
+                options = new KubeletOptions
+                {
+                    DataDir = Path.GetFullPath(parse.GetValue(dataDir) ?? ApiServerOptions.DefaultDataDir()),
+                    NodeName = parse.GetValue(nodeName) ?? AgentHost.DefaultNodeName(),
+                    NodeIp = AgentHost.ParseNodeIp(parse.GetValue(nodeIp)),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"timonel agent: {e.Message}");
+                return 2;
+            }
+
+            try
+            {
+                var client = AgentHost.ClientFor(parse.GetValue(server)!, parse.GetValue(token)!, parse.GetValue(caFile));
+                await using var agent = await KubeletAgent.StartAsync(options, client, loggers, ct).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+                return 0;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException or k8s.Autorest.HttpOperationException)
+            {
+                Console.Error.WriteLine($"timonel agent: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Net;
+using k8s;
+using Microsoft.Extensions.Logging;
+using Timonel.Kubelet;
+using Timonel.Kubelet.Node;
+
+namespace Timonel.Cli.Agent;
+
+/// <summary>Starts a node agent for `timonel agent` and for the local node inside `timonel server`.</summary>
+internal static class AgentHost
+{
+    /// <summary>The default node name: the machine's host name, lower-cased (Node names are DNS subdomains).</summary>
+    public static string DefaultNodeName() => Environment.MachineName.ToLowerInvariant();
+
+    /// <summary>
+    /// The local agent of `timonel server` (unless --disable-agent): same data dir, the admin
+    /// kubeconfig the server wrote. Call after the API server serves; dispose before the server.
+    /// </summary>
+    public static Task<KubeletAgent> StartInServerAsync(string dataDir, string kubeconfigPath, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath));
+        var options = new KubeletOptions
+        {
+            DataDir = dataDir,
+            NodeName = DefaultNodeName(),
+            NodeIp = MachineInfo.DefaultNodeIp(),
+        };
+        return KubeletAgent.StartAsync(options, client, loggers, cancellationToken);
+    }
+
+    /// <summary>An API client for `timonel agent --server URL --token T`: the token is sent as a bearer token.</summary>
+    public static IKubernetes ClientFor(string server, string token, string? caFile)
+    {
+        var config = new KubernetesClientConfiguration { Host = server, AccessToken = token };
+        if (caFile is not null)
+        {
+            config.SslCaCerts = [System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(caFile)];
+        }
+        else
+        {
+            // No CA given: the join token's CA hash is not verified yet (see the agent's --ca-file).
+            config.SkipTlsVerify = true;
+        }
+
+        return new Kubernetes(config);
+    }
+
+    public static IPAddress ParseNodeIp(string? text) =>
+        text is null ? MachineInfo.DefaultNodeIp()
+        : IPAddress.TryParse(text, out var ip) ? ip
+        : throw new ArgumentException($"--node-ip \"{text}\" is not an IP address");
+}

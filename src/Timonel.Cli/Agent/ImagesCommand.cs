@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Globalization;
+using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Timonel.ApiServer;
+using Timonel.Kubelet.Cri;
+using Timonel.Kubelet.Cri.V1;
+using Timonel.Kubelet.Images;
+using Timonel.Kubelet.Runtime;
+
+namespace Timonel.Cli.Agent;
+
+/// <summary>`timonel images import FILE.tar` and `timonel images ls`: images of the local agent's containerd, no registry needed.</summary>
+internal static class ImagesCommand
+{
+    public static Command Create()
+    {
+        var dataDir = new Option<string?>("--data-dir") { Description = "Data directory of the agent (default /var/lib/timonel as root, else ~/.timonel)", Recursive = true };
+        var images = new Command("images", "Manage the node's container images (air-gapped: import tarballs)");
+        images.Options.Add(dataDir);
+
+        var file = new Argument<string>("file") { Description = "A docker-archive (docker save) or OCI archive tar" };
+        var import = new Command("import", "Import an image tarball now, and keep it for every later start");
+        import.Arguments.Add(file);
+        import.SetAction(async (parse, ct) =>
+        {
+            var paths = Paths(parse.GetValue(dataDir));
+            var source = Path.GetFullPath(parse.GetValue(file)!);
+            if (!File.Exists(source))
+            {
+                Console.Error.WriteLine($"timonel images import: {source} not found");
+                return 1;
+            }
+
+            // Kept in DATA_DIR/agent/images: imported again only if its content changes.
+            Directory.CreateDirectory(paths.ImagesDir);
+            var kept = Path.Combine(paths.ImagesDir, Path.GetFileName(source));
+            if (kept != source)
+            {
+                File.Copy(source, kept, overwrite: true);
+            }
+
+            if (!File.Exists(paths.Socket))
+            {
+                Console.WriteLine($"{source} saved to {paths.ImagesDir}; the agent imports it when it starts");
+                return 0;
+            }
+
+            try
+            {
+                var importer = new ImageImporter(paths.Socket, Path.Combine(paths.AgentDir, "images-imported.json"), NullLogger.Instance);
+                await importer.ImportDirectoryAsync(paths.ImagesDir, ct).ConfigureAwait(false);
+                Console.WriteLine($"imported {source}");
+                return 0;
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"timonel images import: {e.Message}");
+                return 1;
+            }
+        });
+
+        var list = new Command("ls", "List the images the node's containerd holds");
+        list.SetAction(async (parse, ct) =>
+        {
+            var paths = Paths(parse.GetValue(dataDir));
+            using var cri = new CriClient(paths.Socket);
+            try
+            {
+                var response = await cri.Images.ListImagesAsync(new ListImagesRequest(), cancellationToken: ct).ConfigureAwait(false);
+                Console.WriteLine($"{"IMAGE",-60} {"ID",-20} {"SIZE",10}");
+                foreach (var image in response.Images.OrderBy(i => i.RepoTags.FirstOrDefault(), StringComparer.Ordinal))
+                {
+                    var id = image.Id.Replace("sha256:", string.Empty, StringComparison.Ordinal);
+                    foreach (var tag in image.RepoTags.DefaultIfEmpty("<none>"))
+                    {
+                        Console.WriteLine($"{tag,-60} {id[..Math.Min(13, id.Length)],-20} {Size(image.Size),10}");
+                    }
+                }
+
+                return 0;
+            }
+            catch (RpcException e)
+            {
+                Console.Error.WriteLine($"timonel images ls: the agent's containerd at {paths.Socket} does not answer ({e.Status.Detail}); is the agent running?");
+                return 1;
+            }
+        });
+
+        images.Subcommands.Add(import);
+        images.Subcommands.Add(list);
+        return images;
+    }
+
+    private static ContainerdPaths Paths(string? dataDir) =>
+        new(Path.Combine(Path.GetFullPath(dataDir ?? ApiServerOptions.DefaultDataDir()), "agent"));
+
+    private static string Size(ulong bytes) =>
+        bytes >= 1 << 20 ? (bytes / (double)(1 << 20)).ToString("F1", CultureInfo.InvariantCulture) + "MB" : (bytes / 1024.0).ToString("F1", CultureInfo.InvariantCulture) + "kB";
+}

@@ -1,0 +1,17 @@
+namespace Timonel.Kubelet.Pods;
+
+/// <summary>
+/// Labels and annotations the kubelet puts on CRI sandboxes and containers, upstream's names:
+/// after an agent restart they say which pod and container each runtime object belongs to.
+/// </summary>
+public static class CriLabels
+{
+    public const string PodUid = "io.kubernetes.pod.uid";
+    public const string PodName = "io.kubernetes.pod.name";
+    public const string PodNamespace = "io.kubernetes.pod.namespace";
+    public const string ContainerName = "io.kubernetes.container.name";
+    public const string ContainerType = "timonel.dev/container-type";
+    public const string RestartCount = "io.kubernetes.container.restartCount";
+    public const string TerminationGrace = "io.kubernetes.pod.terminationGracePeriod";
+    public const string Managed = "timonel.dev/managed";
+}

@@ -1,0 +1,152 @@
+using Grpc.Core;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Timonel.Client.Informers;
+using Timonel.Kubelet.Cri.V1;
+
+namespace Timonel.Kubelet.Pods;
+
+/// <summary>
+/// Watches the pods bound to this node (an informer with fieldSelector spec.nodeName) and keeps
+/// one <see cref="PodWorker"/> per pod UID. Handlers only hand the new object to the worker.
+/// At start it removes runtime sandboxes whose pod no longer exists; running pods are adopted
+/// by their workers, untouched.
+/// </summary>
+public sealed partial class PodManager : IAsyncDisposable
+{
+    private readonly PodRuntime _rt;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _log;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, PodWorker> _workers = new(StringComparer.Ordinal);
+    private readonly SharedInformer<V1Pod> _informer;
+    private IDisposable? _registration;
+
+    public PodManager(PodRuntime runtime, ILoggerFactory loggers)
+    {
+        _rt = runtime;
+        _loggers = loggers;
+        _log = loggers.CreateLogger("kubelet.pods");
+        _informer = new SharedInformer<V1Pod>(
+            runtime.Client,
+            ResourceKinds.Pods,
+            new InformerOptions { FieldSelector = $"spec.nodeName={runtime.Options.NodeName}" },
+            loggers.CreateLogger("kubelet.informer"),
+            runtime.Time);
+    }
+
+    /// <summary>The number of pods with a live worker.</summary>
+    public int WorkerCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _workers.Count;
+            }
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _registration = _informer.AddEventHandler(new InformerEventHandler<V1Pod>(Upsert, (_, pod) => Upsert(pod), Removed));
+        _informer.Start();
+        await _informer.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+        await RemoveOrphansAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops watching and stops the workers; containers keep running (a restarted agent adopts them).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _registration?.Dispose();
+        await _informer.DisposeAsync().ConfigureAwait(false);
+        List<PodWorker> workers;
+        lock (_lock)
+        {
+            workers = [.. _workers.Values];
+            _workers.Clear();
+        }
+
+        foreach (var worker in workers)
+        {
+            await worker.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void Upsert(V1Pod pod)
+    {
+        lock (_lock)
+        {
+            if (_workers.TryGetValue(pod.Metadata.Uid, out var worker))
+            {
+                worker.Update(pod);
+                return;
+            }
+
+            worker = new PodWorker(pod, _rt, _loggers.CreateLogger("kubelet.pod"));
+            _workers[pod.Metadata.Uid] = worker;
+            _ = worker.Completion.ContinueWith(_ => Forget(pod.Metadata.Uid, worker), TaskScheduler.Default);
+        }
+    }
+
+    private void Removed(V1Pod pod)
+    {
+        lock (_lock)
+        {
+            if (_workers.TryGetValue(pod.Metadata.Uid, out var worker))
+            {
+                worker.Remove();
+                return;
+            }
+        }
+
+        // No worker (finished pod): clean the runtime in the background.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await PodWorker.RemoveAllAsync(pod.Metadata.Uid, _rt, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (RpcException e)
+            {
+                LogCleanupFailed(pod.Metadata.Uid, e.Status.Detail);
+            }
+        });
+    }
+
+    private void Forget(string uid, PodWorker worker)
+    {
+        lock (_lock)
+        {
+            if (_workers.TryGetValue(uid, out var current) && ReferenceEquals(current, worker))
+            {
+                _workers.Remove(uid);
+            }
+        }
+
+        _ = worker.DisposeAsync().AsTask();
+    }
+
+    private async Task RemoveOrphansAsync(CancellationToken cancellationToken)
+    {
+        var filter = new PodSandboxFilter();
+        filter.LabelSelector[CriLabels.Managed] = "true";
+        var sandboxes = (await _rt.Cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest { Filter = filter }, cancellationToken: cancellationToken).ConfigureAwait(false)).Items;
+        var known = _informer.Cache.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
+        foreach (var uid in sandboxes.Select(s => s.Labels.GetValueOrDefault(CriLabels.PodUid)).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (!known.Contains(uid))
+            {
+                LogOrphan(uid);
+                await PodWorker.RemoveAllAsync(uid, _rt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "removing runtime objects of pod {Uid}: the pod no longer exists")]
+    private partial void LogOrphan(string uid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cleanup of pod {Uid} failed: {Reason}")]
+    private partial void LogCleanupFailed(string uid, string reason);
+}

@@ -1,0 +1,16 @@
+using System.Collections.Concurrent;
+
+namespace Timonel.Scheduler.Framework;
+
+/// <summary>The labels of each namespace, for affinity terms with a namespaceSelector. Fed by the host.</summary>
+public sealed class NamespaceLabels
+{
+    private static readonly Dictionary<string, string> None = [];
+    private readonly ConcurrentDictionary<string, IDictionary<string, string>> _labels = new(StringComparer.Ordinal);
+
+    public IDictionary<string, string> Get(string ns) => _labels.TryGetValue(ns, out var l) ? l : None;
+
+    public void Set(string ns, IDictionary<string, string>? labels) => _labels[ns] = labels ?? None;
+
+    public void Remove(string ns) => _labels.TryRemove(ns, out _);
+}
