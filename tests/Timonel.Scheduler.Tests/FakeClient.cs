@@ -26,7 +26,7 @@ internal sealed class FakeClient : ISchedulerClient
         return Task.CompletedTask;
     }
 
-    public Task DeletePodAsync(V1Pod pod, CancellationToken cancellationToken)
+    public Task DeletePodAsync(V1Pod pod, V1Pod preemptor, string nodeName, CancellationToken cancellationToken)
     {
         Deleted.Enqueue(pod);
         return Task.CompletedTask;

@@ -112,7 +112,7 @@ public sealed class InMemorySchedulerBenchmark
     {
         public Task BindAsync(V1Pod pod, string nodeName, CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task DeletePodAsync(V1Pod pod, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task DeletePodAsync(V1Pod pod, V1Pod preemptor, string nodeName, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task RecordFailureAsync(V1Pod pod, string reason, string message, string? nominatedNodeName, CancellationToken cancellationToken) => Task.CompletedTask;
     }

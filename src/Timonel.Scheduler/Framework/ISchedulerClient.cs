@@ -11,8 +11,8 @@ public interface ISchedulerClient
     /// <summary>POST pods/{name}/binding. Throws when the API refuses (the pod is then forgotten and retried).</summary>
     Task BindAsync(V1Pod pod, string nodeName, CancellationToken cancellationToken);
 
-    /// <summary>Deletes a preemption victim.</summary>
-    Task DeletePodAsync(V1Pod pod, CancellationToken cancellationToken);
+    /// <summary>Deletes a preemption victim of <paramref name="preemptor"/>, which is to run on <paramref name="nodeName"/>.</summary>
+    Task DeletePodAsync(V1Pod pod, V1Pod preemptor, string nodeName, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records a failed attempt: PodScheduled=False with <paramref name="reason"/> (Unschedulable or

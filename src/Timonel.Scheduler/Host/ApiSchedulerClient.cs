@@ -24,8 +24,10 @@ public sealed class ApiSchedulerClient(IKubernetes client, EventRecorder events,
         events.Event(pod, "Normal", "Scheduled", $"Successfully assigned {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name} to {nodeName}");
     }
 
-    public async Task DeletePodAsync(V1Pod pod, CancellationToken cancellationToken)
+    public async Task DeletePodAsync(V1Pod pod, V1Pod preemptor, string nodeName, CancellationToken cancellationToken)
     {
+        // Upstream's wording, so `kubectl describe pod` tells the victim why it went.
+        events.Event(pod, "Normal", "Preempted", $"Preempted by pod {preemptor.Metadata.Uid} on node {nodeName}");
         await client.CoreV1.DeleteNamespacedPodAsync(
             pod.Metadata.Name,
             pod.Metadata.NamespaceProperty,

@@ -61,7 +61,7 @@ public sealed class DefaultPreemption(PluginHandle handle) : IPostFilterPlugin, 
             .First();
         foreach (var victim in best.Victims)
         {
-            await handle.Client.DeletePodAsync(victim.Pod, cancellationToken).ConfigureAwait(false);
+            await handle.Client.DeletePodAsync(victim.Pod, pod.Pod, best.Node, cancellationToken).ConfigureAwait(false);
         }
 
         return new PostFilterResult(Status.Success, best.Node);
