@@ -108,7 +108,8 @@ public sealed class ReplicaSetControllerTests
         Assert.Equal(
             new[] { pods[0].Metadata.Name, pods[2].Metadata.Name }.Order(StringComparer.Ordinal),
             left.Select(p => p.Metadata.Name).Order(StringComparer.Ordinal));
-        Assert.Contains(harness.Events, e => e.Reason == "SuccessfulDelete" && e.Message == $"Deleted pod: {pods[1].Metadata.Name}");
+        // The event is recorded once the delete call returns, which may be after the informer saw the pod go.
+        await Eventually.WaitAsync(_ => Task.FromResult(harness.Events.Any(e => e.Reason == "SuccessfulDelete" && e.Message == $"Deleted pod: {pods[1].Metadata.Name}")), Wait, "the SuccessfulDelete event");
     }
 
     [Fact]
