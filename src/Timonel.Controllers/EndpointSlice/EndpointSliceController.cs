@@ -124,9 +124,11 @@ public sealed class EndpointSliceController : Controller, IController
         var unused = new List<V1EndpointSlice>(existing);
         foreach (var slice in desired)
         {
-            // Reuse a slice with the same ports (first the one already holding the same endpoints) to keep churn low.
+            // Reuse a slice with the same ports (first the one already holding the same endpoints),
+            // else rewrite one whose ports changed, rather than creating a second slice beside it.
             var reuse = unused.FirstOrDefault(s => SameJson(s.Ports, slice.Ports) && SameJson(s.Endpoints, slice.Endpoints))
-                ?? unused.FirstOrDefault(s => SameJson(s.Ports, slice.Ports) && s.AddressType == slice.AddressType);
+                ?? unused.FirstOrDefault(s => SameJson(s.Ports, slice.Ports) && s.AddressType == slice.AddressType)
+                ?? unused.FirstOrDefault(s => s.AddressType == slice.AddressType);
             if (reuse is null)
             {
                 try
@@ -155,7 +157,7 @@ public sealed class EndpointSliceController : Controller, IController
             }
 
             unused.Remove(reuse);
-            if (SameJson(reuse.Endpoints, slice.Endpoints) && SameLabels(reuse.Metadata.Labels, slice.Metadata.Labels) && reuse.AddressType == slice.AddressType)
+            if (SameJson(reuse.Endpoints, slice.Endpoints) && SameJson(reuse.Ports, slice.Ports) && SameLabels(reuse.Metadata.Labels, slice.Metadata.Labels) && reuse.AddressType == slice.AddressType)
             {
                 continue;
             }
