@@ -22,6 +22,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     private readonly ContainerdSupervisor _containerd;
     private readonly PodManager _pods;
     private readonly Task _heartbeat;
+    private int _disposed;
 
     private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat)
     {
@@ -97,12 +98,31 @@ public sealed partial class KubeletAgent : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _heartbeat.ConfigureAwait(false);
-        await _pods.DisposeAsync().ConfigureAwait(false);
-        Cri.Dispose();
-        await _containerd.DisposeAsync().ConfigureAwait(false);
-        _stop.Dispose();
+        try
+        {
+            await _heartbeat.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The heartbeat ends by cancellation; stopping must go on to containerd regardless.
+        }
+
+        try
+        {
+            await _pods.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            Cri.Dispose();
+            await _containerd.DisposeAsync().ConfigureAwait(false);
+            _stop.Dispose();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "node {Node} registered, podCIDR {Cidr}")]

@@ -46,6 +46,15 @@ public sealed partial class NodeHeartbeat
                 await RenewLeaseAsync(cancellationToken).ConfigureAwait(false);
                 await PostStatusAsync(force: false, cancellationToken).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: a request cut off mid-flight is the expected way out, not a failure.
+                return;
+            }
+            catch (RpcException e) when (cancellationToken.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled)
+            {
+                return;
+            }
             catch (Exception e) when (e is HttpOperationException or HttpRequestException or RpcException or IOException)
             {
                 LogHeartbeatFailed(e.Message);

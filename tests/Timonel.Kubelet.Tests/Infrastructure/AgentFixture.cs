@@ -76,23 +76,30 @@ public sealed class AgentFixture : IAsyncLifetime
             return;
         }
 
-        // Remove every pod's runtime objects before containerd stops, so no shim outlives the test.
-        var pods = await Client.CoreV1.ListPodForAllNamespacesAsync();
-        foreach (var pod in pods.Items)
+        try
         {
-            await Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, new V1DeleteOptions { GracePeriodSeconds = 0 });
-        }
+            // Remove every pod's runtime objects before containerd stops, so no shim outlives the test.
+            var pods = await Client.CoreV1.ListPodForAllNamespacesAsync();
+            foreach (var pod in pods.Items)
+            {
+                await Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, new V1DeleteOptions { GracePeriodSeconds = 0 });
+            }
 
-        await Eventually.WaitAsync(async _ => (await Agent.Cri.Runtime.ListPodSandboxAsync(new Cri.V1.ListPodSandboxRequest())).Items.Count == 0, TimeSpan.FromSeconds(60), "all sandboxes removed");
-        await Agent.DisposeAsync();
-        await Cluster.DisposeAsync();
-        Netns.Dispose();
-        foreach (var hierarchy in Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup") : [])
+            await Eventually.WaitAsync(async _ => (await Agent.Cri.Runtime.ListPodSandboxAsync(new Cri.V1.ListPodSandboxRequest())).Items.Count == 0, TimeSpan.FromSeconds(60), "all sandboxes removed");
+        }
+        finally
         {
-            RemoveCgroupTree(Path.Combine(hierarchy, "kubepods"));
-        }
+            // Whatever failed above, containerd, the netns and the data dir must not outlive the class.
+            await Agent.DisposeAsync();
+            await Cluster.DisposeAsync();
+            Netns.Dispose();
+            foreach (var hierarchy in Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup") : [])
+            {
+                RemoveCgroupTree(Path.Combine(hierarchy, "kubepods"));
+            }
 
-        Directory.Delete(_dataDir, recursive: true);
+            Directory.Delete(_dataDir, recursive: true);
+        }
     }
 
     /// <summary>Creates a pod bound to the fixture's node in a fresh namespace.</summary>
