@@ -1,12 +1,14 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Events;
 using Timonel.Kubelet.Cri;
 using Timonel.Kubelet.Images;
 using Timonel.Kubelet.Network;
 using Timonel.Kubelet.Node;
 using Timonel.Kubelet.Pods;
 using Timonel.Kubelet.Runtime;
+using Timonel.Kubelet.Volumes;
 
 namespace Timonel.Kubelet;
 
@@ -21,11 +23,13 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ContainerdSupervisor _containerd;
     private readonly PodManager _pods;
+    private readonly EventRecorder _events;
     private readonly Task _heartbeat;
     private int _disposed;
 
-    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat)
+    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat, EventRecorder events)
     {
+        _events = events;
         Options = options;
         Node = node;
         _containerd = containerd;
@@ -64,6 +68,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         var config = ContainerdConfig.Render(paths, cgroups, PauseImage.Reference, options.CniBinDir);
         var containerd = new ContainerdSupervisor(paths, config, options.NetworkNamespace, loggers.CreateLogger("containerd"));
         CriClient? cri = null;
+        EventRecorder? events = null;
         try
         {
             await containerd.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -83,13 +88,23 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             var time = TimeProvider.System;
             var heartbeat = new NodeHeartbeat(client, cri, options, machine, time, loggers.CreateLogger("kubelet.node"));
             await heartbeat.PostStatusAsync(force: true, cancellationToken).ConfigureAwait(false);
-            var runtime = new PodRuntime(cri, client, new Prober(cri, new NodeNetwork(options.NetworkNamespace)), new EnvResolver(client), options, cgroups, time, options.NodeIp.ToString(), paths.PodLogs);
+            events = new EventRecorder(client, "kubelet", options.NodeName, loggers.CreateLogger("kubelet.events"), time);
+            var runtime = new PodRuntime(cri, client, new Prober(cri, new NodeNetwork(options.NetworkNamespace)), new EnvResolver(client), options, cgroups, time, options.NodeIp.ToString(), paths.PodLogs)
+            {
+                Volumes = new VolumeManager(client, options.PodsDir, options.VolumeResyncInterval, time, loggers.CreateLogger("kubelet.volumes")),
+                Events = events,
+            };
             var pods = new PodManager(runtime, loggers);
             await pods.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat);
+            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat, events);
         }
         catch
         {
+            if (events is not null)
+            {
+                await events.DisposeAsync().ConfigureAwait(false);
+            }
+
             cri?.Dispose();
             await containerd.DisposeAsync().ConfigureAwait(false);
             throw;
@@ -119,6 +134,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         }
         finally
         {
+            await _events.DisposeAsync().ConfigureAwait(false);
             Cri.Dispose();
             await _containerd.DisposeAsync().ConfigureAwait(false);
             _stop.Dispose();

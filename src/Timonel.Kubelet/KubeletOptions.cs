@@ -44,8 +44,17 @@ public sealed record KubeletOptions
     /// <summary>How often each pod worker relists its containers (upstream's PLEG relist: 1 s).</summary>
     public TimeSpan RelistInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often configMap, secret, downwardAPI and projected volumes are rewritten from the API
+    /// (upstream: the sync frequency, 1 min, plus the cache TTL); a changed object reaches the files within it.
+    /// </summary>
+    public TimeSpan VolumeResyncInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The kubelet version reported in nodeInfo.</summary>
     public string KubeletVersion { get; init; } = "v1.33.0-timonel";
 
     public string AgentDir => Path.Combine(DataDir, "agent");
+
+    /// <summary>Per-pod directories (volumes) under DATA_DIR/agent/pods/&lt;uid&gt;.</summary>
+    public string PodsDir => Path.Combine(AgentDir, "pods");
 }

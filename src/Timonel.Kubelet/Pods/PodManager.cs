@@ -54,6 +54,7 @@ public sealed partial class PodManager : IAsyncDisposable
         _informer.Start();
         await _informer.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
         await RemoveOrphansAsync(cancellationToken).ConfigureAwait(false);
+        _rt.Volumes.CleanUpOrphans(_informer.Cache.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>Stops watching and stops the workers; containers keep running (a restarted agent adopts them).</summary>

@@ -1,6 +1,8 @@
 using k8s;
+using Timonel.Client.Events;
 using Timonel.Kubelet.Cri;
 using Timonel.Kubelet.Runtime;
+using Timonel.Kubelet.Volumes;
 
 namespace Timonel.Kubelet.Pods;
 
@@ -14,4 +16,11 @@ public sealed record PodRuntime(
     CgroupLayout Cgroups,
     TimeProvider Time,
     string HostIp,
-    string PodLogRoot);
+    string PodLogRoot)
+{
+    /// <summary>The node's volume plugins and pod directories.</summary>
+    public required VolumeManager Volumes { get; init; }
+
+    /// <summary>Events about pods (source component "kubelet").</summary>
+    public required EventRecorder Events { get; init; }
+}

@@ -6,6 +6,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Timonel.Kubelet.Cri.V1;
+using Timonel.Kubelet.Volumes;
 
 namespace Timonel.Kubelet.Pods;
 
@@ -27,6 +28,7 @@ public sealed partial class PodWorker : IAsyncDisposable
     private readonly Dictionary<string, ContainerProbes> _probes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Reason, string Message)> _waiting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ContainerRecord> _exitedCache = new(StringComparer.Ordinal);
+    private readonly PodVolumes _volumes;
     private readonly Task _loop;
     private V1Pod _pod;
     private bool _removed;
@@ -41,6 +43,7 @@ public sealed partial class PodWorker : IAsyncDisposable
         _rt = runtime;
         _log = log;
         _images = new ImagePuller(runtime.Cri);
+        _volumes = runtime.Volumes.ForPod(pod);
         _startTime = pod.Status?.StartTime;
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
@@ -131,7 +134,8 @@ public sealed partial class PodWorker : IAsyncDisposable
         _startTime ??= now.UtcDateTime;
         var records = await ListRecordsAsync(pod.Metadata.Uid, ct).ConfigureAwait(false);
         var terminal = pod.Status?.Phase is "Succeeded" or "Failed";
-        var sandbox = await EnsureSandboxAsync(pod, records, terminal, ct).ConfigureAwait(false);
+        var volumesReady = terminal || await SetUpVolumesAsync(pod, ct).ConfigureAwait(false);
+        var sandbox = volumesReady ? await EnsureSandboxAsync(pod, records, terminal, ct).ConfigureAwait(false) : null;
         var views = new Dictionary<string, ContainerView>(StringComparer.Ordinal);
         if (sandbox is not null && !terminal)
         {
@@ -157,6 +161,21 @@ public sealed partial class PodWorker : IAsyncDisposable
         }
 
         await PostStatusAsync(pod, status, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sets up (and periodically refreshes) the pod's volumes; false while one is not ready, which
+    /// keeps the pod ContainerCreating, with a FailedMount event as upstream.
+    /// </summary>
+    private async Task<bool> SetUpVolumesAsync(V1Pod pod, CancellationToken ct)
+    {
+        foreach (var failure in await _volumes.SetUpAsync(pod, ct).ConfigureAwait(false))
+        {
+            LogMountFailed(PodKey, failure);
+            _rt.Events.Event(pod, "Warning", "FailedMount", failure);
+        }
+
+        return _volumes.AllReady(pod);
     }
 
     /// <summary>The running sandbox, creating one when needed; null when the pod is finished and needs none.</summary>
@@ -318,6 +337,8 @@ public sealed partial class PodWorker : IAsyncDisposable
         {
             var env = await _rt.Env.ResolveAsync(pod, container, _podIp, _rt.HostIp, ct).ConfigureAwait(false);
             config = RuntimeConfigBuilder.Container(pod, container, init, restartCount, env);
+            var values = env.GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+            config.Mounts.AddRange(ContainerMounts.Build(container, _volumes.Ready, values));
         }
         catch (InvalidOperationException e)
         {
@@ -493,6 +514,8 @@ public sealed partial class PodWorker : IAsyncDisposable
         {
             Directory.Delete(logDir, recursive: true);
         }
+
+        rt.Volumes.CleanUpPod(uid);
     }
 
     private static void TryRemoveCgroup(string dir)
@@ -636,6 +659,9 @@ public sealed partial class PodWorker : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pod {Pod}: {Hook} hook of {Container} failed: {Reason}")]
     private partial void LogHookFailed(string pod, string container, string hook, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pod {Pod}: {Failure}")]
+    private partial void LogMountFailed(string pod, string failure);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pod {Pod}: terminated and removed from the runtime")]
     private partial void LogTerminated(string pod);
