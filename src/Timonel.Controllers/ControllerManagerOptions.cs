@@ -33,6 +33,12 @@ public sealed record ControllerManagerOptions
     /// <summary>--resource-quota-sync-period: how often every quota is recalculated even without changes.</summary>
     public TimeSpan ResourceQuotaSyncPeriod { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Where the local-path provisioner puts volumes on the nodes (PV hostPath DATA_DIR/storage/&lt;pv&gt;):
+    /// the server passes its data dir's storage folder; agents create the directories there.
+    /// </summary>
+    public string LocalPathStorageDir { get; init; } = "/var/lib/timonel/storage";
+
     /// <summary>Workers per controller (upstream's --concurrent-*-syncs, 5 for most).</summary>
     public int Workers { get; init; } = 5;
 

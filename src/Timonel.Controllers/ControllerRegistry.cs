@@ -1,5 +1,7 @@
 using Timonel.Controllers.Deployment;
+using Timonel.Controllers.LocalPath;
 using Timonel.Controllers.NodeIpam;
+using Timonel.Controllers.PersistentVolume;
 using Timonel.Controllers.ReplicaSet;
 using Timonel.Controllers.NodeLifecycle;
 using Timonel.Controllers.PodGc;
@@ -39,5 +41,7 @@ public static class ControllerRegistry
         ("endpointslice", c => new EndpointSliceController(c)),
         ("resourcequota", c => new ResourceQuotaController(c)),
         ("root-ca-cert-publisher", c => new RootCaCertPublisher(c)),
+        ("persistentvolume-binder", c => new PersistentVolumeBinderController(c)),
+        ("local-path-provisioner", c => new LocalPathProvisioner(c)),
     ];
 }
