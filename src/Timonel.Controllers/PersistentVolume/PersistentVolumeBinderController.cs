@@ -144,8 +144,16 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         if (claim.Spec.StorageClassName is null && DefaultClass() is { } defaultClass)
         {
             var patch = KubernetesJson.Serialize(new { spec = new { storageClassName = defaultClass.Metadata.Name } });
-            await PatchClaimAsync(claim, patch, ct).ConfigureAwait(false);
-            return;
+            try
+            {
+                await PatchClaimAsync(claim, patch, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.UnprocessableEntity)
+            {
+                // An API server that keeps storageClassName immutable once unset: the claim stays without a class.
+                _context.Events.Warning(Component, claim, "FailedBinding", $"could not assign the default StorageClass \"{defaultClass.Metadata.Name}\": {ObjectCopies.MessageOf(e)}");
+            }
         }
 
         var className = claim.Spec.StorageClassName ?? string.Empty;
@@ -167,13 +175,10 @@ public sealed class PersistentVolumeBinderController : Controller, IController
             return;
         }
 
-        var firstTime = claim.Status?.Phase is null or "";
+        // As upstream, these repeat on every sync; the event recorder aggregates them.
         if (delay && string.IsNullOrEmpty(selectedNode))
         {
-            if (firstTime)
-            {
-                _context.Events.Normal(Component, claim, "WaitForFirstConsumer", "waiting for first consumer to be created before binding");
-            }
+            _context.Events.Normal(Component, claim, "WaitForFirstConsumer", "waiting for first consumer to be created before binding");
         }
         else if (storageClass?.Provisioner is { Length: > 0 } provisioner && provisioner != "kubernetes.io/no-provisioner")
         {
@@ -188,7 +193,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
                 claim = await PatchClaimAsync(claim, patch, ct).ConfigureAwait(false) ?? claim;
             }
         }
-        else if (firstTime)
+        else
         {
             _context.Events.Normal(Component, claim, "FailedBinding", className.Length == 0
                 ? "no persistent volumes available for this claim and no storage class is set"

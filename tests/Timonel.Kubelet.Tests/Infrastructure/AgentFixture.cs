@@ -111,6 +111,9 @@ public sealed class AgentFixture : IAsyncLifetime
         return await Client.CoreV1.CreateNamespacedPodAsync(pod, ns);
     }
 
+    public Task<V1Pod> ReadAsync(V1Pod pod) =>
+        Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty);
+
     public async Task<V1Pod> WaitForPodAsync(V1Pod pod, Func<V1Pod, bool> condition, string what, TimeSpan? timeout = null)
     {
         var current = pod;
