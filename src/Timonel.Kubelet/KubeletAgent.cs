@@ -24,12 +24,14 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     private readonly ContainerdSupervisor _containerd;
     private readonly PodManager _pods;
     private readonly EventRecorder _events;
+    private readonly LocalPathReclaimer _reclaimer;
     private readonly Task _heartbeat;
     private int _disposed;
 
-    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat, EventRecorder events)
+    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat, EventRecorder events, LocalPathReclaimer reclaimer)
     {
         _events = events;
+        _reclaimer = reclaimer;
         Options = options;
         Node = node;
         _containerd = containerd;
@@ -96,7 +98,9 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             };
             var pods = new PodManager(runtime, loggers);
             await pods.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat, events);
+            var reclaimer = new LocalPathReclaimer(client, options.NodeName, loggers, time);
+            reclaimer.Start();
+            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat, events, reclaimer);
         }
         catch
         {
@@ -130,6 +134,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
 
         try
         {
+            await _reclaimer.DisposeAsync().ConfigureAwait(false);
             await _pods.DisposeAsync().ConfigureAwait(false);
         }
         finally
