@@ -131,6 +131,13 @@ public sealed class AgentVolumeTests : IClassFixture<AgentFixture>
             var reader = await CreateInAsync(ClaimPod("reader", "exec sleep 1000", "Always"), ns);
             reader = await _f.WaitForPodAsync(reader, p => p.Status?.Phase == "Running", "reader Running", Wait);
             Assert.Equal("kept\n", await ExecAsync(reader, "main", "cat /data/file"));
+
+            // Reclaim policy Delete: once pod and claim are gone, the node removes the directory and the volume.
+            await _f.Client.CoreV1.DeleteNamespacedPodAsync("reader", ns, new V1DeleteOptions { GracePeriodSeconds = 0 });
+            await Eventually.WaitAsync(async ct => (await _f.Client.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: ct)).Items.Count == 0, Wait, "reader gone");
+            await _f.Client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync("data", ns);
+            await Eventually.WaitAsync(async ct => (await _f.Client.CoreV1.ListPersistentVolumeAsync(cancellationToken: ct)).Items.All(v => v.Metadata.Name != claim.Spec.VolumeName), Wait, "volume deleted");
+            Assert.False(Directory.Exists(Path.Combine(storage, claim.Spec.VolumeName)));
         }
         finally
         {

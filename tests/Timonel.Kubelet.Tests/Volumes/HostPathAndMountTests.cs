@@ -98,3 +98,32 @@ public sealed class HostPathAndMountTests : IDisposable
         Assert.Contains("cannot find volume \"nope\"", e.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class LocalPathReclaimerTests
+{
+    [Theory]
+    [InlineData("node-a", "Released", "Delete", "/var/lib/timonel/storage/pvc-1", true)]
+    [InlineData("node-b", "Released", "Delete", "/var/lib/timonel/storage/pvc-1", false)]
+    [InlineData("node-a", "Bound", "Delete", "/var/lib/timonel/storage/pvc-1", false)]
+    [InlineData("node-a", "Released", "Retain", "/var/lib/timonel/storage/pvc-1", false)]
+    [InlineData("node-a", "Released", "Delete", "/etc", false)]
+    public void ShouldReclaim_OnlyReleasedDeleteVolumesOfThisNodeInTheirOwnDirectory(string node, string phase, string policy, string path, bool expected)
+    {
+        var pv = new k8s.Models.V1PersistentVolume
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "pvc-1", Annotations = new Dictionary<string, string> { ["pv.kubernetes.io/provisioned-by"] = "timonel.dev/local-path" } },
+            Spec = new k8s.Models.V1PersistentVolumeSpec
+            {
+                PersistentVolumeReclaimPolicy = policy,
+                HostPath = new k8s.Models.V1HostPathVolumeSource { Path = path },
+                NodeAffinity = new k8s.Models.V1VolumeNodeAffinity
+                {
+                    Required = new k8s.Models.V1NodeSelector { NodeSelectorTerms = [new k8s.Models.V1NodeSelectorTerm { MatchExpressions = [new k8s.Models.V1NodeSelectorRequirement { Key = "kubernetes.io/hostname", OperatorProperty = "In", Values = ["node-a"] }] }] },
+                },
+            },
+            Status = new k8s.Models.V1PersistentVolumeStatus { Phase = phase },
+        };
+
+        Assert.Equal(expected, LocalPathReclaimer.ShouldReclaim(pv, node));
+    }
+}
