@@ -104,6 +104,8 @@ internal static class ServerCommand
                     ClusterCidr = parse.GetValue(clusterCidr)!,
                     NodeMonitorGracePeriod = TimeSpan.FromSeconds(parse.GetValue(nodeMonitorGrace)),
                     Controllers = parse.GetValue(controllers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    // local-path volumes live under the server's data dir, as k3s keeps them under its own.
+                    LocalPathStorageDir = Path.Combine(options.DataDir, "storage"),
                 };
                 _ = new Controllers.NodeIpam.CidrSet(controllerOptions.ClusterCidr, controllerOptions.NodeCidrMaskSize);
                 components = new ClusterComponents
