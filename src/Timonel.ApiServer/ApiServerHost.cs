@@ -102,7 +102,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var repair = new AllocationRepair(allocations, store, services, loggerFactory.CreateLogger<AllocationRepair>());
             await repair.RepairAsync(cancellationToken).ConfigureAwait(false);
             IAdmissionHook[] hooks = [new NamespaceLifecycle(objects, catalog), allocations, new ResourceQuotaAdmission(objects, catalog)];
-            IMutatingAdmissionHook[] mutating = [new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds), new LimitRanger(objects, catalog)];
+            IMutatingAdmissionHook[] mutating = [new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds), new LimitRanger(objects, catalog), new DefaultStorageClass(objects, catalog)];
             var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time);
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects);

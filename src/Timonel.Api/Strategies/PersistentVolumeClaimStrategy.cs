@@ -87,6 +87,12 @@ public sealed class PersistentVolumeClaimStrategy() : ResourceStrategy(namespace
             now.Remove("volumeName");
             before.Remove("volumeName");
         }
+        if (oldSpec?["storageClassName"] is null)
+        {
+            // A claim made before any default class existed may be given one later (upstream since 1.28).
+            now.Remove("storageClassName");
+            before.Remove("storageClassName");
+        }
         if (!JsonAccess.Same(now, before))
         {
             errs.Add(FieldError.Forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
