@@ -2,7 +2,12 @@ using k8s.Models;
 
 namespace Timonel.Simulator;
 
-/// <summary>The status a healthy kubelet posts for its node: Ready, no pressure, node info, addresses, allocatable.</summary>
+/// <summary>
+/// The status a healthy kubelet posts for its node: Ready, no pressure, node info, addresses,
+/// allocatable. A node without a pod subnet is not Ready (its pods could get no address), as a
+/// kubelet whose network plugin is not ready: the node lifecycle controller then taints it, so
+/// the scheduler places pods elsewhere instead of on a node where they would stay Pending.
+/// </summary>
 internal static class NodeStatusBuilder
 {
     /// <summary>The version the simulated kubelets report; the API server's own version.</summary>
@@ -17,6 +22,10 @@ internal static class NodeStatusBuilder
         ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
         ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
     ];
+
+    /// <summary>The Ready condition while the node has no spec.podCIDR (the kubelet's wording for a network plugin that is not ready).</summary>
+    internal static readonly (string Type, string Status, string Reason, string Message) NetworkNotReady =
+        ("Ready", "False", "KubeletNotReady", "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:no pod CIDR assigned to the node yet");
 
     private static readonly Dictionary<string, ResourceQuantity> DefaultCapacity = new(StringComparer.Ordinal)
     {
@@ -40,11 +49,12 @@ internal static class NodeStatusBuilder
             new() { Type = "Hostname", Address = node.Metadata.Name },
         };
         var info = NodeInfo(node, current.NodeInfo);
+        var wanted = WantedConditions(node);
 
         var ready = current.Conditions?.FirstOrDefault(x => x.Type == "Ready");
         var stale = ready?.LastHeartbeatTime is not { } beat || now - beat.ToUniversalTime() >= reportFrequency;
         var changed = stale
-            || HealthyConditions.Any(h => current.Conditions?.FirstOrDefault(x => x.Type == h.Type) is not { } cond || cond.Status != h.Status || cond.Reason != h.Reason)
+            || wanted.Any(h => current.Conditions?.FirstOrDefault(x => x.Type == h.Type) is not { } cond || cond.Status != h.Status || cond.Reason != h.Reason)
             || !SameAddresses(current.Addresses, addresses)
             || current.NodeInfo?.ContainerRuntimeVersion != ContainerRuntimeVersion
             || current.NodeInfo?.KubeletVersion != KubeletVersion
@@ -57,7 +67,7 @@ internal static class NodeStatusBuilder
         }
 
         var conditions = (current.Conditions ?? []).Where(x => !HealthyConditions.Any(h => h.Type == x.Type)).ToList();
-        foreach (var (type, status, reason, message) in HealthyConditions)
+        foreach (var (type, status, reason, message) in wanted)
         {
             var old = current.Conditions?.FirstOrDefault(x => x.Type == type);
             conditions.Add(new V1NodeCondition
@@ -81,6 +91,12 @@ internal static class NodeStatusBuilder
             DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = 10250 } },
         };
     }
+
+    /// <summary>The conditions to report: the healthy ones, with Ready False while the node has no pod subnet.</summary>
+    internal static (string Type, string Status, string Reason, string Message)[] WantedConditions(V1Node node) =>
+        string.IsNullOrEmpty(node.Spec?.PodCIDR)
+            ? [.. HealthyConditions.Select(h => h.Type == NetworkNotReady.Type ? NetworkNotReady : h)]
+            : HealthyConditions;
 
     private static V1NodeSystemInfo NodeInfo(V1Node node, V1NodeSystemInfo? current)
     {

@@ -27,6 +27,26 @@ public sealed class ObjectCacheTests
     }
 
     [Fact]
+    public void ListOrphansByNamespace_ControllerRefSetAndCleared_IndexFollows()
+    {
+        var cache = new ObjectCache<V1Pod>();
+        cache.Upsert(Pod("a", "owned", owner: "rs-1"));
+        cache.Upsert(Pod("a", "orphan"));
+        cache.Upsert(Pod("a", "non-controller-owner", owner: "rs-1", controller: false));
+        cache.Upsert(Pod("b", "elsewhere"));
+
+        Assert.Equal(["non-controller-owner", "orphan"], Names(cache.ListOrphansByNamespace("a")));
+
+        cache.Upsert(Pod("a", "orphan", owner: "rs-2"));
+        cache.Upsert(Pod("a", "owned"));
+        Assert.Equal(["non-controller-owner", "owned"], Names(cache.ListOrphansByNamespace("a")));
+
+        cache.Remove("a/owned");
+        Assert.Equal(["non-controller-owner"], Names(cache.ListOrphansByNamespace("a")));
+        Assert.Equal(["elsewhere"], Names(cache.ListOrphansByNamespace("b")));
+    }
+
+    [Fact]
     public void AddIndexer_ExistingObjects_IndexedAtOnceAndByIndexFindsThem()
     {
         var cache = new ObjectCache<V1Pod>();

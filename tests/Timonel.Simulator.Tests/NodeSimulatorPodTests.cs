@@ -58,15 +58,21 @@ public sealed class NodeSimulatorPodTests
     }
 
     [Fact]
-    public async Task Run_NodeWithoutPodCidr_PodWaitsUntilCidrAssigned()
+    public async Task Run_NodeWithoutPodCidr_IsNotReadyAndPodWaitsUntilCidrAssigned()
     {
         await using var sim = await SimulatorHarness.StartAsync();
         var ns = await sim.Cluster.CreateNamespaceAsync("cidr");
         await sim.CreateNodeAsync("sim-a", podCidr: null);
         await sim.CreatePodAsync(ns, "web", "sim-a");
 
-        // The node itself goes Ready meanwhile; the pod has no address to run with.
-        await Eventually.WaitAsync(async ct => (await sim.Client.CoreV1.ReadNodeAsync("sim-a", cancellationToken: ct)).Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true, SimulatorHarness.Timeout, "node Ready");
+        // No subnet (e.g. the cluster CIDR is used up): the node says its network is not ready,
+        // so it is tainted and the scheduler looks elsewhere; the pod has no address to run with.
+        var notReady = await Eventually.WaitAsync(
+            async ct => (await sim.Client.CoreV1.ReadNodeAsync("sim-a", cancellationToken: ct)).Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready" && c.Status == "False"),
+            SimulatorHarness.Timeout,
+            "node NotReady");
+        Assert.Equal("KubeletNotReady", notReady.Reason);
+        Assert.Contains("network not ready", notReady.Message, StringComparison.Ordinal);
         Assert.NotEqual("Running", (await sim.Client.CoreV1.ReadNamespacedPodAsync("web", ns)).Status?.Phase);
 
         var patch = new V1Patch("{\"spec\":{\"podCIDR\":\"10.42.9.0/24\",\"podCIDRs\":[\"10.42.9.0/24\"]}}", V1Patch.PatchType.MergePatch);
@@ -74,6 +80,11 @@ public sealed class NodeSimulatorPodTests
 
         var pod = await sim.WaitForPodAsync(ns, "web", p => p.Status?.Phase == "Running", "pod Running after podCIDR");
         Assert.StartsWith("10.42.9.", pod.Status.PodIP, StringComparison.Ordinal);
+        var ready = await Eventually.WaitAsync(
+            async ct => (await sim.Client.CoreV1.ReadNodeAsync("sim-a", cancellationToken: ct)).Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready" && c.Status == "True"),
+            SimulatorHarness.Timeout,
+            "node Ready once it has a subnet");
+        Assert.Equal("KubeletReady", ready.Reason);
     }
 
     [Fact]

@@ -20,6 +20,9 @@ public sealed class ObjectCache<T>
     /// <summary>Index of objects by the uid of their controller ownerReference.</summary>
     public const string OwnerUidIndex = "ownerUid";
 
+    /// <summary>Index of objects without a controller ownerReference, by namespace (what a controller may adopt).</summary>
+    public const string OrphanIndex = "orphans";
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, T> _items = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Index> _indexes = new(StringComparer.Ordinal);
@@ -28,6 +31,7 @@ public sealed class ObjectCache<T>
     {
         AddIndexer(NamespaceIndex, o => [o.Metadata?.NamespaceProperty ?? ""]);
         AddIndexer(OwnerUidIndex, ControllerUid);
+        AddIndexer(OrphanIndex, o => ControllerUid(o).Any() ? [] : [o.Metadata?.NamespaceProperty ?? ""]);
     }
 
     public int Count
@@ -72,6 +76,12 @@ public sealed class ObjectCache<T>
 
     /// <summary>Objects whose controller ownerReference has this uid.</summary>
     public IReadOnlyList<T> ListByOwnerUid(string uid) => ByIndex(OwnerUidIndex, uid);
+
+    /// <summary>
+    /// Objects in one namespace that no controller owns. With <see cref="ListByOwnerUid"/> it
+    /// gives a controller its candidates without walking the whole namespace on every sync.
+    /// </summary>
+    public IReadOnlyList<T> ListOrphansByNamespace(string @namespace) => ByIndex(OrphanIndex, @namespace);
 
     /// <summary>Objects the named index maps to <paramref name="value"/>.</summary>
     /// <exception cref="ArgumentException">No index has that name.</exception>

@@ -32,8 +32,7 @@ public sealed partial class ReplicaSetController
         if (diff > 0)
         {
             var count = Math.Min(diff, BurstReplicas);
-            var related = _pods.Cache.ListByNamespace(rs.Metadata.NamespaceProperty)
-                .Where(p => PodStates.IsActive(p) && IsRelated(rs, p)).ToList();
+            var related = RelatedPods(rs).Where(PodStates.IsActive).ToList();
             var victims = new PodDeletionRanking(related).PickForDeletion(owned, count);
             _expectations.ExpectDeletions(key, [.. victims.Select(ObjectKeys.KeyOf)]);
             var errors = await Task.WhenAll(victims.Select(p => DeletePodAsync(key, rs, p, cancellationToken))).ConfigureAwait(false);
@@ -43,23 +42,15 @@ public sealed partial class ReplicaSetController
         return null;
     }
 
-    /// <summary>Pods owned by any ReplicaSet sharing this one's controller (a Deployment's other ReplicaSets).</summary>
-    private bool IsRelated(V1ReplicaSet rs, V1Pod pod)
+    /// <summary>Pods owned by this ReplicaSet or by any ReplicaSet sharing its controller (a Deployment's other ReplicaSets).</summary>
+    private IEnumerable<V1Pod> RelatedPods(V1ReplicaSet rs)
     {
-        var podOwner = PodStates.ControllerOf(pod.Metadata);
-        if (podOwner is null)
-        {
-            return false;
-        }
-
-        if (podOwner.Uid == rs.Metadata.Uid)
-        {
-            return true;
-        }
-
-        var rsOwner = PodStates.ControllerOf(rs.Metadata);
-        var sibling = ResolveControllerRef(pod.Metadata.NamespaceProperty, podOwner);
-        return rsOwner is not null && sibling is not null && PodStates.ControllerOf(sibling.Metadata)?.Uid == rsOwner.Uid;
+        var owners = PodStates.ControllerOf(rs.Metadata) is { Uid: { Length: > 0 } controllerUid }
+            ? _replicaSets.Cache.ListByOwnerUid(controllerUid).Where(s => s.Metadata.NamespaceProperty == rs.Metadata.NamespaceProperty).Select(s => s.Metadata.Uid)
+            : [];
+        return owners.Append(rs.Metadata.Uid).Distinct(StringComparer.Ordinal)
+            .SelectMany(_pods.Cache.ListByOwnerUid)
+            .Where(p => p.Metadata.NamespaceProperty == rs.Metadata.NamespaceProperty);
     }
 
     private static int FailedInLastBatch(Exception error) => error is BatchFailure f ? f.Failed : 1;

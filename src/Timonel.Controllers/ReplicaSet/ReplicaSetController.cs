@@ -58,7 +58,12 @@ public sealed partial class ReplicaSetController : Controller, IController
 
         var needsSync = _expectations.SatisfiedExpectations(key);
         var selector = ObjectCopies.ToSelector(rs.Spec?.Selector);
-        var active = _pods.Cache.ListByNamespace(rs.Metadata.NamespaceProperty).Where(PodStates.IsActive).ToList();
+        // Its own pods and the namespace's orphans (all it may claim), not the whole namespace:
+        // a sync costs the ReplicaSet's size, not the cluster's, however many pods share the namespace.
+        var active = _pods.Cache.ListByOwnerUid(rs.Metadata.Uid)
+            .Concat(_pods.Cache.ListOrphansByNamespace(rs.Metadata.NamespaceProperty))
+            .Where(p => PodStates.IsActive(p) && p.Metadata.NamespaceProperty == rs.Metadata.NamespaceProperty)
+            .ToList();
         var owned = await ClaimPodsAsync(rs, selector, active, cancellationToken).ConfigureAwait(false);
 
         Exception? manageError = null;
