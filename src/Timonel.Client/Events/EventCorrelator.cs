@@ -3,9 +3,12 @@ using k8s.Models;
 namespace Timonel.Client.Events;
 
 /// <summary>
-/// Decides whether an event repeats one already sent (same involved object, type, reason, message
-/// and source within <see cref="Window"/>): a repeat reuses the Event's name and bumps its count,
-/// as upstream's event logger does. Single-threaded: only the recorder's loop calls it.
+/// Decides what to write for an event, as upstream's event correlator does: the spam filter drops
+/// events of an object that has sent too many; after <see cref="MaxSimilar"/> events that differ
+/// only in message within <see cref="Window"/>, further ones are combined into one Event
+/// ("(combined from similar events): ..."); a repeat (same object, type, reason, message and
+/// source, or the same combined event) reuses the Event's name and bumps its count.
+/// Single-threaded: only the recorder's loop calls it.
 /// </summary>
 internal sealed class EventCorrelator(string component, string host)
 {
@@ -15,12 +18,33 @@ internal sealed class EventCorrelator(string component, string host)
     // Upstream's LRU holds 4096 entries; past that, expired entries are pruned, then all if need be.
     private const int MaxEntries = 4096;
 
+    /// <summary>Distinct messages of similar events before they are combined (upstream's maxEvents).</summary>
+    public const int MaxSimilar = 10;
+
+    private const string CombinedPrefix = "(combined from similar events): ";
+
     private readonly Dictionary<string, Seen> _seen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Similar> _similar = new(StringComparer.Ordinal);
+    private readonly EventSpamFilter _spam = new();
 
     /// <summary>The Event to write for this occurrence and whether it updates an existing one.</summary>
-    public (Corev1Event Event, bool IsRepeat) Observe(V1ObjectReference involved, string type, string reason, string message, DateTimeOffset now)
+    /// <returns>Null when the spam filter drops the event.</returns>
+    public (Corev1Event Event, bool IsRepeat)? Observe(V1ObjectReference involved, string type, string reason, string message, DateTimeOffset now)
     {
-        var key = string.Join('\u0000', component, host, involved.Kind, involved.NamespaceProperty, involved.Name, involved.FieldPath, involved.Uid, involved.ApiVersion, type, reason, message);
+        var spamKey = string.Join('\u0000', component, host, involved.Kind, involved.NamespaceProperty, involved.Name, involved.Uid, involved.ApiVersion, type);
+        if (!_spam.Allow(spamKey, now))
+        {
+            return null;
+        }
+
+        var similarKey = string.Join('\u0000', spamKey, involved.FieldPath, reason);
+        var key = string.Join('\u0000', similarKey, message);
+        if (Combine(similarKey, message, now))
+        {
+            key = similarKey;
+            message = CombinedPrefix + message;
+        }
+
         var repeat = _seen.TryGetValue(key, out var seen) && now - seen.LastAt <= Window;
         if (!repeat)
         {
@@ -47,6 +71,24 @@ internal sealed class EventCorrelator(string component, string host)
             ReportingInstance = host,
         };
         return (evt, repeat);
+    }
+
+    /// <summary>Records a message among its similar events; true once they are to be combined.</summary>
+    private bool Combine(string similarKey, string message, DateTimeOffset now)
+    {
+        if (!_similar.TryGetValue(similarKey, out var similar) || now - similar.LastAt > Window)
+        {
+            if (_similar.Count >= MaxEntries)
+            {
+                _similar.Clear();
+            }
+
+            similar = new Similar(new HashSet<string>(StringComparer.Ordinal), now);
+        }
+
+        similar.Messages.Add(message);
+        _similar[similarKey] = similar with { LastAt = now };
+        return similar.Messages.Count >= MaxSimilar;
     }
 
     /// <summary>Forgets an aggregation, e.g. when its Event vanished and a new one is created in its place.</summary>
@@ -81,6 +123,8 @@ internal sealed class EventCorrelator(string component, string host)
     }
 
     private static long UnixNanos(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+
+    private sealed record Similar(HashSet<string> Messages, DateTimeOffset LastAt);
 
     private sealed record Seen(string Name, DateTimeOffset FirstAt, int Count, DateTimeOffset LastAt);
 }

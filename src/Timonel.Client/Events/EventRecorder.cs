@@ -112,7 +112,11 @@ public sealed class EventRecorder : IAsyncDisposable
     {
         await foreach (var o in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            var (evt, isRepeat) = _correlator.Observe(o.Involved, o.Type, o.Reason, o.Message, o.At);
+            if (_correlator.Observe(o.Involved, o.Type, o.Reason, o.Message, o.At) is not var (evt, isRepeat))
+            {
+                continue;
+            }
+
             try
             {
                 await WriteAsync(evt, isRepeat, o.At, cancellationToken).ConfigureAwait(false);
