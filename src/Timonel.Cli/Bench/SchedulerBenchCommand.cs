@@ -80,7 +80,7 @@ internal static class SchedulerBenchCommand
         Console.WriteLine($"machine: {MachineInfo.Describe()}");
         Console.WriteLine($"load average at start: {LoadAverage()}");
         Console.WriteLine("nodes are fake Node objects (capacity, Ready) with no kubelet behind them, as in scheduler_perf; a fresh server per workload");
-        using var loggers = Logging.Create(LogLevel.Warning);
+        using var loggers = Logging.Create(Environment.GetEnvironmentVariable("TIMONEL_BENCH_LOG") == "debug" ? LogLevel.Debug : LogLevel.Warning);
         var results = new List<SchedulerApiResult>();
         try
         {
