@@ -129,8 +129,9 @@ internal sealed class NodeSelection
             return new ScheduleResult(null, processed, feasible.Count, null, preScore);
         }
 
+        // RunScore's buffer is reused across cycles and may be longer than this cycle's feasible list.
         var scores = fwk.RunScore(state, pod, feasible, _parallelism);
-        return new ScheduleResult(feasible[SelectHost(scores)].Name, processed, feasible.Count, null, null);
+        return new ScheduleResult(feasible[SelectHost(scores.AsSpan(0, feasible.Count))].Name, processed, feasible.Count, null, null);
     }
 
     private List<NodeInfo> FindFeasible(SchedulingFramework fwk, CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, Queue.Nominator nominator, out Dictionary<string, Status> failed, out int processed)
@@ -242,7 +243,7 @@ internal sealed class NodeSelection
     }
 
     /// <summary>The index of the highest total; ties are broken uniformly at random (reservoir sampling), as upstream.</summary>
-    private int SelectHost(long[] scores)
+    private int SelectHost(ReadOnlySpan<long> scores)
     {
         var best = 0;
         var ties = 1;

@@ -105,6 +105,7 @@ public sealed partial class Scheduler
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            LogAlgorithmFailed(_log, pod.Namespace, pod.Name, e);
             result = new ScheduleResult(null, 0, 0, null, Status.Error(e.Message));
         }
 
@@ -275,6 +276,9 @@ public sealed partial class Scheduler
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "unable to schedule {Namespace}/{Name}: {Message}")]
     private static partial void LogUnschedulable(ILogger logger, string @namespace, string name, string message);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "the scheduling algorithm failed for {Namespace}/{Name}")]
+    private static partial void LogAlgorithmFailed(ILogger logger, string @namespace, string name, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "preemption for {Namespace}/{Name} failed: {Message}")]
     private static partial void LogPreemptionFailed(ILogger logger, string @namespace, string name, string message);

@@ -34,6 +34,32 @@ public class SchedulerTests
     }
 
     [Fact]
+    public async Task ScheduleOne_FewerFeasibleNodesThanLastCycle_PicksOnlyAFeasibleNode()
+    {
+        // The score buffer of a cycle with four feasible nodes is reused by cycles with two:
+        // its stale tail must never be chosen (it used to throw ArgumentOutOfRangeException).
+        var s = New();
+        for (var i = 0; i < 4; i++)
+        {
+            s.Events.OnNodeAdd(Make.Node($"n{i}", cpu: "8", labels: i < 2 ? Make.Labels("pick=yes") : null));
+        }
+
+        s.Events.OnPodAdd(Make.Pod("wide", cpu: "100m"));
+        await RunOnceAsync(s);
+        for (var i = 0; i < 10; i++)
+        {
+            var pod = Make.Pod($"narrow-{i}", cpu: "100m");
+            pod.Spec.NodeSelector = Make.Labels("pick=yes");
+            s.Events.OnPodAdd(pod);
+            await RunOnceAsync(s);
+        }
+
+        Assert.Empty(_client.Failures);
+        Assert.Equal(11, _client.Bindings.Count);
+        Assert.All(Enumerable.Range(0, 10), i => Assert.Contains(_client.Bindings[$"narrow-{i}"], new[] { "n0", "n1" }));
+    }
+
+    [Fact]
     public async Task ScheduleOne_NoRoom_ReportsUpstreamMessage()
     {
         var s = New();

@@ -40,6 +40,9 @@ internal sealed class BenchTarget : IAsyncDisposable
     /// <summary>Which datastore the server runs on, as far as the benchmark knows.</summary>
     public string Store { get; }
 
+    /// <summary>The child's admin kubeconfig (null for a running server given by URL).</summary>
+    public string? KubeconfigPath => _tempDir is null ? null : Path.Combine(_tempDir, "kubeconfig.yaml");
+
     /// <summary>The child's stdout and stderr, kept in its data dir.</summary>
     public string? LogFile => _tempDir is null ? null : Path.Combine(_tempDir, "server.log");
 
@@ -51,7 +54,7 @@ internal sealed class BenchTarget : IAsyncDisposable
     }
 
     /// <summary>Starts `dotnet timonel.dll server` on a free loopback port and waits for its credentials to appear.</summary>
-    public static async Task<BenchTarget> StartChildAsync(string? datastoreEndpoint, CancellationToken cancellationToken)
+    public static async Task<BenchTarget> StartChildAsync(string? datastoreEndpoint, CancellationToken cancellationToken, params string[] extraServerArgs)
     {
         var dataDir = Directory.CreateTempSubdirectory("timonel-bench-").FullName;
         var port = FreeLoopbackPort();
@@ -70,6 +73,11 @@ internal sealed class BenchTarget : IAsyncDisposable
         {
             start.ArgumentList.Add("--datastore-endpoint");
             start.ArgumentList.Add(datastoreEndpoint);
+        }
+
+        foreach (var arg in extraServerArgs)
+        {
+            start.ArgumentList.Add(arg);
         }
 
         var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the child server");
