@@ -122,6 +122,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             {
                 Interval = options.EndpointReconcileInterval,
                 LeaseTtl = options.EndpointLeaseTtl,
+                SharedDatastore = options.SharedDatastore,
             };
             await endpoints.ReconcileAsync(cancellationToken).ConfigureAwait(false);
             var openApi = new OpenApiDocuments(catalog);

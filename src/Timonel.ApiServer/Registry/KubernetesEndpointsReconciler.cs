@@ -41,12 +41,19 @@ internal sealed partial class KubernetesEndpointsReconciler(
     /// <summary>A lease older than this is another server that is gone (upstream: 15 s).</summary>
     public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// False for a datastore only this server uses (embedded SQLite, a private memory store):
+    /// every other lease is a leftover of an earlier run, and nothing is renewed periodically,
+    /// so an idle server writes nothing.
+    /// </summary>
+    public bool SharedDatastore { get; init; } = true;
+
     private string LeaseKey => $"{LeasePrefix}{advertiseAddress}:{port.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>Renews this server's lease and reconciles until <paramref name="ct"/> fires, then removes the lease.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        while (SharedDatastore && !ct.IsCancellationRequested)
         {
             try
             {
@@ -65,6 +72,11 @@ internal sealed partial class KubernetesEndpointsReconciler(
             {
                 break;
             }
+        }
+
+        if (!SharedDatastore)
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         // Leave promptly: clients should not be sent to a server that has stopped.
@@ -131,7 +143,8 @@ internal sealed partial class KubernetesEndpointsReconciler(
             var ip = Meta.Str(parsed?["ip"]);
             var leasePort = (int?)Meta.Long(parsed?["port"]);
             var renewed = Meta.Long(parsed?["renewTime"]);
-            if (ip is null || leasePort is null || renewed is null || DateTimeOffset.FromUnixTimeMilliseconds(renewed.Value) + LeaseTtl < now)
+            var leftover = !SharedDatastore && lease.Key != LeaseKey;
+            if (leftover || ip is null || leasePort is null || renewed is null || DateTimeOffset.FromUnixTimeMilliseconds(renewed.Value) + LeaseTtl < now)
             {
                 // Conditional: a server that renewed meanwhile keeps its lease.
                 await store.DeleteAsync(lease.Key, lease.ModRevision, ct).ConfigureAwait(false);
