@@ -12,6 +12,7 @@ using Timonel.ApiServer.Health;
 using Timonel.ApiServer.Http;
 using Timonel.ApiServer.Registry;
 using Timonel.ApiServer.Security;
+using Timonel.ApiServer.ServiceAccounts;
 using Timonel.ApiServer.Watch;
 using Timonel.Storage;
 
@@ -102,14 +103,29 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var repair = new AllocationRepair(allocations, store, services, loggerFactory.CreateLogger<AllocationRepair>());
             await repair.RepairAsync(cancellationToken).ConfigureAwait(false);
             IAdmissionHook[] hooks = [new NamespaceLifecycle(objects, catalog), allocations, new ResourceQuotaAdmission(objects, catalog)];
-            IMutatingAdmissionHook[] mutating = [new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds), new LimitRanger(objects, catalog), new DefaultStorageClass(objects, catalog)];
+            IMutatingAdmissionHook[] mutating =
+            [
+                new ServiceAccountAdmission(objects, catalog, options.RequireServiceAccounts, new Random(), time),
+                new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds),
+                new LimitRanger(objects, catalog),
+                new DefaultStorageClass(objects, catalog),
+            ];
             var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time);
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.Port, cancellationToken).ConfigureAwait(false);
 
             Log.Stage(log, "bootstrap objects ensured", clock.Elapsed.TotalMilliseconds);
-            var authenticator = Authenticator.ForCluster(pki, [new JoinTokenAuthenticator(pki.JoinToken)]);
+            var issuer = new ServiceAccountIssuer(pki.ServiceAccountKey, options.ServiceAccountIssuer, options.ApiAudiences);
+            var authenticator = Authenticator.ForCluster(pki, [new JoinTokenAuthenticator(pki.JoinToken), new ServiceAccountTokenAuthenticator(issuer, objects, catalog, time)]);
+            var advertise = options.ResolveAdvertiseAddress();
+            var endpoints = new KubernetesEndpointsReconciler(store, objects, writer, catalog, advertise, options.Port, time, loggerFactory.CreateLogger<KubernetesEndpointsReconciler>())
+            {
+                Interval = options.EndpointReconcileInterval,
+                LeaseTtl = options.EndpointLeaseTtl,
+                SharedDatastore = options.SharedDatastore,
+            };
+            await endpoints.ReconcileAsync(cancellationToken).ConfigureAwait(false);
             var openApi = new OpenApiDocuments(catalog);
             // The OpenAPI documents are built on first request (~0.2 s, once), not at start: building
             // them eagerly costs ~30 MB of resident memory that an idle server need not hold.
@@ -124,6 +140,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var pipeline = new RequestPipeline(
                 authenticator,
                 new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), time),
+                new AuthenticationEndpoint(issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}"),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi),
                 new RequestMetrics(),
                 async ct =>
@@ -150,7 +167,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
             var stopping = new CancellationTokenSource();
             // Emptying terminating namespaces is the namespace controller's job (controller manager).
-            var background = Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None);
+            var background = Task.WhenAll(
+                Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None),
+                Task.Run(() => endpoints.RunAsync(stopping.Token), CancellationToken.None));
             var result = new ApiServerHost(app, store, pki, url, kubeconfig, background);
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);
@@ -164,6 +183,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             throw;
         }
     }
+
+    private static string UrlHost(System.Net.IPAddress address) =>
+        address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
 
     private static async Task DisposeBuiltAsync(Task<WebApplication> webHost)
     {

@@ -41,6 +41,35 @@ public sealed record ApiServerOptions
     /// <summary>tolerationSeconds of the unreachable NoExecute toleration added to every pod (upstream's --default-unreachable-toleration-seconds).</summary>
     public long DefaultUnreachableTolerationSeconds { get; init; } = 300;
 
+    /// <summary>
+    /// --advertise-address: the address other members of the cluster (pods, through the
+    /// "kubernetes" Service's endpoints) reach this server on. Null: the bind address unless it
+    /// is 0.0.0.0 or loopback, else the machine's first non-loopback IPv4 address.
+    /// </summary>
+    public IPAddress? AdvertiseAddress { get; init; }
+
+    /// <summary>--service-account-issuer: the "iss" of service-account tokens (upstream's default).</summary>
+    public string ServiceAccountIssuer { get; init; } = ServiceAccounts.ServiceAccountIssuer.DefaultIssuer;
+
+    /// <summary>--api-audiences: audiences a token must carry to be accepted here; empty means the issuer, as upstream.</summary>
+    public IReadOnlyList<string> ApiAudiences { get; init; } = [];
+
+    /// <summary>
+    /// Whether a pod's ServiceAccount must exist (upstream's behaviour, waiting a few seconds for
+    /// "default"). True when the serviceaccount controller runs in this cluster; false (a bare API
+    /// server, as tests start) admits pods whose "default" ServiceAccount does not exist yet.
+    /// </summary>
+    public bool RequireServiceAccounts { get; init; }
+
+    /// <summary>How often this server renews its lease and reconciles the "kubernetes" Service's endpoints (upstream: 10 s).</summary>
+    public TimeSpan EndpointReconcileInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long another server's endpoint lease lives without renewal (upstream: 15 s).</summary>
+    public TimeSpan EndpointLeaseTtl { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The address to advertise: <see cref="AdvertiseAddress"/>, or one derived from the bind address.</summary>
+    public IPAddress ResolveAdvertiseAddress() => AdvertiseAddress ?? Registry.AdvertiseAddress.Choose(BindAddress);
+
     /// <summary>The default data directory for the current user.</summary>
     public static string DefaultDataDir() =>
         Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root"

@@ -18,6 +18,7 @@ internal static class ServerCommand
         var dataDir = new Option<string>("--data-dir") { Description = "Directory for certificates, kubeconfig and the database (default /var/lib/timonel as root, else ~/.timonel)" };
         var port = new Option<int>("--port") { Description = "HTTPS port of the API server", DefaultValueFactory = _ => 6443 };
         var bind = new Option<string>("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
+        var advertise = new Option<string?>("--advertise-address") { Description = "Address published in the kubernetes Service's endpoints (default: the bind address, or the first non-loopback IPv4 address when binding 0.0.0.0 or loopback)" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Run only the control plane, no local node agent" };
         var datastore = new Option<string?>("--datastore-endpoint") { Description = "Datastore: empty for embedded SQLite, memory:// for an in-memory store, or etcd client URLs (http://127.0.0.1:2379[,...])" };
         var datastoreCa = new Option<string?>("--datastore-cafile") { Description = "CA certificate (PEM) that signed the etcd servers' certificates" };
@@ -40,7 +41,7 @@ internal static class ServerCommand
         var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager, disableScheduler, schedulerConfig, disableSimulator })
+        foreach (var o in new Option[] { dataDir, port, bind, advertise, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager, disableScheduler, schedulerConfig, disableSimulator })
         {
             command.Options.Add(o);
         }
@@ -57,6 +58,12 @@ internal static class ServerCommand
                 if (!IPAddress.TryParse(parse.GetValue(bind), out var address))
                 {
                     throw new ArgumentException($"--bind-address \"{parse.GetValue(bind)}\" is not an IP address");
+                }
+
+                IPAddress? advertiseAddress = null;
+                if (parse.GetValue(advertise) is { } advertiseText && (!IPAddress.TryParse(advertiseText, out advertiseAddress) || advertiseAddress.Equals(IPAddress.Any) || advertiseAddress.Equals(IPAddress.IPv6Any)))
+                {
+                    throw new ArgumentException($"--advertise-address \"{advertiseText}\" is not a single IP address other members can reach");
                 }
 
                 if (parse.GetValue(port) is < 1 or > 65535)
@@ -88,6 +95,10 @@ internal static class ServerCommand
                     DataDir = Path.GetFullPath(parse.GetValue(dataDir) ?? ApiServerOptions.DefaultDataDir()),
                     Port = parse.GetValue(port),
                     BindAddress = address,
+                    AdvertiseAddress = advertiseAddress,
+                    // The serviceaccount controller creates each namespace's "default" account:
+                    // only with it running may pods be refused for lacking one, as upstream does.
+                    RequireServiceAccounts = !parse.GetValue(disableControllerManager) && !parse.GetValue(controllers)!.Split(',').Any(c => c.Trim() == "-serviceaccount"),
                     ServiceNetwork = ServiceNetwork.Parse(parse.GetValue(serviceCidr)!, parse.GetValue(nodePorts)!),
                     ExtraSans = parse.GetValue(tlsSan) ?? [],
                     DatastoreEndpoint = parse.GetValue(datastore),

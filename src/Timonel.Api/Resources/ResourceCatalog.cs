@@ -50,7 +50,7 @@ public sealed class ResourceCatalog
         yield return R("", "v1", "Endpoints", "endpoints", true, typeof(V1Endpoints), ["ep"]);
         yield return R("", "v1", "ConfigMap", "configmaps", true, typeof(V1ConfigMap), ["cm"]);
         yield return R("", "v1", "Secret", "secrets", true, typeof(V1Secret));
-        yield return R("", "v1", "ServiceAccount", "serviceaccounts", true, typeof(V1ServiceAccount), ["sa"]);
+        yield return R("", "v1", "ServiceAccount", "serviceaccounts", true, typeof(V1ServiceAccount), ["sa"], sub: ["token"]);
         yield return R("", "v1", "Node", "nodes", false, typeof(V1Node), ["no"], sub: status);
         yield return R("", "v1", "Event", "events", true, typeof(Corev1Event), ["ev"]);
         yield return R("", "v1", "PersistentVolume", "persistentvolumes", false, typeof(V1PersistentVolume), ["pv"], sub: status);

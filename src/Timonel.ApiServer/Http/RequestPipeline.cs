@@ -16,6 +16,7 @@ namespace Timonel.ApiServer.Http;
 internal sealed partial class RequestPipeline(
     Authenticator authenticator,
     ResourceEndpoint resources,
+    AuthenticationEndpoint authentication,
     DiscoveryEndpoint discovery,
     RequestMetrics metrics,
     Func<CancellationToken, Task<bool>> isReady,
@@ -37,9 +38,12 @@ internal sealed partial class RequestPipeline(
             info = RequestInfo.Parse(path);
             if (info is not null && info.Resource.Length > 0)
             {
-                await resources.HandleAsync(context, info).ConfigureAwait(false);
+                if (!await authentication.TryServeResourceAsync(context, info, user).ConfigureAwait(false))
+                {
+                    await resources.HandleAsync(context, info).ConfigureAwait(false);
+                }
             }
-            else
+            else if (!await authentication.TryServeNonResourceAsync(context, path).ConfigureAwait(false))
             {
                 await ServeNonResourceAsync(context, path).ConfigureAwait(false);
             }

@@ -13,6 +13,12 @@ public sealed record UserInfo(string Name, IReadOnlyList<string> Groups)
     /// <summary>The cluster administrator: the admin certificate's and the admin token's identity.</summary>
     public static readonly UserInfo Admin = new(AdminName, [SystemMastersGroup, AuthenticatedGroup]);
 
+    /// <summary>The user's UID when the authenticator knows one (a service account's UID), else null.</summary>
+    public string? Uid { get; init; }
+
+    /// <summary>Extra attributes (upstream's user.Info extra), e.g. the pod a service-account token is bound to.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Extra { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>A user with <paramref name="groups"/> plus "system:authenticated" (added once).</summary>
     public static UserInfo Authenticated(string name, IEnumerable<string> groups)
     {
