@@ -12,6 +12,7 @@ using Timonel.ApiServer.Health;
 using Timonel.ApiServer.Http;
 using Timonel.ApiServer.Registry;
 using Timonel.ApiServer.Security;
+using Timonel.ApiServer.Streaming;
 using Timonel.ApiServer.Watch;
 using Timonel.Storage;
 
@@ -107,6 +108,8 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.Port, cancellationToken).ConfigureAwait(false);
+            await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
+            var kubelets = new KubeletConnector(pki, time.GetUtcNow());
 
             Log.Stage(log, "bootstrap objects ensured", clock.Elapsed.TotalMilliseconds);
             var authenticator = Authenticator.ForCluster(pki, [new JoinTokenAuthenticator(pki.JoinToken)]);
@@ -123,7 +126,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
             var pipeline = new RequestPipeline(
                 authenticator,
-                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), time),
+                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), time, new PodStreamEndpoint(catalog, objects, kubelets)),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi),
                 new RequestMetrics(),
                 async ct =>

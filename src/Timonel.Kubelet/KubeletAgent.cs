@@ -7,6 +7,7 @@ using Timonel.Kubelet.Network;
 using Timonel.Kubelet.Node;
 using Timonel.Kubelet.Pods;
 using Timonel.Kubelet.Runtime;
+using Timonel.Kubelet.Server;
 
 namespace Timonel.Kubelet;
 
@@ -22,17 +23,24 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     private readonly ContainerdSupervisor _containerd;
     private readonly PodManager _pods;
     private readonly Task _heartbeat;
+    private readonly KubeletServer _server;
+    private readonly Task _logRotation;
     private int _disposed;
 
-    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat)
+    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat, KubeletServer server, ContainerLogRotator rotator)
     {
         Options = options;
         Node = node;
         _containerd = containerd;
         Cri = cri;
         _pods = pods;
+        _server = server;
         _heartbeat = Task.Run(() => heartbeat.RunAsync(_stop.Token));
+        _logRotation = Task.Run(() => rotator.RunAsync(_stop.Token));
     }
+
+    /// <summary>The port of the kubelet's HTTPS server (logs, exec, attach, port-forward).</summary>
+    public int ServerPort => _server.Port;
 
     public KubeletOptions Options { get; }
 
@@ -64,6 +72,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         var config = ContainerdConfig.Render(paths, cgroups, PauseImage.Reference, options.CniBinDir);
         var containerd = new ContainerdSupervisor(paths, config, options.NetworkNamespace, loggers.CreateLogger("containerd"));
         CriClient? cri = null;
+        KubeletServer? server = null;
         try
         {
             await containerd.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -86,10 +95,17 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             var runtime = new PodRuntime(cri, client, new Prober(cri, new NodeNetwork(options.NetworkNamespace)), new EnvResolver(client), options, cgroups, time, options.NodeIp.ToString(), paths.PodLogs);
             var pods = new PodManager(runtime, loggers);
             await pods.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat);
+            server = await KubeletServer.StartAsync(options, cri, client, new NodeNetwork(options.NetworkNamespace), loggers, cancellationToken).ConfigureAwait(false);
+            var rotator = new ContainerLogRotator(cri, options, time, loggers.CreateLogger("kubelet.logs"));
+            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat, server, rotator);
         }
         catch
         {
+            if (server is not null)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+
             cri?.Dispose();
             await containerd.DisposeAsync().ConfigureAwait(false);
             throw;
@@ -104,6 +120,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
+        await _server.DisposeAsync().ConfigureAwait(false);
         try
         {
             await _heartbeat.ConfigureAwait(false);
@@ -111,6 +128,15 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // The heartbeat ends by cancellation; stopping must go on to containerd regardless.
+        }
+
+        try
+        {
+            await _logRotation.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ends by cancellation too.
         }
 
         try
