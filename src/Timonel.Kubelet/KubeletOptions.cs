@@ -54,6 +54,13 @@ public sealed record KubeletOptions
     public IPAddress ServerAddress { get; init; } = IPAddress.Any;
 
     /// <summary>
+    /// True (default): the server listens in the node's network, inside <see cref="NetworkNamespace"/>
+    /// when one is set, so agents in different namespaces never compete for the port. False: it
+    /// listens in the machine's own network (tests whose API server runs outside the namespace).
+    /// </summary>
+    public bool ServerInNodeNetwork { get; init; } = true;
+
+    /// <summary>
     /// PEM of the CA whose client certificates may call the kubelet's server (upstream's
     /// --client-ca-file). Null: read from the API server's kube-system/extension-apiserver-authentication ConfigMap.
     /// </summary>

@@ -4,8 +4,6 @@ using Grpc.Core;
 using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -31,10 +29,13 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private readonly CallerAuthenticator _callers;
     private readonly HttpMessageInvoker _runtimeStreams;
     private readonly ILogger _log;
+    private readonly System.Net.Sockets.Socket _listener;
 
-    private KubeletServer(WebApplication app, CriClient cri, CallerAuthenticator callers, NodeNetwork network, ILogger log)
+    private KubeletServer(WebApplication app, System.Net.Sockets.Socket listener, CriClient cri, CallerAuthenticator callers, NodeNetwork network, ILogger log)
     {
         _app = app;
+        _listener = listener;
+        Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
         _cri = cri;
         _containers = new RuntimeContainers(cri);
         _callers = callers;
@@ -55,19 +56,22 @@ public sealed partial class KubeletServer : IAsyncDisposable
     }
 
     /// <summary>The port the server listens on (the configured one, or the one picked for port 0).</summary>
-    public int Port { get; private set; }
+    public int Port { get; }
 
     public static async Task<KubeletServer> StartAsync(KubeletOptions options, CriClient cri, IKubernetes client, NodeNetwork network, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var certificate = ServingCertificate.Create(options.NodeName, options.NodeIp, DateTimeOffset.UtcNow);
+        var endPoint = new IPEndPoint(options.ServerAddress, options.ServerPort);
+        var listener = await (options.ServerInNodeNetwork ? network : new NodeNetwork(null)).ListenAsync(endPoint).ConfigureAwait(false);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(options.ServerAddress, options.ServerPort, listen =>
+            // The socket was made in the node's network; Kestrel serves on it as it is.
+            k.ListenHandle((ulong)listener.Handle, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.UseHttps(https =>
@@ -82,11 +86,18 @@ public sealed partial class KubeletServer : IAsyncDisposable
             });
         });
         var app = builder.Build();
-        var server = new KubeletServer(app, cri, new CallerAuthenticator(options.ClientCaPem, client), network, loggers.CreateLogger("kubelet.server"));
+        var server = new KubeletServer(app, listener, cri, new CallerAuthenticator(options.ClientCaPem, client), network, loggers.CreateLogger("kubelet.server"));
         app.Run(server.HandleAsync);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        server.Port = address is not null ? new Uri(address).Port : options.ServerPort;
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return server;
     }
 
@@ -210,6 +221,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _runtimeStreams.Dispose();
+        _listener.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "streaming {Path} failed: {Message}")]

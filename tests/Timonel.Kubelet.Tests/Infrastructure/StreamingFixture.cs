@@ -52,6 +52,7 @@ public sealed class StreamingFixture : IAsyncLifetime
             NodeName = "node-s",
             NodeIp = IPAddress.Loopback,
             ServerAddress = IPAddress.Loopback,
+            ServerInNodeNetwork = false,
             ServerPort = FreePort(),
             ContainerLogMaxSize = 32 * 1024,
             ContainerLogMonitorInterval = TimeSpan.FromSeconds(1),
