@@ -13,6 +13,7 @@ using Timonel.ApiServer.Http;
 using Timonel.ApiServer.Registry;
 using Timonel.ApiServer.Security;
 using Timonel.ApiServer.ServiceAccounts;
+using Timonel.ApiServer.Streaming;
 using Timonel.ApiServer.Watch;
 using Timonel.Storage;
 
@@ -114,6 +115,8 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.Port, cancellationToken).ConfigureAwait(false);
+            await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
+            var kubelets = new KubeletConnector(pki, time.GetUtcNow());
 
             Log.Stage(log, "bootstrap objects ensured", clock.Elapsed.TotalMilliseconds);
             var issuer = new ServiceAccountIssuer(pki.ServiceAccountKey, options.ServiceAccountIssuer, options.ApiAudiences);
@@ -139,7 +142,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
             var pipeline = new RequestPipeline(
                 authenticator,
-                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), time),
+                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), time, new PodStreamEndpoint(catalog, objects, kubelets)),
                 new AuthenticationEndpoint(issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}"),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi),
                 new RequestMetrics(),

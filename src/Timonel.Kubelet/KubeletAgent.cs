@@ -8,6 +8,7 @@ using Timonel.Kubelet.Network;
 using Timonel.Kubelet.Node;
 using Timonel.Kubelet.Pods;
 using Timonel.Kubelet.Runtime;
+using Timonel.Kubelet.Server;
 using Timonel.Kubelet.Volumes;
 
 namespace Timonel.Kubelet;
@@ -26,9 +27,11 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     private readonly EventRecorder _events;
     private readonly LocalPathReclaimer _reclaimer;
     private readonly Task _heartbeat;
+    private readonly KubeletServer _server;
+    private readonly Task _logRotation;
     private int _disposed;
 
-    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat, EventRecorder events, LocalPathReclaimer reclaimer)
+    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat, EventRecorder events, LocalPathReclaimer reclaimer, KubeletServer server, ContainerLogRotator rotator)
     {
         _events = events;
         _reclaimer = reclaimer;
@@ -37,8 +40,13 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         _containerd = containerd;
         Cri = cri;
         _pods = pods;
+        _server = server;
         _heartbeat = Task.Run(() => heartbeat.RunAsync(_stop.Token));
+        _logRotation = Task.Run(() => rotator.RunAsync(_stop.Token));
     }
+
+    /// <summary>The port of the kubelet's HTTPS server (logs, exec, attach, port-forward).</summary>
+    public int ServerPort => _server.Port;
 
     public KubeletOptions Options { get; }
 
@@ -71,6 +79,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         var containerd = new ContainerdSupervisor(paths, config, options.NetworkNamespace, loggers.CreateLogger("containerd"));
         CriClient? cri = null;
         EventRecorder? events = null;
+        KubeletServer? server = null;
         try
         {
             await containerd.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -100,10 +109,17 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             await pods.StartAsync(cancellationToken).ConfigureAwait(false);
             var reclaimer = new LocalPathReclaimer(client, options.NodeName, loggers, time);
             reclaimer.Start();
-            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat, events, reclaimer);
+            server = await KubeletServer.StartAsync(options, cri, client, new NodeNetwork(options.NetworkNamespace), loggers, cancellationToken).ConfigureAwait(false);
+            var rotator = new ContainerLogRotator(cri, options, time, loggers.CreateLogger("kubelet.logs"));
+            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat, events, reclaimer, server, rotator);
         }
         catch
         {
+            if (server is not null)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (events is not null)
             {
                 await events.DisposeAsync().ConfigureAwait(false);
@@ -123,6 +139,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
+        await _server.DisposeAsync().ConfigureAwait(false);
         try
         {
             await _heartbeat.ConfigureAwait(false);
@@ -130,6 +147,15 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // The heartbeat ends by cancellation; stopping must go on to containerd regardless.
+        }
+
+        try
+        {
+            await _logRotation.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ends by cancellation too.
         }
 
         try

@@ -53,6 +53,34 @@ public sealed record KubeletOptions
     /// <summary>The kubelet version reported in nodeInfo.</summary>
     public string KubeletVersion { get; init; } = "v1.33.0-timonel";
 
+    /// <summary>--kubelet-port: port of the kubelet's HTTPS server (logs, exec, attach, port-forward), reported in daemonEndpoints.</summary>
+    public int ServerPort { get; init; } = 10250;
+
+    /// <summary>--kubelet-address: address the kubelet's HTTPS server binds (upstream's --address, default all).</summary>
+    public IPAddress ServerAddress { get; init; } = IPAddress.Any;
+
+    /// <summary>
+    /// True (default): the server listens in the node's network, inside <see cref="NetworkNamespace"/>
+    /// when one is set, so agents in different namespaces never compete for the port. False: it
+    /// listens in the machine's own network (tests whose API server runs outside the namespace).
+    /// </summary>
+    public bool ServerInNodeNetwork { get; init; } = true;
+
+    /// <summary>
+    /// PEM of the CA whose client certificates may call the kubelet's server (upstream's
+    /// --client-ca-file). Null: read from the API server's kube-system/extension-apiserver-authentication ConfigMap.
+    /// </summary>
+    public string? ClientCaPem { get; init; }
+
+    /// <summary>Size at which a container's log file is rotated (upstream's containerLogMaxSize, 10Mi).</summary>
+    public long ContainerLogMaxSize { get; init; } = 10L * 1024 * 1024;
+
+    /// <summary>Log files kept per container, the live one included (upstream's containerLogMaxFiles).</summary>
+    public int ContainerLogMaxFiles { get; init; } = 5;
+
+    /// <summary>How often log file sizes are checked for rotation (upstream's containerLogMonitorInterval, 10 s).</summary>
+    public TimeSpan ContainerLogMonitorInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     public string AgentDir => Path.Combine(DataDir, "agent");
 
     /// <summary>Per-pod directories (volumes) under DATA_DIR/agent/pods/&lt;uid&gt;.</summary>

@@ -45,7 +45,7 @@ public sealed class ResourceCatalog
 
         // core/v1
         yield return R("", "v1", "Namespace", "namespaces", false, typeof(V1Namespace), ["ns"], sub: ["status", "finalize"]);
-        yield return R("", "v1", "Pod", "pods", true, typeof(V1Pod), ["po"], all, ["status", "binding", "eviction"]);
+        yield return R("", "v1", "Pod", "pods", true, typeof(V1Pod), ["po"], all, ["status", "binding", "eviction", "log", "exec", "attach", "portforward"]);
         yield return R("", "v1", "Service", "services", true, typeof(V1Service), ["svc"], all, status);
         yield return R("", "v1", "Endpoints", "endpoints", true, typeof(V1Endpoints), ["ep"]);
         yield return R("", "v1", "ConfigMap", "configmaps", true, typeof(V1ConfigMap), ["cm"]);

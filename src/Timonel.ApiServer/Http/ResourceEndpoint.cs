@@ -22,7 +22,8 @@ internal sealed class ResourceEndpoint(
     ObjectDeleter deleter,
     ObjectLister lister,
     WatchStreamer watcher,
-    TimeProvider time)
+    TimeProvider time,
+    Streaming.PodStreamEndpoint? podStreams = null)
 {
     private static readonly string[] Subresources = ["status", "scale", "binding", "eviction", "finalize"];
 
@@ -35,6 +36,12 @@ internal sealed class ResourceEndpoint(
         if (info.Namespace is not null && !resource.Namespaced)
         {
             throw new ApiException(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource: {resource.GroupResource} is cluster-scoped and cannot be addressed inside a namespace");
+        }
+
+        if (podStreams is not null && info is { Subresource: { } streamed, Name: { } podName, Namespace: { } podNamespace } && resource.Group.Length == 0 && resource.Plural == "pods" && Streaming.PodStreamEndpoint.Subresources.Contains(streamed))
+        {
+            await podStreams.HandleAsync(context, resource, podNamespace, podName, streamed, ct).ConfigureAwait(false);
+            return;
         }
 
         if (info.Subresource is { } sub && (!Subresources.Contains(sub) || !resource.Subresources.Contains(sub)))

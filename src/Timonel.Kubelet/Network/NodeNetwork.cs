@@ -37,6 +37,24 @@ public sealed class NodeNetwork
         }
     }
 
+    /// <summary>A TCP socket bound and listening in the node's network (the kubelet's server).</summary>
+    public async Task<Socket> ListenAsync(IPEndPoint endPoint)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        var socket = _netnsPath is null ? new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) : await CreateInNamespaceAsync(endPoint.AddressFamily).ConfigureAwait(false);
+        try
+        {
+            socket.Bind(endPoint);
+            socket.Listen(512);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>An HttpClient whose connections start in the node's network (httpGet probes and hooks, tests).</summary>
     public HttpClient CreateHttpClient(TimeSpan timeout)
     {

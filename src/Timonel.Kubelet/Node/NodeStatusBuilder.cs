@@ -51,7 +51,7 @@ public static class NodeStatusBuilder
                 KubeletVersion = options.KubeletVersion,
                 KubeProxyVersion = options.KubeletVersion,
             },
-            DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = 10250 } },
+            DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = options.ServerPort } },
         };
     }
 

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using Timonel.Api.Errors;
+using Timonel.ApiServer.Security;
+
+namespace Timonel.ApiServer.Streaming;
+
+/// <summary>
+/// Reaches kubelets: finds a node's address (InternalIP, then Hostname, then ExternalIP) and
+/// kubelet port (status.daemonEndpoints), and sends requests over HTTPS with the API server's
+/// kubelet client certificate (common name kube-apiserver-kubelet-client, issued by the
+/// cluster's client CA). As upstream without --kubelet-certificate-authority, the kubelet's
+/// serving certificate is not verified.
+/// </summary>
+internal sealed class KubeletConnector : IDisposable
+{
+    /// <summary>The common name kubelets accept (upstream's kube-apiserver-kubelet-client).</summary>
+    public const string ClientCommonName = "kube-apiserver-kubelet-client";
+
+    private static readonly string[] AddressOrder = ["InternalIP", "Hostname", "ExternalIP"];
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly X509Certificate2 _certificate;
+
+    public KubeletConnector(ClusterPki pki, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(pki);
+        using var issued = CertificateIssuer.IssueClient(pki.ClientCa, ClientCommonName, ["system:masters"], now, TimeSpan.FromDays(365));
+        // Round-trip through PKCS#12 so the key is usable for TLS client authentication.
+        _certificate = X509CertificateLoader.LoadPkcs12(issued.Export(X509ContentType.Pkcs12), null);
+        Invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.Zero,
+            ConnectTimeout = ConnectTimeout,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [_certificate],
+                // Kubelets serve self-signed certificates; upstream's default does not verify them either.
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                ApplicationProtocols = [SslApplicationProtocol.Http11],
+            },
+        });
+    }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    /// <summary>The base URL of the kubelet of a Node object, or a 503 Status when it has no usable address.</summary>
+    public static Uri KubeletUrl(JsonObject node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var name = node["metadata"]?["name"]?.GetValue<string>() ?? "";
+        var addresses = node["status"]?["addresses"] as JsonArray ?? [];
+        string? host = null;
+        foreach (var type in AddressOrder)
+        {
+            host = addresses.OfType<JsonObject>().FirstOrDefault(a => a["type"]?.GetValue<string>() == type)?["address"]?.GetValue<string>();
+            if (!string.IsNullOrEmpty(host))
+            {
+                break;
+            }
+        }
+
+        if (string.IsNullOrEmpty(host))
+        {
+            throw ApiException.ServiceUnavailable($"node \"{name}\" reports no address to reach its kubelet");
+        }
+
+        var port = node["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"]?.GetValue<int>() ?? 0;
+        if (port <= 0)
+        {
+            port = 10250;
+        }
+
+        var hostPart = IPAddress.TryParse(host, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
+        return new Uri($"https://{hostPart}:{port}/");
+    }
+
+    public void Dispose()
+    {
+        Invoker.Dispose();
+        _certificate.Dispose();
+    }
+}

@@ -1,0 +1,160 @@
+using System.Net;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Timonel.Kubelet.Images;
+using Timonel.Kubelet.Network;
+using Timonel.Testing;
+
+namespace Timonel.Kubelet.Tests.Infrastructure;
+
+/// <summary>
+/// Like <see cref="AgentFixture"/> (containerd in a test network namespace), but the node's
+/// address is loopback and its kubelet server listens on a free loopback port, so the
+/// in-process API server reaches it and the real kubectl can log, exec and port-forward.
+/// Log files rotate at a small size so that rotation can be watched.
+/// </summary>
+public sealed class StreamingFixture : IAsyncLifetime
+{
+    public const string BusyboxImage = AgentFixture.BusyboxImage;
+
+    private readonly bool _enabled = OperatingSystem.IsLinux() && Environment.UserName == "root" && Runtime.MachineRequirements.Missing("/usr/lib/cni").Count == 0;
+    private string _dataDir = string.Empty;
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public NetworkNamespace Netns { get; private set; } = null!;
+
+    public KubeletAgent Agent { get; private set; } = null!;
+
+    public KubeletOptions Options { get; private set; } = null!;
+
+    public NodeNetwork Network => new(Netns.Path);
+
+    public IKubernetes Client => Cluster.Client;
+
+    public KubectlRunner Kubectl(string binary = KubectlRunner.Latest) => new(binary, Cluster.KubeconfigPath, Path.Combine(_dataDir, "home-" + Path.GetFileName(binary)));
+
+    public async Task InitializeAsync()
+    {
+        if (!_enabled)
+        {
+            return;
+        }
+
+        Cluster = await TestCluster.StartAsync();
+        Netns = NetworkNamespace.Create("tk-stream");
+        _dataDir = Directory.CreateTempSubdirectory("timonel-kubelet-").FullName;
+        Options = new KubeletOptions
+        {
+            DataDir = _dataDir,
+            NodeName = "node-s",
+            NodeIp = IPAddress.Loopback,
+            ServerAddress = IPAddress.Loopback,
+            ServerInNodeNetwork = false,
+            ServerPort = FreePort(),
+            ContainerLogMaxSize = 32 * 1024,
+            ContainerLogMonitorInterval = TimeSpan.FromSeconds(1),
+            NetworkNamespace = Netns.Path,
+            BridgeName = "tmnls0",
+            LeaseRenewInterval = TimeSpan.FromSeconds(2),
+            PodCidrWait = TimeSpan.Zero,
+        };
+        var images = Path.Combine(Options.AgentDir, "images");
+        Directory.CreateDirectory(images);
+        ImageBuilder.Busybox(BusyboxImage).WriteDockerArchive(Path.Combine(images, "busybox.tar"));
+        Agent = await StartAgentAsync();
+    }
+
+    public Task<KubeletAgent> StartAgentAsync() =>
+        KubeletAgent.StartAsync(Options, Cluster.NewClient(), NullLoggerFactory.Instance, CancellationToken.None);
+
+    /// <summary>Stops the agent and starts a new one over the same data dir (containers keep running).</summary>
+    public async Task RestartAgentAsync()
+    {
+        await Agent.DisposeAsync();
+        Agent = await StartAgentAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (!_enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            // Remove every pod's runtime objects before containerd stops, so no shim outlives the test.
+            var pods = await Client.CoreV1.ListPodForAllNamespacesAsync();
+            foreach (var pod in pods.Items)
+            {
+                await Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, new V1DeleteOptions { GracePeriodSeconds = 0 });
+            }
+
+            await Eventually.WaitAsync(async _ => (await Agent.Cri.Runtime.ListPodSandboxAsync(new Cri.V1.ListPodSandboxRequest())).Items.Count == 0, TimeSpan.FromSeconds(60), "all sandboxes removed");
+        }
+        finally
+        {
+            // Whatever failed above, containerd, the netns and the data dir must not outlive the class.
+            await Agent.DisposeAsync();
+            await Cluster.DisposeAsync();
+            Netns.Dispose();
+            foreach (var hierarchy in Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup") : [])
+            {
+                RemoveCgroupTree(Path.Combine(hierarchy, "kubepods"));
+            }
+
+            Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+
+    /// <summary>Creates a pod bound to the fixture's node in a fresh namespace.</summary>
+    public async Task<V1Pod> CreatePodAsync(V1Pod pod)
+    {
+        var ns = await Cluster.CreateNamespaceAsync("stream");
+        pod.Metadata.NamespaceProperty = ns;
+        pod.Spec.NodeName = Options.NodeName;
+        return await Client.CoreV1.CreateNamespacedPodAsync(pod, ns);
+    }
+
+    public async Task<V1Pod> WaitForPodAsync(V1Pod pod, Func<V1Pod, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var current = pod;
+        await Eventually.WaitAsync(async ct =>
+        {
+            current = await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: ct);
+            return condition(current);
+        }, timeout ?? TimeSpan.FromSeconds(30), what);
+        return current;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void RemoveCgroupTree(string dir)
+    {
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (var child in Directory.GetDirectories(dir))
+        {
+            RemoveCgroupTree(child);
+        }
+
+        try
+        {
+            Directory.Delete(dir);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
