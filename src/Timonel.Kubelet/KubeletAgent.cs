@@ -21,11 +21,13 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ContainerdSupervisor _containerd;
     private readonly PodManager _pods;
+    private readonly NodeRoutes _routes;
     private readonly Task _heartbeat;
     private int _disposed;
 
-    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat)
+    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeRoutes routes, NodeHeartbeat heartbeat)
     {
+        _routes = routes;
         Options = options;
         Node = node;
         _containerd = containerd;
@@ -84,9 +86,10 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             var heartbeat = new NodeHeartbeat(client, cri, options, machine, time, loggers.CreateLogger("kubelet.node"));
             await heartbeat.PostStatusAsync(force: true, cancellationToken).ConfigureAwait(false);
             var runtime = new PodRuntime(cri, client, new Prober(cri, new NodeNetwork(options.NetworkNamespace)), new EnvResolver(client), options, cgroups, time, options.NodeIp.ToString(), paths.PodLogs);
+            var routes = await StartRoutesAsync(client, options, node.Spec.PodCIDR, loggers, cancellationToken).ConfigureAwait(false);
             var pods = new PodManager(runtime, loggers);
             await pods.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat);
+            return new KubeletAgent(options, node, containerd, cri, pods, routes, heartbeat);
         }
         catch
         {
@@ -104,6 +107,8 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
+        // Routes stay in the kernel: pods on other nodes stay reachable while the agent restarts.
+        await _routes.DisposeAsync().ConfigureAwait(false);
         try
         {
             await _heartbeat.ConfigureAwait(false);
@@ -124,6 +129,32 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             _stop.Dispose();
         }
     }
+
+    /// <summary>
+    /// Pod networking across nodes, host-gw style (docs/networking.md): forwarding on, pod traffic
+    /// leaving the cluster CIDR masqueraded, and a route to every other node's podCIDR. A machine
+    /// where that cannot be set up still runs pods, with node-local networking only.
+    /// </summary>
+    private static async Task<NodeRoutes> StartRoutesAsync(IKubernetes client, KubeletOptions options, string podCidr, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var log = loggers.CreateLogger("kubelet.routes");
+        var table = new IpRouteTable(options.NetworkNamespace);
+        try
+        {
+            await table.EnsureForwardingAsync(podCidr, options.ClusterCidr, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            LogNoForwarding(log, e.Message);
+        }
+
+        var routes = new NodeRoutes(client, table, options.NodeName, loggers);
+        await routes.StartAsync(cancellationToken).ConfigureAwait(false);
+        return routes;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pod traffic to other nodes may not work: forwarding and masquerade not set up: {Reason}")]
+    private static partial void LogNoForwarding(ILogger log, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "node {Node} registered, podCIDR {Cidr}")]
     private static partial void LogRegistered(ILogger log, string node, string cidr);
