@@ -18,6 +18,7 @@ public sealed class AgentProcess : IAsyncDisposable
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
 
     private Process? process;
+    private Action? relaunch;
 
     private AgentProcess(string nodeName, NetworkHost host, string rootDir)
     {
@@ -51,9 +52,48 @@ public sealed class AgentProcess : IAsyncDisposable
         var images = Path.Combine(agent.DataDir, "agent", "images");
         Directory.CreateDirectory(images);
         ImageBuilder.Busybox(BusyboxImage).WriteDockerArchive(Path.Combine(images, "busybox.tar"));
-        agent.Launch(server, token, extraArgs);
+        agent.relaunch = () => agent.Launch(server, token, extraArgs);
+        agent.relaunch();
         await Task.CompletedTask;
         return agent;
+    }
+
+    /// <summary>Stops the agent and starts it again on the same data dir, as an operator would.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        relaunch!();
+    }
+
+    /// <summary>
+    /// The network namespace of a running pod, as /proc/PID/ns/net of one of its processes (any
+    /// container, the sandbox included), found through this agent's runc state and the CRI
+    /// annotations of each OCI bundle; null when the pod runs no process here.
+    /// </summary>
+    public async Task<string?> PodNetnsAsync(string ns, string podName)
+    {
+        var list = await HostCommand.RunAsync(["runc", "--root", RuncStateDir, "list", "--format", "json"]);
+        if (!list.Succeeded || System.Text.Json.Nodes.JsonNode.Parse(list.Stdout) is not System.Text.Json.Nodes.JsonArray containers)
+        {
+            return null;
+        }
+
+        foreach (var container in containers)
+        {
+            if (container?["status"]?.GetValue<string>() != "running" || container["bundle"]?.GetValue<string>() is not { } bundle)
+            {
+                continue;
+            }
+
+            var annotations = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(bundle, "config.json")))?["annotations"];
+            if (annotations?["io.kubernetes.cri.sandbox-name"]?.GetValue<string>() == podName
+                && annotations["io.kubernetes.cri.sandbox-namespace"]?.GetValue<string>() == ns)
+            {
+                return container["pid"]?.GetValue<int>() is int pid ? $"/proc/{pid}/ns/net" : null;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>SIGTERM by PID (the agent stops its containerd; containers keep running), SIGKILL after the grace period.</summary>
