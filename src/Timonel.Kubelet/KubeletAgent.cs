@@ -26,13 +26,15 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     private readonly PodManager _pods;
     private readonly EventRecorder _events;
     private readonly LocalPathReclaimer _reclaimer;
+    private readonly NodeRoutes _routes;
     private readonly Task _heartbeat;
     private readonly KubeletServer _server;
     private readonly Task _logRotation;
     private int _disposed;
 
-    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat, EventRecorder events, LocalPathReclaimer reclaimer, KubeletServer server, ContainerLogRotator rotator)
+    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeRoutes routes, NodeHeartbeat heartbeat, EventRecorder events, LocalPathReclaimer reclaimer, KubeletServer server, ContainerLogRotator rotator)
     {
+        _routes = routes;
         _events = events;
         _reclaimer = reclaimer;
         Options = options;
@@ -80,6 +82,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         CriClient? cri = null;
         EventRecorder? events = null;
         KubeletServer? server = null;
+        NodeRoutes? routes = null;
         try
         {
             await containerd.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -105,13 +108,14 @@ public sealed partial class KubeletAgent : IAsyncDisposable
                 Volumes = new VolumeManager(client, options.PodsDir, options.VolumeResyncInterval, time, loggers.CreateLogger("kubelet.volumes")),
                 Events = events,
             };
+            routes = await StartRoutesAsync(client, options, node.Spec.PodCIDR, loggers, cancellationToken).ConfigureAwait(false);
             var pods = new PodManager(runtime, loggers);
             await pods.StartAsync(cancellationToken).ConfigureAwait(false);
             var reclaimer = new LocalPathReclaimer(client, options.NodeName, loggers, time);
             reclaimer.Start();
             server = await KubeletServer.StartAsync(options, cri, client, new NodeNetwork(options.NetworkNamespace), loggers, cancellationToken).ConfigureAwait(false);
             var rotator = new ContainerLogRotator(cri, options, time, loggers.CreateLogger("kubelet.logs"));
-            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat, events, reclaimer, server, rotator);
+            return new KubeletAgent(options, node, containerd, cri, pods, routes, heartbeat, events, reclaimer, server, rotator);
         }
         catch
         {
@@ -123,6 +127,11 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             if (events is not null)
             {
                 await events.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (routes is not null)
+            {
+                await routes.DisposeAsync().ConfigureAwait(false);
             }
 
             cri?.Dispose();
@@ -140,6 +149,8 @@ public sealed partial class KubeletAgent : IAsyncDisposable
 
         await _stop.CancelAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);
+        // Routes stay in the kernel: pods on other nodes stay reachable while the agent restarts.
+        await _routes.DisposeAsync().ConfigureAwait(false);
         try
         {
             await _heartbeat.ConfigureAwait(false);
@@ -171,6 +182,32 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             _stop.Dispose();
         }
     }
+
+    /// <summary>
+    /// Pod networking across nodes, host-gw style (docs/networking.md): forwarding on, pod traffic
+    /// leaving the cluster CIDR masqueraded, and a route to every other node's podCIDR. A machine
+    /// where that cannot be set up still runs pods, with node-local networking only.
+    /// </summary>
+    private static async Task<NodeRoutes> StartRoutesAsync(IKubernetes client, KubeletOptions options, string podCidr, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var log = loggers.CreateLogger("kubelet.routes");
+        var table = new IpRouteTable(options.NetworkNamespace);
+        try
+        {
+            await table.EnsureForwardingAsync(podCidr, options.ClusterCidr, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            LogNoForwarding(log, e.Message);
+        }
+
+        var routes = new NodeRoutes(client, table, options.NodeName, loggers);
+        await routes.StartAsync(cancellationToken).ConfigureAwait(false);
+        return routes;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pod traffic to other nodes may not work: forwarding and masquerade not set up: {Reason}")]
+    private static partial void LogNoForwarding(ILogger log, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "node {Node} registered, podCIDR {Cidr}")]
     private static partial void LogRegistered(ILogger log, string node, string cidr);

@@ -16,9 +16,10 @@ internal static class AgentCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Data directory (default /var/lib/timonel as root, else ~/.timonel); the agent uses DATA_DIR/agent" };
         var nodeName = new Option<string?>("--node-name") { Description = "Node name (default: the host name)" };
         var nodeIp = new Option<string?>("--node-ip") { Description = "The node's InternalIP (default: the first IPv4 address of an interface that is up)" };
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The cluster's pod CIDR (the server's --cluster-cidr): pod traffic inside it is routed between nodes, never masqueraded", DefaultValueFactory = _ => "10.42.0.0/16" };
         var verbose = new Option<bool>("--debug") { Description = "Debug logs" };
         var command = new Command("agent", "Run a node agent: containerd, pods, node heartbeats");
-        foreach (var o in new Option[] { server, token, caFile, dataDir, nodeName, nodeIp, verbose })
+        foreach (var o in new Option[] { server, token, caFile, dataDir, nodeName, nodeIp, clusterCidr, verbose })
         {
             command.Options.Add(o);
         }
@@ -39,7 +40,9 @@ internal static class AgentCommand
                     DataDir = Path.GetFullPath(parse.GetValue(dataDir) ?? ApiServerOptions.DefaultDataDir()),
                     NodeName = parse.GetValue(nodeName) ?? AgentHost.DefaultNodeName(),
                     NodeIp = AgentHost.ParseNodeIp(parse.GetValue(nodeIp)),
+                    ClusterCidr = parse.GetValue(clusterCidr)!,
                 };
+                _ = Kubelet.Network.CniConfig.ParseCidr(options.ClusterCidr);
             }
             catch (ArgumentException e)
             {

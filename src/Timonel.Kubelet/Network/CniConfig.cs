@@ -4,9 +4,11 @@ using System.Text.Json.Nodes;
 namespace Timonel.Kubelet.Network;
 
 /// <summary>
-/// The CNI network list the agent writes for containerd: a bridge (the node's gateway, masquerade,
-/// hairpin) with host-local IPAM over the node's podCIDR, and portmap for hostPorts. containerd
-/// adds loopback itself and reads only the first file of its conf dir.
+/// The CNI network list the agent writes for containerd: a bridge (the node's gateway, hairpin)
+/// with host-local IPAM over the node's podCIDR, and portmap for hostPorts. containerd adds
+/// loopback itself and reads only the first file of its conf dir. The bridge does not masquerade:
+/// its ipMasq would also rewrite pod-to-pod traffic to other nodes (it exempts only the node's own
+/// podCIDR), so the agent masquerades itself, exempting the whole cluster CIDR (IpRouteTable).
 /// </summary>
 public static class CniConfig
 {
@@ -25,7 +27,7 @@ public static class CniConfig
                     ["type"] = "bridge",
                     ["bridge"] = bridgeName,
                     ["isGateway"] = true,
-                    ["ipMasq"] = true,
+                    ["ipMasq"] = false,
                     ["hairpinMode"] = true,
                     ["ipam"] = new JsonObject
                     {

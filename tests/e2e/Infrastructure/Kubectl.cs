@@ -14,12 +14,15 @@ public sealed class Kubectl
     private readonly string binary;
     private readonly string kubeconfig;
     private readonly string home;
+    private readonly string? netnsPath;
 
-    public Kubectl(string binary, string kubeconfig, string home)
+    /// <param name="netnsPath">When set, kubectl runs inside this network namespace (nsenter --net), e.g. a control-plane netns whose 127.0.0.1 the kubeconfig names.</param>
+    public Kubectl(string binary, string kubeconfig, string home, string? netnsPath = null)
     {
         this.binary = binary;
         this.kubeconfig = kubeconfig;
         this.home = home;
+        this.netnsPath = netnsPath;
         Directory.CreateDirectory(home);
     }
 
@@ -70,7 +73,7 @@ public sealed class Kubectl
 
     private ProcessStartInfo StartInfo(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment, bool redirectStdin)
     {
-        var start = new ProcessStartInfo(binary)
+        var start = new ProcessStartInfo(netnsPath is null ? binary : "nsenter")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -79,6 +82,13 @@ public sealed class Kubectl
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (netnsPath is not null)
+        {
+            start.ArgumentList.Add($"--net={netnsPath}");
+            start.ArgumentList.Add("--");
+            start.ArgumentList.Add(binary);
+        }
+
         start.ArgumentList.Add("--kubeconfig");
         start.ArgumentList.Add(kubeconfig);
         foreach (var arg in args)

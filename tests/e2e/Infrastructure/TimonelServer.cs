@@ -20,9 +20,10 @@ public sealed class TimonelServer : IAsyncDisposable
     private Process? process;
     private HttpClient? client;
 
-    private TimonelServer(string rootDir, int port, IReadOnlyList<string> extraArgs)
+    private TimonelServer(string rootDir, int port, IReadOnlyList<string> extraArgs, string? netnsPath)
     {
         ExtraArgs = extraArgs;
+        NetnsPath = netnsPath;
         RootDir = rootDir;
         DataDir = Path.Combine(rootDir, "data");
         StderrPath = Path.Combine(rootDir, "server.log");
@@ -36,6 +37,12 @@ public sealed class TimonelServer : IAsyncDisposable
     public string RootDir { get; }
 
     public string DataDir { get; }
+
+    /// <summary>The network namespace the server runs in (entered with nsenter --net), or null for the test's own.</summary>
+    public string? NetnsPath { get; }
+
+    /// <summary>The node join token the server wrote (DATA_DIR/token), for `timonel agent --token`.</summary>
+    public string JoinToken => File.ReadAllText(Path.Combine(DataDir, "token")).Trim();
 
     public string StderrPath { get; }
 
@@ -53,10 +60,18 @@ public sealed class TimonelServer : IAsyncDisposable
     public static Task<TimonelServer> StartAsync(CancellationToken cancellationToken) => StartAsync([], cancellationToken);
 
     /// <summary>Starts a server with extra flags after the fixture's own (data dir, port, --disable-agent).</summary>
-    public static async Task<TimonelServer> StartAsync(IReadOnlyList<string> extraArgs, CancellationToken cancellationToken)
+    public static Task<TimonelServer> StartAsync(IReadOnlyList<string> extraArgs, CancellationToken cancellationToken) =>
+        StartAsync(extraArgs, netnsPath: null, port: null, cancellationToken);
+
+    /// <summary>
+    /// Starts a server inside <paramref name="netnsPath"/> (a namespace the test made; null for the
+    /// test's own) on <paramref name="port"/> (a free loopback port when null). Readiness is checked
+    /// on 127.0.0.1 of that namespace.
+    /// </summary>
+    public static async Task<TimonelServer> StartAsync(IReadOnlyList<string> extraArgs, string? netnsPath, int? port, CancellationToken cancellationToken)
     {
         var root = Directory.CreateTempSubdirectory("timonel-e2e-").FullName;
-        var server = new TimonelServer(root, FreeLoopbackPort(), extraArgs);
+        var server = new TimonelServer(root, port ?? FreeLoopbackPort(), extraArgs, netnsPath);
         try
         {
             await server.LaunchAsync(FirstStartTimeout, cancellationToken);
@@ -141,7 +156,15 @@ public sealed class TimonelServer : IAsyncDisposable
         File.AppendAllText(StderrPath, $"==== start {DateTime.UtcNow:O}\n");
 
         // exec keeps one PID from the shell through the launcher to dotnet, so stopping it by PID stops the server.
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        // nsenter (not "ip netns exec", which remounts /sys) execs the shell: the PID stays the server's.
+        var start = new ProcessStartInfo(NetnsPath is null ? "/bin/sh" : "nsenter") { UseShellExecute = false };
+        if (NetnsPath is not null)
+        {
+            start.ArgumentList.Add($"--net={NetnsPath}");
+            start.ArgumentList.Add("--");
+            start.ArgumentList.Add("/bin/sh");
+        }
+
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("log=\"$3\"; launcher=\"$0\"; dir=\"$1\"; port=\"$2\"; shift 4; exec \"$launcher\" server --data-dir \"$dir\" --port \"$port\" --disable-agent \"$@\" >>\"$log\" 2>&1 </dev/null");
         start.ArgumentList.Add(RepoRoot.Launcher);
@@ -215,6 +238,14 @@ public sealed class TimonelServer : IAsyncDisposable
         var caFields = PemEncoding.Find(caPem);
         var ca = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(caPem[caFields.Base64Data]));
         var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) };
+        if (NetnsPath is not null)
+        {
+            // 127.0.0.1 of the server's namespace: the socket is created inside it.
+            var network = new Timonel.Kubelet.Network.NodeNetwork(NetnsPath);
+            handler.ConnectCallback = async (context, ct) =>
+                new NetworkStream(await network.ConnectAsync(new IPEndPoint(IPAddress.Loopback, context.DnsEndPoint.Port), ct), ownsSocket: true);
+        }
+
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
         {
             if (certificate is not X509Certificate2 served)
