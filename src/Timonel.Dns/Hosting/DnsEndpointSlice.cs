@@ -16,7 +16,8 @@ public sealed class DnsEndpointSlice(IKubernetes client, string nodeName, IPAddr
     public const string Namespace = "kube-system";
     public const string ServiceName = "kube-dns";
     public const string ManagedByLabel = "endpointslice.kubernetes.io/managed-by";
-    public const string ManagedBy = "timonel.dev/agent";
+    // A label value cannot hold "/", so the agent names itself as upstream controllers do ("endpointslice-controller.k8s.io").
+    public const string ManagedBy = "agent.timonel.dev";
 
     public string Name { get; } = $"{ServiceName}-{nodeName}";
 

@@ -18,7 +18,8 @@ public sealed partial class NodeDnsService : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SharedInformerFactory _informers;
     private readonly DnsServer _server;
-    private readonly DnsEndpointSlice? _slice;
+    private readonly IKubernetes _client;
+    private DnsEndpointSlice? _slice;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _run;
@@ -34,7 +35,7 @@ public sealed partial class NodeDnsService : IAsyncDisposable
         var self = new IPEndPoint(options.ListenAddress, options.Port);
         var forwarder = new UpstreamForwarder(options.Upstreams ?? UpstreamResolvers.FromResolvConf(options.ResolvConfPath, self), options.Sockets);
         _server = new DnsServer(new DnsQueryHandler(zone, forwarder, _logger), options.Sockets, _logger);
-        _slice = options.PublishEndpointSlice ? new DnsEndpointSlice(client, options.NodeName, options.ListenAddress, options.Port) : null;
+        _client = client;
         _informers.Start();
         _run = Task.Run(() => RunAsync(_stop.Token));
     }
@@ -66,7 +67,7 @@ public sealed partial class NodeDnsService : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _listening.TrySetCanceled();
-        if (_slice is not null && Listening.IsCompletedSuccessfully)
+        if (_slice is not null)
         {
             try
             {
@@ -115,11 +116,15 @@ public sealed partial class NodeDnsService : IAsyncDisposable
             }
         }
 
-        _listening.TrySetResult(_server.LocalEndPoint!);
-        if (_slice is null)
+        var bound = _server.LocalEndPoint!;
+        _listening.TrySetResult(bound);
+        if (!_options.PublishEndpointSlice)
         {
             return;
         }
+
+        // The slice names the bound port (the configured one, or the free one a test asked for).
+        _slice = new DnsEndpointSlice(_client, _options.NodeName, _options.ListenAddress, bound.Port);
 
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -127,7 +132,7 @@ public sealed partial class NodeDnsService : IAsyncDisposable
             {
                 await _slice.EnsureAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is HttpRequestException or k8s.Autorest.HttpOperationException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogSliceFailed(_logger, _slice.Name, e);
                 await Task.Delay(_options.BindRetryInterval * 5, cancellationToken).ConfigureAwait(false);
