@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Dns.Hosting;
 using Timonel.Kubelet.Cri;
 using Timonel.Kubelet.Images;
 using Timonel.Kubelet.Network;
@@ -22,10 +23,12 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     private readonly ContainerdSupervisor _containerd;
     private readonly PodManager _pods;
     private readonly Task _heartbeat;
+    private readonly NodeDnsService? _dns;
     private int _disposed;
 
-    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat)
+    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeHeartbeat heartbeat, NodeDnsService? dns)
     {
+        _dns = dns;
         Options = options;
         Node = node;
         _containerd = containerd;
@@ -47,6 +50,9 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     public string ContainerdSocket => _containerd.SocketPath;
 
     public int ContainerdPid => _containerd.Pid;
+
+    /// <summary>The node's cluster DNS server (null when <see cref="KubeletOptions.DnsPort"/> is null).</summary>
+    public NodeDnsService? Dns => _dns;
 
     public static async Task<KubeletAgent> StartAsync(KubeletOptions options, IKubernetes client, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -86,7 +92,18 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             var runtime = new PodRuntime(cri, client, new Prober(cri, new NodeNetwork(options.NetworkNamespace)), new EnvResolver(client), options, cgroups, time, options.NodeIp.ToString(), paths.PodLogs);
             var pods = new PodManager(runtime, loggers);
             await pods.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat);
+            var dns = options.DnsPort is { } dnsPort
+                ? NodeDnsService.Start(client, new NodeDnsOptions
+                {
+                    NodeName = options.NodeName,
+                    ListenAddress = options.NodeIp,
+                    Port = dnsPort,
+                    Cluster = new Dns.ClusterDnsOptions { ClusterDomain = options.ClusterDomain },
+                    ResolvConfPath = options.ResolvConf,
+                    Sockets = new NodeNetwork(options.NetworkNamespace).CreateSocketAsync,
+                }, loggers)
+                : null;
+            return new KubeletAgent(options, node, containerd, cri, pods, heartbeat, dns);
         }
         catch
         {
@@ -104,6 +121,12 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
+        if (_dns is not null)
+        {
+            // First, while the API is reachable: its EndpointSlice goes with it.
+            await _dns.DisposeAsync().ConfigureAwait(false);
+        }
+
         try
         {
             await _heartbeat.ConfigureAwait(false);
