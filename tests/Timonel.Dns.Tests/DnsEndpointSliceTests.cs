@@ -16,6 +16,16 @@ public sealed class DnsEndpointSliceTests : IAsyncLifetime
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
+    public async Task ServerStart_CreatesSelectorlessKubeDnsServiceOnTheFixedIp()
+    {
+        var svc = await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("kube-dns", "kube-system");
+
+        Assert.Equal("10.43.0.10", svc.Spec.ClusterIP);
+        Assert.Null(svc.Spec.Selector);
+        Assert.Equal(["dns/UDP/53", "dns-tcp/TCP/53"], svc.Spec.Ports.Select(p => $"{p.Name}/{p.Protocol}/{p.Port}"));
+    }
+
+    [Fact]
     public async Task EnsureAsync_MissingOrDrifted_CreatesThenRestores()
     {
         var slice = new DnsEndpointSlice(_cluster.Client, "node-x", IPAddress.Parse("10.77.0.9"), 53);
