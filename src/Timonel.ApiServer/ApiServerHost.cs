@@ -114,7 +114,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time);
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects);
-            await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.Port, cancellationToken).ConfigureAwait(false);
+            await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
             var kubelets = new KubeletConnector(pki, time.GetUtcNow());
 

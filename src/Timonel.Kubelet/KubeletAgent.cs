@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Events;
+using Timonel.Dns.Hosting;
 using Timonel.Kubelet.Cri;
 using Timonel.Kubelet.Images;
 using Timonel.Kubelet.Network;
@@ -30,13 +31,15 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     private readonly Task _heartbeat;
     private readonly KubeletServer _server;
     private readonly Task _logRotation;
+    private readonly NodeDnsService? _dns;
     private int _disposed;
 
-    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeRoutes routes, NodeHeartbeat heartbeat, EventRecorder events, LocalPathReclaimer reclaimer, KubeletServer server, ContainerLogRotator rotator)
+    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeRoutes routes, NodeHeartbeat heartbeat, EventRecorder events, LocalPathReclaimer reclaimer, KubeletServer server, ContainerLogRotator rotator, NodeDnsService? dns)
     {
         _routes = routes;
         _events = events;
         _reclaimer = reclaimer;
+        _dns = dns;
         Options = options;
         Node = node;
         _containerd = containerd;
@@ -63,6 +66,9 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     public string ContainerdSocket => _containerd.SocketPath;
 
     public int ContainerdPid => _containerd.Pid;
+
+    /// <summary>The node's cluster DNS server (null when <see cref="KubeletOptions.DnsPort"/> is null).</summary>
+    public NodeDnsService? Dns => _dns;
 
     public static async Task<KubeletAgent> StartAsync(KubeletOptions options, IKubernetes client, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -115,7 +121,18 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             reclaimer.Start();
             server = await KubeletServer.StartAsync(options, cri, client, new NodeNetwork(options.NetworkNamespace), loggers, cancellationToken).ConfigureAwait(false);
             var rotator = new ContainerLogRotator(cri, options, time, loggers.CreateLogger("kubelet.logs"));
-            return new KubeletAgent(options, node, containerd, cri, pods, routes, heartbeat, events, reclaimer, server, rotator);
+            var dns = options.DnsPort is { } dnsPort
+                ? NodeDnsService.Start(client, new NodeDnsOptions
+                {
+                    NodeName = options.NodeName,
+                    ListenAddress = options.NodeIp,
+                    Port = dnsPort,
+                    Cluster = new Dns.ClusterDnsOptions { ClusterDomain = options.ClusterDomain },
+                    ResolvConfPath = options.ResolvConf,
+                    Sockets = new NodeNetwork(options.NetworkNamespace).CreateSocketAsync,
+                }, loggers)
+                : null;
+            return new KubeletAgent(options, node, containerd, cri, pods, routes, heartbeat, events, reclaimer, server, rotator, dns);
         }
         catch
         {
@@ -148,6 +165,12 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
+        if (_dns is not null)
+        {
+            // First, while the API is reachable: its EndpointSlice goes with it.
+            await _dns.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _server.DisposeAsync().ConfigureAwait(false);
         // Routes stay in the kernel: pods on other nodes stay reachable while the agent restarts.
         await _routes.DisposeAsync().ConfigureAwait(false);

@@ -23,6 +23,18 @@ public sealed record KubeletOptions
     /// </summary>
     public TimeSpan PodCidrWait { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>--cluster-dns: the nameservers of ClusterFirst pods; k3s's default is the kube-dns ClusterIP 10.43.0.10. Empty: pods use the node's resolvers.</summary>
+    public IReadOnlyList<IPAddress> ClusterDns { get; init; } = [IPAddress.Parse("10.43.0.10")];
+
+    /// <summary>--cluster-domain: the cluster's DNS domain (default cluster.local).</summary>
+    public string ClusterDomain { get; init; } = "cluster.local";
+
+    /// <summary>--resolv-conf: the node's resolver file, for dnsPolicy Default and the DNS server's upstreams.</summary>
+    public string ResolvConf { get; init; } = "/etc/resolv.conf";
+
+    /// <summary>The port of the node's cluster DNS server on NodeIp (UDP and TCP); null runs no DNS server.</summary>
+    public int? DnsPort { get; init; } = 53;
+
     /// <summary>Directory of the CNI plugin binaries (Debian's containernetworking-plugins).</summary>
     public string CniBinDir { get; init; } = "/usr/lib/cni";
 

@@ -31,12 +31,14 @@ public sealed record ServiceNetwork(uint NetworkAddress, long Size, long NodePor
     }
 
     /// <summary>The first usable address: the kubernetes service's ClusterIP.</summary>
-    public string FirstAddress
+    public string FirstAddress => AddressAt(1);
+
+    /// <summary>The tenth address: the kube-dns Service's ClusterIP, as k3s (10.43.0.10).</summary>
+    public string DnsAddress => AddressAt(10);
+
+    private string AddressAt(uint offset)
     {
-        get
-        {
-            var v = NetworkAddress + 1;
-            return new IPAddress([(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v]).ToString();
-        }
+        var v = NetworkAddress + offset;
+        return new IPAddress([(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v]).ToString();
     }
 }

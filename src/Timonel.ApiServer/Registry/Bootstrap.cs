@@ -4,12 +4,12 @@ using Timonel.Api.Resources;
 
 namespace Timonel.ApiServer.Registry;
 
-/// <summary>Creates what every cluster starts with: the system namespaces and the kubernetes Service.</summary>
+/// <summary>Creates what every cluster starts with: the system namespaces, the kubernetes Service and the kube-dns Service.</summary>
 internal sealed class Bootstrap(ResourceCatalog catalog, ObjectWriter writer, ObjectStore objects)
 {
     private static readonly string[] Namespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-    public async Task EnsureAsync(string kubernetesServiceIp, int port, CancellationToken cancellationToken)
+    public async Task EnsureAsync(string kubernetesServiceIp, string dnsServiceIp, int port, CancellationToken cancellationToken)
     {
         // Concurrent creates share one group commit (one fsync) in the embedded store.
         var namespaces = catalog.Find("", "v1", "namespaces")!;
@@ -39,7 +39,37 @@ internal sealed class Bootstrap(ResourceCatalog catalog, ObjectWriter writer, Ob
                 },
             }, cancellationToken).ConfigureAwait(false);
         }
+
+        if (await objects.GetAsync(services, "kube-system", "kube-dns", cancellationToken).ConfigureAwait(false) is null)
+        {
+            // Selectorless: every node agent publishes an EndpointSlice kube-dns-NODE for its own DNS server.
+            try
+            {
+                await CreateIgnoringExistsAsync(services, "kube-system", KubeDnsService(dnsServiceIp), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ApiException e) when (e.Code is 422 or 409)
+            {
+                // The fixed ClusterIP is held by another Service (an older cluster): start without kube-dns rather than not at all.
+            }
+        }
     }
+
+    private static JsonObject KubeDnsService(string clusterIp) => new()
+    {
+        ["metadata"] = new JsonObject
+        {
+            ["name"] = "kube-dns",
+            ["labels"] = new JsonObject { ["k8s-app"] = "kube-dns", ["kubernetes.io/name"] = "CoreDNS", ["kubernetes.io/cluster-service"] = "true" },
+        },
+        ["spec"] = new JsonObject
+        {
+            ["type"] = "ClusterIP",
+            ["clusterIP"] = clusterIp,
+            ["ports"] = new JsonArray(
+                new JsonObject { ["name"] = "dns", ["port"] = 53, ["protocol"] = "UDP", ["targetPort"] = 53 },
+                new JsonObject { ["name"] = "dns-tcp", ["port"] = 53, ["protocol"] = "TCP", ["targetPort"] = 53 }),
+        },
+    };
 
     private async Task CreateIgnoringExistsAsync(ApiResource resource, string? ns, JsonObject obj, CancellationToken cancellationToken)
     {

@@ -23,7 +23,7 @@ public sealed class NodeNetwork
     public async Task<Socket> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken)
     {
         var family = endPoint.AddressFamily;
-        var socket = _netnsPath is null ? new Socket(family, SocketType.Stream, ProtocolType.Tcp) : await CreateInNamespaceAsync(family).ConfigureAwait(false);
+        var socket = await CreateSocketAsync(family, SocketType.Stream, ProtocolType.Tcp).ConfigureAwait(false);
         try
         {
             socket.NoDelay = true;
@@ -67,7 +67,7 @@ public sealed class NodeNetwork
             {
                 var addresses = IPAddress.TryParse(context.DnsEndPoint.Host, out var ip)
                     ? [ip]
-                    : await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct).ConfigureAwait(false);
+                    : await System.Net.Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct).ConfigureAwait(false);
                 var socket = await ConnectAsync(new IPEndPoint(addresses[0], context.DnsEndPoint.Port), ct).ConfigureAwait(false);
                 return new NetworkStream(socket, ownsSocket: true);
             },
@@ -76,7 +76,11 @@ public sealed class NodeNetwork
         return new HttpClient(handler) { Timeout = timeout };
     }
 
-    private Task<Socket> CreateInNamespaceAsync(AddressFamily family)
+    /// <summary>A socket of the node's network (listeners too: the node's DNS server binds through this).</summary>
+    public Task<Socket> CreateSocketAsync(AddressFamily family, SocketType type, ProtocolType protocol) =>
+        _netnsPath is null ? Task.FromResult(new Socket(family, type, protocol)) : CreateInNamespaceAsync(family, type, protocol);
+
+    private Task<Socket> CreateInNamespaceAsync(AddressFamily family, SocketType type, ProtocolType protocol)
     {
         var done = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
@@ -84,7 +88,7 @@ public sealed class NodeNetwork
             try
             {
                 using var target = File.OpenHandle(_netnsPath!, FileMode.Open, FileAccess.Read);
-                done.SetResult(CreateIn(target, family));
+                done.SetResult(CreateIn(target, family, type, protocol));
             }
             catch (Exception e)
             {
@@ -99,7 +103,7 @@ public sealed class NodeNetwork
         return done.Task;
     }
 
-    private static Socket CreateIn(SafeFileHandle target, AddressFamily family)
+    private static Socket CreateIn(SafeFileHandle target, AddressFamily family, SocketType type, ProtocolType protocol)
     {
         // The thread ends right after: it never runs other code in the namespace, and a thread
         // that changed namespace is not returned to a pool.
@@ -108,6 +112,6 @@ public sealed class NodeNetwork
             throw new IOException($"setns to the node network failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
         }
 
-        return new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+        return new Socket(family, type, protocol);
     }
 }

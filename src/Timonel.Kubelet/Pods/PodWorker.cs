@@ -199,7 +199,7 @@ public sealed partial class PodWorker : IAsyncDisposable
             }
 
             var attempt = sandboxes.Count == 0 ? 0u : sandboxes.Max(s => s.Metadata.Attempt) + 1;
-            var config = RuntimeConfigBuilder.Sandbox(pod, attempt, _rt.PodLogRoot, _rt.Cgroups);
+            var config = RuntimeConfigBuilder.Sandbox(pod, attempt, _rt.PodLogRoot, _rt.Cgroups, PodDns.Config(pod, _rt.Options));
             Directory.CreateDirectory(config.LogDirectory);
             var created = await _rt.Cri.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = config }, cancellationToken: ct).ConfigureAwait(false);
             _sandboxId = created.PodSandboxId;

@@ -8,13 +8,14 @@ namespace Timonel.Kubelet.Pods;
 /// <summary>Turns a pod and its containers into CRI sandbox and container configs.</summary>
 public static class RuntimeConfigBuilder
 {
-    public static PodSandboxConfig Sandbox(V1Pod pod, uint attempt, string logRoot, CgroupLayout cgroups)
+    /// <param name="dns">The pod's resolv.conf (<see cref="PodDns.Config(V1Pod, KubeletOptions)"/>); null leaves the runtime's default.</param>
+    public static PodSandboxConfig Sandbox(V1Pod pod, uint attempt, string logRoot, CgroupLayout cgroups, DNSConfig? dns = null)
     {
         var meta = pod.Metadata;
         var config = new PodSandboxConfig
         {
             Metadata = new PodSandboxMetadata { Name = meta.Name, Namespace = meta.NamespaceProperty ?? "default", Uid = meta.Uid, Attempt = attempt },
-            Hostname = pod.Spec.Hostname ?? meta.Name,
+            Hostname = PodDns.Hostname(pod),
             LogDirectory = LogDirectory(pod, logRoot),
             Linux = new LinuxPodSandboxConfig
             {
@@ -67,12 +68,9 @@ public static class RuntimeConfigBuilder
             }
         }
 
-        if (pod.Spec.DnsConfig is { } dns)
+        if (dns is not null)
         {
-            config.DnsConfig = new DNSConfig();
-            config.DnsConfig.Servers.AddRange(dns.Nameservers ?? []);
-            config.DnsConfig.Searches.AddRange(dns.Searches ?? []);
-            config.DnsConfig.Options.AddRange((dns.Options ?? []).Select(o => o.Value is null ? o.Name : $"{o.Name}:{o.Value}"));
+            config.DnsConfig = dns;
         }
 
         return config;
