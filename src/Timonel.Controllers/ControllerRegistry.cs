@@ -14,6 +14,7 @@ using Timonel.Controllers.GarbageCollector;
 using Timonel.Controllers.Namespace;
 using Timonel.Controllers.ResourceQuota;
 using Timonel.Controllers.ServiceAccount;
+using Timonel.Controllers.ServiceLoadBalancer;
 
 namespace Timonel.Controllers;
 
@@ -39,5 +40,6 @@ public static class ControllerRegistry
         ("endpointslice", c => new EndpointSliceController(c)),
         ("resourcequota", c => new ResourceQuotaController(c)),
         ("root-ca-cert-publisher", c => new RootCaCertPublisher(c)),
+        ("service-lb-controller", c => new ServiceLoadBalancerController(c, new LocalCloudProvider())),
     ];
 }

@@ -95,11 +95,14 @@ internal sealed class ProxyTopology : IDisposable
         _endpoints.Add((name, ip, ns));
     }
 
-    /// <summary>GETs a URL with busybox wget from a namespace; null when it failed (refused, timed out).</summary>
+    /// <summary>
+    /// GETs a URL with curl from a namespace (busybox wget -T crashes on this machine); null when
+    /// it failed (refused, timed out). httpd's IPv4-mapped client addresses come back plain.
+    /// </summary>
     public static async Task<string?> GetAsync(Netns from, string url, int timeoutSeconds = 3)
     {
-        var (code, output, _) = await Shell.TryRunAsync(TimeSpan.FromSeconds(timeoutSeconds + 2), from.Command("busybox", "wget", "-q", "-T", timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-O", "-", url));
-        return code == 0 ? output.Trim() : null;
+        var (code, output, _) = await Shell.TryRunAsync(TimeSpan.FromSeconds(timeoutSeconds + 2), from.Command("curl", "-sS", "-m", timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), url));
+        return code == 0 ? output.Trim().Replace("[::ffff:", "", StringComparison.Ordinal).TrimEnd(']') : null;
     }
 
     /// <summary>The nft listing of the node's table, or null when there is none.</summary>
