@@ -286,21 +286,39 @@ public sealed partial class LeaderElector
             return;
         }
 
-        var now = _config.Time.GetUtcNow();
-        var lease = _observed;
-        lease.Spec = new V1LeaseSpec
-        {
-            HolderIdentity = null,
-            LeaseDurationSeconds = 1,
-            AcquireTime = now.UtcDateTime,
-            RenewTime = now.UtcDateTime,
-            LeaseTransitions = lease.Spec?.LeaseTransitions ?? 0,
-        };
         using var timeout = new CancellationTokenSource(_config.RenewDeadline, _config.Time);
+        var lease = _observed;
         try
         {
-            Observe(await _client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, _config.LeaseName, _config.LeaseNamespace, cancellationToken: timeout.Token).ConfigureAwait(false), now);
-            Log.Released(_logger, _config.Identity, _config.LeaseNamespace, _config.LeaseName);
+            // A renewal cut off by the same cancellation may still have landed, leaving our copy one
+            // version behind: on a conflict read the Lease again and release it if it is still ours.
+            for (var attempt = 0; ; attempt++)
+            {
+                var now = _config.Time.GetUtcNow();
+                lease.Spec = new V1LeaseSpec
+                {
+                    HolderIdentity = null,
+                    LeaseDurationSeconds = 1,
+                    AcquireTime = now.UtcDateTime,
+                    RenewTime = now.UtcDateTime,
+                    LeaseTransitions = lease.Spec?.LeaseTransitions ?? 0,
+                };
+                try
+                {
+                    Observe(await _client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, _config.LeaseName, _config.LeaseNamespace, cancellationToken: timeout.Token).ConfigureAwait(false), now);
+                    Log.Released(_logger, _config.Identity, _config.LeaseNamespace, _config.LeaseName);
+                    return;
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 2)
+                {
+                    lease = await _client.CoordinationV1.ReadNamespacedLeaseAsync(_config.LeaseName, _config.LeaseNamespace, cancellationToken: timeout.Token).ConfigureAwait(false);
+                    if (lease.Spec?.HolderIdentity != _config.Identity)
+                    {
+                        _holder = null;
+                        return;
+                    }
+                }
+            }
         }
         catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException or IOException)
         {
