@@ -18,7 +18,8 @@ public sealed class ServiceLoadBalancerControllerTests
     private static Task SetNodeStatusAsync(IKubernetes client, string name, string ip, bool ready)
     {
         var status = ready ? "True" : "False";
-        var patch = $$"""{"status":{"addresses":[{"type":"InternalIP","address":"{{ip}}"},{"type":"Hostname","address":"{{name}}"}],"conditions":[{"type":"Ready","status":"{{status}}","reason":"Test","lastHeartbeatTime":"2026-01-01T00:00:00Z","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}""";
+        var patch = "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"" + ip + "\"},{\"type\":\"Hostname\",\"address\":\"" + name + "\"}],"
+            + "\"conditions\":[{\"type\":\"Ready\",\"status\":\"" + status + "\",\"reason\":\"Test\",\"lastHeartbeatTime\":\"2026-01-01T00:00:00Z\",\"lastTransitionTime\":\"2026-01-01T00:00:00Z\"}]}}";
         return client.CoreV1.PatchNodeStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), name);
     }
 
