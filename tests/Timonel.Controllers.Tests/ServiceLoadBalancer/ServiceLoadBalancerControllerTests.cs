@@ -90,7 +90,7 @@ public sealed class ServiceLoadBalancerControllerTests
     public async Task LocalProvider_UsesOnlyInternalIps_SortedAndDistinct()
     {
         var provider = new LocalCloudProvider();
-        V1Node Node(params (string Type, string Address)[] addresses) => new() { Status = new V1NodeStatus { Addresses = [.. addresses.Select(a => new V1NodeAddress(a.Address, a.Type))] } };
+        V1Node Node(params (string Type, string Address)[] addresses) => new() { Status = new V1NodeStatus { Addresses = [.. addresses.Select(a => new V1NodeAddress { Address = a.Address, Type = a.Type })] } };
 
         var status = await provider.LoadBalancer.EnsureLoadBalancerAsync(
             Service("web"),
