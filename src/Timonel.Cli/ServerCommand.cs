@@ -157,7 +157,7 @@ internal static class ServerCommand
                 using var stopComponents = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 components.RootCaPem = host.Pki.ServerCaPem;
                 var running = components.RunAsync(host.KubeconfigPath, options.Port, loggers, stopComponents.Token);
-                await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, loggers, ct).ConfigureAwait(false))
+                await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, parse.GetValue(clusterCidr)!, loggers, ct).ConfigureAwait(false))
                 {
                     await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
                 }

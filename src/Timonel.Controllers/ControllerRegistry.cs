@@ -16,6 +16,7 @@ using Timonel.Controllers.GarbageCollector;
 using Timonel.Controllers.Namespace;
 using Timonel.Controllers.ResourceQuota;
 using Timonel.Controllers.ServiceAccount;
+using Timonel.Controllers.ServiceLoadBalancer;
 
 namespace Timonel.Controllers;
 
@@ -43,5 +44,6 @@ public static class ControllerRegistry
         ("root-ca-cert-publisher", c => new RootCaCertPublisher(c)),
         ("persistentvolume-binder", c => new PersistentVolumeBinderController(c)),
         ("local-path-provisioner", c => new LocalPathProvisioner(c)),
+        ("service-lb-controller", c => new ServiceLoadBalancerController(c, new LocalCloudProvider())),
     ];
 }

@@ -127,7 +127,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
                     NodeName = options.NodeName,
                     ListenAddress = options.NodeIp,
                     Port = dnsPort,
-                    Cluster = new Dns.ClusterDnsOptions { ClusterDomain = options.ClusterDomain },
+                    Cluster = new Timonel.Dns.ClusterDnsOptions { ClusterDomain = options.ClusterDomain },
                     ResolvConfPath = options.ResolvConf,
                     Sockets = new NodeNetwork(options.NetworkNamespace).CreateSocketAsync,
                 }, loggers)

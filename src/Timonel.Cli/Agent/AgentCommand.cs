@@ -10,16 +10,17 @@ internal static class AgentCommand
 {
     public static Command Create()
     {
-        var server = new Option<string>("--server") { Description = "URL of the API server, e.g. https://10.0.0.1:6443", Required = true };
-        var token = new Option<string>("--token") { Description = "Join token (DATA_DIR/server/token on the server) or any bearer token the server accepts", Required = true };
+        var server = new Option<string>("--server") { Description = "URL of the API server, e.g. https://10.0.0.1:6443" };
+        var token = new Option<string>("--token") { Description = "Join token (DATA_DIR/server/token on the server) or any bearer token the server accepts" };
         var caFile = new Option<string?>("--ca-file") { Description = "PEM file of the server's CA; without it the server certificate is not verified" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Data directory (default /var/lib/timonel as root, else ~/.timonel); the agent uses DATA_DIR/agent" };
         var nodeName = new Option<string?>("--node-name") { Description = "Node name (default: the host name)" };
         var nodeIp = new Option<string?>("--node-ip") { Description = "The node's InternalIP (default: the first IPv4 address of an interface that is up)" };
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The cluster's pod CIDR (the server's --cluster-cidr): pod traffic inside it is routed between nodes, never masqueraded", DefaultValueFactory = _ => "10.42.0.0/16" };
         var verbose = new Option<bool>("--debug") { Description = "Debug logs" };
+        var cleanup = new Option<bool>("--cleanup") { Description = "Delete the service proxy's nftables table (table ip timonel) and exit" };
         var command = new Command("agent", "Run a node agent: containerd, pods, node heartbeats");
-        foreach (var o in new Option[] { server, token, caFile, dataDir, nodeName, nodeIp, clusterCidr, verbose })
+        foreach (var o in new Option[] { server, token, caFile, dataDir, nodeName, nodeIp, clusterCidr, verbose, cleanup })
         {
             command.Options.Add(o);
         }
@@ -27,9 +28,19 @@ internal static class AgentCommand
         command.SetAction(async (parse, ct) =>
         {
             using var loggers = Logging.Create(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
+            if (parse.GetValue(cleanup))
+            {
+                return await CleanupAsync(parse.GetValue(nodeName), ct).ConfigureAwait(false);
+            }
+
             KubeletOptions options;
             try
             {
+                if (parse.GetValue(server) is null || parse.GetValue(token) is null)
+                {
+                    throw new ArgumentException("--server and --token are required (unless --cleanup)");
+                }
+
                 if (!Uri.TryCreate(parse.GetValue(server), UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
                 {
                     throw new ArgumentException($"--server \"{parse.GetValue(server)}\" is not an http(s) URL");
@@ -53,7 +64,7 @@ internal static class AgentCommand
             try
             {
                 var client = AgentHost.ClientFor(parse.GetValue(server)!, parse.GetValue(token)!, parse.GetValue(caFile));
-                await using var agent = await KubeletAgent.StartAsync(options, client, loggers, ct).ConfigureAwait(false);
+                await using var agent = await RunningAgent.StartAsync(options, client, loggers, ct).ConfigureAwait(false);
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
                 return 0;
             }
@@ -61,12 +72,28 @@ internal static class AgentCommand
             {
                 return 0;
             }
-            catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException or k8s.Autorest.HttpOperationException)
+            catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException or k8s.Autorest.HttpOperationException or Proxy.Nft.NftException)
             {
                 Console.Error.WriteLine($"timonel agent: {e.Message}");
                 return 1;
             }
         });
         return command;
+    }
+
+    /// <summary>`--cleanup`: removes what the agent leaves in the kernel on purpose (the proxy's table), like kube-proxy --cleanup.</summary>
+    private static async Task<int> CleanupAsync(string? nodeName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Proxy.ServiceProxy.CleanupAsync(new Proxy.ProxyOptions { NodeName = nodeName ?? AgentHost.DefaultNodeName() }, cancellationToken).ConfigureAwait(false);
+            Console.WriteLine("deleted nftables table ip timonel");
+            return 0;
+        }
+        catch (Exception e) when (e is Proxy.Nft.NftException or System.ComponentModel.Win32Exception)
+        {
+            Console.Error.WriteLine($"timonel agent --cleanup: {e.Message}");
+            return 1;
+        }
     }
 }

@@ -16,7 +16,7 @@ internal static class AgentHost
     /// The local agent of `timonel server` (unless --disable-agent): same data dir, the admin
     /// kubeconfig the server wrote. Call after the API server serves; dispose before the server.
     /// </summary>
-    public static Task<KubeletAgent> StartInServerAsync(string dataDir, string kubeconfigPath, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static Task<RunningAgent> StartInServerAsync(string dataDir, string kubeconfigPath, string clusterCidr, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath));
         var options = new KubeletOptions
@@ -24,8 +24,9 @@ internal static class AgentHost
             DataDir = dataDir,
             NodeName = DefaultNodeName(),
             NodeIp = MachineInfo.DefaultNodeIp(),
+            ClusterCidr = clusterCidr,
         };
-        return KubeletAgent.StartAsync(options, client, loggers, cancellationToken);
+        return RunningAgent.StartAsync(options, client, loggers, cancellationToken);
     }
 
     /// <summary>An API client for `timonel agent --server URL --token T`: the token is sent as a bearer token.</summary>

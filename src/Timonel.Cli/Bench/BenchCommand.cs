@@ -11,6 +11,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Macro-benchmarks that print measured figures");
         command.Subcommands.Add(Api());
         command.Subcommands.Add(SchedulerBenchCommand.Create());
+        command.Subcommands.Add(ProxyBenchCommand.Create());
         return command;
     }
 

@@ -41,7 +41,7 @@ public sealed class NodeNetwork
     public async Task<Socket> ListenAsync(IPEndPoint endPoint)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
-        var socket = _netnsPath is null ? new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) : await CreateInNamespaceAsync(endPoint.AddressFamily).ConfigureAwait(false);
+        var socket = await CreateSocketAsync(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp).ConfigureAwait(false);
         try
         {
             socket.Bind(endPoint);
