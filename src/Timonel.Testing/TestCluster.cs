@@ -53,11 +53,29 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>A unique namespace name for one test (not created: call <see cref="CreateNamespaceAsync"/>).</summary>
     public string UniqueName(string prefix) => $"{prefix}-{Interlocked.Increment(ref _namespaces)}";
 
+    /// <summary>
+    /// When set, <see cref="CreateNamespaceAsync"/> also creates what the controller manager would
+    /// (the `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap), so that pods, which
+    /// admission gives a service-account token volume, can start on a real kubelet without one.
+    /// </summary>
+    public bool SeedsServiceAccounts { get; set; }
+
     /// <summary>Creates a fresh namespace and returns its name.</summary>
     public async Task<string> CreateNamespaceAsync(string prefix, CancellationToken cancellationToken = default)
     {
         var name = UniqueName(prefix);
         await Client.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = name } }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (SeedsServiceAccounts)
+        {
+            await Client.CoreV1.CreateNamespacedServiceAccountAsync(new k8s.Models.V1ServiceAccount { Metadata = new k8s.Models.V1ObjectMeta { Name = "default" } }, name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var rootCa = new k8s.Models.V1ConfigMap
+            {
+                Metadata = new k8s.Models.V1ObjectMeta { Name = "kube-root-ca.crt" },
+                Data = new Dictionary<string, string> { ["ca.crt"] = Host.Pki.ServerCaPem },
+            };
+            await Client.CoreV1.CreateNamespacedConfigMapAsync(rootCa, name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
         return name;
     }
 

@@ -41,6 +41,7 @@ public sealed class AgentFixture : IAsyncLifetime
         }
 
         Cluster = await TestCluster.StartAsync();
+        Cluster.SeedsServiceAccounts = true;
         Netns = NetworkNamespace.Create("tk-agent");
         _dataDir = Directory.CreateTempSubdirectory("timonel-kubelet-").FullName;
         Options = new KubeletOptions

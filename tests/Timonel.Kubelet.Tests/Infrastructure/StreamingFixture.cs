@@ -44,6 +44,7 @@ public sealed class StreamingFixture : IAsyncLifetime
         }
 
         Cluster = await TestCluster.StartAsync();
+        Cluster.SeedsServiceAccounts = true;
         Netns = NetworkNamespace.Create("tk-stream");
         _dataDir = Directory.CreateTempSubdirectory("timonel-kubelet-").FullName;
         Options = new KubeletOptions
