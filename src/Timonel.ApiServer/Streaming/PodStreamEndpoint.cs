@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Timonel.Api.Errors;
 using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
+using Timonel.Streaming;
 
 namespace Timonel.ApiServer.Streaming;
 
@@ -94,7 +95,7 @@ internal sealed class PodStreamEndpoint(ResourceCatalog catalog, ObjectStore obj
             }
             else
             {
-                await UpgradeProxy.RelayAsync(context, kubelets.Invoker, target, ct).ConfigureAwait(false);
+                await UpgradeRelay.RelayAsync(context, kubelets.Invoker, target, ct).ConfigureAwait(false);
             }
         }
         catch (HttpRequestException e) when (!context.Response.HasStarted)

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
 using Grpc.Core;
-using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -13,6 +12,8 @@ using Timonel.Api.Errors;
 using Timonel.Kubelet.Cri;
 using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Network;
+using Timonel.Streaming;
+using k8s;
 
 namespace Timonel.Kubelet.Server;
 

@@ -2,15 +2,17 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Timonel.ApiServer.Streaming;
+namespace Timonel.Streaming;
 
 /// <summary>
+/// (One source compiled into both the API server and the kubelet: each relays upgrades, neither
+/// may depend on the other.)
 /// Relays an HTTP/1.1 upgrade request (SPDY or WebSocket streaming) to another server and, once
 /// that server switches protocols, copies bytes both ways until either side closes. A refusal
 /// (any answer other than 101) goes back to the caller as is, so clients can fall back from
 /// one streaming protocol to another.
 /// </summary>
-internal static class UpgradeProxy
+internal static class UpgradeRelay
 {
     private static readonly HashSet<string> NotForwarded = new(StringComparer.OrdinalIgnoreCase)
     {
