@@ -159,7 +159,11 @@ public sealed class JobControllerTests(JobControllerFixture fixture) : IClassFix
 
         await Client.BatchV1.PatchNamespacedJobAsync(new V1Patch("""{"spec":{"suspend":false}}""", V1Patch.PatchType.MergePatch), "pausable", ns);
         await WaitForActivePodsAsync(Client, ns, "pausable", 2);
-        var resumed = await Client.BatchV1.ReadNamespacedJobAsync("pausable", ns);
+        // Pods are created before the status write that flips the condition: wait for that write.
+        var resumed = await Eventually.WaitAsync(
+            async ct => await Client.BatchV1.ReadNamespacedJobAsync("pausable", ns, cancellationToken: ct) is { } j && j.Status.Conditions.Single(c => c.Type == "Suspended").Status == "False" ? j : null,
+            WaitLimit,
+            "the Suspended condition turning False");
         var condition = resumed.Status.Conditions.Single(c => c.Type == "Suspended");
         Assert.Equal(("False", "JobResumed"), (condition.Status, condition.Reason));
         Assert.Equal(0, resumed.Status.Failed ?? 0);
