@@ -1,5 +1,6 @@
 using Timonel.E2E.Tests.Infrastructure;
 using Timonel.Testing;
+using Xunit.Abstractions;
 
 namespace Timonel.E2E.Tests;
 
@@ -11,10 +12,12 @@ namespace Timonel.E2E.Tests;
 public sealed class RealPodTests : IClassFixture<SingleNodeCluster>
 {
     private readonly SingleNodeCluster cluster;
+    private readonly ITestOutputHelper output;
 
-    public RealPodTests(SingleNodeCluster cluster)
+    public RealPodTests(SingleNodeCluster cluster, ITestOutputHelper output)
     {
         this.cluster = cluster;
+        this.output = output;
     }
 
     [NodeFact]
@@ -47,6 +50,21 @@ public sealed class RealPodTests : IClassFixture<SingleNodeCluster>
             Assert.Equal(name, body.Trim());
         }
 
+        ReportMemory();
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    /// <summary>Prints the agent's and its containerd's resident memory with two pods running (a figure for docs/benchmarks.md).</summary>
+    private void ReportMemory()
+    {
+        if (cluster.Agents[0].ProcessId is not { } pid)
+        {
+            return;
+        }
+
+        static string Rss(int id) => File.ReadLines($"/proc/{id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "?";
+        var children = File.Exists($"/proc/{pid}/task/{pid}/children") ? File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+        var containerd = children.Select(int.Parse).FirstOrDefault(c => File.ReadAllText($"/proc/{c}/comm").Trim() == "containerd");
+        output.WriteLine($"agent RSS {Rss(pid)}; containerd RSS {(containerd > 0 ? Rss(containerd) : "?")} (2 pods running)");
     }
 }

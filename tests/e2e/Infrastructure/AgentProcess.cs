@@ -29,6 +29,9 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public string NodeName { get; }
 
+    /// <summary>The agent's process (the launcher execs dotnet, so this is the agent itself), or null when stopped.</summary>
+    public int? ProcessId => process is { HasExited: false } p ? p.Id : null;
+
     public NetworkHost Host { get; }
 
     /// <summary>Temp directory of this agent: its data dir and log.</summary>
