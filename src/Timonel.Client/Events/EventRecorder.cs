@@ -27,6 +27,7 @@ public sealed class EventRecorder : IAsyncDisposable
     private readonly Channel<Occurrence> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private long _dropped;
 
     /// <param name="component">The reporting component, e.g. "replicaset-controller" (source.component).</param>
     /// <param name="host">The node or instance the component runs on (source.host); may be empty.</param>
@@ -63,7 +64,12 @@ public sealed class EventRecorder : IAsyncDisposable
         EventRecorderLog.Recorded(_logger, involved.Kind, involved.NamespaceProperty, involved.Name, type, reason, message);
         if (!_queue.Writer.TryWrite(new Occurrence(involved, type, reason, message, _time.GetUtcNow())))
         {
-            EventRecorderLog.Dropped(_logger, reason, involved.Kind, involved.NamespaceProperty, involved.Name, message);
+            // Under a burst every event may be dropped: one line per 1,000 keeps the log (and its CPU) small.
+            var dropped = Interlocked.Increment(ref _dropped);
+            if (dropped % 1000 == 1)
+            {
+                EventRecorderLog.Dropped(_logger, dropped, reason, involved.Kind, involved.NamespaceProperty, involved.Name, message);
+            }
         }
     }
 

@@ -4,8 +4,8 @@ namespace Timonel.Client.Events;
 
 internal static partial class EventRecorderLog
 {
-    [LoggerMessage(1, LogLevel.Warning, "Event queue full, dropping event {Reason} for {Kind} {Namespace}/{Name}: {Message}")]
-    public static partial void Dropped(ILogger logger, string reason, string? kind, string? @namespace, string? name, string message);
+    [LoggerMessage(1, LogLevel.Warning, "Event queue full, dropping events ({Dropped} so far), e.g. {Reason} for {Kind} {Namespace}/{Name}: {Message}")]
+    public static partial void Dropped(ILogger logger, long dropped, string reason, string? kind, string? @namespace, string? name, string message);
 
     [LoggerMessage(2, LogLevel.Warning, "Could not write event {Reason} for {Kind} {Namespace}/{Name}")]
     public static partial void WriteFailed(ILogger logger, string reason, string? kind, string? @namespace, string? name, Exception exception);
