@@ -1,0 +1,88 @@
+using Timonel.E2E.Tests.Infrastructure;
+using Timonel.Testing;
+
+namespace Timonel.E2E.Tests;
+
+/// <summary>
+/// Services across two `timonel agent` nodes: the agents' service proxies balance a ClusterIP
+/// over pods on both nodes, NodePort answers on a node address, and a pod resolves the Service's
+/// name through the cluster DNS behind the kube-dns ClusterIP.
+/// </summary>
+[Collection(E2ECollection.Name)]
+public sealed class ServiceNetworkTests : IClassFixture<TwoNodeCluster>
+{
+    private readonly TwoNodeCluster cluster;
+
+    public ServiceNetworkTests(TwoNodeCluster cluster)
+    {
+        this.cluster = cluster;
+    }
+
+    [NodeFact]
+    public async Task Service_PodsOnBothNodes_ClusterIpSpreadsNodePortAnswersAndNameResolves()
+    {
+        var ns = $"svc-{Random.Shared.Next(10000, 99999)}";
+        await cluster.Kubectl.CreateNamespaceAsync(ns);
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "web-a", "node-1", "web", "httpd", "-f", "-p", "8080", "-h", "/")));
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "web-b", "node-2", "web", "httpd", "-f", "-p", "8080", "-h", "/")));
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "client", "node-1", "client", "sleep", "3600")));
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "service", "nodeport", "web", "--tcp=80:8080"));
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "patch", "service", "web", "-p", """{"spec":{"selector":{"app":"web"}}}"""));
+        await Eventually.WaitAsync(async _ =>
+        {
+            var pods = await cluster.PodsAsync(ns, "e2e=service");
+            return pods.Count == 3 && pods.Values.All(p => p.Phase == "Running" && p.Ip.Length > 0) ? pods : null;
+        }, TimeSpan.FromSeconds(90), "3 pods Running");
+        var clusterIp = await cluster.Kubectl.JsonPathAsync(ns, "service/web", "{.spec.clusterIP}");
+        var nodePort = await cluster.Kubectl.JsonPathAsync(ns, "service/web", "{.spec.ports[0].nodePort}");
+
+        // From the client pod on node-1, the ClusterIP reaches both pods (one on each node).
+        var clientNetns = await Eventually.WaitAsync(_ => cluster.Agent("node-1").PodNetnsAsync(ns, "client"), TimeSpan.FromSeconds(10), "client pod process");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await Eventually.WaitAsync(async _ =>
+        {
+            if (await MultiNodeCluster.HttpGetAsync(clientNetns, $"http://{clusterIp}/etc/hostname") is { } body)
+            {
+                seen.Add(body.Trim());
+            }
+
+            return seen.Count == 2;
+        }, TimeSpan.FromSeconds(60), $"both web pods answering on {clusterIp}:80 (seen: {string.Join(",", seen)})\n{cluster.Agent("node-1").LogTail(10)}");
+        Assert.Equal(["web-a", "web-b"], seen.Order(StringComparer.Ordinal));
+
+        // NodePort on node-2's address, from node-1's host namespace.
+        var viaNodePort = await Eventually.WaitAsync(
+            _ => MultiNodeCluster.HttpGetAsync(cluster.Agent("node-1").Host.NetnsPath, $"http://{cluster.Agent("node-2").Host.Address}:{nodePort}/etc/hostname"),
+            TimeSpan.FromSeconds(30),
+            $"NodePort {nodePort} answering on node-2");
+        Assert.Contains(viaNodePort.Trim(), new[] { "web-a", "web-b" });
+
+        // The Service's name, through the pod's resolv.conf (kube-dns ClusterIP → an agent's DNS server).
+        var lookup = await Eventually.WaitAsync(async _ =>
+        {
+            var run = await cluster.Kubectl.RunAsync("-n", ns, "exec", "client", "--", "nslookup", $"web.{ns}.svc.cluster.local");
+            return run.ExitCode == 0 && run.Stdout.Contains(clusterIp, StringComparison.Ordinal) ? run.Stdout : null;
+        }, TimeSpan.FromSeconds(30), $"web.{ns}.svc.cluster.local resolving to {clusterIp} inside the client pod");
+        Assert.Contains(clusterIp, lookup, StringComparison.Ordinal);
+
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    private static string Pod(string ns, string name, string node, string app, params string[] command) => $"""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: {name}
+          namespace: {ns}
+          labels:
+            e2e: service
+            app: {app}
+        spec:
+          nodeName: {node}
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: main
+            image: {AgentProcess.BusyboxImage}
+            command: [{string.Join(", ", command.Select(c => $"\"{c}\""))}]
+        """;
+}
