@@ -5,6 +5,12 @@ namespace Timonel.Cli.Bench;
 /// <summary>CPU used during one phase: server, client and the rest of the machine, as a share of all cores.</summary>
 internal sealed record CpuShare(double WallSeconds, double? ServerSeconds, double ClientSeconds, double? MachineSeconds)
 {
+    /// <summary>Of <see cref="ServerSeconds"/>: the server's background JIT (tier-up) thread, when measured.</summary>
+    public double? ServerJitSeconds { get; init; }
+
+    /// <summary>Of <see cref="ClientSeconds"/>: the client's background JIT (tier-up) thread, when measured.</summary>
+    public double? ClientJitSeconds { get; init; }
+
     private static readonly int Cores = Environment.ProcessorCount;
 
     /// <summary>Percent of the machine's total capacity (100 % = every core busy).</summary>
@@ -28,13 +34,17 @@ internal sealed record CpuShare(double WallSeconds, double? ServerSeconds, doubl
         private readonly double? _server = serverPid is { } p ? ProcessStats.CpuSeconds(p) : null;
         private readonly double _client = ProcessStats.OwnCpuSeconds();
         private readonly double? _machine = ProcessStats.MachineBusySeconds();
+        private readonly double? _serverJit = serverPid is { } p ? ProcessStats.JitWorkerCpuSeconds(p) : null;
+        private readonly double? _clientJit = ProcessStats.JitWorkerCpuSeconds(Environment.ProcessId);
 
         public CpuShare Stop()
         {
             var wall = Stopwatch.GetElapsedTime(_started).TotalSeconds;
             double? server = serverPid is { } p && _server is { } s0 && ProcessStats.CpuSeconds(p) is { } s1 ? s1 - s0 : null;
             double? machine = _machine is { } m0 && ProcessStats.MachineBusySeconds() is { } m1 ? m1 - m0 : null;
-            return new CpuShare(wall, server, ProcessStats.OwnCpuSeconds() - _client, machine);
+            double? serverJit = serverPid is { } q && _serverJit is { } j0 && ProcessStats.JitWorkerCpuSeconds(q) is { } j1 ? Math.Max(0, j1 - j0) : null;
+            double? clientJit = _clientJit is { } c0 && ProcessStats.JitWorkerCpuSeconds(Environment.ProcessId) is { } c1 ? Math.Max(0, c1 - c0) : null;
+            return new CpuShare(wall, server, ProcessStats.OwnCpuSeconds() - _client, machine) { ServerJitSeconds = serverJit, ClientJitSeconds = clientJit };
         }
     }
 }

@@ -58,6 +58,47 @@ internal static class ProcessStats
         }
     }
 
+    /// <summary>
+    /// CPU seconds so far of <paramref name="pid"/>'s runtime tier-up thread (".NET Tiered
+    /// Compilation Worker": background JIT of hot methods), or null when unreadable. A worker
+    /// that exited (it does after idling) no longer counts, so this can undercount.
+    /// </summary>
+    public static double? JitWorkerCpuSeconds(int pid)
+    {
+        try
+        {
+            long ticks = 0;
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                string stat;
+                try
+                {
+                    stat = File.ReadAllText(Path.Combine(task, "stat"));
+                }
+                catch (IOException)
+                {
+                    continue;
+                }
+
+                var open = stat.IndexOf('(', StringComparison.Ordinal);
+                var close = stat.LastIndexOf(')');
+                if (open < 0 || close < open || !stat.AsSpan(open + 1, close - open - 1).StartsWith(".NET Tiered Com", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+
+            return ticks / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     public static double OwnCpuSeconds()
     {
         using var self = Process.GetCurrentProcess();

@@ -186,7 +186,8 @@ internal sealed record SchedulerApiResult(
         $"  bound {Bound}/{Workload.MeasurePods}{(Complete ? "" : " (TIMED OUT)")} in {Seconds:F2} s; pods created at {CreatesPerSecond:F0}/s\n" +
         $"  throughput {PodsPerSecond:F0} pods/s; per-pod latency (create sent -> bind seen on a watch) p50 {P50Ms:F1} ms, p90 {P90Ms:F1} ms, p99 {P99Ms:F1} ms\n" +
         $"  cpu: {Cpu.Describe()} (server = API server + SQLite; client = scheduler + pod creator + watch)\n" +
-        $"  cpu seconds per 1,000 measured pods: server {PerThousand(Cpu.ServerSeconds)}, client {PerThousand(Cpu.ClientSeconds)}");
+        $"  cpu seconds per 1,000 measured pods: server {PerThousand(Cpu.ServerSeconds)}, client {PerThousand(Cpu.ClientSeconds)}" +
+        $" (of which background JIT tier-up: server {PerThousand(Cpu.ServerJitSeconds)}, client {PerThousand(Cpu.ClientJitSeconds)})");
 
     private string PerThousand(double? seconds) =>
         seconds is { } s && Bound > 0 ? string.Create(CultureInfo.InvariantCulture, $"{s * 1000 / Bound:F2}") : "n/a";
