@@ -266,7 +266,8 @@ internal sealed class ResourceEndpoint(
         for (var attempt = 0; ; attempt++)
         {
             var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
-            var pod = (JsonObject)current.Object.DeepClone();
+            // A fresh decode of the stored bytes, owned by this request: changed in place.
+            var pod = current.Object;
             if (Meta.IsDeleting(pod))
             {
                 throw ApiException.Conflict("", "pods", name, "pod is being deleted, cannot be assigned to a host");

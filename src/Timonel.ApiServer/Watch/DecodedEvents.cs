@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,50 +6,49 @@ using Timonel.Storage;
 
 namespace Timonel.ApiServer.Watch;
 
-/// <summary>A store event decoded once: its objects (read-only, shared) and their JSON bytes.</summary>
-internal sealed class DecodedEvent
+/// <summary>
+/// A store event prepared once for every watcher: the JSON bytes of its objects (the stored
+/// bytes with resourceVersion spliced in, no parse) and, only when a watcher filters by label
+/// or field or asks for another representation, the parsed objects (read-only, shared).
+/// </summary>
+internal sealed class DecodedEvent(WatchEvent e)
 {
-    /// <summary>The new object (Put) — null for a delete.</summary>
-    public JsonObject? Object { get; init; }
+    private JsonObject? _object;
+    private JsonObject? _previous;
+    private byte[]? _objectJson;
+    private byte[]? _previousJson;
 
-    public byte[]? ObjectJson { get; init; }
+    /// <summary>True for a delete: the event's object is the previous one.</summary>
+    public bool IsDelete => e.Type == WatchEventType.Delete;
+
+    /// <summary>True when the event carries a previous object (every update and delete).</summary>
+    public bool HasPrevious => e.PrevKv is not null;
+
+    /// <summary>The new object (Put) — null for a delete.</summary>
+    public JsonObject? Object => e.Type == WatchEventType.Put ? LazyInitializer.EnsureInitialized(ref _object, () => ObjectStore.Decode(e.Kv).Object) : null;
+
+    /// <summary>The new object's JSON (Put) — null for a delete.</summary>
+    public byte[]? ObjectJson => e.Type == WatchEventType.Put ? LazyInitializer.EnsureInitialized(ref _objectJson, () => Json(e.Kv)) : null;
 
     /// <summary>The previous object; for a delete its resourceVersion is the delete's revision, as upstream reports it.</summary>
-    public JsonObject? Previous { get; init; }
+    public JsonObject? Previous => e.PrevKv is { } prev ? LazyInitializer.EnsureInitialized(ref _previous, () => ObjectStore.Decode(PreviousAsReported(prev)).Object) : null;
 
-    public byte[]? PreviousJson { get; init; }
+    /// <summary>The previous object's JSON, for a delete only (an update sends the new object).</summary>
+    public byte[]? PreviousJson => e.PrevKv is { } prev && e.Type == WatchEventType.Delete ? LazyInitializer.EnsureInitialized(ref _previousJson, () => Json(PreviousAsReported(prev))) : null;
+
+    private KeyValue PreviousAsReported(KeyValue prev) => e.Type == WatchEventType.Delete ? prev with { ModRevision = e.Revision } : prev;
+
+    private static byte[] Json(KeyValue kv) => ObjectStore.RawWithRevision(kv) ?? JsonSerializer.SerializeToUtf8Bytes(ObjectStore.Decode(kv).Object);
 }
 
 /// <summary>
-/// Memoizes decoding per store event, so a thousand watchers of one resource parse and
-/// serialize each event once instead of a thousand times. Entries live as long as the store's
+/// Memoizes the preparation of each store event, so a thousand watchers of one resource share
+/// one copy of its bytes instead of building a thousand. Entries live as long as the store's
 /// event object does (a weak table); the objects handed out must not be changed.
 /// </summary>
 internal sealed class DecodedEvents
 {
     private readonly ConditionalWeakTable<WatchEvent, DecodedEvent> _cache = new();
 
-    public DecodedEvent Get(WatchEvent e) => _cache.GetValue(e, Decode);
-
-    private static DecodedEvent Decode(WatchEvent e)
-    {
-        JsonObject? prev = null;
-        if (e.PrevKv is not null)
-        {
-            prev = ObjectStore.Decode(e.PrevKv).Object;
-            if (e.Type == WatchEventType.Delete)
-            {
-                Meta.Metadata(prev)["resourceVersion"] = e.Revision.ToString(CultureInfo.InvariantCulture);
-            }
-        }
-
-        var obj = e.Type == WatchEventType.Put ? ObjectStore.Decode(e.Kv).Object : null;
-        return new DecodedEvent
-        {
-            Object = obj,
-            ObjectJson = obj is null ? null : JsonSerializer.SerializeToUtf8Bytes(obj),
-            Previous = prev,
-            PreviousJson = prev is null || e.Type == WatchEventType.Put ? null : JsonSerializer.SerializeToUtf8Bytes(prev),
-        };
-    }
+    public DecodedEvent Get(WatchEvent e) => _cache.GetValue(e, static e => new DecodedEvent(e));
 }

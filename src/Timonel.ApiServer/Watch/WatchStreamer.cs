@@ -25,6 +25,9 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(30);
     private static readonly byte[] NewLine = "\n"u8.ToArray();
     private static readonly byte[] EventEnd = "}\n"u8.ToArray();
+    private static readonly byte[] AddedStart = "{\"type\":\"ADDED\",\"object\":"u8.ToArray();
+    private static readonly byte[] ModifiedStart = "{\"type\":\"MODIFIED\",\"object\":"u8.ToArray();
+    private static readonly byte[] DeletedStart = "{\"type\":\"DELETED\",\"object\":"u8.ToArray();
 
     public async Task StreamAsync(HttpContext context, ApiResource resource, string? ns, ListOptions options, OutputKind output, CancellationToken cancellationToken)
     {
@@ -155,12 +158,12 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
     {
         var filtered = !options.Labels.IsEmpty || !options.Fields.IsEmpty;
         var d = _decoded.Get(e);
-        var prevMatches = d.Previous is not null && (!filtered || options.Matches(resource, d.Previous));
+        var prevMatches = d.HasPrevious && (!filtered || options.Matches(resource, d.Previous!));
         if (e.Type == WatchEventType.Delete)
         {
             if (prevMatches)
             {
-                await writer.WriteAsync("DELETED", d.Previous!, d.PreviousJson, ct).ConfigureAwait(false);
+                await writer.WriteAsync("DELETED", d, ct).ConfigureAwait(false);
             }
 
             return;
@@ -176,7 +179,7 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
         };
         if (type is not null)
         {
-            await writer.WriteAsync(type, d.Object!, d.ObjectJson, ct).ConfigureAwait(false);
+            await writer.WriteAsync(type, d, ct).ConfigureAwait(false);
         }
     }
 
@@ -185,20 +188,30 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
     {
         private bool _columnsSent;
 
-        public async Task WriteAsync(string type, JsonObject obj, byte[]? objectJson, CancellationToken ct)
+        /// <summary>Writes a stored event: the new object, or for a delete the previous one.</summary>
+        public async Task WriteAsync(string type, DecodedEvent e, CancellationToken ct)
         {
-            if (output == OutputKind.Object && objectJson is not null)
+            var deleted = e.IsDelete;
+            if (output == OutputKind.Object && (deleted ? e.PreviousJson : e.ObjectJson) is { } objectJson)
             {
                 // The shared, pre-serialized object: {"type":"...","object":<bytes>}
                 var body = context.Response.Body;
-                await body.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":"), ct).ConfigureAwait(false);
+                await body.WriteAsync(EventStart(type), ct).ConfigureAwait(false);
                 await body.WriteAsync(objectJson, ct).ConfigureAwait(false);
                 await body.WriteAsync(EventEnd, ct).ConfigureAwait(false);
                 return;
             }
 
-            await WriteAsync(type, obj, ct).ConfigureAwait(false);
+            await WriteAsync(type, (deleted ? e.Previous : e.Object)!, ct).ConfigureAwait(false);
         }
+
+        private static byte[] EventStart(string type) => type switch
+        {
+            "ADDED" => AddedStart,
+            "MODIFIED" => ModifiedStart,
+            "DELETED" => DeletedStart,
+            _ => System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":"),
+        };
 
         public Task WriteAsync(string type, JsonObject obj, CancellationToken ct)
         {
