@@ -17,7 +17,14 @@ public sealed class ModelShape
     {
         Type = type;
         Properties = properties;
+        (Element, IsMap) = FindContainer(type);
     }
+
+    /// <summary>What <see cref="Container"/> answers for this type, found once.</summary>
+    public Type? Element { get; }
+
+    /// <summary>True when <see cref="Element"/> is a map's value type rather than a list's element type.</summary>
+    public bool IsMap { get; }
 
     public Type Type { get; }
 
@@ -31,6 +38,12 @@ public sealed class ModelShape
 
     /// <summary>For IList&lt;T&gt; the element type, for IDictionary&lt;string,T&gt; the value type; else null.</summary>
     public static (Type? Element, bool IsMap) Container(Type type)
+    {
+        var shape = Of(Nullable.GetUnderlyingType(type) ?? type);
+        return (shape.Element, shape.IsMap);
+    }
+
+    private static (Type? Element, bool IsMap) FindContainer(Type type)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
         if (type == typeof(string) || type == typeof(byte[]))

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using Timonel.Api.Schema;
 
@@ -8,63 +10,124 @@ namespace Timonel.ApiServer.Registry;
 /// request body into the typed object: with fieldValidation Warn or Ignore an unknown field is
 /// reported (or not) and then never stored.
 /// </summary>
+/// <remarks>
+/// Every create and update walks its whole object here, so the walk allocates nothing for an
+/// object without unknown fields: scalars return at once and a field's path is only spelled
+/// out when that field is removed.
+/// </remarks>
 internal static class UnknownFieldPruner
 {
     /// <summary>Removes unknown fields from <paramref name="obj"/> in place; returns their paths ("spec.replica").</summary>
     public static IReadOnlyList<string> Prune(JsonObject obj, Type modelType)
     {
-        var removed = new List<string>();
-        Walk(obj, modelType, "", removed);
-        return removed;
+        var walk = new Walker();
+        walk.Node(obj, modelType);
+        return walk.Removed ?? (IReadOnlyList<string>)[];
     }
 
-    private static void Walk(JsonNode? node, Type type, string path, List<string> removed)
+    private enum SegmentKind
     {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        var shape = ModelShape.Of(type);
-        if (shape.IsObject)
+        Property,
+        MapKey,
+        Index,
+    }
+
+    private readonly record struct Segment(SegmentKind Kind, string? Key, int Index);
+
+    private sealed class Walker
+    {
+        private readonly List<Segment> _path = [];
+
+        public List<string>? Removed { get; private set; }
+
+        public void Node(JsonNode? node, Type type)
         {
-            if (node is not JsonObject obj)
+            if (node is not (JsonObject or JsonArray))
+            {
+                // A scalar (or null) has no fields to prune, whatever its declared type.
+                return;
+            }
+
+            var shape = ModelShape.Of(Nullable.GetUnderlyingType(type) ?? type);
+            if (shape.IsObject)
+            {
+                if (node is JsonObject obj)
+                {
+                    Object(obj, shape);
+                }
+
+                return;
+            }
+
+            if (shape.Element is not { } element)
             {
                 return;
             }
 
-            foreach (var key in obj.Select(p => p.Key).ToList())
+            if (shape.IsMap && node is JsonObject map)
             {
-                var child = path.Length == 0 ? key : $"{path}.{key}";
+                for (var i = 0; i < map.Count; i++)
+                {
+                    var (key, value) = map.GetAt(i);
+                    _path.Add(new Segment(SegmentKind.MapKey, key, 0));
+                    Node(value, element);
+                    _path.RemoveAt(_path.Count - 1);
+                }
+            }
+            else if (!shape.IsMap && node is JsonArray array)
+            {
+                for (var i = 0; i < array.Count; i++)
+                {
+                    _path.Add(new Segment(SegmentKind.Index, null, i));
+                    Node(array[i], element);
+                    _path.RemoveAt(_path.Count - 1);
+                }
+            }
+        }
+
+        private void Object(JsonObject obj, ModelShape shape)
+        {
+            var i = 0;
+            while (i < obj.Count)
+            {
+                var (key, value) = obj.GetAt(i);
+                _path.Add(new Segment(SegmentKind.Property, key, 0));
                 if (shape.Properties.TryGetValue(key, out var propType))
                 {
-                    Walk(obj[key], propType, child, removed);
+                    Node(value, propType);
+                    i++;
                 }
                 else
                 {
-                    obj.Remove(key);
-                    removed.Add(child);
+                    obj.RemoveAt(i);
+                    (Removed ??= []).Add(Render());
+                }
+
+                _path.RemoveAt(_path.Count - 1);
+            }
+        }
+
+        // Spelled as before: "a.b" for properties and map keys, "a[0]" for list items.
+        private string Render()
+        {
+            var text = new StringBuilder();
+            foreach (var segment in _path)
+            {
+                switch (segment.Kind)
+                {
+                    case SegmentKind.Property:
+                        text.Append(text.Length == 0 ? "" : ".").Append(segment.Key);
+                        break;
+                    case SegmentKind.MapKey:
+                        text.Append('.').Append(segment.Key);
+                        break;
+                    default:
+                        text.Append('[').Append(segment.Index.ToString(CultureInfo.InvariantCulture)).Append(']');
+                        break;
                 }
             }
 
-            return;
-        }
-
-        var (element, isMap) = ModelShape.Container(type);
-        if (element is null)
-        {
-            return;
-        }
-
-        if (isMap && node is JsonObject map)
-        {
-            foreach (var (key, value) in map.ToList())
-            {
-                Walk(value, element, $"{path}.{key}", removed);
-            }
-        }
-        else if (!isMap && node is JsonArray array)
-        {
-            for (var i = 0; i < array.Count; i++)
-            {
-                Walk(array[i], element, $"{path}[{i}]", removed);
-            }
+            return text.ToString();
         }
     }
 }
