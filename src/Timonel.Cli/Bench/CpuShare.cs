@@ -34,16 +34,16 @@ internal sealed record CpuShare(double WallSeconds, double? ServerSeconds, doubl
         private readonly double? _server = serverPid is { } p ? ProcessStats.CpuSeconds(p) : null;
         private readonly double _client = ProcessStats.OwnCpuSeconds();
         private readonly double? _machine = ProcessStats.MachineBusySeconds();
-        private readonly double? _serverJit = serverPid is { } p ? ProcessStats.JitWorkerCpuSeconds(p) : null;
-        private readonly double? _clientJit = ProcessStats.JitWorkerCpuSeconds(Environment.ProcessId);
+        private readonly Dictionary<int, long>? _serverJit = serverPid is { } p ? ProcessStats.JitWorkerTicks(p) : null;
+        private readonly Dictionary<int, long>? _clientJit = ProcessStats.JitWorkerTicks(Environment.ProcessId);
 
         public CpuShare Stop()
         {
             var wall = Stopwatch.GetElapsedTime(_started).TotalSeconds;
             double? server = serverPid is { } p && _server is { } s0 && ProcessStats.CpuSeconds(p) is { } s1 ? s1 - s0 : null;
             double? machine = _machine is { } m0 && ProcessStats.MachineBusySeconds() is { } m1 ? m1 - m0 : null;
-            double? serverJit = serverPid is { } q && _serverJit is { } j0 && ProcessStats.JitWorkerCpuSeconds(q) is { } j1 ? Math.Max(0, j1 - j0) : null;
-            double? clientJit = _clientJit is { } c0 && ProcessStats.JitWorkerCpuSeconds(Environment.ProcessId) is { } c1 ? Math.Max(0, c1 - c0) : null;
+            var serverJit = serverPid is { } q ? ProcessStats.JitWorkerSecondsBetween(_serverJit, ProcessStats.JitWorkerTicks(q)) : null;
+            var clientJit = ProcessStats.JitWorkerSecondsBetween(_clientJit, ProcessStats.JitWorkerTicks(Environment.ProcessId));
             return new CpuShare(wall, server, ProcessStats.OwnCpuSeconds() - _client, machine) { ServerJitSeconds = serverJit, ClientJitSeconds = clientJit };
         }
     }

@@ -59,15 +59,15 @@ internal static class ProcessStats
     }
 
     /// <summary>
-    /// CPU seconds so far of <paramref name="pid"/>'s runtime tier-up thread (".NET Tiered
-    /// Compilation Worker": background JIT of hot methods), or null when unreadable. A worker
-    /// that exited (it does after idling) no longer counts, so this can undercount.
+    /// CPU ticks so far of each of <paramref name="pid"/>'s runtime tier-up threads (".NET Tiered
+    /// Compilation Worker": background JIT of hot methods) by thread id, or null when unreadable.
+    /// The runtime ends an idle worker and starts a new one later, so compare per thread id.
     /// </summary>
-    public static double? JitWorkerCpuSeconds(int pid)
+    public static Dictionary<int, long>? JitWorkerTicks(int pid)
     {
         try
         {
-            long ticks = 0;
+            var result = new Dictionary<int, long>();
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
             {
                 string stat;
@@ -88,15 +88,36 @@ internal static class ProcessStats
                 }
 
                 var fields = stat[(close + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                result[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] =
+                    long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             }
 
-            return ticks / TicksPerSecond;
+            return result;
         }
         catch (IOException)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Tier-up CPU seconds between two <see cref="JitWorkerTicks"/> readings; a worker that ended
+    /// in between is missed, so this can undercount.
+    /// </summary>
+    public static double? JitWorkerSecondsBetween(Dictionary<int, long>? before, Dictionary<int, long>? after)
+    {
+        if (before is null || after is null)
+        {
+            return null;
+        }
+
+        long ticks = 0;
+        foreach (var (tid, now) in after)
+        {
+            ticks += now - before.GetValueOrDefault(tid);
+        }
+
+        return ticks / TicksPerSecond;
     }
 
     public static double OwnCpuSeconds()
