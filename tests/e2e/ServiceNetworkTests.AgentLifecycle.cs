@@ -9,7 +9,7 @@ using Timonel.Testing;
 
 namespace Timonel.E2E.Tests;
 
-/// <summary>Services across the agent's own lifecycle: a restart keeps traffic flowing, --cleanup removes the proxy's table.</summary>
+/// <summary>Services across the agent's own lifecycle: a restart keeps traffic flowing, --cleanup removes the agent's tables and routes.</summary>
 public sealed partial class ServiceNetworkTests
 {
     [NodeFact]
@@ -90,7 +90,7 @@ public sealed partial class ServiceNetworkTests
 
         try
         {
-            // A stopped agent leaves its table (Services keep answering); --cleanup removes it.
+            // A stopped agent leaves its tables and routes (traffic keeps flowing); --cleanup removes them.
             await node2.StopAsync();
             Assert.Contains(clusterIp, await ProxyTableAsync(node2), StringComparison.Ordinal);
             var cleanup = await HostCommand.RunAsync(["nsenter", $"--net={node2.Host.NetnsPath}", "--", RepoRoot.Launcher, "agent", "--cleanup", "--data-dir", node2.DataDir], TimeSpan.FromSeconds(120));
@@ -98,6 +98,7 @@ public sealed partial class ServiceNetworkTests
             var ruleset = await node2.Host.CheckAsync("nft", "list", "ruleset");
             Assert.DoesNotContain("table ip timonel", ruleset, StringComparison.Ordinal);
             Assert.Empty(TimonelObjects(ruleset));
+            Assert.Equal(string.Empty, (await node2.Host.CheckAsync("ip", "-4", "route", "show", "proto", "73")).Trim());
 
             // Running --cleanup again finds nothing to delete and still succeeds.
             var again = await HostCommand.RunAsync(["nsenter", $"--net={node2.Host.NetnsPath}", "--", RepoRoot.Launcher, "agent", "--cleanup"], TimeSpan.FromSeconds(120));
@@ -111,6 +112,10 @@ public sealed partial class ServiceNetworkTests
         }
 
         await Eventually.WaitAsync(async _ => (await ProxyTableAsync(node2)).Contains(clusterIp, StringComparison.Ordinal), TimeSpan.FromSeconds(30), $"{clusterIp} back in node-2's table after the restart");
+        await Eventually.WaitAsync(
+            async _ => (await node2.Host.CheckAsync("ip", "-4", "route", "show", "proto", "73")).Contains($"via {cluster.Agent("node-1").Host.Address}", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30),
+            "node-2's route to node-1's pods back after the restart");
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
     }
 

@@ -123,21 +123,58 @@ public sealed partial class ServiceNetworkTests
         Assert.True(await watch.WaitForLineAsync(l => l.StartsWith(first.Keys.Single(), StringComparison.Ordinal), TimeSpan.FromSeconds(10)), "the pod watch lists the first pod");
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "scale", "deployment", "web", "--replicas=2"));
 
+        // Both nodes' tables are polled from the scale on: which node is "the other" is known only once the pod is placed.
         var clock = Stopwatch.StartNew();
+        using var stopPolling = new CancellationTokenSource();
+        var firstSeen = new System.Collections.Concurrent.ConcurrentDictionary<(string Node, string Ip), TimeSpan>();
+        var polling = Task.Run(() => RecordEndpointsInRulesAsync($"{ns}/web/tcp/http", firstSeen, clock, stopPolling.Token));
         var ready = await Eventually.WaitAsync(
-            _ => Task.FromResult(ReadyLine(watch.Stdout, first.Keys.Single()) is { } pod ? new ReadyPod(pod.Name, pod.Ip, clock.Elapsed) : null),
+            async _ =>
+            {
+                // A tighter loop than Eventually's, for the timestamp's sake.
+                for (var i = 0; i < 50; i++)
+                {
+                    if (ReadyLine(watch.Stdout, first.Keys.Single()) is { } pod)
+                    {
+                        return new ReadyPod(pod.Name, pod.Ip, clock.Elapsed);
+                    }
+
+                    await Task.Delay(10);
+                }
+
+                return null;
+            },
             TimeSpan.FromSeconds(60),
             $"the new pod Ready\n{watch.Stdout}");
         var node = (await cluster.PodsAsync(ns, "e2e=service"))[ready.Name].Node;
         var other = cluster.Agents.Single(a => a.NodeName != node);
         var inRules = await Eventually.WaitAsync(
-            async _ => (await ProxyTableAsync(other)).Contains($"dnat to {ready.Ip}:8080", StringComparison.Ordinal) ? (object)clock.Elapsed : null,
+            _ => Task.FromResult(firstSeen.TryGetValue((other.NodeName, ready.Ip), out var at) ? (object)at : null),
             TimeSpan.FromSeconds(10),
             $"{ready.Ip} in {other.NodeName}'s nft rules\n{await ProxyTableAsync(other)}");
+        await stopPolling.CancelAsync();
+        await polling;
         var delay = (TimeSpan)inRules - ready.Seen;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"scaling: new pod {ready.Name} ({ready.Ip}) on {node} Ready → in {other.NodeName}'s nft rules after {delay.TotalMilliseconds:0} ms"));
 
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    /// <summary>Until cancelled, lists each node's table in turn and notes when each endpoint chain of <paramref name="servicePort"/> (ns/svc/proto/port) first appears.</summary>
+    private async Task RecordEndpointsInRulesAsync(string servicePort, System.Collections.Concurrent.ConcurrentDictionary<(string Node, string Ip), TimeSpan> firstSeen, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var agent in cluster.Agents)
+            {
+                var table = await ProxyTableAsync(agent);
+                var at = clock.Elapsed;
+                foreach (var ip in System.Text.RegularExpressions.Regex.Matches(table, System.Text.RegularExpressions.Regex.Escape(servicePort) + @"__(\d+\.\d+\.\d+\.\d+)/").Select(m => m.Groups[1].Value))
+                {
+                    firstSeen.TryAdd((agent.NodeName, ip), at);
+                }
+            }
+        }
     }
 
     /// <summary>Waits until requests from <paramref name="client"/> to <paramref name="clusterIp"/>:80 have reached both web-a and web-b.</summary>
