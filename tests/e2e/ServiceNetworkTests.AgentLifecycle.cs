@@ -62,6 +62,11 @@ public sealed partial class ServiceNetworkTests
         await Task.Delay(TimeSpan.FromSeconds(1));
         var restart = Stopwatch.StartNew();
         await node1.RestartAsync();
+        // The Node stays Ready through a short restart, so the new agent's own log says when its proxy has reconciled the table.
+        await Eventually.WaitAsync(
+            _ => Task.FromResult(node1.LogSinceStart().Contains("table ip timonel in step", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(90),
+            "the restarted agent's service proxy in step");
         await cluster.WaitForNodesReadyAsync(["node-1"], TimeSpan.FromSeconds(90));
         // Traffic goes on a while after the restarted agent reconciled its table.
         await Task.Delay(TimeSpan.FromSeconds(3));
