@@ -163,6 +163,12 @@ public sealed partial class ServiceProxy : IAsyncDisposable
                 full = false;
                 failures = 0;
                 LogSynced(_log, result.Summary.Full, result.Summary.ChainsWritten, result.Summary.ChainsDeleted, result.Summary.ElementsChanged, result.Duration.TotalMilliseconds);
+                if (!_firstSync.Task.IsCompleted)
+                {
+                    // Once per start: after a restart this says the adopted table now matches the API again.
+                    LogFirstSync(_log, services.Count, result.Summary.ChainsDeleted, result.Duration.TotalMilliseconds);
+                }
+
                 _firstSync.TrySetResult();
                 Synced?.Invoke(result);
             }
@@ -179,6 +185,9 @@ public sealed partial class ServiceProxy : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "nftables synced (full {Full}): {Chains} chains written, {Deleted} deleted, {Elements} map elements changed in {Milliseconds} ms")]
     private static partial void LogSynced(ILogger log, bool full, int chains, int deleted, int elements, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "service proxy: table ip timonel in step with {Ports} service ports ({Deleted} stale chains deleted) in {Milliseconds} ms")]
+    private static partial void LogFirstSync(ILogger log, int ports, int deleted, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "nftables sync failed, will rewrite the table: {Error}")]
     private static partial void LogSyncFailed(ILogger log, string error);

@@ -6,10 +6,12 @@ namespace Timonel.E2E.Tests;
 /// <summary>
 /// Services across two `timonel agent` nodes: the agents' service proxies balance a ClusterIP
 /// over pods on both nodes, NodePort answers on a node address, and a pod resolves the Service's
-/// name through the cluster DNS behind the kube-dns ClusterIP.
+/// name through the cluster DNS behind the kube-dns ClusterIP. The other parts of this class
+/// cover endpoints coming and going (readiness, scaling), session affinity, LoadBalancer
+/// Services, and the agent's own lifecycle (restart, --cleanup); they share one cluster.
 /// </summary>
 [Collection(E2ECollection.Name)]
-public sealed class ServiceNetworkTests : IClassFixture<TwoNodeCluster>
+public sealed partial class ServiceNetworkTests : IClassFixture<TwoNodeCluster>
 {
     private readonly TwoNodeCluster cluster;
 
@@ -68,7 +70,70 @@ public sealed class ServiceNetworkTests : IClassFixture<TwoNodeCluster>
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
     }
 
-    private static string Pod(string ns, string name, string node, string app, params string[] command) => $"""
+    private async Task<string> NewNamespaceAsync(string prefix)
+    {
+        var ns = $"{prefix}-{Random.Shared.Next(10000, 99999)}";
+        await cluster.Kubectl.CreateNamespaceAsync(ns);
+        return ns;
+    }
+
+    private async Task<IReadOnlyDictionary<string, (string Ip, string Node, string Phase)>> WaitRunningAsync(string ns, int count) =>
+        await Eventually.WaitAsync(async _ =>
+        {
+            var pods = await cluster.PodsAsync(ns, "e2e=service");
+            return pods.Count == count && pods.Values.All(p => p.Phase == "Running" && p.Ip.Length > 0) ? pods : null;
+        }, TimeSpan.FromSeconds(90), $"{count} pods Running in {ns}");
+
+    /// <summary>A Service named <paramref name="name"/> over the pods labelled app=web, port 80 → 8080 (and any extra ports).</summary>
+    private async Task<string> CreateServiceAsync(string ns, string name, string type = "ClusterIP", string extraSpec = "", string extraPorts = "")
+    {
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync($"""
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: {name}
+              namespace: {ns}
+            spec:
+              type: {type}
+              selector:
+                app: web
+              ports:
+              - name: http
+                port: 80
+                targetPort: 8080
+            {extraPorts}
+            {extraSpec}
+            """));
+        return await cluster.Kubectl.JsonPathAsync(ns, $"service/{name}", "{.spec.clusterIP}");
+    }
+
+    /// <summary>The client pod's network namespace on node-1 (from its sandbox's process).</summary>
+    private Task<string> ClientNetnsAsync(string ns, string node = "node-1", string pod = "client") =>
+        Eventually.WaitAsync(_ => cluster.Agent(node).PodNetnsAsync(ns, pod), TimeSpan.FromSeconds(10), $"{pod} pod process on {node}");
+
+    /// <summary>Which pods answered <paramref name="count"/> GETs of /etc/hostname (each a new connection); null for a failed request.</summary>
+    private static async Task<List<string?>> HostnamesAsync(string netns, string url, int count)
+    {
+        var answers = new List<string?>();
+        for (var i = 0; i < count; i++)
+        {
+            answers.Add((await MultiNodeCluster.HttpGetAsync(netns, $"{url}/etc/hostname"))?.Trim());
+        }
+
+        return answers;
+    }
+
+    /// <summary>`nft list table ip timonel` inside a node's namespace; empty when the table is missing.</summary>
+    private static async Task<string> ProxyTableAsync(AgentProcess agent)
+    {
+        var list = await agent.Host.ExecAsync("nft", "list", "table", "ip", "timonel");
+        return list.Succeeded ? list.Stdout : string.Empty;
+    }
+
+    private static string Pod(string ns, string name, string node, string app, params string[] command) => PodWith(ns, name, node, app, string.Empty, command);
+
+    /// <summary>A busybox pod pinned to <paramref name="node"/>; <paramref name="containerExtra"/> is YAML added to its container (probes), indented by 4.</summary>
+    private static string PodWith(string ns, string name, string node, string app, string containerExtra, params string[] command) => $"""
         apiVersion: v1
         kind: Pod
         metadata:
@@ -84,5 +149,6 @@ public sealed class ServiceNetworkTests : IClassFixture<TwoNodeCluster>
           - name: main
             image: {AgentProcess.BusyboxImage}
             command: [{string.Join(", ", command.Select(c => $"\"{c}\""))}]
+        {containerExtra}
         """;
 }

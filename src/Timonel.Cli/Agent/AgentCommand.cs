@@ -17,10 +17,13 @@ internal static class AgentCommand
         var nodeName = new Option<string?>("--node-name") { Description = "Node name (default: the host name)" };
         var nodeIp = new Option<string?>("--node-ip") { Description = "The node's InternalIP (default: the first IPv4 address of an interface that is up)" };
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The cluster's pod CIDR (the server's --cluster-cidr): pod traffic inside it is routed between nodes, never masqueraded", DefaultValueFactory = _ => "10.42.0.0/16" };
+        var clusterDns = new Option<string>("--cluster-dns") { Description = "Comma-separated nameserver IPs put in ClusterFirst pods' resolv.conf (the kube-dns ClusterIP); empty: pods use the node's resolvers", DefaultValueFactory = _ => "10.43.0.10" };
+        var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain: pods' search path and the names the node's DNS server answers", DefaultValueFactory = _ => "cluster.local" };
+        var resolvConf = new Option<string>("--resolv-conf") { Description = "The node's resolver file: pods with dnsPolicy Default use it, the node's DNS server forwards other names to its nameservers", DefaultValueFactory = _ => "/etc/resolv.conf" };
         var verbose = new Option<bool>("--debug") { Description = "Debug logs" };
-        var cleanup = new Option<bool>("--cleanup") { Description = "Delete the service proxy's nftables table (table ip timonel) and exit" };
+        var cleanup = new Option<bool>("--cleanup") { Description = "Delete what the agent leaves in the node's network (the service proxy's table ip timonel, the pod masquerade table ip timonel-podnet, the routes to other nodes' pods) and exit" };
         var command = new Command("agent", "Run a node agent: containerd, pods, node heartbeats");
-        foreach (var o in new Option[] { server, token, caFile, dataDir, nodeName, nodeIp, clusterCidr, verbose, cleanup })
+        foreach (var o in new Option[] { server, token, caFile, dataDir, nodeName, nodeIp, clusterCidr, clusterDns, clusterDomain, resolvConf, verbose, cleanup })
         {
             command.Options.Add(o);
         }
@@ -52,6 +55,9 @@ internal static class AgentCommand
                     NodeName = parse.GetValue(nodeName) ?? AgentHost.DefaultNodeName(),
                     NodeIp = AgentHost.ParseNodeIp(parse.GetValue(nodeIp)),
                     ClusterCidr = parse.GetValue(clusterCidr)!,
+                    ClusterDns = AgentHost.ParseClusterDns(parse.GetValue(clusterDns)),
+                    ClusterDomain = AgentHost.ParseClusterDomain(parse.GetValue(clusterDomain)),
+                    ResolvConf = Path.GetFullPath(parse.GetValue(resolvConf) is { Length: > 0 } file ? file : throw new ArgumentException("--resolv-conf must name a file")),
                 };
                 _ = Kubelet.Network.CniConfig.ParseCidr(options.ClusterCidr);
             }
@@ -81,16 +87,22 @@ internal static class AgentCommand
         return command;
     }
 
-    /// <summary>`--cleanup`: removes what the agent leaves in the kernel on purpose (the proxy's table), like kube-proxy --cleanup.</summary>
+    /// <summary>
+    /// `--cleanup`: removes what the agent leaves in the kernel on purpose so a restart keeps
+    /// traffic flowing (the proxy's table, like kube-proxy --cleanup; the pod masquerade table and
+    /// routes). Run it after stopping the agent; running pods lose their Service and cross-node traffic.
+    /// </summary>
     private static async Task<int> CleanupAsync(string? nodeName, CancellationToken cancellationToken)
     {
         try
         {
             await Proxy.ServiceProxy.CleanupAsync(new Proxy.ProxyOptions { NodeName = nodeName ?? AgentHost.DefaultNodeName() }, cancellationToken).ConfigureAwait(false);
             Console.WriteLine("deleted nftables table ip timonel");
+            await new Kubelet.Network.IpRouteTable(netnsPath: null).RemoveAllAsync(cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"deleted nftables table ip {Kubelet.Network.IpRouteTable.MasqueradeTable} and the routes of protocol {Kubelet.Network.IpRouteTable.RouteProtocol}");
             return 0;
         }
-        catch (Exception e) when (e is Proxy.Nft.NftException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is Proxy.Nft.NftException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             Console.Error.WriteLine($"timonel agent --cleanup: {e.Message}");
             return 1;

@@ -46,8 +46,28 @@ internal static class AgentHost
         return new Kubernetes(config);
     }
 
+    /// <summary>--cluster-dns: comma-separated IP addresses, as the kubelet's flag; empty gives none (pods use the node's resolvers).</summary>
+    public static IReadOnlyList<IPAddress> ParseClusterDns(string? text) =>
+        [.. (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => IPAddress.TryParse(s, out var ip) ? ip : throw new ArgumentException($"--cluster-dns \"{s}\" is not an IP address"))];
+
+    /// <summary>--cluster-domain: a DNS domain such as cluster.local (a trailing dot is allowed).</summary>
+    public static string ParseClusterDomain(string? text)
+    {
+        var domain = (text ?? string.Empty).TrimEnd('.');
+        var labels = domain.Split('.');
+        return domain.Length is > 0 and <= 253 && labels.All(IsDnsLabel)
+            ? domain.ToLowerInvariant()
+            : throw new ArgumentException($"--cluster-domain \"{text}\" is not a DNS domain such as cluster.local");
+    }
+
     public static IPAddress ParseNodeIp(string? text) =>
         text is null ? MachineInfo.DefaultNodeIp()
         : IPAddress.TryParse(text, out var ip) ? ip
         : throw new ArgumentException($"--node-ip \"{text}\" is not an IP address");
+
+    private static bool IsDnsLabel(string label) =>
+        label.Length is > 0 and <= 63
+        && char.IsAsciiLetterOrDigit(label[0]) && char.IsAsciiLetterOrDigit(label[^1])
+        && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 }

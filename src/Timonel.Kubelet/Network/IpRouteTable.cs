@@ -54,6 +54,22 @@ public sealed class IpRouteTable : IRouteTable
         await RunAsync(["nft", "-f", "-"], ruleset, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// `timonel agent --cleanup`: removes what the agent leaves in the node's network on purpose
+    /// so a restart finds it (its routes to other nodes' pods and its masquerade table). Nothing
+    /// to remove is no error.
+    /// </summary>
+    public async Task RemoveAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var route in await ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await DeleteAsync(route, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Declaring the table first makes the delete succeed when it is absent ("destroy" needs nft 1.0.8).
+        await RunAsync(["nft", "-f", "-"], $"table ip {MasqueradeTable}\ndelete table ip {MasqueradeTable}\n", cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Parses `ip -4 route show` lines of the form "10.42.1.0/24 via 10.98.0.12 dev eth0 proto 73".</summary>
     public static IReadOnlyList<PodRoute> ParseRoutes(string output)
     {

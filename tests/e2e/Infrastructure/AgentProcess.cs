@@ -123,6 +123,14 @@ public sealed class AgentProcess : IAsyncDisposable
         return string.Join('\n', reader.ReadToEnd().Split('\n').TakeLast(lines));
     }
 
+    /// <summary>What the agent logged since it was last started (the log holds every start).</summary>
+    public string LogSinceStart()
+    {
+        var log = LogTail(int.MaxValue);
+        var start = log.LastIndexOf("==== start ", StringComparison.Ordinal);
+        return start < 0 ? log : log[start..];
+    }
+
     /// <summary>
     /// Stops the agent and removes whatever it left on the machine: its containerd (if it outlived
     /// the agent), every container of its runc root, their shims, the pod network namespaces
