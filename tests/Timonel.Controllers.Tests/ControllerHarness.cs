@@ -42,10 +42,11 @@ public sealed class ControllerHarness : IAsyncDisposable
     {
         var cluster = await TestCluster.StartAsync();
         var client = cluster.NewClient();
-        var informers = new SharedInformerFactory(client, NullLoggerFactory.Instance);
+        Microsoft.Extensions.Logging.ILoggerFactory loggers = Environment.GetEnvironmentVariable("CTRL_TRACE") is { Length: > 0 } trace ? new TraceLoggerFactory(trace) : NullLoggerFactory.Instance;
+        var informers = new SharedInformerFactory(client, loggers);
         var events = new ConcurrentQueue<HarnessEvent>();
         var sink = new ControllerEvents((obj, component, type, reason, message) => events.Enqueue(new HarnessEvent(obj.Kind, obj.Metadata.Name, component, type, reason, message)));
-        var context = new ControllerContext(client, informers, sink, NullLoggerFactory.Instance, time, options ?? new ControllerManagerOptions());
+        var context = new ControllerContext(client, informers, sink, loggers, time, options ?? new ControllerManagerOptions());
         var built = ControllerRegistry.All.Where(c => controllers.Contains(c.Name)).Select(c => c.Create(context)).ToList();
         if (built.Count != controllers.Length)
         {
