@@ -40,9 +40,9 @@ public sealed class ControllerHarness : IAsyncDisposable
     /// <summary>Starts a cluster and the named controllers with <paramref name="time"/> as their clock (informers keep the real one).</summary>
     public static async Task<ControllerHarness> StartAsync(ControllerManagerOptions? options, TimeProvider time, params string[] controllers)
     {
-        var cluster = await TestCluster.StartAsync();
+        var cluster = await TestClusters.StartAsync();
         var client = cluster.NewClient();
-        Microsoft.Extensions.Logging.ILoggerFactory loggers = Environment.GetEnvironmentVariable("CTRL_TRACE") is { Length: > 0 } trace ? new TraceLoggerFactory(trace) : NullLoggerFactory.Instance;
+        Microsoft.Extensions.Logging.ILoggerFactory loggers = Environment.GetEnvironmentVariable("TIMONEL_TEST_LOG") is { Length: > 0 } trace ? new FileLoggerFactory(trace) : NullLoggerFactory.Instance;
         var informers = new SharedInformerFactory(client, loggers);
         var events = new ConcurrentQueue<HarnessEvent>();
         var sink = new ControllerEvents((obj, component, type, reason, message) => events.Enqueue(new HarnessEvent(obj.Kind, obj.Metadata.Name, component, type, reason, message)));

@@ -63,29 +63,12 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         await resync.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-#pragma warning disable CA1848, CA2254
-    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
-    {
-        Logger.LogDebug($"TRACE begin {key} requeues={Queue.NumRequeues(key)} claims=[{string.Join(",", _claims.Cache.List().Select(c => $"{c.Metadata.Name}@{c.Metadata.ResourceVersion} vn={c.Spec?.VolumeName} ph={c.Status?.Phase}"))}] pvs=[{string.Join(",", _volumes.Cache.List().Select(c => $"{c.Metadata.Name}@{c.Metadata.ResourceVersion} ref={c.Spec?.ClaimRef?.Name}/{c.Spec?.ClaimRef?.Uid} ph={c.Status?.Phase}"))}]");
-        try
-        {
-            await SyncOrRetryConflictAsync(key, cancellationToken).ConfigureAwait(false);
-            Logger.LogDebug($"TRACE end {key}");
-        }
-        catch (Exception e)
-        {
-            Logger.LogDebug($"TRACE fail {key} {e.GetType().Name} {e.Message}");
-            throw;
-        }
-    }
-#pragma warning restore CA1848, CA2254
-
     /// <summary>
-    /// A volume conflict is expected: the cache trails the writes of other workers (a claim's and
-    /// its volume's keys sync in parallel). The newer object is on its way, so retry soon rather
-    /// than growing the key's exponential backoff with every such miss.
+    /// A conflict is expected here, as upstream's binder treats it: the cache trails writes (a
+    /// claim's and its volume's keys sync in parallel and both write both objects). The newer object
+    /// is on its way, so retry soon instead of growing the key's exponential backoff with every miss.
     /// </summary>
-    private async Task SyncOrRetryConflictAsync(string key, CancellationToken cancellationToken)
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         try
         {

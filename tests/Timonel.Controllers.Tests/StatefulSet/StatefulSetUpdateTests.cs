@@ -88,6 +88,10 @@ public sealed class StatefulSetUpdateTests(StatefulSetFixture fixture) : IClassF
         var set = StatefulSetFixture.NewSet("web", 1);
         set.Spec.RevisionHistoryLimit = 1;
         await Client.AppsV1.CreateNamespacedStatefulSetAsync(set, ns);
+
+        // Let the controller see the first template: a patch landing before its first sync would
+        // leave that template without a revision, and only three would ever exist.
+        await WaitForStatusAsync(ns, s => s.ObservedGeneration == 1 && s.CurrentRevision == s.UpdateRevision && s.ReadyReplicas == 1, "image 1 rolled");
         for (var v = 2; v <= 4; v++)
         {
             await PatchAsync(ns, """{"spec":{"template":{"spec":{"containers":[{"name":"main","image":"busybox:IMAGE"}]}}}}""".Replace("IMAGE", v.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));

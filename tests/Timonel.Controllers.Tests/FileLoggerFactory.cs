@@ -3,8 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Timonel.Controllers.Tests;
 
-/// <summary>TEMPORARY: writes every log line to a file named by CTRL_TRACE.</summary>
-internal sealed class TraceLoggerFactory(string path) : ILoggerFactory
+/// <summary>
+/// For chasing flaky tests: with TIMONEL_TEST_LOG=&lt;file&gt; set, the harness writes every
+/// controller and informer log line there (time, thread, level, category).
+/// </summary>
+internal sealed class FileLoggerFactory(string path) : ILoggerFactory
 {
     private readonly Lock _lock = new();
 
@@ -12,7 +15,7 @@ internal sealed class TraceLoggerFactory(string path) : ILoggerFactory
     {
     }
 
-    public ILogger CreateLogger(string categoryName) => new TraceLogger(this, categoryName);
+    public ILogger CreateLogger(string categoryName) => new FileLogger(this, categoryName);
 
     public void Dispose()
     {
@@ -26,7 +29,7 @@ internal sealed class TraceLoggerFactory(string path) : ILoggerFactory
         }
     }
 
-    private sealed class TraceLogger(TraceLoggerFactory owner, string category) : ILogger
+    private sealed class FileLogger(FileLoggerFactory owner, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
