@@ -62,6 +62,12 @@ public sealed record KubeletOptions
     /// </summary>
     public TimeSpan VolumeResyncInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often each running pod's disk emptyDirs are measured against their sizeLimit (upstream's
+    /// eviction manager monitors every 10 s); a pod over a limit is evicted.
+    /// </summary>
+    public TimeSpan EmptyDirCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The kubelet version reported in nodeInfo.</summary>
     public string KubeletVersion { get; init; } = "v1.33.0-timonel";
 

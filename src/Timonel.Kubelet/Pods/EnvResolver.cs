@@ -11,6 +11,8 @@ namespace Timonel.Kubelet.Pods;
 /// A container's environment as upstream builds it: envFrom first, then env in order (literal
 /// values with $(VAR) expansion, configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef).
 /// A missing non-optional reference is an error the pod worker reports as CreateContainerConfigError.
+/// The Service variables (<see cref="ServiceEnvironment"/>) come last, where the container does not
+/// set the same name itself, and are visible to $(VAR) expansion, as upstream.
 /// </summary>
 public sealed class EnvResolver
 {
@@ -24,8 +26,12 @@ public sealed class EnvResolver
     public async Task<List<KeyValuePair<string, string>>> ResolveAsync(V1Pod pod, V1Container container, string? podIp, string hostIp, CancellationToken cancellationToken)
     {
         var ns = pod.Metadata.NamespaceProperty ?? "default";
+        var serviceEnv = ServiceEnvironment.FromServices(await ServicesAsync(ns, pod.Spec.EnableServiceLinks ?? true, cancellationToken).ConfigureAwait(false));
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var order = new List<string>();
+
+        // $(VAR) sees the container's own variables first, then the Service variables.
+        var expansion = serviceEnv.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         void Set(string key, string value)
         {
             if (!values.ContainsKey(key))
@@ -34,6 +40,7 @@ public sealed class EnvResolver
             }
 
             values[key] = value;
+            expansion[key] = value;
         }
 
         foreach (var source in container.EnvFrom ?? [])
@@ -62,7 +69,7 @@ public sealed class EnvResolver
         {
             if (env.ValueFrom is null)
             {
-                Set(env.Name, Expand(env.Value ?? string.Empty, values));
+                Set(env.Name, Expand(env.Value ?? string.Empty, expansion));
                 continue;
             }
 
@@ -98,6 +105,14 @@ public sealed class EnvResolver
                 {
                     throw new InvalidOperationException($"couldn't find key {secretKey.Key} in Secret {ns}/{secretKey.Name}");
                 }
+            }
+        }
+
+        foreach (var (key, value) in serviceEnv)
+        {
+            if (!values.ContainsKey(key))
+            {
+                Set(key, value);
             }
         }
 
@@ -228,6 +243,31 @@ public sealed class EnvResolver
 
         key = path[(prefix.Length + 2)..^2];
         return true;
+    }
+
+    /// <summary>The Services whose variables the pod gets: its namespace's (with service links) and default/kubernetes.</summary>
+    private async Task<IReadOnlyList<V1Service>> ServicesAsync(string ns, bool enableServiceLinks, CancellationToken cancellationToken)
+    {
+        var services = new List<V1Service>();
+        if (enableServiceLinks)
+        {
+            var list = await _client.CoreV1.ListNamespacedServiceAsync(ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            services.AddRange(list.Items ?? []);
+        }
+
+        if (!enableServiceLinks || ns != ServiceEnvironment.MasterServiceNamespace)
+        {
+            try
+            {
+                services.Add(await _client.CoreV1.ReadNamespacedServiceAsync(ServiceEnvironment.MasterServiceName, ServiceEnvironment.MasterServiceNamespace, cancellationToken: cancellationToken).ConfigureAwait(false));
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                // No API server Service yet: no KUBERNETES_* variables, as upstream before its first sync.
+            }
+        }
+
+        return ServiceEnvironment.Select(services, ns, enableServiceLinks);
     }
 
     private async Task<V1ConfigMap?> ReadConfigMapAsync(string ns, string name, bool optional, CancellationToken cancellationToken)

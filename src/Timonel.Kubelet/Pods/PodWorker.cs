@@ -36,6 +36,8 @@ public sealed partial class PodWorker : IAsyncDisposable
     private DateTime? _startTime;
     private string? _sandboxId;
     private string? _podIp;
+    private string? _evictionMessage;
+    private DateTimeOffset _lastEmptyDirCheck;
 
     public PodWorker(V1Pod pod, PodRuntime runtime, ILogger log)
     {
@@ -133,7 +135,18 @@ public sealed partial class PodWorker : IAsyncDisposable
         var now = _rt.Time.GetUtcNow();
         _startTime ??= now.UtcDateTime;
         var records = await ListRecordsAsync(pod.Metadata.Uid, ct).ConfigureAwait(false);
-        var terminal = pod.Status?.Phase is "Succeeded" or "Failed";
+        if (pod.Status is { Phase: "Failed", Reason: EvictedReason } evicted)
+        {
+            _evictionMessage ??= evicted.Message ?? string.Empty;
+        }
+
+        var terminal = pod.Status?.Phase is "Succeeded" or "Failed" || _evictionMessage is not null;
+        if (!terminal && await EvictIfEmptyDirOverLimitAsync(pod, records, now, ct).ConfigureAwait(false))
+        {
+            terminal = true;
+            records = await ListRecordsAsync(pod.Metadata.Uid, ct).ConfigureAwait(false);
+        }
+
         var volumesReady = terminal || await SetUpVolumesAsync(pod, ct).ConfigureAwait(false);
         var sandbox = volumesReady ? await EnsureSandboxAsync(pod, records, terminal, ct).ConfigureAwait(false) : null;
         var views = new Dictionary<string, ContainerView>(StringComparer.Ordinal);
@@ -155,12 +168,72 @@ public sealed partial class PodWorker : IAsyncDisposable
         }
 
         var status = PodStatusBuilder.Build(pod, views, _podIp, _rt.HostIp, _startTime.Value, now.UtcDateTime);
+        if (_evictionMessage is not null)
+        {
+            MarkEvicted(status, pod, _evictionMessage, now.UtcDateTime);
+        }
+
         if (status.Phase is "Succeeded" or "Failed")
         {
             await StopSandboxAsync(ct).ConfigureAwait(false);
         }
 
         await PostStatusAsync(pod, status, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Upstream's eviction manager for emptyDir sizeLimit: every <see cref="KubeletOptions.EmptyDirCheckInterval"/>
+    /// the pod's disk emptyDirs are measured; one over its limit kills the containers (2 s grace,
+    /// upstream's minimum), records a Warning Evicted event and leaves the pod Failed/Evicted.
+    /// </summary>
+    private async Task<bool> EvictIfEmptyDirOverLimitAsync(V1Pod pod, Dictionary<string, List<ContainerRecord>> records, DateTimeOffset now, CancellationToken ct)
+    {
+        if (now - _lastEmptyDirCheck < _rt.Options.EmptyDirCheckInterval || !_volumes.AllReady(pod))
+        {
+            return false;
+        }
+
+        _lastEmptyDirCheck = now;
+        if (_volumes.EmptyDirLimitViolation(pod) is not { } message)
+        {
+            return false;
+        }
+
+        LogEvicted(PodKey, message);
+        _evictionMessage = message;
+        _rt.Events.Event(pod, "Warning", EvictedReason, message);
+        foreach (var name in _probes.Keys.ToList())
+        {
+            await DropProbesAsync(name).ConfigureAwait(false);
+        }
+
+        var specs = (pod.Spec.InitContainers ?? []).Concat(pod.Spec.Containers ?? []).ToDictionary(c => c.Name, StringComparer.Ordinal);
+        await Task.WhenAll(records.Values.SelectMany(l => l).Where(r => r.State == RecordState.Running)
+            .Select(r => KillContainerAsync(pod, specs.GetValueOrDefault(r.Name), r.Id, EvictionGraceSeconds, ct))).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The status upstream gives an evicted pod: Failed, reason Evicted, and a DisruptionTarget condition.</summary>
+    private static void MarkEvicted(V1PodStatus status, V1Pod pod, string message, DateTime now)
+    {
+        status.Phase = "Failed";
+        status.Reason = EvictedReason;
+        status.Message = message;
+        var previous = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "DisruptionTarget");
+        status.Conditions.Add(new V1PodCondition
+        {
+            Type = "DisruptionTarget",
+            Status = "True",
+            Reason = "TerminationByKubelet",
+            Message = message,
+            LastTransitionTime = previous?.Status == "True" ? previous.LastTransitionTime : now,
+        });
+        foreach (var c in status.Conditions.Where(c => c.Type is "Ready" or "ContainersReady"))
+        {
+            c.Status = "False";
+            c.Reason = "PodCompleted";
+            c.Message = null;
+        }
     }
 
     /// <summary>
@@ -638,6 +711,11 @@ public sealed partial class PodWorker : IAsyncDisposable
         _lastStatus = comparable;
     }
 
+    private const string EvictedReason = "Evicted";
+
+    /// <summary>Upstream kills an evicted pod with no grace beyond its 2 s minimum.</summary>
+    private const long EvictionGraceSeconds = 2;
+
     private static long GracePeriod(V1Pod pod, long? deletionGrace) => Math.Max(0, deletionGrace ?? pod.Spec.TerminationGracePeriodSeconds ?? 30);
 
     private static DateTime? FromNanos(long nanos) => nanos <= 0 ? null : DateTime.UnixEpoch.AddTicks(nanos / 100);
@@ -662,6 +740,9 @@ public sealed partial class PodWorker : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pod {Pod}: {Failure}")]
     private partial void LogMountFailed(string pod, string failure);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pod {Pod}: evicted: {Reason}")]
+    private partial void LogEvicted(string pod, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pod {Pod}: terminated and removed from the runtime")]
     private partial void LogTerminated(string pod);

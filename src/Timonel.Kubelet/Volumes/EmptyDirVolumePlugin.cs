@@ -4,8 +4,8 @@ namespace Timonel.Kubelet.Volumes;
 
 /// <summary>
 /// emptyDir: a directory under the pod's dir, shared by its containers, removed with the pod.
-/// medium Memory mounts a tmpfs sized by sizeLimit. A sizeLimit on disk is not enforced
-/// (upstream evicts the pod when the directory grows past it; Timonel does not yet).
+/// medium Memory mounts a tmpfs sized by sizeLimit. A sizeLimit on disk is enforced by eviction,
+/// as upstream: the pod worker measures the directory (<see cref="EmptyDirLimits"/>).
 /// </summary>
 public sealed class EmptyDirVolumePlugin : IVolumePlugin
 {

@@ -36,6 +36,10 @@ public sealed class PodVolumes
     /// <summary>True when every volume of <paramref name="pod"/> is set up.</summary>
     public bool AllReady(V1Pod pod) => (pod.Spec.Volumes ?? []).All(v => _ready.ContainsKey(v.Name));
 
+    /// <summary>The eviction message when a disk emptyDir of the pod is over its sizeLimit, else null.</summary>
+    public string? EmptyDirLimitViolation(V1Pod pod) =>
+        EmptyDirLimits.Violation(pod, volume => new VolumeContext(pod, _podDir, _client, _tokens, _time).VolumeDir(VolumeManager.Plugins.OfType<EmptyDirVolumePlugin>().First(), volume));
+
     /// <summary>
     /// Sets up the pod's volumes; returns the failures worth an event now (each distinct message
     /// at once, a repeated one every 30 s), as "MountVolume.SetUp failed for volume ..." texts.

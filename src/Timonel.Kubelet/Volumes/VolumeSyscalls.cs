@@ -7,8 +7,11 @@ internal static partial class VolumeSyscalls
 {
     public const int MntDetach = 2;
     private const int AtFdCwd = -100;
+    private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxType = 0x1;
+    private const uint StatxBlocks = 0x400;
     private const int StatxModeOffset = 28;
+    private const int StatxBlocksOffset = 48;
 
     /// <summary>File types as in st_mode &amp; S_IFMT.</summary>
     public enum FileType
@@ -44,6 +47,25 @@ internal static partial class VolumeSyscalls
 
         var mode = BitConverter.ToUInt16(buffer[StatxModeOffset..]);
         return (FileType)(mode & 0xF000);
+    }
+
+    /// <summary>
+    /// The disk space <paramref name="path"/> itself takes (st_blocks × 512, as du counts it), not
+    /// following a symlink; 0 when it is gone.
+    /// </summary>
+    public static long AllocatedBytes(string path)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        int result;
+        unsafe
+        {
+            fixed (byte* p = buffer)
+            {
+                result = statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBlocks, p);
+            }
+        }
+
+        return result != 0 ? 0 : (long)BitConverter.ToUInt64(buffer[StatxBlocksOffset..]) * 512;
     }
 
     /// <summary>Sets the permission bits of a file or directory (volumes exist only on Linux nodes).</summary>
