@@ -94,7 +94,7 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     private static Kubernetes NewClient(string kubeconfigPath) =>
-        new(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath));
+        new(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath), new ConnectRetryHandler());
 
     private static int FreePort()
     {
