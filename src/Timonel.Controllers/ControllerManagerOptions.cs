@@ -34,6 +34,12 @@ public sealed record ControllerManagerOptions
     public TimeSpan ResourceQuotaSyncPeriod { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// --pvclaimbinder-sync-period: how often the persistentvolume-binder re-syncs every claim and
+    /// volume even without changes (a claim seen before a matching volume reached the cache binds then at the latest).
+    /// </summary>
+    public TimeSpan PersistentVolumeBinderSyncPeriod { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
     /// Where the local-path provisioner puts volumes on the nodes (PV hostPath DATA_DIR/storage/&lt;pv&gt;):
     /// the server passes its data dir's storage folder; agents create the directories there.
     /// </summary>

@@ -40,12 +40,13 @@ public sealed class ControllerHarness : IAsyncDisposable
     /// <summary>Starts a cluster and the named controllers with <paramref name="time"/> as their clock (informers keep the real one).</summary>
     public static async Task<ControllerHarness> StartAsync(ControllerManagerOptions? options, TimeProvider time, params string[] controllers)
     {
-        var cluster = await TestCluster.StartAsync();
+        var cluster = await TestClusters.StartAsync();
         var client = cluster.NewClient();
-        var informers = new SharedInformerFactory(client, NullLoggerFactory.Instance);
+        Microsoft.Extensions.Logging.ILoggerFactory loggers = Environment.GetEnvironmentVariable("TIMONEL_TEST_LOG") is { Length: > 0 } trace ? new FileLoggerFactory(trace) : NullLoggerFactory.Instance;
+        var informers = new SharedInformerFactory(client, loggers);
         var events = new ConcurrentQueue<HarnessEvent>();
         var sink = new ControllerEvents((obj, component, type, reason, message) => events.Enqueue(new HarnessEvent(obj.Kind, obj.Metadata.Name, component, type, reason, message)));
-        var context = new ControllerContext(client, informers, sink, NullLoggerFactory.Instance, time, options ?? new ControllerManagerOptions());
+        var context = new ControllerContext(client, informers, sink, loggers, time, options ?? new ControllerManagerOptions());
         var built = ControllerRegistry.All.Where(c => controllers.Contains(c.Name)).Select(c => c.Create(context)).ToList();
         if (built.Count != controllers.Length)
         {

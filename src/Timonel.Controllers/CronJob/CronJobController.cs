@@ -63,7 +63,9 @@ public sealed class CronJobController : Controller, IController
         await CleanupHistoryAsync(cronJob, jobs, cancellationToken).ConfigureAwait(false);
         if (next is { } at)
         {
-            EnqueueAfter(key, at - now + RequeueSlack);
+            // Measured from the clock now, not from the sync's start: the API calls above take
+            // time (or a test's clock jumps meanwhile), and the queue adds the delay to its own now.
+            EnqueueAfter(key, at + RequeueSlack - Time.GetUtcNow());
         }
     }
 

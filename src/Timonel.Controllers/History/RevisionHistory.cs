@@ -39,6 +39,14 @@ public sealed class RevisionHistory(IKubernetes client)
     {
         var revisions = Sorted(owned);
         var data = TemplateRevisions.DataOf(template);
+        if (revisions.Count == 0 || !TemplateRevisions.Records(revisions[^1], data))
+        {
+            // About to create or renumber a revision: the informer cache may miss revisions this
+            // controller made moments ago, and numbering from it would reuse a number (or miss an
+            // equal revision to roll back to). Decide on the API server's list instead.
+            revisions = Sorted(await ListOwnedAsync(parent, cancellationToken).ConfigureAwait(false));
+        }
+
         long next = revisions.Count == 0 ? 1 : (revisions[^1].Revision ?? 0) + 1;
         var equal = revisions.Where(r => TemplateRevisions.Records(r, data)).ToList();
         V1ControllerRevision update;
@@ -75,6 +83,12 @@ public sealed class RevisionHistory(IKubernetes client)
             {
             }
         }
+    }
+
+    private async Task<IEnumerable<V1ControllerRevision>> ListOwnedAsync(IKubernetesObject<V1ObjectMeta> parent, CancellationToken cancellationToken)
+    {
+        var list = await client.AppsV1.ListNamespacedControllerRevisionAsync(parent.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return list.Items.Where(r => OwnerReferences.IsControlledBy(r.Metadata, parent.Metadata.Uid));
     }
 
     private async Task<V1ControllerRevision> RenumberAsync(V1ControllerRevision revision, long number, CancellationToken cancellationToken)

@@ -24,6 +24,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
     public const string Component = "persistentvolume-controller";
     private const string ClaimPrefix = "claim:";
     private const string VolumePrefix = "volume:";
+    private static readonly TimeSpan ConflictRetryDelay = TimeSpan.FromMilliseconds(100);
     private readonly ControllerContext _context;
     private readonly SharedInformer<V1PersistentVolumeClaim> _claims;
     private readonly SharedInformer<V1PersistentVolume> _volumes;
@@ -48,20 +49,69 @@ public sealed class PersistentVolumeBinderController : Controller, IController
                 Enqueue(VolumePrefix + pv);
             }
         });
-        _volumes.AddEventHandler(EnqueueVolume, (_, v) => EnqueueVolume(v), EnqueueVolume);
+        _volumes.AddEventHandler(OnVolumeChanged, (_, v) => OnVolumeChanged(v), EnqueueVolume);
         _classes.AddEventHandler(_ => EnqueueUnboundClaims(), (_, _) => EnqueueUnboundClaims(), _ => { });
         _pods.AddEventHandler(EnqueueClaimsOf, (_, p) => EnqueueClaimsOf(p), _ => { });
     }
 
     string IController.Name => "persistentvolume-binder";
 
-    public Task RunAsync(CancellationToken cancellationToken) =>
-        RunAsync(_context.Options.Workers, [_claims, _volumes, _classes, _pods, _nodes], cancellationToken);
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var resync = ResyncAsync(cancellationToken);
+        await RunAsync(_context.Options.Workers, [_claims, _volumes, _classes, _pods, _nodes], cancellationToken).ConfigureAwait(false);
+        await resync.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
 
-    protected override Task SyncAsync(string key, CancellationToken cancellationToken) =>
-        key.StartsWith(ClaimPrefix, StringComparison.Ordinal)
-            ? SyncClaimAsync(key[ClaimPrefix.Length..], cancellationToken)
-            : SyncVolumeAsync(key[VolumePrefix.Length..], cancellationToken);
+    /// <summary>
+    /// A conflict is expected here, as upstream's binder treats it: the cache trails writes (a
+    /// claim's and its volume's keys sync in parallel and both write both objects). The newer object
+    /// is on its way, so retry soon instead of growing the key's exponential backoff with every miss.
+    /// </summary>
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await (key.StartsWith(ClaimPrefix, StringComparison.Ordinal)
+                ? SyncClaimAsync(key[ClaimPrefix.Length..], cancellationToken)
+                : SyncVolumeAsync(key[VolumePrefix.Length..], cancellationToken)).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            EnqueueAfter(key, ConflictRetryDelay);
+        }
+    }
+
+    /// <summary>Upstream's periodic resync: every claim and volume again, whatever the informers delivered.</summary>
+    private async Task ResyncAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_context.Options.PersistentVolumeBinderSyncPeriod, _context.Time);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var claim in _claims.Cache.List())
+            {
+                EnqueueClaim(claim);
+            }
+
+            foreach (var pv in _volumes.Cache.List())
+            {
+                Enqueue(VolumePrefix + pv.Metadata.Name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A free volume may be what a pending claim waits for: the claims informer can deliver a claim
+    /// before the volumes informer delivers a volume created earlier, so offer it to unbound claims.
+    /// </summary>
+    private void OnVolumeChanged(V1PersistentVolume pv)
+    {
+        EnqueueVolume(pv);
+        if (pv.Spec?.ClaimRef is null && pv.Metadata.DeletionTimestamp is null)
+        {
+            EnqueueUnboundClaims();
+        }
+    }
 
     private void EnqueueClaim(V1PersistentVolumeClaim claim) => Enqueue(ClaimPrefix + ObjectKeys.KeyOf(claim));
 

@@ -44,6 +44,29 @@ public sealed class PersistentVolumeBindingTests
     }
 
     [Fact]
+    public async Task Binder_VolumeCreatedAfterClaim_BindsWithoutWaitingForResync()
+    {
+        // What a loaded machine produces when the claims informer delivers a claim before the
+        // volumes informer delivers the volume created just before it: the claim is synced,
+        // finds nothing, and must be offered the volume once it arrives. The periodic resync is
+        // pushed out of reach so only the volume's event can do it.
+        await using var h = await ControllerHarness.StartAsync(new ControllerManagerOptions { PersistentVolumeBinderSyncPeriod = TimeSpan.FromHours(1) }, "persistentvolume-binder");
+        var ns = await h.Cluster.CreateNamespaceAsync("pv");
+        await h.Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("data", "1Gi", "manual"), ns);
+        await Eventually.WaitAsync(async ct => (await h.Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync("data", ns, cancellationToken: ct)).Status?.Phase == "Pending", Wait, "claim Pending");
+
+        await h.Client.CoreV1.CreatePersistentVolumeAsync(Volume("late", "1Gi", "manual"));
+
+        var claim = await Eventually.WaitAsync(async ct =>
+        {
+            var c = await h.Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync("data", ns, cancellationToken: ct);
+            return c.Status?.Phase == "Bound" ? c : null;
+        }, Wait, "claim Bound");
+        Assert.Equal("late", claim.Spec.VolumeName);
+        Assert.Equal(claim.Metadata.Uid, (await WaitPhaseAsync(h, "late", "Bound")).Spec.ClaimRef.Uid);
+    }
+
+    [Fact]
     public async Task Binder_ClaimDeleted_VolumeReleased()
     {
         await using var h = await ControllerHarness.StartAsync(null, "persistentvolume-binder");
