@@ -185,14 +185,18 @@ internal sealed class ResourceEndpoint(
         {
             var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
             JsonObject scale;
+            bool pinned;
             if (patchType is null)
             {
                 scale = RequestBody.Parse(body, RequestBody.MediaType(context), isPatch: false) as JsonObject
                     ?? throw ApiException.BadRequest("the body must be a JSON object");
+                pinned = Meta.ResourceVersion(scale) is { Length: > 0 };
             }
             else
             {
+                // The patched Scale carries the current resourceVersion; only one the client wrote pins it.
                 var patch = RequestBody.Parse(body, patchType, isPatch: true);
+                pinned = PinsResourceVersion(patch);
                 scale = PatchApplier.Apply(patchType, ScaleSubresource.ToScale(current.Object), patch, typeof(k8s.Models.V1Scale));
             }
 
@@ -203,8 +207,9 @@ internal sealed class ResourceEndpoint(
                 await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(updated.Object), 200).ConfigureAwait(false);
                 return;
             }
-            catch (ApiException e) when (e.Reason == "Conflict" && Meta.ResourceVersion(scale) is null or "" && attempt < 10)
+            catch (ApiException e) when (e.Reason == "Conflict" && !pinned && attempt < 10)
             {
+                // A concurrent writer won: an unpinned scale is reapplied to the new state.
             }
         }
     }

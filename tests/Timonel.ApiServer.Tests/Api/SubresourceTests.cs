@@ -61,6 +61,32 @@ public sealed class SubresourceTests(ApiServerFixture fx) : IClassFixture<ApiSer
     }
 
     [Fact]
+    public async Task PatchScale_ConcurrentStatusWrites_AllPatchesLand()
+    {
+        var path = await DeploymentAsync();
+
+        // A patch without a resourceVersion is reapplied when another writer wins, as kubectl scale expects.
+        var writes = Enumerable.Range(0, 20).Select(i => i % 2 == 0
+            ? fx.Client.PatchAsync($"{path}/scale", $"{{\"spec\":{{\"replicas\":{i + 2}}}}}", ApiClient.MergePatch)
+            : fx.Client.PatchAsync($"{path}/status", $"{{\"status\":{{\"observedGeneration\":{i}}}}}", ApiClient.MergePatch));
+        var responses = await Task.WhenAll(writes);
+
+        Assert.All(responses, r => Assert.Equal(200, r.Code));
+    }
+
+    [Fact]
+    public async Task PatchScale_StaleResourceVersionInPatch_Is409()
+    {
+        var path = await DeploymentAsync();
+        var stale = (await fx.Client.GetAsync(path)).ResourceVersion;
+        Assert.Equal(200, (await fx.Client.PatchAsync(path, "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}", ApiClient.MergePatch)).Code);
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PatchAsync($"{path}/scale", $"{{\"metadata\":{{\"resourceVersion\":\"{stale}\"}},\"spec\":{{\"replicas\":3}}}}", ApiClient.MergePatch));
+
+        ApiAssert.Failure(response, 409, "Conflict");
+    }
+
+    [Fact]
     public async Task PutScale_NegativeReplicas_Is422()
     {
         var path = await DeploymentAsync();
