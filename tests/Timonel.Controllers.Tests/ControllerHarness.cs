@@ -31,6 +31,9 @@ public sealed class ControllerHarness : IAsyncDisposable
 
     public TestCluster Cluster { get; }
 
+    /// <summary>The informers the controllers share: a test waits on their caches when a controller must have seen an object first.</summary>
+    public SharedInformerFactory Informers => _informers;
+
     public IKubernetes Client => Cluster.Client;
 
     /// <summary>Starts a cluster and the named controllers (ControllerRegistry names).</summary>

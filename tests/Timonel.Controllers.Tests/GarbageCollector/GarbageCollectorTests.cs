@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Timonel.Client.Informers;
 using Timonel.Testing;
 using Xunit;
 
@@ -69,6 +70,10 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
         var ns = await _harness.Cluster.CreateNamespaceAsync("gc-orphan");
         var (rs, _) = await ReplicaSetWithPodsAsync(ns, "rs");
 
+        // The collector orphans the dependents it has seen, as upstream's does: a pod still on its
+        // way through the pod watch when the owner goes would be collected instead (a race
+        // upstream shares), so the test lets the shared pod cache catch up first.
+        await Eventually.WaitAsync(_ => Task.FromResult(_harness.Informers.Get(ResourceKinds.Pods).Cache.ListByNamespace(ns).Count == 2), Patience, "both pods in the collector's cache");
         await Client.AppsV1.DeleteNamespacedReplicaSetAsync("rs", ns, body: new V1DeleteOptions { PropagationPolicy = "Orphan" });
 
         await Eventually.WaitAsync(_ => TestObjects.IsGoneAsync(() => Client.AppsV1.ReadNamespacedReplicaSetAsync("rs", ns)), Patience, "the orphaning ReplicaSet to go");
