@@ -283,12 +283,30 @@ public sealed class CronJobController : Controller, IController
             cronJob.Status.Active = null;
         }
 
-        if ((cached.Status is null ? "" : KubernetesJson.Serialize(cached.Status)) == KubernetesJson.Serialize(cronJob.Status))
+        if (KubernetesJson.Serialize(cached.Status ?? new V1CronJobStatus()) == KubernetesJson.Serialize(cronJob.Status))
         {
             return;
         }
 
-        await _context.Client.BatchV1.ReplaceNamespacedCronJobStatusAsync(cronJob, cronJob.Metadata.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _context.Client.BatchV1.ReplaceNamespacedCronJobStatusAsync(cronJob, cronJob.Metadata.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (ApiErrors.IsConflict(e))
+        {
+            // Our cached copy is older than the object (a spec edit, or our own last status write
+            // not seen yet). The status is ours alone and already counts the jobs this sync
+            // created: put it on the current object, else the next sync would see those jobs as
+            // unexpected and count the missed schedules again.
+            var fresh = await _context.Client.BatchV1.ReadNamespacedCronJobAsync(cronJob.Metadata.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (fresh.Metadata.Uid != cronJob.Metadata.Uid)
+            {
+                return;
+            }
+
+            fresh.Status = cronJob.Status;
+            await _context.Client.BatchV1.ReplaceNamespacedCronJobStatusAsync(fresh, fresh.Metadata.Name, fresh.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private void EnqueueOwner(V1Job job)
