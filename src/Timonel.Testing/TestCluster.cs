@@ -16,6 +16,7 @@ namespace Timonel.Testing;
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
+    private const int BindAttempts = 5;
     private readonly string _dataDir;
     private int _namespaces;
 
@@ -36,16 +37,31 @@ public sealed class TestCluster : IAsyncDisposable
 
     public string KubeconfigPath => Host.KubeconfigPath;
 
+    /// <summary>
+    /// Starts a server on a free loopback port. The port is picked, released and bound again, so
+    /// another process starting servers at the same moment can take it in between: that bind
+    /// failure is retried on a new port.
+    /// </summary>
     public static async Task<TestCluster> StartAsync(ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
-        var dataDir = Directory.CreateTempSubdirectory("timonel-cluster-").FullName;
-        var store = new MemoryStore();
-        var host = await ApiServerHost.StartAsync(
-            new ApiServerOptions { DataDir = dataDir, Port = FreePort() },
-            _ => Task.FromResult<IStore>(store),
-            loggerFactory ?? NullLoggerFactory.Instance,
-            cancellationToken).ConfigureAwait(false);
-        return new TestCluster(dataDir, store, host, NewClient(host.KubeconfigPath));
+        for (var attempt = 1; ; attempt++)
+        {
+            var dataDir = Directory.CreateTempSubdirectory("timonel-cluster-").FullName;
+            var store = new MemoryStore();
+            try
+            {
+                var host = await ApiServerHost.StartAsync(
+                    new ApiServerOptions { DataDir = dataDir, Port = FreePort() },
+                    _ => Task.FromResult<IStore>(store),
+                    loggerFactory ?? NullLoggerFactory.Instance,
+                    cancellationToken).ConfigureAwait(false);
+                return new TestCluster(dataDir, store, host, NewClient(host.KubeconfigPath));
+            }
+            catch (IOException e) when (attempt < BindAttempts && IsAddressInUse(e))
+            {
+                Directory.Delete(dataDir, recursive: true);
+            }
+        }
     }
 
     public IKubernetes NewClient() => NewClient(Host.KubeconfigPath);
@@ -95,6 +111,19 @@ public sealed class TestCluster : IAsyncDisposable
 
     private static Kubernetes NewClient(string kubeconfigPath) =>
         new(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath), new ConnectRetryHandler());
+
+    private static bool IsAddressInUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static int FreePort()
     {

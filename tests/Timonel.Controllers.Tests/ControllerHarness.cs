@@ -43,7 +43,7 @@ public sealed class ControllerHarness : IAsyncDisposable
     /// <summary>Starts a cluster and the named controllers with <paramref name="time"/> as their clock (informers keep the real one).</summary>
     public static async Task<ControllerHarness> StartAsync(ControllerManagerOptions? options, TimeProvider time, params string[] controllers)
     {
-        var cluster = await TestClusters.StartAsync();
+        var cluster = await TestCluster.StartAsync();
         var client = cluster.NewClient();
         Microsoft.Extensions.Logging.ILoggerFactory loggers = Environment.GetEnvironmentVariable("TIMONEL_TEST_LOG") is { Length: > 0 } trace ? new FileLoggerFactory(trace) : NullLoggerFactory.Instance;
         var informers = new SharedInformerFactory(client, loggers);

@@ -33,7 +33,7 @@ public sealed class WorkloadHarness : IAsyncDisposable
 
     public static async Task<WorkloadHarness> StartAsync(params string[] controllers)
     {
-        var cluster = await TestClusters.StartAsync();
+        var cluster = await TestCluster.StartAsync();
         var informers = new SharedInformerFactory(cluster.NewClient(), NullLoggerFactory.Instance);
         var events = new ConcurrentQueue<RecordedEvent>();
         var sink = new ControllerEvents((obj, component, type, reason, message) => events.Enqueue(new RecordedEvent(obj.Metadata.Name, component, type, reason, message)));

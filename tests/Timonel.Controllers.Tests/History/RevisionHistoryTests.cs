@@ -16,7 +16,7 @@ public sealed class RevisionHistoryTests
     [Fact]
     public async Task ResolveAsync_CacheMissesNewestRevision_NumbersNewRevisionAfterIt()
     {
-        await using var cluster = await TestClusters.StartAsync();
+        await using var cluster = await TestCluster.StartAsync();
         var (history, set) = await NewSetAsync(cluster);
         var first = await history.ResolveAsync(set, "StatefulSet", Template("busybox:1"), [], null, 0, CancellationToken.None);
         var second = await history.ResolveAsync(set, "StatefulSet", Template("busybox:2"), [first.Update], null, 0, CancellationToken.None);
@@ -31,7 +31,7 @@ public sealed class RevisionHistoryTests
     [Fact]
     public async Task ResolveAsync_CacheMissesRevisionRolledBackTo_RenumbersItAsNewest()
     {
-        await using var cluster = await TestClusters.StartAsync();
+        await using var cluster = await TestCluster.StartAsync();
         var (history, set) = await NewSetAsync(cluster);
         var first = await history.ResolveAsync(set, "StatefulSet", Template("busybox:1"), [], null, 0, CancellationToken.None);
         await history.ResolveAsync(set, "StatefulSet", Template("busybox:2"), [first.Update], null, 0, CancellationToken.None);
@@ -48,7 +48,7 @@ public sealed class RevisionHistoryTests
     [Fact]
     public async Task ResolveAsync_CachedNewestRecordsTemplate_KeepsItWithoutNewRevision()
     {
-        await using var cluster = await TestClusters.StartAsync();
+        await using var cluster = await TestCluster.StartAsync();
         var (history, set) = await NewSetAsync(cluster);
         var first = await history.ResolveAsync(set, "StatefulSet", Template("busybox:1"), [], null, 0, CancellationToken.None);
 
