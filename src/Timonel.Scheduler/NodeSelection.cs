@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Timonel.Scheduler.Cache;
 using Timonel.Scheduler.Framework;
 
@@ -173,18 +174,37 @@ internal sealed class NodeSelection
             }
         }
 
-        if (_parallelism <= 1 || count < Parallelizer.InlineThreshold)
+        // The first chunk runs inline and is timed: most cycles (a plain pod on a big cluster) cost
+        // less than handing work to another thread would, and stay on this one (see Parallelizer).
+        const int chunk = Parallelizer.ProbeSize;
+        var checkedInline = 0;
+        var probeStarted = Stopwatch.GetTimestamp();
+        while (checkedInline < count && found < toFind && (checkedInline < chunk || !Split()))
         {
-            for (var i = 0; i < count && found < toFind; i++)
-            {
-                Check(i);
-            }
+            Check(checkedInline++);
         }
-        else
+
+        bool Split()
         {
-            const int chunk = 32;
+            if (_parallelism <= 1 || count < Parallelizer.InlineThreshold || checkedInline != chunk)
+            {
+                return false;
+            }
+
+            // Nodes still to check: enough to find the rest at the rate found so far, at most all.
+            long remaining = count - checkedInline;
+            if (found > 0)
+            {
+                remaining = Math.Min(remaining, (long)(toFind - found) * checkedInline / found);
+            }
+
+            return Parallelizer.WorthSplitting(Stopwatch.GetTimestamp() - probeStarted, checkedInline, remaining);
+        }
+
+        if (checkedInline < count && found < toFind)
+        {
             var chunks = (count + chunk - 1) / chunk;
-            var next = -1;
+            var next = (checkedInline / chunk) - 1;
             Parallel.For(0, _parallelism, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, _ =>
             {
                 while (Volatile.Read(ref found) < toFind)

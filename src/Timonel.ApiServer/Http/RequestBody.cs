@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -32,17 +33,40 @@ internal static class RequestBody
             throw ApiException.TooLarge(MaxBytes);
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        var body = context.Request.Body;
+        if (context.Request.ContentLength is { } length)
         {
-            if (buffer.Length + read > MaxBytes)
+            // The usual case: read straight into an array of the announced size (Kestrel ends the
+            // body at Content-Length and fails the read if the client sends less).
+            var exact = new byte[length];
+            var filled = 0;
+            int n;
+            while (filled < exact.Length && (n = await body.ReadAsync(exact.AsMemory(filled), cancellationToken).ConfigureAwait(false)) > 0)
             {
-                throw ApiException.TooLarge(MaxBytes);
+                filled += n;
             }
 
-            buffer.Write(chunk, 0, read);
+            return filled == exact.Length ? exact : exact[..filled];
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > MaxBytes)
+                {
+                    throw ApiException.TooLarge(MaxBytes);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();

@@ -18,7 +18,7 @@ namespace Timonel.Cli.Bench;
 /// second from the first create request to the last bind seen on a pod watch; per-pod latency
 /// is that bind seen minus the pod's create request send time.
 /// </summary>
-internal sealed class SchedulerApiBenchmark(SchedulerApiWorkload workload, int createConcurrency, TextWriter progress, ILoggerFactory loggers)
+internal sealed class SchedulerApiBenchmark(SchedulerApiWorkload workload, int createConcurrency, int parallelism, TextWriter progress, ILoggerFactory loggers)
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);
     private static readonly MediaTypeHeaderValue Json = new("application/json");
@@ -47,7 +47,7 @@ internal sealed class SchedulerApiBenchmark(SchedulerApiWorkload workload, int c
 
         using var kube = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(target.KubeconfigPath!));
         using var stopScheduler = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var scheduler = new SchedulerHost(SchedulerConfiguration.Default, new SchedulerOptions { Parallelism = Environment.ProcessorCount }, loggers);
+        var scheduler = new SchedulerHost(SchedulerConfiguration.Default, new SchedulerOptions { Parallelism = parallelism }, loggers);
         var running = scheduler.RunAsync(kube, stopScheduler.Token);
         try
         {

@@ -28,7 +28,7 @@ internal static class SchedulerBenchCommand
             var m = parse.GetValue(mode);
             if (m == "api")
             {
-                return await RunApiAsync(parse.GetValue(nodes), parse.GetValue(pods), parse.GetValue(workload) ?? "all", parse.GetValue(concurrency), ct).ConfigureAwait(false);
+                return await RunApiAsync(parse.GetValue(nodes), parse.GetValue(pods), parse.GetValue(workload) ?? "all", parse.GetValue(concurrency), parse.GetValue(parallelism), ct).ConfigureAwait(false);
             }
 
             if (m != "inmemory")
@@ -59,14 +59,14 @@ internal static class SchedulerBenchCommand
         return command;
     }
 
-    private static async Task<int> RunApiAsync(int nodes, int pods, string workload, int concurrency, CancellationToken cancellationToken)
+    private static async Task<int> RunApiAsync(int nodes, int pods, string workload, int concurrency, int parallelism, CancellationToken cancellationToken)
     {
         List<SchedulerApiWorkload> workloads;
         try
         {
-            if (nodes < 1 || pods < 1 || concurrency < 1)
+            if (nodes < 1 || pods < 1 || concurrency < 1 || parallelism < 1)
             {
-                throw new ArgumentException("--nodes, --pods and --create-concurrency must be at least 1");
+                throw new ArgumentException("--nodes, --pods, --create-concurrency and --parallelism must be at least 1");
             }
 
             workloads = (workload == "all" ? SchedulerApiWorkload.Names : [workload]).Select(w => SchedulerApiWorkload.Create(w, nodes, pods)).ToList();
@@ -87,7 +87,7 @@ internal static class SchedulerBenchCommand
             foreach (var w in workloads)
             {
                 Console.WriteLine(w.Describe());
-                var r = await new SchedulerApiBenchmark(w, concurrency, Console.Out, loggers).RunAsync(cancellationToken).ConfigureAwait(false);
+                var r = await new SchedulerApiBenchmark(w, concurrency, parallelism, Console.Out, loggers).RunAsync(cancellationToken).ConfigureAwait(false);
                 Console.WriteLine(r.Describe());
                 results.Add(r);
             }

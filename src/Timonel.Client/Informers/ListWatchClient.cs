@@ -1,6 +1,7 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
@@ -85,19 +86,61 @@ internal sealed class ListWatchClient<T>
             ("timeoutSeconds", timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         using var response = await SendAsync(query, cancellationToken).ConfigureAwait(false);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var reader = new StreamReader(body, Encoding.UTF8);
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        // Events are read as UTF-8 lines and parsed where they lie: no string per event, no re-encoding.
+        var reader = PipeReader.Create(body, new StreamPipeReaderOptions(leaveOpen: true));
+        try
         {
-            if (line.Length == 0)
+            while (true)
             {
-                continue;
-            }
+                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                while (TakeLine(ref buffer, out var line))
+                {
+                    if (!line.IsEmpty)
+                    {
+                        yield return Decode(line);
+                    }
+                }
 
-            yield return Decode(line);
+                if (result.IsCompleted)
+                {
+                    if (!buffer.IsEmpty)
+                    {
+                        yield return Decode(buffer);
+                    }
+
+                    break;
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
 
-    private WatchItem<T> Decode(string line)
+    /// <summary>Takes the next whole line (without its \n or \r\n) off the front of <paramref name="buffer"/>; false when no newline has arrived yet.</summary>
+    internal static bool TakeLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    {
+        if (buffer.PositionOf((byte)'\n') is not { } end)
+        {
+            line = default;
+            return false;
+        }
+
+        line = buffer.Slice(0, end);
+        buffer = buffer.Slice(buffer.GetPosition(1, end));
+        if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
+        {
+            line = line.Slice(0, line.Length - 1);
+        }
+
+        return true;
+    }
+
+    private WatchItem<T> Decode(ReadOnlySequence<byte> line)
     {
         using var doc = JsonDocument.Parse(line);
         var root = doc.RootElement;

@@ -238,9 +238,7 @@ public sealed class SchedulerCache
 
                     var clone = live.Clone();
                     affinityChanged |= existing.PodsWithAffinity.Count > 0 || clone.PodsWithAffinity.Count > 0;
-                    var i = snapshot.Nodes.IndexOf(existing);
-                    snapshot.Nodes[i] = clone;
-                    snapshot.ByName[name] = clone;
+                    snapshot.Replace(clone);
                 }
 
                 if (affinityChanged)

@@ -11,6 +11,9 @@ public sealed class Snapshot
 {
     private readonly Dictionary<string, NodeInfo> _byName = new(StringComparer.Ordinal);
 
+    // Where each node sits in Nodes, so replacing a changed node does not search 5,000 entries.
+    private readonly Dictionary<string, int> _positions = new(StringComparer.Ordinal);
+
     /// <summary>Nodes that exist (have a Node object), in a stable order.</summary>
     public List<NodeInfo> Nodes { get; } = [];
 
@@ -48,12 +51,21 @@ public sealed class Snapshot
     internal void Reindex()
     {
         _byName.Clear();
-        foreach (var n in Nodes)
+        _positions.Clear();
+        for (var i = 0; i < Nodes.Count; i++)
         {
-            _byName[n.Name] = n;
+            _byName[Nodes[i].Name] = Nodes[i];
+            _positions[Nodes[i].Name] = i;
         }
 
         RebuildAffinityLists();
+    }
+
+    /// <summary>Puts a newer copy of a node in the place of the one with its name.</summary>
+    internal void Replace(NodeInfo node)
+    {
+        Nodes[_positions[node.Name]] = node;
+        _byName[node.Name] = node;
     }
 
     internal void RebuildAffinityLists()

@@ -15,7 +15,17 @@ public sealed class CycleState
     /// <summary>Plugins whose PreScore returned Skip (null: none): their Score is not run this cycle.</summary>
     public HashSet<string>? SkipScorePlugins { get; private set; }
 
-    public void SkipFilter(string plugin) => (SkipFilterPlugins ??= new(StringComparer.Ordinal)).Add(plugin);
+    /// <summary>
+    /// The filters not skipped, worked out by the framework on first use after PreFilter so the
+    /// skip set is not hashed once per plugin per node (5,000 nodes); a later skip clears it.
+    /// </summary>
+    internal IFilterPlugin[]? ActiveFilters { get; set; }
+
+    public void SkipFilter(string plugin)
+    {
+        (SkipFilterPlugins ??= new(StringComparer.Ordinal)).Add(plugin);
+        ActiveFilters = null;
+    }
 
     public void SkipScore(string plugin) => (SkipScorePlugins ??= new(StringComparer.Ordinal)).Add(plugin);
 

@@ -24,6 +24,9 @@ public sealed class NodeInfo
 
     public IReadOnlyList<V1Taint> Taints { get; private set; } = NoTaints;
 
+    /// <summary>spec.unschedulable (cordoned), kept here so the filter run on every node need not reach into the Node object.</summary>
+    public bool Unschedulable { get; private set; }
+
     public List<PodInfo> Pods { get; private set; } = [];
 
     public List<PodInfo> PodsWithAffinity { get; private set; } = [];
@@ -49,6 +52,7 @@ public sealed class NodeInfo
         Node = node;
         Labels = node.Metadata?.Labels ?? NoLabels;
         Taints = node.Spec?.Taints is { Count: > 0 } t ? [.. t] : NoTaints;
+        Unschedulable = node.Spec?.Unschedulable == true;
         Allocatable = Resource.From(node.Status?.Allocatable);
     }
 
@@ -102,6 +106,7 @@ public sealed class NodeInfo
         Node = Node,
         Labels = Labels,
         Taints = Taints,
+        Unschedulable = Unschedulable,
         Pods = [.. Pods],
         PodsWithAffinity = [.. PodsWithAffinity],
         PodsWithRequiredAntiAffinity = [.. PodsWithRequiredAntiAffinity],

@@ -99,14 +99,10 @@ public sealed class SchedulingFramework
     /// <summary>Runs the Filters on one node; the first failure (with its plugin) is returned, null when the pod fits.</summary>
     public Status? RunFilter(CycleState state, PodInfo pod, NodeInfo node)
     {
-        var skips = state.SkipFilterPlugins;
-        foreach (var f in _filters)
+        // Filters of one cycle may run on several threads: two computing this at once store equal arrays.
+        var filters = state.ActiveFilters ??= ActiveFilters(state.SkipFilterPlugins);
+        foreach (var f in filters)
         {
-            if (skips is not null && skips.Contains(f.Name))
-            {
-                continue;
-            }
-
             var s = f.Filter(state, pod, node);
             if (s is not null && !s.IsSuccess)
             {
@@ -116,6 +112,9 @@ public sealed class SchedulingFramework
 
         return null;
     }
+
+    private IFilterPlugin[] ActiveFilters(HashSet<string>? skips) =>
+        skips is null ? _filters : [.. _filters.Where(f => !skips.Contains(f.Name))];
 
     /// <summary>
     /// Filter as upstream's RunFilterPluginsWithNominatedPods: when pods of equal or higher priority

@@ -25,7 +25,7 @@ public sealed class NodeUnschedulable : IFilterPlugin, IEnqueueExtensions
             return RejectedUnknownCondition;
         }
 
-        if (node.Node.Spec?.Unschedulable != true || Tolerations.AnyTolerates(pod.Pod.Spec?.Tolerations, UnschedulableTaint))
+        if (!node.Unschedulable || Tolerations.AnyTolerates(pod.Pod.Spec?.Tolerations, UnschedulableTaint))
         {
             return null;
         }
