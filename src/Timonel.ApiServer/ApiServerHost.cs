@@ -103,10 +103,14 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             Log.Stage(log, "store opened", clock.Elapsed.TotalMilliseconds);
             var repair = new AllocationRepair(allocations, store, services, loggerFactory.CreateLogger<AllocationRepair>());
             await repair.RepairAsync(cancellationToken).ConfigureAwait(false);
-            IAdmissionHook[] hooks = [new NamespaceLifecycle(objects, catalog), allocations, new ResourceQuotaAdmission(objects, catalog)];
+            // What admission reads on every pod create, kept in memory from the store's watch.
+            var cacheLog = loggerFactory.CreateLogger<WatchedObjects>();
+            var namespaces = new WatchedObjects(objects, catalog.Find("", "v1", "namespaces")!, cacheLog);
+            var serviceAccounts = new WatchedObjects(objects, catalog.Find("", "v1", "serviceaccounts")!, cacheLog);
+            IAdmissionHook[] hooks = [new NamespaceLifecycle(namespaces), allocations, new ResourceQuotaAdmission(objects, catalog)];
             IMutatingAdmissionHook[] mutating =
             [
-                new ServiceAccountAdmission(objects, catalog, options.RequireServiceAccounts, new Random(), time),
+                new ServiceAccountAdmission(serviceAccounts, namespaces, options.RequireServiceAccounts, new Random(), time),
                 new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds),
                 new LimitRanger(objects, catalog),
                 new DefaultStorageClass(objects, catalog),
@@ -172,7 +176,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             // Emptying terminating namespaces is the namespace controller's job (controller manager).
             var background = Task.WhenAll(
                 Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None),
-                Task.Run(() => endpoints.RunAsync(stopping.Token), CancellationToken.None));
+                Task.Run(() => endpoints.RunAsync(stopping.Token), CancellationToken.None),
+                Task.Run(() => namespaces.RunAsync(stopping.Token), CancellationToken.None),
+                Task.Run(() => serviceAccounts.RunAsync(stopping.Token), CancellationToken.None));
             var result = new ApiServerHost(app, store, pki, url, kubeconfig, background);
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);

@@ -7,18 +7,16 @@ using Timonel.ApiServer.Registry;
 namespace Timonel.ApiServer.Admission;
 
 /// <summary>Namespaced objects go only into namespaces that exist and are not terminating.</summary>
-internal sealed class NamespaceLifecycle(ObjectStore objects, ResourceCatalog catalog) : IAdmissionHook
+internal sealed class NamespaceLifecycle(WatchedObjects namespaces) : IAdmissionHook
 {
-    private readonly ApiResource _namespaces = catalog.Find("", "v1", "namespaces")!;
-
     public bool AppliesTo(ApiResource resource) => resource.Namespaced;
 
     public async Task AdmitCreateAsync(ApiResource resource, JsonObject obj, bool dryRun, CancellationToken cancellationToken)
     {
         var name = Meta.Namespace(obj)!;
-        var ns = await objects.GetAsync(_namespaces, null, name, cancellationToken).ConfigureAwait(false)
+        var ns = await namespaces.GetAsync(null, name, cancellationToken).ConfigureAwait(false)
             ?? throw ApiException.NotFound("", "namespaces", name);
-        if (Meta.IsDeleting(ns.Object) || Meta.Str(ns.Object["status"]?["phase"]) == "Terminating")
+        if (Meta.IsDeleting(ns) || Meta.Str(ns["status"]?["phase"]) == "Terminating")
         {
             // Events may still be written so that the deletion can be observed, as upstream allows.
             if (resource.Plural == "events")

@@ -22,7 +22,7 @@ namespace Timonel.ApiServer.Admission;
 /// without the controller manager) a missing "default" is not an error and the pod is admitted
 /// as if it existed; a missing ServiceAccount named by the pod is always refused.
 /// </remarks>
-internal sealed class ServiceAccountAdmission(ObjectStore objects, ResourceCatalog catalog, bool requireServiceAccounts, Random random, TimeProvider time) : IMutatingAdmissionHook
+internal sealed class ServiceAccountAdmission(WatchedObjects serviceAccounts, WatchedObjects namespaces, bool requireServiceAccounts, Random random, TimeProvider time) : IMutatingAdmissionHook
 {
     public const string DefaultName = "default";
     public const string MountPath = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -36,8 +36,6 @@ internal sealed class ServiceAccountAdmission(ObjectStore objects, ResourceCatal
     // Upstream's utilrand alphabet: no vowels (no words), no look-alike characters.
     private const string Alphabet = "bcdfghjklmnpqrstvwxz2456789";
 
-    private readonly ApiResource _serviceAccounts = catalog.Find("", "v1", "serviceaccounts")!;
-    private readonly ApiResource _namespaces = catalog.Find("", "v1", "namespaces")!;
 
     public bool AppliesTo(ApiResource resource) => resource.Group.Length == 0 && resource.Plural == "pods";
 
@@ -58,7 +56,7 @@ internal sealed class ServiceAccountAdmission(ObjectStore objects, ResourceCatal
         if (account is null)
         {
             // A missing namespace is NamespaceLifecycle's 404, which runs later.
-            if (await objects.GetAsync(_namespaces, null, ns, cancellationToken).ConfigureAwait(false) is null)
+            if (await namespaces.GetAsync(null, ns, cancellationToken).ConfigureAwait(false) is null)
             {
                 return;
             }
@@ -83,9 +81,9 @@ internal sealed class ServiceAccountAdmission(ObjectStore objects, ResourceCatal
         var deadline = time.GetUtcNow() + (name == DefaultName && requireServiceAccounts ? DefaultAccountWait : TimeSpan.Zero);
         while (true)
         {
-            if (await objects.GetAsync(_serviceAccounts, ns, name, ct).ConfigureAwait(false) is { } found)
+            if (await serviceAccounts.GetAsync(ns, name, ct).ConfigureAwait(false) is { } found)
             {
-                return found.Object;
+                return found;
             }
 
             if (time.GetUtcNow() >= deadline)

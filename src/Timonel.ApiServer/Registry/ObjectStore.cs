@@ -14,7 +14,59 @@ namespace Timonel.ApiServer.Registry;
 /// </summary>
 internal sealed class ObjectStore(IStore store)
 {
+    // Few (one per cache that asks); replaced, never changed, so writers read it without a lock.
+    private readonly Lock _marksLock = new();
+    private WriteMark[] _marks = [];
+
     public IStore Store => store;
+
+    /// <summary>The revision of the newest write this server made under a key prefix (0 before any).</summary>
+    public sealed class WriteMark(string prefix)
+    {
+        private long _revision;
+
+        public string Prefix { get; } = prefix;
+
+        public long Revision => Interlocked.Read(ref _revision);
+
+        internal void Record(long revision)
+        {
+            var seen = Interlocked.Read(ref _revision);
+            while (revision > seen)
+            {
+                var was = Interlocked.CompareExchange(ref _revision, revision, seen);
+                if (was == seen)
+                {
+                    return;
+                }
+
+                seen = was;
+            }
+        }
+    }
+
+    /// <summary>Starts recording the revision of every write under <paramref name="prefix"/> (for caches that must see this server's own writes).</summary>
+    public WriteMark TrackWrites(string prefix)
+    {
+        var mark = new WriteMark(prefix);
+        lock (_marksLock)
+        {
+            _marks = [.. _marks, mark];
+        }
+
+        return mark;
+    }
+
+    private void Written(string key, long revision)
+    {
+        foreach (var mark in Volatile.Read(ref _marks))
+        {
+            if (key.StartsWith(mark.Prefix, StringComparison.Ordinal))
+            {
+                mark.Record(revision);
+            }
+        }
+    }
 
     /// <summary>The raw JSON of one object with its resourceVersion (the GET fast path), or null when absent.</summary>
     public async Task<byte[]?> GetRawAsync(ApiResource resource, string? ns, string name, CancellationToken cancellationToken)
@@ -36,11 +88,14 @@ internal sealed class ObjectStore(IStore store)
     public async Task<StoredObject> CreateAsync(ApiResource resource, JsonObject obj, CancellationToken cancellationToken)
     {
         var name = Meta.Name(obj)!;
-        var result = await store.CreateAsync(resource.KeyFor(Meta.Namespace(obj), name), Encode(obj), cancellationToken).ConfigureAwait(false);
+        var key = resource.KeyFor(Meta.Namespace(obj), name);
+        var result = await store.CreateAsync(key, Encode(obj), cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw ApiException.AlreadyExists(resource.Group, resource.Plural, name);
         }
+
+        Written(key, result.Current!.ModRevision);
 
         return WithRevision(obj, result.Current!.ModRevision);
     }
@@ -49,26 +104,32 @@ internal sealed class ObjectStore(IStore store)
     public async Task<StoredObject> UpdateAsync(ApiResource resource, JsonObject obj, long expectedRevision, CancellationToken cancellationToken)
     {
         var name = Meta.Name(obj)!;
-        var result = await store.UpdateAsync(resource.KeyFor(Meta.Namespace(obj), name), Encode(obj), expectedRevision, cancellationToken).ConfigureAwait(false);
+        var key = resource.KeyFor(Meta.Namespace(obj), name);
+        var result = await store.UpdateAsync(key, Encode(obj), expectedRevision, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw result.Current is null
                 ? ApiException.NotFound(resource.Group, resource.Plural, name)
                 : ApiException.Conflict(resource.Group, resource.Plural, name, "the object has been modified; please apply your changes to the latest version and try again");
         }
+
+        Written(key, result.Current!.ModRevision);
 
         return WithRevision(obj, result.Current!.ModRevision);
     }
 
     public async Task<StoredObject> DeleteAsync(ApiResource resource, string? ns, string name, long expectedRevision, CancellationToken cancellationToken)
     {
-        var result = await store.DeleteAsync(resource.KeyFor(ns, name), expectedRevision, cancellationToken).ConfigureAwait(false);
+        var key = resource.KeyFor(ns, name);
+        var result = await store.DeleteAsync(key, expectedRevision, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw result.Current is null
                 ? ApiException.NotFound(resource.Group, resource.Plural, name)
                 : ApiException.Conflict(resource.Group, resource.Plural, name, "the object has been modified; please apply your changes to the latest version and try again");
         }
+
+        Written(key, result.Revision);
 
         var deleted = Decode(result.Current!);
         return deleted with { ModRevision = result.Revision };
