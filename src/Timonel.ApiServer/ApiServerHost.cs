@@ -107,12 +107,15 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var cacheLog = loggerFactory.CreateLogger<WatchedObjects>();
             var namespaces = new WatchedObjects(objects, catalog.Find("", "v1", "namespaces")!, cacheLog);
             var serviceAccounts = new WatchedObjects(objects, catalog.Find("", "v1", "serviceaccounts")!, cacheLog);
-            IAdmissionHook[] hooks = [new NamespaceLifecycle(namespaces), allocations, new ResourceQuotaAdmission(objects, catalog)];
+            var limitRanges = new WatchedObjects(objects, catalog.Find("", "v1", "limitranges")!, cacheLog);
+            var quotas = new WatchedObjects(objects, catalog.Find("", "v1", "resourcequotas")!, cacheLog);
+            WatchedObjects[] caches = [namespaces, serviceAccounts, limitRanges, quotas];
+            IAdmissionHook[] hooks = [new NamespaceLifecycle(namespaces), allocations, new ResourceQuotaAdmission(objects, quotas)];
             IMutatingAdmissionHook[] mutating =
             [
                 new ServiceAccountAdmission(serviceAccounts, namespaces, options.RequireServiceAccounts, new Random(), time),
                 new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds),
-                new LimitRanger(objects, catalog),
+                new LimitRanger(objects, limitRanges),
                 new DefaultStorageClass(objects, catalog),
             ];
             var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time);
@@ -177,8 +180,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var background = Task.WhenAll(
                 Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None),
                 Task.Run(() => endpoints.RunAsync(stopping.Token), CancellationToken.None),
-                Task.Run(() => namespaces.RunAsync(stopping.Token), CancellationToken.None),
-                Task.Run(() => serviceAccounts.RunAsync(stopping.Token), CancellationToken.None));
+                Task.WhenAll(caches.Select(c => Task.Run(() => c.RunAsync(stopping.Token), CancellationToken.None))));
             var result = new ApiServerHost(app, store, pki, url, kubeconfig, background);
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);

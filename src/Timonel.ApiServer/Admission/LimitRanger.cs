@@ -16,15 +16,20 @@ namespace Timonel.ApiServer.Admission;
 /// pod as a whole and each claim must lie within min/max and the limit/request ratio.
 /// Violations are a 403 naming each broken bound.
 /// </summary>
-internal sealed class LimitRanger(ObjectStore objects, ResourceCatalog catalog) : IMutatingAdmissionHook
+internal sealed class LimitRanger(ObjectStore objects, WatchedObjects limitRanges) : IMutatingAdmissionHook
 {
-    private readonly ApiResource _limitRanges = catalog.Find("", "v1", "limitranges")!;
+    private readonly ApiResource _limitRanges = limitRanges.Resource;
 
     public bool AppliesTo(ApiResource resource) => resource.Group.Length == 0 && resource.Plural is "pods" or "persistentvolumeclaims";
 
     public async Task MutateCreateAsync(ApiResource resource, JsonObject obj, CancellationToken cancellationToken)
     {
         var ns = Meta.Namespace(obj)!;
+        if (limitRanges.NoneIn(ns))
+        {
+            return;
+        }
+
         var page = await objects.Store.RangeAsync(new RangeRequest($"{_limitRanges.KeyPrefix}{ns}/"), cancellationToken).ConfigureAwait(false);
         if (page.Items.Count == 0)
         {

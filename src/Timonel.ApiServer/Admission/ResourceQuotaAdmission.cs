@@ -15,9 +15,9 @@ namespace Timonel.ApiServer.Admission;
 /// admission does. Usage going down (deletes, finished pods) is the ResourceQuota controller's
 /// job: it recalculates status.used from what exists.
 /// </summary>
-internal sealed class ResourceQuotaAdmission(ObjectStore objects, ResourceCatalog catalog) : IAdmissionHook
+internal sealed class ResourceQuotaAdmission(ObjectStore objects, WatchedObjects quotas) : IAdmissionHook
 {
-    private readonly ApiResource _quotas = catalog.Find("", "v1", "resourcequotas")!;
+    private readonly ApiResource _quotas = quotas.Resource;
 
     public bool AppliesTo(ApiResource resource) => resource.Namespaced && resource.Plural != "events";
 
@@ -123,6 +123,12 @@ internal sealed class ResourceQuotaAdmission(ObjectStore objects, ResourceCatalo
 
     private async Task<List<StoredObject>> ListQuotasAsync(string ns, CancellationToken cancellationToken)
     {
+        // The charge is a compare-and-swap on the quota, so quotas that exist are always read live.
+        if (quotas.NoneIn(ns))
+        {
+            return [];
+        }
+
         var page = await objects.Store.RangeAsync(new RangeRequest($"{_quotas.KeyPrefix}{ns}/"), cancellationToken).ConfigureAwait(false);
         return page.Items.Select(ObjectStore.Decode).ToList();
     }

@@ -26,6 +26,9 @@ internal sealed partial class WatchedObjects
     private readonly ILogger _log;
     private readonly ObjectStore.WriteMark _written;
     private ConcurrentDictionary<string, JsonObject> _items = new(StringComparer.Ordinal);
+
+    // Objects per namespace (namespaced resources), so "none in this namespace" needs no scan.
+    private ConcurrentDictionary<string, int> _perNamespace = new(StringComparer.Ordinal);
     private long _applied = -1;
 
     public WatchedObjects(ObjectStore objects, ApiResource resource, ILogger log)
@@ -36,19 +39,30 @@ internal sealed partial class WatchedObjects
         _written = objects.TrackWrites(resource.KeyPrefix);
     }
 
+    public ApiResource Resource => _resource;
+
     /// <summary>The revision the cache reflects (-1 until the first list has been read).</summary>
     public long AppliedRevision => Volatile.Read(ref _applied);
 
     public async Task<JsonObject?> GetAsync(string? ns, string name, CancellationToken cancellationToken)
     {
-        var applied = AppliedRevision;
-        if (applied >= 0 && applied >= _written.Revision && _items.TryGetValue(_resource.KeyFor(ns, name), out var cached))
+        if (IsCurrent && _items.TryGetValue(_resource.KeyFor(ns, name), out var cached))
         {
             return cached;
         }
 
         return (await _objects.GetAsync(_resource, ns, name, cancellationToken).ConfigureAwait(false))?.Object;
     }
+
+    /// <summary>
+    /// True when the namespace surely holds none of these objects (the common case for
+    /// LimitRanges and ResourceQuotas); false when it holds some or the cache cannot tell, and
+    /// the caller reads them live.
+    /// </summary>
+    public bool NoneIn(string ns) => IsCurrent && (!_perNamespace.TryGetValue(ns, out var count) || count == 0);
+
+    // Listed, and caught up with every write this server made to the resource.
+    private bool IsCurrent => AppliedRevision is var applied && applied >= 0 && applied >= _written.Revision;
 
     /// <summary>Lists, then follows the watch; lists again when the watch is cut off or compacted away.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -60,22 +74,36 @@ internal sealed partial class WatchedObjects
             {
                 var list = await store.RangeAsync(new RangeRequest(_resource.KeyPrefix), cancellationToken).ConfigureAwait(false);
                 var items = new ConcurrentDictionary<string, JsonObject>(StringComparer.Ordinal);
+                var perNamespace = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
                 foreach (var kv in list.Items)
                 {
                     items[kv.Key] = ObjectStore.Decode(kv).Object;
+                    Count(perNamespace, kv.Key, 1);
                 }
 
                 _items = items;
+                _perNamespace = perNamespace;
                 Volatile.Write(ref _applied, list.Revision);
                 await foreach (var e in store.WatchAsync(_resource.KeyPrefix, list.Revision, cancellationToken).ConfigureAwait(false))
                 {
                     if (e.Type == WatchEventType.Delete)
                     {
-                        items.TryRemove(e.Kv.Key, out _);
+                        if (items.TryRemove(e.Kv.Key, out _))
+                        {
+                            Count(perNamespace, e.Kv.Key, -1);
+                        }
                     }
                     else
                     {
-                        items[e.Kv.Key] = ObjectStore.Decode(e.Kv).Object;
+                        var decoded = ObjectStore.Decode(e.Kv).Object;
+                        if (items.TryAdd(e.Kv.Key, decoded))
+                        {
+                            Count(perNamespace, e.Kv.Key, 1);
+                        }
+                        else
+                        {
+                            items[e.Kv.Key] = decoded;
+                        }
                     }
 
                     Volatile.Write(ref _applied, e.Revision);
@@ -99,6 +127,23 @@ internal sealed partial class WatchedObjects
                     return;
                 }
             }
+        }
+    }
+
+    // Only the watch loop changes the counts, so read-modify-write needs no lock.
+    private void Count(ConcurrentDictionary<string, int> perNamespace, string key, int delta)
+    {
+        if (!_resource.Namespaced)
+        {
+            return;
+        }
+
+        var rest = key.AsSpan(_resource.KeyPrefix.Length);
+        var slash = rest.IndexOf('/');
+        if (slash > 0)
+        {
+            var ns = rest[..slash].ToString();
+            perNamespace[ns] = perNamespace.GetValueOrDefault(ns) + delta;
         }
     }
 

@@ -77,6 +77,37 @@ public sealed class WatchedObjectsTests : IAsyncLifetime
         Assert.Null(await _cache.GetAsync(null, "missing", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task NoneIn_CountsObjectsPerNamespace_AndSeesThisServersWritesAtOnce()
+    {
+        var limitRanges = ResourceCatalog.Default.Find("", "v1", "limitranges")!;
+        var cache = new WatchedObjects(_objects, limitRanges, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var running = cache.RunAsync(stop.Token);
+        await WaitAsync(() => Task.FromResult(cache.AppliedRevision >= 0));
+        Assert.True(cache.NoneIn("a"));
+
+        // Behind the server's back: the cache still says none until the late watch delivers it.
+        await _store.CreateAsync(limitRanges.KeyFor("a", "x"), ObjectStore.Encode(LimitRange("a", "x")), CancellationToken.None);
+        Assert.True(cache.NoneIn("a"));
+        await WaitAsync(() => Task.FromResult(!cache.NoneIn("a")));
+        Assert.True(cache.NoneIn("b"));
+
+        // Through this server: known at once, and "none" again only once the delete is seen.
+        await _objects.CreateAsync(limitRanges, LimitRange("b", "y"), CancellationToken.None);
+        Assert.False(cache.NoneIn("b"));
+        await _objects.DeleteAsync(limitRanges, "b", "y", 0, CancellationToken.None);
+        await _objects.DeleteAsync(limitRanges, "a", "x", 0, CancellationToken.None);
+        Assert.False(cache.NoneIn("a"));
+        await WaitAsync(() => Task.FromResult(cache.NoneIn("a") && cache.NoneIn("b")));
+
+        await stop.CancelAsync();
+        await running;
+    }
+
+    private static JsonObject LimitRange(string ns, string name) =>
+        new() { ["apiVersion"] = "v1", ["kind"] = "LimitRange", ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns }, ["spec"] = new JsonObject() };
+
     private static async Task WaitAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
