@@ -23,7 +23,8 @@ internal sealed class NodeSelection
     private readonly Random _random;
     private int _nextStartNodeIndex;
 
-    // Per-node scratch space, reused across cycles (cycles never overlap) so a 5,000-node cycle allocates nothing this size.
+    // Per-node scratch space, reused across cycles (cycles never overlap) so a 5,000-node cycle
+    // allocates nothing this size; each cycle leaves it cleared, clearing only what it touched.
     private bool[] _fits = [];
     private bool[] _done = [];
     private Status?[] _statuses = [];
@@ -151,10 +152,9 @@ internal sealed class NodeSelection
         var fits = _fits;
         var statuses = _statuses;
         var done = _done;
-        Array.Clear(fits, 0, count);
-        Array.Clear(done, 0, count);
-        Array.Clear(statuses, 0, count);
         var found = 0;
+        var checkedInline = 0;
+        var touched = 0;
 
         void Check(int i)
         {
@@ -174,92 +174,105 @@ internal sealed class NodeSelection
             }
         }
 
-        // The first chunk runs inline and is timed: most cycles (a plain pod on a big cluster) cost
-        // less than handing work to another thread would, and stay on this one (see Parallelizer).
-        const int chunk = Parallelizer.ProbeSize;
-        var checkedInline = 0;
-        var probeStarted = Stopwatch.GetTimestamp();
-        while (checkedInline < count && found < toFind && (checkedInline < chunk || !Split()))
+        try
         {
-            Check(checkedInline++);
-        }
-
-        bool Split()
-        {
-            if (_parallelism <= 1 || count < Parallelizer.InlineThreshold || checkedInline != chunk)
+            // The first chunk runs inline and is timed: most cycles (a plain pod on a big cluster) cost
+            // less than handing work to another thread would, and stay on this one (see Parallelizer).
+            const int chunk = Parallelizer.ProbeSize;
+            var probeStarted = Stopwatch.GetTimestamp();
+            while (checkedInline < count && found < toFind && (checkedInline < chunk || !Split()))
             {
-                return false;
+                Check(checkedInline++);
             }
 
-            // Nodes still to check: enough to find the rest at the rate found so far, at most all.
-            long remaining = count - checkedInline;
-            if (found > 0)
+            bool Split()
             {
-                remaining = Math.Min(remaining, (long)(toFind - found) * checkedInline / found);
-            }
-
-            return Parallelizer.WorthSplitting(Stopwatch.GetTimestamp() - probeStarted, checkedInline, remaining);
-        }
-
-        if (checkedInline < count && found < toFind)
-        {
-            var chunks = (count + chunk - 1) / chunk;
-            var next = (checkedInline / chunk) - 1;
-            Parallel.For(0, _parallelism, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, _ =>
-            {
-                while (Volatile.Read(ref found) < toFind)
+                if (_parallelism <= 1 || count < Parallelizer.InlineThreshold || checkedInline != chunk)
                 {
-                    var c = Interlocked.Increment(ref next);
-                    if (c >= chunks)
-                    {
-                        return;
-                    }
-
-                    var end = Math.Min(count, (c + 1) * chunk);
-                    for (var i = c * chunk; i < end; i++)
-                    {
-                        Check(i);
-                    }
+                    return false;
                 }
-            });
-        }
 
-        var feasible = new List<NodeInfo>(Math.Min(toFind, count));
-        processed = 0;
-        for (var i = 0; i < count; i++)
-        {
-            if (!done[i])
-            {
-                continue;
-            }
-
-            processed++;
-            if (fits[i] && feasible.Count < toFind)
-            {
-                feasible.Add(nodes[(start + i) % count]);
-            }
-        }
-
-        // Per-node reasons matter only when nothing fits (the failure message, preemption).
-        failed = NoFailures;
-        if (feasible.Count == 0)
-        {
-            failed = new Dictionary<string, Status>(processed, StringComparer.Ordinal);
-            for (var i = 0; i < count; i++)
-            {
-                if (done[i] && statuses[i] is { } status)
+                // Nodes still to check: enough to find the rest at the rate found so far, at most all.
+                long remaining = count - checkedInline;
+                if (found > 0)
                 {
-                    failed[nodes[(start + i) % count].Name] = status;
+                    remaining = Math.Min(remaining, (long)(toFind - found) * checkedInline / found);
+                }
+
+                return Parallelizer.WorthSplitting(Stopwatch.GetTimestamp() - probeStarted, checkedInline, remaining);
+            }
+
+            touched = checkedInline;
+            if (checkedInline < count && found < toFind)
+            {
+                var chunks = (count + chunk - 1) / chunk;
+                var next = (checkedInline / chunk) - 1;
+                touched = count;
+                Parallel.For(0, _parallelism, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, _ =>
+                {
+                    while (Volatile.Read(ref found) < toFind)
+                    {
+                        var c = Interlocked.Increment(ref next);
+                        if (c >= chunks)
+                        {
+                            return;
+                        }
+
+                        var end = Math.Min(count, (c + 1) * chunk);
+                        for (var i = c * chunk; i < end; i++)
+                        {
+                            Check(i);
+                        }
+                    }
+                });
+                touched = Math.Min(count, (Math.Min(next, chunks - 1) + 1) * chunk);
+            }
+
+            var feasible = new List<NodeInfo>(Math.Min(toFind, count));
+            processed = 0;
+            for (var i = 0; i < touched; i++)
+            {
+                if (!done[i])
+                {
+                    continue;
+                }
+
+                processed++;
+                if (fits[i] && feasible.Count < toFind)
+                {
+                    feasible.Add(nodes[(start + i) % count]);
                 }
             }
-        }
 
-        if (count > 0)
+            // Per-node reasons matter only when nothing fits (the failure message, preemption).
+            failed = NoFailures;
+            if (feasible.Count == 0)
+            {
+                failed = new Dictionary<string, Status>(processed, StringComparer.Ordinal);
+                for (var i = 0; i < touched; i++)
+                {
+                    if (done[i] && statuses[i] is { } status)
+                    {
+                        failed[nodes[(start + i) % count].Name] = status;
+                    }
+                }
+            }
+
+            if (count > 0)
+            {
+                _nextStartNodeIndex = (start + processed) % count;
+            }
+
+            return feasible;
+        }
+        finally
         {
-            _nextStartNodeIndex = (start + processed) % count;
+            // A plugin that threw mid-way leaves at most the inline part or everything touched.
+            var dirty = Math.Max(touched, checkedInline);
+            Array.Clear(fits, 0, dirty);
+            Array.Clear(done, 0, dirty);
+            Array.Clear(statuses, 0, dirty);
         }
-
-        return feasible;
     }
 
     /// <summary>The index of the highest total; ties are broken uniformly at random (reservoir sampling), as upstream.</summary>
