@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Timonel.Api.Errors;
 using Timonel.Api.Resources;
 using Timonel.Storage;
 
@@ -113,9 +112,11 @@ internal sealed partial class WatchedObjects
             {
                 return;
             }
-            catch (Exception e) when (e is StoreWatchLaggedException or StoreCompactedException or StoreUnavailableException or ApiException)
+            catch (Exception e)
             {
-                // Until the next list, reads go live.
+                // Whatever broke the watch (cut off, compacted, store unreachable, a bad value),
+                // a cache that stopped following it must not be trusted: reads go live until the
+                // next list succeeds.
                 Volatile.Write(ref _applied, -1);
                 Log.Relisting(_log, _resource.Plural, e.Message);
                 try

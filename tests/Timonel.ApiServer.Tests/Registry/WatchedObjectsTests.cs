@@ -78,6 +78,26 @@ public sealed class WatchedObjectsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetAsync_WatchFails_StopsTrustingTheCacheAndReadsLive()
+    {
+        var limitRanges = ResourceCatalog.Default.Find("", "v1", "limitranges")!;
+        _store.Broken = true;
+        var cache = new WatchedObjects(_objects, Namespaces, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var running = cache.RunAsync(stop.Token);
+        await WaitAsync(() => Task.FromResult(cache.AppliedRevision == -1));
+
+        // Between tries (a second apart) nothing is served from memory.
+        var stored = await _store.GetAsync(Namespaces.KeyFor(null, "a"), CancellationToken.None);
+        await _store.UpdateAsync(stored!.Key, ObjectStore.Encode(Namespace("a", "Terminating")), 0, CancellationToken.None);
+        Assert.Equal("Terminating", Phase(await cache.GetAsync(null, "a", CancellationToken.None)));
+        Assert.False(new WatchedObjects(_objects, limitRanges, NullLogger.Instance).NoneIn("a"));
+
+        await stop.CancelAsync();
+        await running;
+    }
+
+    [Fact]
     public async Task NoneIn_CountsObjectsPerNamespace_AndSeesThisServersWritesAtOnce()
     {
         var limitRanges = ResourceCatalog.Default.Find("", "v1", "limitranges")!;
@@ -123,9 +143,11 @@ public sealed class WatchedObjectsTests : IAsyncLifetime
     private static JsonObject Namespace(string name, string phase) =>
         new() { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = name }, ["status"] = new JsonObject { ["phase"] = phase } };
 
-    /// <summary>A store whose watch delivers every event 300 ms late.</summary>
+    /// <summary>A store whose watch delivers every event 300 ms late, or fails when <see cref="Broken"/>.</summary>
     private sealed class SlowWatchStore(IStore inner) : IStore
     {
+        public bool Broken { get; set; }
+
         public Task<long> GetCurrentRevisionAsync(CancellationToken cancellationToken) => inner.GetCurrentRevisionAsync(cancellationToken);
 
         public Task<long> GetCompactedRevisionAsync(CancellationToken cancellationToken) => inner.GetCompactedRevisionAsync(cancellationToken);
@@ -142,6 +164,12 @@ public sealed class WatchedObjectsTests : IAsyncLifetime
 
         public async IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
+            if (Broken)
+            {
+                await Task.Yield();
+                throw new IOException("the watch broke");
+            }
+
             await foreach (var e in inner.WatchAsync(prefix, afterRevision, cancellationToken))
             {
                 await Task.Delay(300, cancellationToken);
