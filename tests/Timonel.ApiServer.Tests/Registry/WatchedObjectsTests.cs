@@ -144,25 +144,11 @@ public sealed class WatchedObjectsTests : IAsyncLifetime
         new() { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = name }, ["status"] = new JsonObject { ["phase"] = phase } };
 
     /// <summary>A store whose watch delivers every event 300 ms late, or fails when <see cref="Broken"/>.</summary>
-    private sealed class SlowWatchStore(IStore inner) : IStore
+    private sealed class SlowWatchStore(IStore inner) : DelegatingStore(inner)
     {
         public bool Broken { get; set; }
 
-        public Task<long> GetCurrentRevisionAsync(CancellationToken cancellationToken) => inner.GetCurrentRevisionAsync(cancellationToken);
-
-        public Task<long> GetCompactedRevisionAsync(CancellationToken cancellationToken) => inner.GetCompactedRevisionAsync(cancellationToken);
-
-        public Task<KeyValue?> GetAsync(string key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
-
-        public Task<RangeResult> RangeAsync(RangeRequest request, CancellationToken cancellationToken) => inner.RangeAsync(request, cancellationToken);
-
-        public Task<WriteResult> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken) => inner.CreateAsync(key, value, cancellationToken);
-
-        public Task<WriteResult> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedModRevision, CancellationToken cancellationToken) => inner.UpdateAsync(key, value, expectedModRevision, cancellationToken);
-
-        public Task<WriteResult> DeleteAsync(string key, long expectedModRevision, CancellationToken cancellationToken) => inner.DeleteAsync(key, expectedModRevision, cancellationToken);
-
-        public async IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             if (Broken)
             {
@@ -170,15 +156,11 @@ public sealed class WatchedObjectsTests : IAsyncLifetime
                 throw new IOException("the watch broke");
             }
 
-            await foreach (var e in inner.WatchAsync(prefix, afterRevision, cancellationToken))
+            await foreach (var e in Inner.WatchAsync(prefix, afterRevision, cancellationToken))
             {
                 await Task.Delay(300, cancellationToken);
                 yield return e;
             }
         }
-
-        public Task CompactAsync(long revision, CancellationToken cancellationToken) => inner.CompactAsync(revision, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
