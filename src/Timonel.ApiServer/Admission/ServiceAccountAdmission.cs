@@ -36,7 +36,6 @@ internal sealed class ServiceAccountAdmission(WatchedObjects serviceAccounts, Wa
     // Upstream's utilrand alphabet: no vowels (no words), no look-alike characters.
     private const string Alphabet = "bcdfghjklmnpqrstvwxz2456789";
 
-
     public bool AppliesTo(ApiResource resource) => resource.Group.Length == 0 && resource.Plural == "pods";
 
     public async Task MutateCreateAsync(ApiResource resource, JsonObject obj, CancellationToken cancellationToken)
