@@ -23,8 +23,7 @@ public sealed class InClusterClientTests : IClassFixture<SingleNodeCluster>
     [NodeFact]
     public async Task InClusterClient_PodWithToken_ListsPodsAndWithoutTokenIsUnauthorized()
     {
-        var ns = $"incluster-{Random.Shared.Next(10000, 99999)}";
-        await cluster.Kubectl.CreateNamespaceAsync(ns);
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("incluster");
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "service", "clusterip", "web-api", "--tcp=8080:80"));
         var webIp = await cluster.Kubectl.JsonPathAsync(ns, "service/web-api", "{.spec.clusterIP}");
         // Admission needs the namespace's default ServiceAccount, which a controller creates.

@@ -20,7 +20,7 @@ public sealed class MultiNodeNetworkTests : IClassFixture<TwoNodeCluster>
     [NodeFact]
     public async Task PodOnNodeA_GetsPodOnNodeB_ByPodIp()
     {
-        var ns = await NewNamespaceAsync("xnode");
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("xnode");
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "server", "node-2", "httpd", "-f", "-p", "8080", "-h", "/")));
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "client", "node-1", "sleep", "3600")));
         var pods = await WaitRunningAsync(ns, 2);
@@ -64,13 +64,6 @@ public sealed class MultiNodeNetworkTests : IClassFixture<TwoNodeCluster>
             async _ => (await node1.CheckAsync("ip", "-4", "route", "show", newCidr)).Contains($"via {node2.Host.Address}", StringComparison.Ordinal),
             TimeSpan.FromSeconds(10),
             $"route to {newCidr} via node-2 back on node-1");
-    }
-
-    private async Task<string> NewNamespaceAsync(string prefix)
-    {
-        var ns = $"{prefix}-{Random.Shared.Next(10000, 99999)}";
-        await cluster.Kubectl.CreateNamespaceAsync(ns);
-        return ns;
     }
 
     private async Task<IReadOnlyDictionary<string, (string Ip, string Node, string Phase)>> WaitRunningAsync(string ns, int count) =>

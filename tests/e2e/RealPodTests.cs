@@ -23,8 +23,7 @@ public sealed class RealPodTests : IClassFixture<SingleNodeCluster>
     [NodeFact]
     public async Task Deployment_BusyboxHttpdTwoReplicas_RunningWithPodIpsAndEachAnswersHttp()
     {
-        var ns = $"web-{Random.Shared.Next(10000, 99999)}";
-        await cluster.Kubectl.CreateNamespaceAsync(ns);
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("web");
 
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "deployment", "web", $"--image={AgentProcess.BusyboxImage}", "--replicas=2", "--", "httpd", "-f", "-p", "8080", "-h", "/"));
 

@@ -15,7 +15,7 @@ public sealed partial class ServiceNetworkTests
     [NodeFact]
     public async Task ClusterIp_AgentRestarted_OpenConnectionAndNewRequestsKeepWorking()
     {
-        var ns = await NewNamespaceAsync("restart");
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("restart");
         // Each backend serves HTTP on 8080 and echoes lines on 9000 (a persistent nc, one cat per connection).
         string[] web = ["sh", "-c", "httpd -p 8080 -h / && exec nc -ll -p 9000 -e cat"];
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "web-a", "node-1", "web", web)));
@@ -86,7 +86,7 @@ public sealed partial class ServiceNetworkTests
     [NodeFact]
     public async Task AgentCleanup_AfterStop_RemovesProxyTableAndRestartRebuildsIt()
     {
-        var ns = await NewNamespaceAsync("cleanup");
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("cleanup");
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "web-b", "node-2", "web", "httpd", "-f", "-p", "8080", "-h", "/")));
         await WaitRunningAsync(ns, 1);
         var clusterIp = await CreateServiceAsync(ns, "web", type: "NodePort");

@@ -20,7 +20,7 @@ public sealed partial class ServiceNetworkTests
     [NodeFact]
     public async Task ClusterIp_BackendFailsReadiness_OnlyReadyBackendAnswersUntilItRecovers()
     {
-        var ns = await NewNamespaceAsync("ready");
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("ready");
         string[] web = ["sh", "-c", "touch /ready && exec httpd -f -p 8080 -h /"];
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(PodWith(ns, "web-a", "node-1", "web", ReadyFileProbe, web)));
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(PodWith(ns, "web-b", "node-2", "web", ReadyFileProbe, web)));
@@ -53,7 +53,7 @@ public sealed partial class ServiceNetworkTests
     [NodeFact]
     public async Task ClusterIp_SessionAffinityClientIp_OneClientSticksToOneBackend()
     {
-        var ns = await NewNamespaceAsync("affinity");
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("affinity");
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "web-a", "node-1", "web", "httpd", "-f", "-p", "8080", "-h", "/")));
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "web-b", "node-2", "web", "httpd", "-f", "-p", "8080", "-h", "/")));
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "client", "node-1", "client", "sleep", "3600")));
@@ -80,7 +80,7 @@ public sealed partial class ServiceNetworkTests
     [NodeFact]
     public async Task LoadBalancer_GetsNodeIngressIps_EachAnswersFromAnotherHost()
     {
-        var ns = await NewNamespaceAsync("lb");
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("lb");
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "web-a", "node-1", "web", "httpd", "-f", "-p", "8080", "-h", "/")));
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "web-b", "node-2", "web", "httpd", "-f", "-p", "8080", "-h", "/")));
         await WaitRunningAsync(ns, 2);
@@ -113,7 +113,7 @@ public sealed partial class ServiceNetworkTests
     [NodeFact]
     public async Task Deployment_ScaledUp_NewPodInOtherNodesRulesSoonAfterReady()
     {
-        var ns = await NewNamespaceAsync("scale");
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("scale");
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(WebDeployment(ns, replicas: 1)));
         await CreateServiceAsync(ns, "web");
         var first = await WaitRunningAsync(ns, 1);

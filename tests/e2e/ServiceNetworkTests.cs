@@ -23,8 +23,7 @@ public sealed partial class ServiceNetworkTests : IClassFixture<TwoNodeCluster>
     [NodeFact]
     public async Task Service_PodsOnBothNodes_ClusterIpSpreadsNodePortAnswersAndNameResolves()
     {
-        var ns = $"svc-{Random.Shared.Next(10000, 99999)}";
-        await cluster.Kubectl.CreateNamespaceAsync(ns);
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("svc");
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "web-a", "node-1", "web", "httpd", "-f", "-p", "8080", "-h", "/")));
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "web-b", "node-2", "web", "httpd", "-f", "-p", "8080", "-h", "/")));
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(ns, "client", "node-1", "client", "sleep", "3600")));
@@ -68,13 +67,6 @@ public sealed partial class ServiceNetworkTests : IClassFixture<TwoNodeCluster>
         Assert.Contains(clusterIp, lookup, StringComparison.Ordinal);
 
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
-    }
-
-    private async Task<string> NewNamespaceAsync(string prefix)
-    {
-        var ns = $"{prefix}-{Random.Shared.Next(10000, 99999)}";
-        await cluster.Kubectl.CreateNamespaceAsync(ns);
-        return ns;
     }
 
     private async Task<IReadOnlyDictionary<string, (string Ip, string Node, string Phase)>> WaitRunningAsync(string ns, int count) =>
