@@ -123,7 +123,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var lister = new ObjectLister(objects);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
-            var kubelets = new KubeletConnector(pki, time.GetUtcNow());
+            var kubelets = new KubeletConnector(pki, time.GetUtcNow(), options.KubeletDialFilter);
 
             Log.Stage(log, "bootstrap objects ensured", clock.Elapsed.TotalMilliseconds);
             var issuer = new ServiceAccountIssuer(pki.ServiceAccountKey, options.ServiceAccountIssuer, options.ApiAudiences);

@@ -67,6 +67,13 @@ public sealed record ApiServerOptions
     /// <summary>How long another server's endpoint lease lives without renewal (upstream: 15 s).</summary>
     public TimeSpan EndpointLeaseTtl { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Which addresses this server may open kubelet connections to (pods' logs, exec, attach,
+    /// port-forward); null allows any. Not a flag: in-process test clusters confine it to
+    /// loopback, so that no test can reach off the machine through a node's address.
+    /// </summary>
+    public Func<IPAddress, bool>? KubeletDialFilter { get; init; }
+
     /// <summary>The address to advertise: <see cref="AdvertiseAddress"/>, or one derived from the bind address.</summary>
     public IPAddress ResolveAdvertiseAddress() => AdvertiseAddress ?? Registry.AdvertiseAddress.Choose(BindAddress);
 

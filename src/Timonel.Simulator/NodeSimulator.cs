@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Timonel.Api.Resources;
 using Timonel.Client.Hosting;
 using Timonel.Client.Informers;
 
@@ -36,6 +37,5 @@ public sealed class NodeSimulator(ILoggerFactory? loggers = null, NodeSimulatorO
     }
 
     /// <summary>True for nodes this simulator plays the kubelet of.</summary>
-    public static bool IsSimulated(V1Node node) =>
-        node.Metadata?.Labels is { } labels && labels.TryGetValue(SimulatedNodeTemplate.SimulatedLabel, out var v) && v == "true";
+    public static bool IsSimulated(V1Node node) => SimulatedNodes.IsSimulated(node.Metadata?.Labels);
 }

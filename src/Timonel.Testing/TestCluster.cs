@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using k8s;
@@ -12,7 +13,9 @@ namespace Timonel.Testing;
 /// <summary>
 /// An in-process API server on a free loopback port over an in-memory store, with a
 /// KubernetesClient <see cref="IKubernetes"/> logged in as the admin. Shared by the component
-/// test projects (controllers, scheduler, kubelet, client machinery).
+/// test projects (controllers, scheduler, kubelet, client machinery). Its API server opens
+/// kubelet connections to loopback addresses only; any other address is refused before a
+/// packet is sent and recorded in <see cref="RefusedKubeletDials"/>.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -20,15 +23,19 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly string _dataDir;
     private int _namespaces;
 
-    private TestCluster(string dataDir, MemoryStore store, ApiServerHost host, IKubernetes client)
+    private TestCluster(string dataDir, MemoryStore store, ApiServerHost host, IKubernetes client, ConcurrentQueue<IPAddress> refusedDials)
     {
         _dataDir = dataDir;
+        RefusedKubeletDials = refusedDials;
         Store = store;
         Host = host;
         Client = client;
     }
 
     public MemoryStore Store { get; }
+
+    /// <summary>Non-loopback addresses the API server tried to open a kubelet connection to (and was refused).</summary>
+    public IReadOnlyCollection<IPAddress> RefusedKubeletDials { get; }
 
     public ApiServerHost Host { get; }
 
@@ -48,14 +55,15 @@ public sealed class TestCluster : IAsyncDisposable
         {
             var dataDir = Directory.CreateTempSubdirectory("timonel-cluster-").FullName;
             var store = new MemoryStore();
+            var refusedDials = new ConcurrentQueue<IPAddress>();
             try
             {
                 var host = await ApiServerHost.StartAsync(
-                    new ApiServerOptions { DataDir = dataDir, Port = FreePort() },
+                    new ApiServerOptions { DataDir = dataDir, Port = FreePort(), KubeletDialFilter = address => LoopbackOnly(address, refusedDials) },
                     _ => Task.FromResult<IStore>(store),
                     loggerFactory ?? NullLoggerFactory.Instance,
                     cancellationToken).ConfigureAwait(false);
-                return new TestCluster(dataDir, store, host, NewClient(host.KubeconfigPath));
+                return new TestCluster(dataDir, store, host, NewClient(host.KubeconfigPath), refusedDials);
             }
             catch (IOException e) when (attempt < BindAttempts && IsAddressInUse(e))
             {
@@ -107,6 +115,17 @@ public sealed class TestCluster : IAsyncDisposable
         {
             // Best effort: a leftover temp dir is harmless.
         }
+    }
+
+    private static bool LoopbackOnly(IPAddress address, ConcurrentQueue<IPAddress> refused)
+    {
+        if (IPAddress.IsLoopback(address))
+        {
+            return true;
+        }
+
+        refused.Enqueue(address);
+        return false;
     }
 
     private static Kubernetes NewClient(string kubeconfigPath) =>

@@ -26,6 +26,25 @@ public sealed class HostGatewayRoutesTests
     }
 
     [Fact]
+    public void Desired_SimulatedNode_NoRouteToItsMadeUpAddress()
+    {
+        var simulated = Node("s", "10.42.5.0/24", "100.74.42.5");
+        simulated.Metadata.Labels = new Dictionary<string, string> { [Timonel.Api.Resources.SimulatedNodes.Label] = "true" };
+
+        var route = Assert.Single(HostGatewayRoutes.Desired([simulated, Node("b", "10.42.1.0/24", "10.98.0.12")], "a"));
+
+        Assert.Equal("b", route.NodeName);
+    }
+
+    [Fact]
+    public void ParseUnreachable_IpRouteShowOutput_OnlyUnreachableDestinations()
+    {
+        var destinations = IpRouteTable.ParseUnreachable("10.42.1.0/24 via 10.98.0.12 dev eth0 proto 73\nunreachable 10.42.0.0/16 proto 73 \nblackhole 10.9.0.0/16 proto 73\n");
+
+        Assert.Equal(["10.42.0.0/16"], destinations);
+    }
+
+    [Fact]
     public void Desired_HostBitsInCidrAndExternalIpFirst_NormalizedAndInternalIpUsed()
     {
         var node = Node("b", "10.42.1.7/24", "10.98.0.12");

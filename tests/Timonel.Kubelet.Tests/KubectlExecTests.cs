@@ -1,5 +1,6 @@
 using k8s.Models;
 using Timonel.Kubelet.Tests.Infrastructure;
+using Timonel.Testing;
 
 namespace Timonel.Kubelet.Tests;
 

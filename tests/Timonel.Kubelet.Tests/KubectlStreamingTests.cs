@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
 using Timonel.Kubelet.Tests.Infrastructure;
+using Timonel.Testing;
 
 namespace Timonel.Kubelet.Tests;
 

@@ -93,6 +93,9 @@ public sealed partial class ServiceNetworkTests
         var node2 = cluster.Agent("node-2");
         await Eventually.WaitAsync(async _ => (await ProxyTableAsync(node2)).Contains(clusterIp, StringComparison.Ordinal), TimeSpan.FromSeconds(20), $"{clusterIp} in node-2's table");
 
+        // Pod IPs of no real node (simulated nodes' pods) are refused on the node, never sent out by its default route.
+        Assert.Contains("unreachable 10.42.0.0/16", await node2.Host.CheckAsync("ip", "-4", "route", "show", "proto", "73"), StringComparison.Ordinal);
+
         try
         {
             // A stopped agent leaves its tables and routes (traffic keeps flowing); --cleanup removes them.

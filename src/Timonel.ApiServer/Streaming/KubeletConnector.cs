@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
+using Timonel.Api.Resources;
 using Timonel.ApiServer.Security;
 
 namespace Timonel.ApiServer.Streaming;
@@ -13,7 +14,9 @@ namespace Timonel.ApiServer.Streaming;
 /// kubelet port (status.daemonEndpoints), and sends requests over HTTPS with the API server's
 /// kubelet client certificate (common name kube-apiserver-kubelet-client, issued by the
 /// cluster's client CA). As upstream without --kubelet-certificate-authority, the kubelet's
-/// serving certificate is not verified.
+/// serving certificate is not verified. Simulated nodes are refused before any connection: their
+/// addresses are made up and would route off the machine. Every address dialled passes the
+/// dial filter first (tests confine it to loopback).
 /// </summary>
 internal sealed class KubeletConnector : IDisposable
 {
@@ -25,7 +28,7 @@ internal sealed class KubeletConnector : IDisposable
 
     private readonly X509Certificate2 _certificate;
 
-    public KubeletConnector(ClusterPki pki, DateTimeOffset now)
+    public KubeletConnector(ClusterPki pki, DateTimeOffset now, Func<IPAddress, bool>? dialFilter = null)
     {
         ArgumentNullException.ThrowIfNull(pki);
         using var issued = CertificateIssuer.IssueClient(pki.ClientCa, ClientCommonName, ["system:masters"], now, TimeSpan.FromDays(365));
@@ -37,6 +40,7 @@ internal sealed class KubeletConnector : IDisposable
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.Zero,
             ConnectTimeout = ConnectTimeout,
+            ConnectCallback = (context, ct) => ConnectAsync(context.DnsEndPoint, dialFilter, ct),
             SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = [_certificate],
@@ -54,6 +58,11 @@ internal sealed class KubeletConnector : IDisposable
     {
         ArgumentNullException.ThrowIfNull(node);
         var name = node["metadata"]?["name"]?.GetValue<string>() ?? "";
+        if (IsSimulated(node))
+        {
+            throw ApiException.BadRequest($"node \"{name}\" is simulated (label {SimulatedNodes.Label}=true): it has no kubelet to connect to");
+        }
+
         var addresses = node["status"]?["addresses"] as JsonArray ?? [];
         string? host = null;
         foreach (var type in AddressOrder)
@@ -78,6 +87,36 @@ internal sealed class KubeletConnector : IDisposable
 
         var hostPart = IPAddress.TryParse(host, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
         return new Uri($"https://{hostPart}:{port}/");
+    }
+
+    /// <summary>True for a Node played by the node simulator (no kubelet, made-up addresses).</summary>
+    public static bool IsSimulated(JsonObject node) =>
+        SimulatedNodes.IsSimulated((node["metadata"]?["labels"] as JsonObject)?
+            .Where(l => l.Value is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String)
+            .Select(l => KeyValuePair.Create(l.Key, l.Value!.GetValue<string>())));
+
+    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, Func<IPAddress, bool>? dialFilter, CancellationToken ct)
+    {
+        var addresses = IPAddress.TryParse(endpoint.Host, out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(endpoint.Host, ct).ConfigureAwait(false);
+        var allowed = dialFilter is null ? addresses : addresses.Where(dialFilter).ToArray();
+        if (allowed.Length == 0)
+        {
+            throw new HttpRequestException($"connections to {endpoint.Host} ({string.Join(", ", addresses.Select(a => a.ToString()))}) are not allowed from this server");
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(allowed, endpoint.Port, ct).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()

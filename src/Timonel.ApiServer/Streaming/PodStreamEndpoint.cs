@@ -86,6 +86,12 @@ internal sealed class PodStreamEndpoint(ResourceCatalog catalog, ObjectStore obj
         var nodeName = NodeOf(pod, name);
         var node = await objects.GetAsync(catalog.Find("", "v1", "nodes")!, null, nodeName, ct).ConfigureAwait(false)
             ?? throw ApiException.ServiceUnavailable($"node \"{nodeName}\" of pod \"{name}\" is not registered: its kubelet cannot be reached");
+        if (KubeletConnector.IsSimulated(node.Object))
+        {
+            // Never dial: a simulated node's address is made up and would route off the machine.
+            throw ApiException.BadRequest($"pod \"{name}\" runs on simulated node \"{nodeName}\" (label {SimulatedNodes.Label}=true): it has no containers to {SimulatedVerb(subresource)}");
+        }
+
         var target = new Uri(KubeletConnector.KubeletUrl(node.Object), path + QueryString(forward));
         try
         {
@@ -107,6 +113,14 @@ internal sealed class PodStreamEndpoint(ResourceCatalog catalog, ObjectStore obj
             throw ApiException.ServiceUnavailable($"error dialing backend: timed out reaching the kubelet of node \"{nodeName}\" at {target.Authority}: {e.Message}");
         }
     }
+
+    private static string SimulatedVerb(string subresource) => subresource switch
+    {
+        "log" => "read logs from",
+        "exec" => "exec into",
+        "attach" => "attach to",
+        _ => "forward ports to",
+    };
 
     private async Task RelayLogsAsync(HttpContext context, Uri target, CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using k8s.Models;
+using Timonel.Api.Resources;
 
 namespace Timonel.Kubelet.Network;
 
@@ -10,6 +11,7 @@ public sealed record PodRoute(string Destination, IPAddress Gateway, string Node
 /// <summary>
 /// Which routes a node needs so that its pods reach every other node's pods by pod IP, host-gw
 /// style: for each other Node with a podCIDR and an IPv4 InternalIP, "podCIDR via InternalIP".
+/// Simulated nodes get none.
 /// </summary>
 public static class HostGatewayRoutes
 {
@@ -19,6 +21,12 @@ public static class HostGatewayRoutes
         foreach (var node in nodes)
         {
             if (node.Metadata?.Name is not { } name || name == selfName || node.Metadata.DeletionTimestamp is not null)
+            {
+                continue;
+            }
+
+            // A simulated node's InternalIP is made up: no route may point at it.
+            if (SimulatedNodes.IsSimulated(node.Metadata.Labels))
             {
                 continue;
             }

@@ -40,6 +40,10 @@ public sealed class IpRouteTable : IRouteTable
     public async Task EnsureForwardingAsync(string podCidr, string clusterCidr, CancellationToken cancellationToken)
     {
         await RunAsync(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], null, cancellationToken).ConfigureAwait(false);
+        // A pod IP with no more specific route (this node's bridge, another node's host-gw route)
+        // belongs to no real node (a simulated one, a node gone): refuse it here rather than send
+        // it out through the default route, off the machine.
+        await RunAsync(["ip", "-4", "route", "replace", "unreachable", clusterCidr, "proto", RouteProtocol.ToString(CultureInfo.InvariantCulture)], null, cancellationToken).ConfigureAwait(false);
         // Declaring then deleting the table makes the load atomic and idempotent: the rule is replaced, never doubled.
         var ruleset = $$"""
             table ip {{MasqueradeTable}}
@@ -56,14 +60,21 @@ public sealed class IpRouteTable : IRouteTable
 
     /// <summary>
     /// `timonel agent --cleanup`: removes what the agent leaves in the node's network on purpose
-    /// so a restart finds it (its routes to other nodes' pods and its masquerade table). Nothing
-    /// to remove is no error.
+    /// so a restart finds it (its routes to other nodes' pods, the cluster CIDR's unreachable
+    /// route and its masquerade table). Nothing to remove is no error.
     /// </summary>
     public async Task RemoveAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var route in await ListAsync(cancellationToken).ConfigureAwait(false))
+        var proto = RouteProtocol.ToString(CultureInfo.InvariantCulture);
+        var output = await RunAsync(["ip", "-4", "route", "show", "proto", proto], null, cancellationToken).ConfigureAwait(false);
+        foreach (var route in ParseRoutes(output))
         {
             await DeleteAsync(route, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var destination in ParseUnreachable(output))
+        {
+            await RunAsync(["ip", "-4", "route", "del", "unreachable", destination, "proto", proto], null, cancellationToken).ConfigureAwait(false);
         }
 
         // Declaring the table first makes the delete succeed when it is absent ("destroy" needs nft 1.0.8).
@@ -88,6 +99,13 @@ public sealed class IpRouteTable : IRouteTable
 
         return routes;
     }
+
+    /// <summary>The destinations of "unreachable 10.42.0.0/16 proto 73" lines of `ip -4 route show`.</summary>
+    public static IReadOnlyList<string> ParseUnreachable(string output) =>
+        [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(words => words.Length > 1 && words[0] == "unreachable")
+            .Select(words => words[1])];
 
     private async Task<string> RunAsync(IReadOnlyList<string> command, string? stdin, CancellationToken cancellationToken)
     {

@@ -28,7 +28,7 @@ public sealed class ApiServerFixture : IAsyncLifetime
     {
         _dataDir = Directory.CreateTempSubdirectory("timonel-api-").FullName;
         Host = await ApiServerHost.StartAsync(
-            new ApiServerOptions { DataDir = _dataDir, Port = FreePort() },
+            new ApiServerOptions { DataDir = _dataDir, Port = FreePort(), KubeletDialFilter = IPAddress.IsLoopback },
             _ => Task.FromResult<IStore>(Store),
             NullLoggerFactory.Instance,
             CancellationToken.None);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Timonel.Kubelet.Tests.Infrastructure;
+namespace Timonel.Testing;
 
 /// <summary>The outcome of one kubectl run.</summary>
 public sealed record KubectlRun(int ExitCode, string Stdout, string Stderr);
