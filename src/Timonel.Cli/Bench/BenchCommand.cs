@@ -12,6 +12,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Api());
         command.Subcommands.Add(SchedulerBenchCommand.Create());
         command.Subcommands.Add(ProxyBenchCommand.Create());
+        command.Subcommands.Add(Fuzz.FuzzCommand.Create());
         return command;
     }
 

@@ -37,6 +37,9 @@ internal sealed class BenchTarget : IAsyncDisposable
     /// <summary>The server's PID when known (always for a child), for RSS and CPU.</summary>
     public int? Pid { get; }
 
+    /// <summary>True once a child server has exited (crashed, or stopped by us).</summary>
+    public bool Exited => _child is { HasExited: true };
+
     /// <summary>Which datastore the server runs on, as far as the benchmark knows.</summary>
     public string Store { get; }
 
