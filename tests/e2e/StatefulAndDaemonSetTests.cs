@@ -62,6 +62,54 @@ public sealed class StatefulAndDaemonSetTests(ServerFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task StatefulSet_DocsTutorialWithVolumeClaimTemplate_AppliesAndPodsGetClaims()
+    {
+        const string Ns = "e2e-sts-docs";
+        await Kubectl.CreateNamespaceAsync(Ns);
+
+        // The kubernetes.io StatefulSet basics tutorial (written here): a container mounts "www",
+        // a volume only volumeClaimTemplates declares.
+        var apply = await Kubectl.ApplyAsync($$$"""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: nginx, namespace: {{{Ns}}}, labels: {app: nginx}}
+            spec:
+              ports: [{port: 80, name: web}]
+              clusterIP: None
+              selector: {app: nginx}
+            ---
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata: {name: web, namespace: {{{Ns}}}}
+            spec:
+              serviceName: nginx
+              replicas: 1
+              minReadySeconds: 10
+              selector: {matchLabels: {app: nginx}}
+              template:
+                metadata: {labels: {app: nginx}}
+                spec:
+                  terminationGracePeriodSeconds: 10
+                  nodeName: e2e-no-kubelet
+                  containers:
+                  - name: nginx
+                    image: registry.k8s.io/nginx-slim:0.24
+                    ports: [{containerPort: 80, name: web}]
+                    volumeMounts: [{name: www, mountPath: /usr/share/nginx/html}]
+              volumeClaimTemplates:
+              - metadata: {name: www}
+                spec:
+                  accessModes: [ReadWriteOnce]
+                  resources: {requests: {storage: 1Gi}}
+            """);
+
+        KubectlAssert.Succeeds(apply);
+        await WaitForPodsAsync(Ns, p => p.Any(x => Name(x) == "web-0") ? p : null, "pod web-0");
+        Assert.Equal("www-web-0", await Kubectl.JsonPathAsync(Ns, "pod/web-0", "{.spec.volumes[?(@.name==\"www\")].persistentVolumeClaim.claimName}"));
+        Assert.Equal("www-web-0", await Kubectl.JsonPathAsync(Ns, "pvc/www-web-0", "{.metadata.name}"));
+    }
+
+    [Fact]
     public async Task DaemonSet_FollowsNodesAddedAndRemoved()
     {
         const string Ns = "e2e-ds";

@@ -40,7 +40,7 @@ public sealed class StatefulSetStrategy() : ResourceStrategy(namespaced: true, h
     {
         var spec = obj.Obj("spec");
         WorkloadValidation.ValidateCounts(spec, errs);
-        WorkloadValidation.ValidateSelectorAndTemplate(spec, "statefulset", errs);
+        WorkloadValidation.ValidateSelectorAndTemplate(spec, "statefulset", errs, validatePodSpec: false);
         FieldChecks.OneOf(spec, "podManagementPolicy", "spec.podManagementPolicy", ["OrderedReady", "Parallel"], errs, required: true);
         var strategy = spec.Obj("updateStrategy");
         FieldChecks.OneOf(strategy, "type", "spec.updateStrategy.type", ["RollingUpdate", "OnDelete"], errs, required: true);

@@ -144,6 +144,35 @@ public class WorkloadStrategyTests
     }
 
     [Fact]
+    public void StatefulSet_MountOfVolumeClaimTemplate_Accepted()
+    {
+        // The kubernetes.io StatefulSet tutorial's "web": its container mounts "www", which only volumeClaimTemplates declares.
+        var (_, errors) = Create(new StatefulSetStrategy(), """
+            {"metadata":{"name":"web","namespace":"default"},
+             "spec":{"serviceName":"nginx","replicas":2,"selector":{"matchLabels":{"app":"nginx"}},
+               "template":{"metadata":{"labels":{"app":"nginx"}},"spec":{"containers":[{"name":"nginx","image":"registry.k8s.io/nginx-slim:0.21",
+                 "ports":[{"containerPort":80,"name":"web"}],"volumeMounts":[{"name":"www","mountPath":"/usr/share/nginx/html"}]}]}},
+               "volumeClaimTemplates":[{"metadata":{"name":"www"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}]}}
+            """);
+
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public void StatefulSet_TemplateNotAlwaysOrWithDeadlineOrBadLabel_Refused()
+    {
+        var (_, errors) = Create(new StatefulSetStrategy(), """
+            {"metadata":{"name":"web","namespace":"default"},
+             "spec":{"selector":{"matchLabels":{"app":"nginx"}},
+               "template":{"metadata":{"labels":{"app":"nginx","bad key!":"x"}},"spec":{"restartPolicy":"Never","activeDeadlineSeconds":5,"containers":[{"name":"nginx","image":"nginx"}]}}}}
+            """);
+
+        HasError(errors, FieldErrorType.NotSupported, "spec.template.spec.restartPolicy", "Always");
+        HasError(errors, FieldErrorType.Forbidden, "spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in StatefulSet is not Supported");
+        HasError(errors, FieldErrorType.Invalid, "spec.template.metadata.labels");
+    }
+
+    [Fact]
     public void StatefulSet_UpdateServiceName_Forbidden()
     {
         var strategy = new StatefulSetStrategy();

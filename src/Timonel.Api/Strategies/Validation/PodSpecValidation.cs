@@ -19,9 +19,15 @@ public static class PodSpecValidation
             errs.Add(FieldError.Required(path, ""));
             return;
         }
+        ValidateTemplateMetadata(template, path, errs);
+        Validate(template.Obj("spec"), $"{path}.spec", errs);
+    }
+
+    /// <summary>The labels and annotations of a pod template's metadata.</summary>
+    public static void ValidateTemplateMetadata(JsonObject template, string path, List<FieldError> errs)
+    {
         LabelValidation.ValidateLabels(template.Obj("metadata").Obj("labels"), $"{path}.metadata.labels", errs);
         ObjectMetaValidation.ValidateAnnotations(template.Obj("metadata").Obj("annotations"), $"{path}.metadata.annotations", errs);
-        Validate(template.Obj("spec"), $"{path}.spec", errs);
     }
 
     public static void Validate(JsonObject? spec, string path, List<FieldError> errs)

@@ -6,8 +6,13 @@ namespace Timonel.Api.Strategies.Validation;
 /// <summary>What Deployment, ReplicaSet, StatefulSet and DaemonSet share: a selector that matches a template that restarts Always.</summary>
 public static class WorkloadValidation
 {
-    /// <summary>spec.selector required, non-empty and matching spec.template.metadata.labels; the template a valid pod template.</summary>
-    public static void ValidateSelectorAndTemplate(JsonObject? spec, string kindLower, List<FieldError> errs, bool requireAlways = true)
+    /// <summary>
+    /// spec.selector required, non-empty and matching spec.template.metadata.labels; the template a
+    /// valid pod template. Without <paramref name="validatePodSpec"/> only the template's labels and
+    /// annotations are checked, as upstream checks a StatefulSet's: its containers may mount volumes
+    /// that only its volumeClaimTemplates declare, so its pods are validated when they are created.
+    /// </summary>
+    public static void ValidateSelectorAndTemplate(JsonObject? spec, string kindLower, List<FieldError> errs, bool requireAlways = true, bool validatePodSpec = true)
     {
         var selector = spec.Obj("selector");
         if (selector is null)
@@ -33,7 +38,15 @@ public static class WorkloadValidation
         {
             errs.Add(FieldError.Invalid("spec.template.metadata.labels", JsonAccess.Compact(labels), "`selector` does not match template `labels`"));
         }
-        PodSpecValidation.ValidateTemplate(template, "spec.template", errs);
+        if (validatePodSpec)
+        {
+            PodSpecValidation.ValidateTemplate(template, "spec.template", errs);
+        }
+        else
+        {
+            PodSpecValidation.ValidateTemplateMetadata(template, "spec.template", errs);
+        }
+
         if (!requireAlways)
         {
             return;
