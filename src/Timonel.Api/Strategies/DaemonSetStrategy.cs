@@ -7,6 +7,14 @@ namespace Timonel.Api.Strategies;
 /// <summary>DaemonSets (apps/v1): RollingUpdate 1/0 by default, selector immutable.</summary>
 public sealed class DaemonSetStrategy() : ResourceStrategy(namespaced: true, hasStatus: true)
 {
+    protected override JsonObject InitialStatus() => new()
+    {
+        ["currentNumberScheduled"] = 0,
+        ["numberMisscheduled"] = 0,
+        ["desiredNumberScheduled"] = 0,
+        ["numberReady"] = 0,
+    };
+
     protected override bool StatusUpdateKeepsLabels => true;
 
     public override void ApplyDefaults(JsonObject obj)

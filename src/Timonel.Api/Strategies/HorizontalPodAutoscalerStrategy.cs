@@ -10,6 +10,8 @@ namespace Timonel.Api.Strategies;
 /// </summary>
 public sealed class HorizontalPodAutoscalerStrategy() : ResourceStrategy(namespaced: true, hasStatus: true)
 {
+    protected override JsonObject InitialStatus() => new() { ["currentMetrics"] = null, ["desiredReplicas"] = 0 };
+
     private static readonly string[] MetricTypes = ["Object", "Pods", "Resource", "ContainerResource", "External"];
     private static readonly string[] TargetTypes = ["Utilization", "Value", "AverageValue"];
     private static readonly string[] SelectPolicies = ["Max", "Min", "Disabled"];

@@ -7,6 +7,8 @@ namespace Timonel.Api.Strategies;
 /// <summary>Ingresses (networking/v1): rules or a default backend; hosts, paths and backends checked as ValidateIngressSpec does.</summary>
 public sealed class IngressStrategy() : ResourceStrategy(namespaced: true, hasStatus: true)
 {
+    protected override JsonObject InitialStatus() => new() { ["loadBalancer"] = new JsonObject() };
+
     private static readonly string[] PathTypes = ["Exact", "Prefix", "ImplementationSpecific"];
 
     protected override void Validate(JsonObject obj, List<FieldError> errs)

@@ -7,6 +7,14 @@ namespace Timonel.Api.Strategies;
 /// <summary>PodDisruptionBudgets (policy/v1): minAvailable or maxUnavailable (not both), each an int or a percent up to 100%.</summary>
 public sealed class PodDisruptionBudgetStrategy() : ResourceStrategy(namespaced: true, hasStatus: true)
 {
+    protected override JsonObject InitialStatus() => new()
+    {
+        ["disruptionsAllowed"] = 0,
+        ["currentHealthy"] = 0,
+        ["desiredHealthy"] = 0,
+        ["expectedPods"] = 0,
+    };
+
     protected override void Validate(JsonObject obj, List<FieldError> errs)
     {
         var spec = obj.Obj("spec");

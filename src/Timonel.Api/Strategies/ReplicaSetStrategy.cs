@@ -7,6 +7,8 @@ namespace Timonel.Api.Strategies;
 /// <summary>ReplicaSets (apps/v1): replicas default 1, selector matches the template and never changes.</summary>
 public sealed class ReplicaSetStrategy() : ResourceStrategy(namespaced: true, hasStatus: true)
 {
+    protected override JsonObject InitialStatus() => new() { ["replicas"] = 0 };
+
     protected override bool StatusUpdateKeepsLabels => true;
 
     public override void ApplyDefaults(JsonObject obj)

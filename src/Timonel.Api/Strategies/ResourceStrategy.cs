@@ -29,11 +29,19 @@ public abstract class ResourceStrategy : IResourceStrategy
     /// <summary>Whether a /status update keeps the old labels too (upstream's apps kinds do).</summary>
     protected virtual bool StatusUpdateKeepsLabels => false;
 
+    /// <summary>
+    /// The status a new object starts with, as upstream's PrepareForCreate resets it to an empty
+    /// Go struct and encodes it: fields without omitempty appear as zeros (ReplicaSet's replicas,
+    /// Service's loadBalancer), the rest vanish, so most kinds show "status": {}. Clients read
+    /// resp.status right after a create.
+    /// </summary>
+    protected virtual JsonObject InitialStatus() => [];
+
     public virtual void PrepareForCreate(JsonObject obj)
     {
         if (HasStatus)
         {
-            obj.Remove("status");
+            obj["status"] = InitialStatus();
         }
     }
 

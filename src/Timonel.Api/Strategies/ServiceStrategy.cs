@@ -11,6 +11,8 @@ namespace Timonel.Api.Strategies;
 /// </summary>
 public sealed class ServiceStrategy() : ResourceStrategy(namespaced: true, hasStatus: true)
 {
+    protected override JsonObject InitialStatus() => new() { ["loadBalancer"] = new JsonObject() };
+
     public const int NodePortMin = 30000;
     public const int NodePortMax = 32767;
     private static readonly string[] Types = ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"];

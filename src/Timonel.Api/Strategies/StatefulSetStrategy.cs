@@ -7,6 +7,8 @@ namespace Timonel.Api.Strategies;
 /// <summary>StatefulSets (apps/v1): DNS-1123 label names, OrderedReady and RollingUpdate defaults, a spec mostly fixed after creation.</summary>
 public sealed class StatefulSetStrategy() : ResourceStrategy(namespaced: true, hasStatus: true)
 {
+    protected override JsonObject InitialStatus() => new() { ["replicas"] = 0, ["availableReplicas"] = 0 };
+
     private static readonly string[] MutableSpecFields =
         ["replicas", "ordinals", "template", "updateStrategy", "revisionHistoryLimit", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"];
 

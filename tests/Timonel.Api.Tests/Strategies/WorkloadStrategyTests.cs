@@ -36,12 +36,30 @@ public class WorkloadStrategyTests
     }
 
     [Fact]
-    public void Deployment_Create_ClientStatusCleared()
+    public void Deployment_Create_ClientStatusReplacedByEmptyStatus()
     {
         var obj = Parse(Deployment);
         obj["status"] = new JsonObject { ["replicas"] = 5 };
         var d = Stored(_deployments, obj.ToJsonString());
-        Assert.Null(d["status"]);
+        Assert.Equal("{}", d["status"]!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("ReplicaSet", """{"replicas":0}""")]
+    [InlineData("StatefulSet", """{"replicas":0,"availableReplicas":0}""")]
+    [InlineData("DaemonSet", """{"currentNumberScheduled":0,"numberMisscheduled":0,"desiredNumberScheduled":0,"numberReady":0}""")]
+    public void Create_WorkloadStatus_UpstreamZeroFields(string kind, string expected)
+    {
+        IResourceStrategy strategy = kind switch
+        {
+            "ReplicaSet" => new ReplicaSetStrategy(),
+            "StatefulSet" => new StatefulSetStrategy(),
+            _ => new DaemonSetStrategy(),
+        };
+        var obj = Parse(Deployment.Replace("Deployment", kind, StringComparison.Ordinal));
+        obj["status"] = new JsonObject { ["replicas"] = 5, ["observedGeneration"] = 3 };
+
+        Assert.Equal(expected, Stored(strategy, obj.ToJsonString())["status"]!.ToJsonString());
     }
 
     [Fact]

@@ -29,6 +29,25 @@ public sealed class CreateTests(ApiServerFixture fx) : IClassFixture<ApiServerFi
         Assert.Equal(ApiResponse.Str(meta["uid"]), ApiResponse.Str(read.Object["metadata"]!["uid"]));
     }
 
+    [Theory]
+    [InlineData("/apis/apps/v1/namespaces/{0}/deployments", """{"metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}}""", "{}")]
+    [InlineData("/api/v1/namespaces/{0}/services", """{"metadata":{"name":"s"},"spec":{"ports":[{"port":80}]}}""", """{"loadBalancer":{}}""")]
+    [InlineData("/apis/autoscaling/v2/namespaces/{0}/horizontalpodautoscalers", """{"metadata":{"name":"h"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"d"},"maxReplicas":3}}""", """{"currentMetrics":null,"desiredReplicas":0}""")]
+    [InlineData("/apis/policy/v1/namespaces/{0}/poddisruptionbudgets", """{"metadata":{"name":"p"},"spec":{"minAvailable":1,"selector":{"matchLabels":{"a":"b"}}}}""", """{"disruptionsAllowed":0,"currentHealthy":0,"desiredHealthy":0,"expectedPods":0}""")]
+    [InlineData("/apis/batch/v1/namespaces/{0}/jobs", """{"metadata":{"name":"j"},"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"i"}]}}}}""", "{}")]
+    public async Task Create_KindWithStatus_ResponseCarriesUpstreamInitialStatus(string collection, string body, string status)
+    {
+        var ns = await fx.NamespaceAsync("status");
+        var path = string.Format(System.Globalization.CultureInfo.InvariantCulture, collection, ns);
+
+        var response = await fx.Client.PostAsync(path, JsonNode.Parse(body)!);
+
+        Assert.Equal(201, response.Code);
+        Assert.Equal(status, response.Object["status"]!.ToJsonString());
+        var read = await fx.Client.GetAsync($"{path}/{response.Name}");
+        Assert.Equal(status, read.Object["status"]!.ToJsonString());
+    }
+
     [Fact]
     public async Task Create_ServerOwnedFieldsInBody_AreReplaced()
     {
