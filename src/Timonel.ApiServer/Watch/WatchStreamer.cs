@@ -70,6 +70,12 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
             await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
             await FollowAsync(resource, ns, options, after, writer, ct).ConfigureAwait(false);
         }
+        catch (ApiException e) when (e.Code == 504 && !context.Response.HasStarted)
+        {
+            // Initial events asked for at a resourceVersion the store did not reach in time:
+            // upstream ends such a watch with an ERROR event, not an HTTP error.
+            await writer.WriteErrorAsync(e, CancellationToken.None).ConfigureAwait(false);
+        }
         catch (StoreCompactedException e)
         {
             var gone = ApiException.Gone($"too old resource version: {options.ResourceVersion} ({e.CompactedRevision + 1})");
