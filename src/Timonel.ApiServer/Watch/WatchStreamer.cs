@@ -147,6 +147,14 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
 
                 while (events.Reader.TryRead(out var e))
                 {
+                    if (e.Revision <= after)
+                    {
+                        // A watch from a resourceVersion the store had not reached yet: the store
+                        // streams live events from its current revision, upstream's watchers only
+                        // those after the one asked for.
+                        continue;
+                    }
+
                     last = e.Revision;
                     await WriteEventAsync(resource, options, e, writer, ct).ConfigureAwait(false);
                 }

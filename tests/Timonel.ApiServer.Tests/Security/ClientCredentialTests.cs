@@ -88,8 +88,10 @@ public sealed class ClientCredentialTests(ApiServerFixture fx) : IClassFixture<A
     [Fact]
     public async Task Request_ExpiredCertificateFromTheClientCa_Is401Status()
     {
-        var now = DateTimeOffset.UtcNow;
-        using var expired = TestCertificates.Issue(Pki.ClientCa, "O=system:masters, CN=alice", ClientAuth, now.AddHours(-1), now.AddDays(-2));
+        // Valid for the CA's first second only (a leaf may not start before its CA does).
+        var start = new DateTimeOffset(Pki.ClientCa.NotBefore.ToUniversalTime());
+        Assert.True(start.AddSeconds(1) < DateTimeOffset.UtcNow, "the client CA is too new to have an expired leaf");
+        using var expired = TestCertificates.Issue(Pki.ClientCa, "O=system:masters, CN=alice", ClientAuth, start.AddSeconds(1), start);
 
         AssertUnauthorized(await GetAsync(expired, null));
     }
