@@ -95,7 +95,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         try
         {
             pki ??= await ClusterBootstrap.LoadOrJoinAsync(options.DataDir, sans, store, token, pkiLog, cancellationToken).ConfigureAwait(false);
-            var time = TimeProvider.System;
+            var time = options.Time;
             var catalog = ResourceCatalog.Default;
             var objects = new ObjectStore(store);
             var services = catalog.Find("", "v1", "services")!;
@@ -120,7 +120,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             ];
             var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time);
             var deleter = new ObjectDeleter(objects, hooks, time);
-            var lister = new ObjectLister(objects);
+            var lister = new ObjectLister(objects, time);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
             var kubelets = new KubeletConnector(pki, time.GetUtcNow(), options.KubeletDialFilter);

@@ -12,6 +12,9 @@ public sealed record ApiServerOptions
     /// <summary>--port: the HTTPS port (default 6443).</summary>
     public int Port { get; init; } = 6443;
 
+    /// <summary>The server's clock (the system's by default); tests pass a fake one to control waits.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>--bind-address: the address to listen on (default 127.0.0.1; 0.0.0.0 serves other machines).</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
 

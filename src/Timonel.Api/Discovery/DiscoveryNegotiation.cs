@@ -74,6 +74,19 @@ public static class DiscoveryNegotiation
         return DiscoveryFormat.Legacy;
     }
 
+    /// <summary>
+    /// Whether the plain (legacy) discovery documents may answer: upstream writes them through
+    /// output negotiation with no conversions allowed, so some clause must name JSON, YAML,
+    /// protobuf or a wildcard without as/g/v parameters; otherwise it answers 406. An empty
+    /// header accepts anything.
+    /// </summary>
+    public static bool AcceptsLegacy(string? accept) =>
+        string.IsNullOrWhiteSpace(accept)
+        || accept.Split(',').Select((text, index) => Parse(text, index)).Any(c =>
+            c is not null
+            && c.MediaType is "application/json" or "application/yaml" or "application/vnd.kubernetes.protobuf" or "application/*" or "*/*" or "*"
+            && !c.Parameters.ContainsKey("as") && !c.Parameters.ContainsKey("g") && !c.Parameters.ContainsKey("v"));
+
     /// <summary>The Content-Type that announces <paramref name="format"/>.</summary>
     public static string ContentTypeOf(DiscoveryFormat format) => format switch
     {

@@ -70,11 +70,19 @@ public sealed class ApiException : Exception
 
     public static ApiException Internal(string message) => new(HttpStatusCode.InternalServerError, "InternalError", message);
 
+    /// <summary>
+    /// Upstream's storage.NewTooLargeResourceVersionError: 504 Timeout for a resourceVersion the store
+    /// has not reached, with the ResourceVersionTooLarge cause client-go's reflector looks for.
+    /// </summary>
+    public static ApiException TooLargeResourceVersion(long requested, long current, int retryAfterSeconds) =>
+        new(HttpStatusCode.GatewayTimeout, "Timeout", $"Timeout: Too large resource version: {requested}, current: {current}",
+            new StatusDetails(null, null, null, [new StatusCause("ResourceVersionTooLarge", "Too large resource version", "")], retryAfterSeconds));
+
     public static ApiException ServiceUnavailable(string message) => new(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", message);
 }
 
 /// <summary>Status.details: which object, and for 422 the failing fields.</summary>
-public sealed record StatusDetails(string? Name, string? Group, string? Kind, IReadOnlyList<StatusCause>? Causes = null);
+public sealed record StatusDetails(string? Name, string? Group, string? Kind, IReadOnlyList<StatusCause>? Causes = null, int RetryAfterSeconds = 0);
 
 /// <summary>One Status.details.causes entry.</summary>
 public sealed record StatusCause(string Reason, string Message, string Field);

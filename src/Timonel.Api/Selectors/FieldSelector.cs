@@ -37,6 +37,7 @@ public sealed class FieldSelector
             return Everything;
         }
 
+        SelectorLimits.CheckLength("fieldSelector", text);
         var terms = SplitTerms(text);
         terms.Sort(StringComparer.Ordinal);
         var requirements = new List<FieldRequirement>(terms.Count);
@@ -111,30 +112,31 @@ public sealed class FieldSelector
 
         var sb = new StringBuilder(value.Length);
         var inSlash = false;
-        foreach (var c in value)
+        // By rune, as upstream: a bad escape names the whole character, even outside the BMP.
+        foreach (var c in value.EnumerateRunes())
         {
             if (inSlash)
             {
-                if (c is not ('\\' or ',' or '='))
+                if (c.Value is not ('\\' or ',' or '='))
                 {
                     throw ApiException.BadRequest($"invalid field selector: invalid escape sequence: \\{c}");
                 }
 
-                sb.Append(c);
+                sb.Append(c.ToString());
                 inSlash = false;
             }
-            else if (c == '\\')
+            else if (c.Value == '\\')
             {
                 inSlash = true;
             }
-            else if (c is ',' or '=')
+            else if (c.Value is ',' or '=')
             {
                 // Upstream prints the character's code point here (%v of a rune): "61" for '='.
-                throw ApiException.BadRequest($"invalid field selector: unescaped character in value: {(int)c}");
+                throw ApiException.BadRequest($"invalid field selector: unescaped character in value: {c.Value}");
             }
             else
             {
-                sb.Append(c);
+                sb.Append(c.ToString());
             }
         }
 

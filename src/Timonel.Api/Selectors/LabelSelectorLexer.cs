@@ -61,7 +61,9 @@ internal static class LabelSelectorLexer
             pos++;
         }
 
-        // Upstream's lexer reads a NUL byte as the end of input; so does this one.
+        // Upstream's lexer reads a NUL byte where a token starts as the end of input (so "\0a=b"
+        // selects everything, in kube-apiserver too); inside a token, a NUL ends the token and is
+        // skipped (so "a=\0b" is "a=b" and "a\0b" is a syntax error), see ScanIdentifierOrKeyword.
         if (pos >= text.Length || text[pos] == '\0')
         {
             return new Token(TokenKind.EndOfString, "");
@@ -79,6 +81,7 @@ internal static class LabelSelectorLexer
         }
 
         var literal = text[start..pos];
+        SkipNul(text, ref pos);
         return Literals.TryGetValue(literal, out var kind) ? new Token(kind, literal) : new Token(TokenKind.Identifier, literal);
     }
 
@@ -105,7 +108,19 @@ internal static class LabelSelectorLexer
             }
         }
 
-        return last ?? new Token(TokenKind.Error, $"error expected: keyword found '{text[start..pos]}'");
+        var consumed = text[start..pos];
+        SkipNul(text, ref pos);
+        return last ?? new Token(TokenKind.Error, $"error expected: keyword found '{consumed}'");
+    }
+
+    // Upstream's read() hands out a NUL like any byte and the scanners stop on it without
+    // putting it back: a NUL that ends a token is consumed with it.
+    private static void SkipNul(string text, ref int pos)
+    {
+        if (pos < text.Length && text[pos] == '\0')
+        {
+            pos++;
+        }
     }
 
     private static bool IsWhitespace(char c) => c is ' ' or '\t' or '\r' or '\n';

@@ -17,6 +17,11 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
         var accept = context.Request.Headers.Accept.ToString();
         path = path.TrimEnd('/');
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts is ["api" or "apis", ..] && DiscoveryNegotiation.Choose(accept) == DiscoveryFormat.Legacy && !DiscoveryNegotiation.AcceptsLegacy(accept))
+        {
+            throw new ApiException(System.Net.HttpStatusCode.NotAcceptable, "NotAcceptable", OutputFormat.NotAcceptableMessage);
+        }
+
         switch (parts)
         {
             case ["api"]:

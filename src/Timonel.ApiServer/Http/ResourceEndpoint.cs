@@ -55,6 +55,14 @@ internal sealed class ResourceEndpoint(
         }
 
         var method = context.Request.Method;
+        // Upstream negotiates the answer's media type before doing anything: a 406 writes nothing.
+        OutputFormat.From(context);
+        if (method == "GET" && info.Name is not null)
+        {
+            // Upstream's watch cache serves a get at a resourceVersion only once it has reached it.
+            await lister.WaitUntilFreshAsync(context.Request.Query["resourceVersion"], ct).ConfigureAwait(false);
+        }
+
         switch (method, info.Name, info.Subresource)
         {
             case ("GET", null, _):

@@ -22,7 +22,8 @@ internal static class StatusWriter
         if (error.Details is { } d)
         {
             var details = new JsonObject();
-            if (d.Name is not null)
+            // Like upstream's omitempty fields: an empty name, field or retry delay is left out.
+            if (!string.IsNullOrEmpty(d.Name))
             {
                 details["name"] = d.Name;
             }
@@ -39,18 +40,29 @@ internal static class StatusWriter
 
             if (d.Causes is { Count: > 0 })
             {
-                details["causes"] = new JsonArray(d.Causes.Select(c => (JsonNode)new JsonObject
-                {
-                    ["reason"] = c.Reason,
-                    ["message"] = c.Message,
-                    ["field"] = c.Field,
-                }).ToArray());
+                details["causes"] = new JsonArray(d.Causes.Select(Cause).ToArray());
+            }
+
+            if (d.RetryAfterSeconds > 0)
+            {
+                details["retryAfterSeconds"] = d.RetryAfterSeconds;
             }
 
             status["details"] = details;
         }
 
         return status;
+    }
+
+    private static JsonNode Cause(StatusCause c)
+    {
+        var cause = new JsonObject { ["reason"] = c.Reason, ["message"] = c.Message };
+        if (c.Field.Length > 0)
+        {
+            cause["field"] = c.Field;
+        }
+
+        return cause;
     }
 
     public static JsonObject Success(JsonObject? details = null)
@@ -75,6 +87,12 @@ internal static class StatusWriter
         if (context.Response.HasStarted)
         {
             return;
+        }
+
+        if (error.Details is { RetryAfterSeconds: > 0 } details)
+        {
+            // Upstream's ErrorNegotiated repeats the delay in a Retry-After header.
+            context.Response.Headers.RetryAfter = details.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         await ResponseBody.WriteJsonAsync(context, Failure(error), error.Code).ConfigureAwait(false);

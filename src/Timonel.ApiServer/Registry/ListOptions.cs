@@ -22,11 +22,14 @@ internal sealed record ListOptions(
     bool? SendInitialEvents,
     int? TimeoutSeconds)
 {
+    private const string Exact = "Exact";
+    private const string NotOlderThan = "NotOlderThan";
+    private const string MatchField = "resourceVersionMatch";
+
     public static ListOptions From(ApiResource resource, IQueryCollection query)
     {
         var labels = LabelSelector.Parse(NullIfEmpty(query["labelSelector"]));
         var fields = FieldSelector.Parse(NullIfEmpty(query["fieldSelector"]));
-        ObjectFields.Validate(resource, fields);
 
         long limit = 0;
         if (NullIfEmpty(query["limit"]) is { } l && (!long.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit)))
@@ -41,38 +44,21 @@ internal sealed record ListOptions(
         }
 
         var match = NullIfEmpty(query["resourceVersionMatch"]);
-        if (match is not null && match is not ("Exact" or "NotOlderThan"))
-        {
-            throw ApiException.BadRequest($"resourceVersionMatch \"{match}\" is not supported: use Exact or NotOlderThan");
-        }
-
         var watch = Bool(query["watch"]);
         bool? sendInitialEvents = NullIfEmpty(query["sendInitialEvents"]) is { } sie ? Bool(sie) : null;
-        if (watch)
+        var continueText = NullIfEmpty(query["continue"]);
+        var errors = watch
+            ? WatchOptionErrors(match, sendInitialEvents, continueText)
+            : ListOptionErrors(rv, match, sendInitialEvents, continueText);
+        if (errors.Count > 0)
         {
-            // Upstream's watch rules (client-go's WatchList sends sendInitialEvents=true,
-            // resourceVersionMatch=NotOlderThan and, on a first start, no resourceVersion).
-            if (sendInitialEvents is not null && match != "NotOlderThan")
-            {
-                throw ApiException.BadRequest("sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
-            }
-
-            if (match is not null && sendInitialEvents is null)
-            {
-                throw ApiException.BadRequest("resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided");
-            }
-
-            if (match is not null and not "NotOlderThan")
-            {
-                throw ApiException.BadRequest($"resourceVersionMatch \"{match}\" is not supported for watch: use NotOlderThan");
-            }
-        }
-        else if (match is not null && rv is null)
-        {
-            throw ApiException.BadRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
+            // Upstream's handlers answer ValidateListOptions' findings as a 422 about "ListOptions".
+            throw ApiException.Invalid("meta.k8s.io", "ListOptions", "", errors);
         }
 
-        var cont = NullIfEmpty(query["continue"]) is { } c ? ContinueToken.Decode(c) : null;
+        // Upstream checks selector fields after ValidateListOptions.
+        ObjectFields.Validate(resource, fields);
+        var cont = continueText is { } c ? ContinueToken.Decode(c) : null;
         if (cont is not null && rv is not null && rv != "0")
         {
             throw ApiException.BadRequest("specifying resource version is not allowed when using continue");
@@ -88,6 +74,73 @@ internal sealed record ListOptions(
 
         return new ListOptions(labels, fields, limit, cont, rv, match,
             watch, Bool(query["allowWatchBookmarks"]), sendInitialEvents, timeout);
+    }
+
+    // Upstream's ValidateListOptions for a list or deletecollection (apimachinery's
+    // internalversion/validation), same checks in the same order, same texts. This server serves
+    // watch lists, so it behaves as upstream with the WatchList feature on.
+    private static List<FieldError> ListOptionErrors(string? rv, string? match, bool? sendInitialEvents, string? continueText)
+    {
+        var errors = new List<FieldError>();
+        if (match is not null)
+        {
+            if (rv is null)
+            {
+                errors.Add(FieldError.Forbidden(MatchField, "resourceVersionMatch is forbidden unless resourceVersion is provided"));
+            }
+
+            if (continueText is not null)
+            {
+                errors.Add(FieldError.Forbidden(MatchField, "resourceVersionMatch is forbidden when continue is provided"));
+            }
+
+            if (match is not (Exact or NotOlderThan))
+            {
+                errors.Add(FieldError.NotSupported(MatchField, match, [Exact, NotOlderThan, ""]));
+            }
+
+            if (match == Exact && rv == "0")
+            {
+                errors.Add(FieldError.Forbidden(MatchField, "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
+            }
+        }
+
+        if (sendInitialEvents is not null)
+        {
+            errors.Add(FieldError.Forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
+        }
+
+        return errors;
+    }
+
+    // The watch half of upstream's ValidateListOptions.
+    private static List<FieldError> WatchOptionErrors(string? match, bool? sendInitialEvents, string? continueText)
+    {
+        var errors = new List<FieldError>();
+        if (sendInitialEvents is not null && match != NotOlderThan)
+        {
+            errors.Add(FieldError.Forbidden(MatchField, "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
+        }
+
+        if (match is not null)
+        {
+            if (sendInitialEvents is null)
+            {
+                errors.Add(FieldError.Forbidden(MatchField, "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
+            }
+
+            if (match != NotOlderThan)
+            {
+                errors.Add(FieldError.NotSupported(MatchField, match, [NotOlderThan]));
+            }
+
+            if (continueText is not null)
+            {
+                errors.Add(FieldError.Forbidden(MatchField, "resourceVersionMatch is forbidden when continue is provided"));
+            }
+        }
+
+        return errors;
     }
 
     public bool Matches(ApiResource resource, JsonObject obj) =>

@@ -10,12 +10,28 @@ namespace Timonel.ApiServer.Registry;
 internal sealed record ListPage(List<JsonObject> Items, long Revision, string? Continue, long? RemainingItemCount);
 
 /// <summary>Lists with selectors and limit/continue over one consistent revision, as upstream does.</summary>
-internal sealed class ObjectLister(ObjectStore objects)
+internal sealed class ObjectLister(ObjectStore objects, TimeProvider time)
 {
     private const int PageSize = 500;
 
+    private readonly RevisionWait _freshness = new(objects.Store, time);
+
+    /// <summary>
+    /// For a get or list at a resourceVersion the store has not reached yet: waits up to
+    /// <see cref="RevisionWait.MaxWait"/>, then throws 504 (see <see cref="RevisionWait"/>).
+    /// </summary>
+    public Task WaitUntilFreshAsync(string? resourceVersion, CancellationToken cancellationToken) =>
+        _freshness.WaitUntilFreshAsync(resourceVersion, cancellationToken);
+
     public async Task<ListPage> ListAsync(ApiResource resource, string? ns, ListOptions options, CancellationToken cancellationToken)
     {
+        if (options.Continue is null)
+        {
+            // A continue token pins a revision already read; otherwise a resourceVersion from the
+            // future (Exact or not) waits for the store, instead of reading older data or failing.
+            await WaitUntilFreshAsync(options.ResourceVersion, cancellationToken).ConfigureAwait(false);
+        }
+
         var prefix = resource.PrefixFor(ns);
         var revision = options.Continue?.Revision ?? 0;
         if (revision == 0 && options.ResourceVersionMatch == "Exact" && options.ResourceVersion is { } rv)

@@ -1,10 +1,11 @@
 namespace Timonel.ApiServer.Security;
 
 /// <summary>
-/// Turns a request's credentials into a user, in upstream's order: a client certificate that
-/// chains to the client CA wins; otherwise a bearer token is offered to each token
-/// authenticator in turn. No credentials, or credentials nobody accepts, give null: the caller
-/// answers 401 (anonymous requests are not allowed).
+/// Turns a request's credentials into a user, as upstream's union authenticator does: a client
+/// certificate that chains to the client CA wins; a certificate that does not (another CA,
+/// expired, not for client auth) is no user but no verdict either, and a bearer token is offered
+/// to each token authenticator in turn. No credentials, or credentials nobody accepts, give null:
+/// the caller answers 401 (anonymous requests are not allowed).
 /// </summary>
 public sealed class Authenticator
 {
@@ -41,26 +42,34 @@ public sealed class Authenticator
         return token is null ? new ValueTask<UserInfo?>((UserInfo?)null) : AuthenticateTokenAsync(token, ct);
     }
 
+    /// <summary>Upstream's warning for "Bearer  token" (two spaces), whose token is then ignored.</summary>
+    public const string ExtraSpaceWarning = "the provided Authorization header contains extra space before the bearer token, and is ignored";
+
     /// <summary>
-    /// The token of an "Authorization: Bearer &lt;token&gt;" header (scheme case-insensitive), or
-    /// null when the header is absent, another scheme, or empty.
+    /// The token of an Authorization header, read as upstream's bearer token authenticator reads
+    /// it: the value trimmed, split on single spaces into at most three parts; the first must be
+    /// "bearer" (any case) and the second, which must not be empty, is the token (anything after a
+    /// further space is ignored). Null when the header is absent, another scheme, or has no token.
     /// </summary>
     public static string? BearerToken(string? authorization)
     {
-        if (authorization is null)
+        var parts = BearerParts(authorization);
+        return parts is [_, { Length: > 0 } token, ..] ? token : null;
+    }
+
+    /// <summary>True for "Bearer" followed by two spaces: upstream ignores the header and warns.</summary>
+    public static bool HasSpaceBeforeToken(string? authorization) => BearerParts(authorization) is [_, "", _];
+
+    private static string[]? BearerParts(string? authorization)
+    {
+        var value = authorization?.Trim();
+        if (string.IsNullOrEmpty(value))
         {
             return null;
         }
 
-        var value = authorization.AsSpan().Trim();
-        const string Scheme = "Bearer ";
-        if (value.Length <= Scheme.Length || !value.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var token = value[Scheme.Length..].Trim();
-        return token.Length == 0 || token.Contains(' ') ? null : token.ToString();
+        var parts = value.Split(' ', 3);
+        return parts.Length >= 2 && parts[0].Equals("bearer", StringComparison.OrdinalIgnoreCase) ? parts : null;
     }
 
     private async ValueTask<UserInfo?> AuthenticateTokenAsync(string token, CancellationToken ct)

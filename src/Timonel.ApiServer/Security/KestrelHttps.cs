@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Security.Authentication;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -9,9 +10,10 @@ namespace Timonel.ApiServer.Security;
 
 /// <summary>
 /// The ASP.NET Core glue: an HTTPS-only Kestrel endpoint with the cluster's serving certificate
-/// that asks for, but does not require, a client certificate (bearer tokens must still work);
-/// a certificate that is sent must chain to the client CA or the handshake fails, as with Go's
-/// VerifyClientCertIfGiven.
+/// that asks for, but neither requires nor verifies, a client certificate, as kube-apiserver does
+/// (Go's tls.RequestClientCert): the handshake takes any certificate, and the
+/// <see cref="Authenticator"/> verifies it per request, so a certificate from another CA, an
+/// expired one or one without the client-auth usage is a 401 unless a valid bearer token came with it.
 /// </summary>
 public static class KestrelHttps
 {
@@ -29,9 +31,7 @@ public static class KestrelHttps
                 https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                 https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
                 https.CheckCertificateRevocation = false;
-                // The platform's verdict (sslPolicyErrors) is about the system trust store, which
-                // does not hold our client CA; our own validation is the one that counts.
-                https.ClientCertificateValidation = (certificate, _, _) => validator.Validate(certificate) is not null;
+                https.ClientCertificateValidation = (certificate, _, _) => Accept(validator, certificate);
             });
         });
     }
@@ -53,12 +53,29 @@ public static class KestrelHttps
                 https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                 https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
                 https.CheckCertificateRevocation = false;
-                https.ClientCertificateValidation = (certificate, _, _) => validator().Validate(certificate) is not null;
+                https.ClientCertificateValidation = (certificate, _, _) => Accept(validator(), certificate);
             });
         });
     }
 
     /// <summary>Authenticates an HTTP request from its connection's client certificate and Authorization header.</summary>
-    public static ValueTask<UserInfo?> AuthenticateAsync(this Authenticator authenticator, HttpContext context) =>
-        authenticator.AuthenticateAsync(context.Connection.ClientCertificate, context.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null, context.RequestAborted);
+    public static ValueTask<UserInfo?> AuthenticateAsync(this Authenticator authenticator, HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString() is { Length: > 0 } value ? value : null;
+        if (Authenticator.HasSpaceBeforeToken(header))
+        {
+            context.Response.Headers.Append("Warning", $"299 - \"{Authenticator.ExtraSpaceWarning}\"");
+        }
+
+        return authenticator.AuthenticateAsync(context.Connection.ClientCertificate, header, context.RequestAborted);
+    }
+
+    // Every certificate passes the handshake: the platform's verdict is about the system trust
+    // store, which does not hold our client CA, and ours is the authenticator's, per request.
+    // Validating here anyway caches a good certificate's user for the connection's requests.
+    private static bool Accept(ClientCertificateValidator validator, X509Certificate2 certificate)
+    {
+        validator.Validate(certificate);
+        return true;
+    }
 }

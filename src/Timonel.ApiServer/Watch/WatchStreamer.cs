@@ -70,6 +70,12 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
             await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
             await FollowAsync(resource, ns, options, after, writer, ct).ConfigureAwait(false);
         }
+        catch (ApiException e) when (e.Code == 504 && !context.Response.HasStarted)
+        {
+            // Initial events asked for at a resourceVersion the store did not reach in time:
+            // upstream ends such a watch with an ERROR event, not an HTTP error.
+            await writer.WriteErrorAsync(e, CancellationToken.None).ConfigureAwait(false);
+        }
         catch (StoreCompactedException e)
         {
             var gone = ApiException.Gone($"too old resource version: {options.ResourceVersion} ({e.CompactedRevision + 1})");
@@ -141,6 +147,14 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
 
                 while (events.Reader.TryRead(out var e))
                 {
+                    if (e.Revision <= after)
+                    {
+                        // A watch from a resourceVersion the store had not reached yet: the store
+                        // streams live events from its current revision, upstream's watchers only
+                        // those after the one asked for.
+                        continue;
+                    }
+
                     last = e.Revision;
                     await WriteEventAsync(resource, options, e, writer, ct).ConfigureAwait(false);
                 }

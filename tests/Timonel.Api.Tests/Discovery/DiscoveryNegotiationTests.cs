@@ -36,4 +36,20 @@ public sealed class DiscoveryNegotiationTests
     public void Choose_ZeroQualityAggregated_IsNotChosen() =>
         Assert.Equal(DiscoveryFormat.Legacy, DiscoveryNegotiation.Choose(
             "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList;q=0,application/json"));
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("", true)]
+    [InlineData("application/json", true)]
+    [InlineData("*/*", true)]
+    [InlineData("application/*", true)]
+    [InlineData("application/yaml", true)]
+    [InlineData("application/vnd.kubernetes.protobuf", true)]
+    [InlineData("foo/bar, application/json", true)]
+    [InlineData("foo/bar", false)]
+    [InlineData("text/html, ;;; ,garbage", false)]
+    [InlineData("application/json;as=Table;v=v1;g=meta.k8s.io", false)]
+    [InlineData("application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList", false)]
+    public void AcceptsLegacy_AsUpstreamsNegotiationWithoutConversions(string? accept, bool expected) =>
+        Assert.Equal(expected, DiscoveryNegotiation.AcceptsLegacy(accept));
 }

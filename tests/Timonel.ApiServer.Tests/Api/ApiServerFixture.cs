@@ -13,10 +13,19 @@ namespace Timonel.ApiServer.Tests.Api;
 /// the tests can inspect (revision checks, compaction). One per test class; tests use their
 /// own namespaces.
 /// </summary>
-public sealed class ApiServerFixture : IAsyncLifetime
+public class ApiServerFixture : IAsyncLifetime
 {
+    private readonly TimeProvider _time;
     private string _dataDir = "";
     private int _namespaces;
+
+    public ApiServerFixture()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <summary>A server on <paramref name="time"/>'s clock (see <see cref="FakeClockApiServerFixture"/>).</summary>
+    protected ApiServerFixture(TimeProvider time) => _time = time;
 
     public MemoryStore Store { get; } = new();
 
@@ -28,7 +37,7 @@ public sealed class ApiServerFixture : IAsyncLifetime
     {
         _dataDir = Directory.CreateTempSubdirectory("timonel-api-").FullName;
         Host = await ApiServerHost.StartAsync(
-            new ApiServerOptions { DataDir = _dataDir, Port = FreePort(), KubeletDialFilter = IPAddress.IsLoopback },
+            new ApiServerOptions { DataDir = _dataDir, Port = FreePort(), Time = _time, KubeletDialFilter = IPAddress.IsLoopback },
             _ => Task.FromResult<IStore>(Store),
             NullLoggerFactory.Instance,
             CancellationToken.None);

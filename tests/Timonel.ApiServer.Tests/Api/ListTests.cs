@@ -215,8 +215,6 @@ public sealed class ListTests(ApiServerFixture fx) : IClassFixture<ApiServerFixt
     [InlineData("limit=abc")]
     [InlineData("limit=-1")]
     [InlineData("resourceVersion=abc")]
-    [InlineData("resourceVersionMatch=Sometime&resourceVersion=1")]
-    [InlineData("resourceVersionMatch=Exact")]
     [InlineData("timeoutSeconds=soon")]
     public async Task List_BadQueryParameter_Is400(string query)
     {

@@ -119,9 +119,16 @@ public sealed class AuthenticatorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AuthenticateAsync_LowerCaseSchemeAndPadding_IsAccepted()
+    public async Task AuthenticateAsync_LowerCaseSchemeAndOuterPadding_IsAccepted()
     {
-        Assert.NotNull(await _authenticator.AuthenticateAsync(null, "  bearer   " + _pki.AdminToken + " ", CancellationToken.None));
+        Assert.NotNull(await _authenticator.AuthenticateAsync(null, "  bearer " + _pki.AdminToken + " ", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_SeveralSpacesBeforeTheToken_IsRejectedAsUpstream()
+    {
+        // Upstream splits on single spaces: the token part is empty, and the header is ignored.
+        Assert.Null(await _authenticator.AuthenticateAsync(null, "bearer   " + _pki.AdminToken, CancellationToken.None));
     }
 
     [Fact]

@@ -106,12 +106,29 @@ public sealed class KestrelHttpsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Request_CertificateFromForeignCa_FailsTheHandshake()
+    public async Task Request_CertificateFromForeignCa_PassesTheHandshakeAndIs401()
     {
+        // As kube-apiserver (tls.RequestClientCert): the handshake takes the certificate, the
+        // authenticator refuses it.
         using var forged = TestCertificates.FromForeignCa("O=system:masters, CN=system:admin");
         using var client = Client(forged);
 
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetAsync(new Uri("/whoami", UriKind.Relative)));
+        var response = await client.GetAsync(new Uri("/whoami", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Request_CertificateFromForeignCaWithAdminBearerToken_Is200AsTheTokenUser()
+    {
+        using var forged = TestCertificates.FromForeignCa("O=system:masters, CN=intruder");
+        using var client = Client(forged);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _pki.AdminToken);
+
+        var response = await client.GetAsync(new Uri("/whoami", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("intruder", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,7 +13,9 @@ public static partial class Quantity
 
     public const string FormatError = "quantities must match the regular expression '" + Format + "'";
 
-    [GeneratedRegex(Format)]
+    // Format with \z for its final $: .NET's $ also matches before a trailing newline ("1Gi\n"),
+    // which upstream's parser refuses.
+    [GeneratedRegex("^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)\\z")]
     private static partial Regex Shape();
 
     public static bool TryParse(string? text, out decimal value)

@@ -70,9 +70,17 @@ public static class VolumeValidation
         if (v.Obj("emptyDir") is { } emptyDir)
         {
             FieldChecks.OneOf(emptyDir, "medium", $"{at}.emptyDir.medium", ["", "Memory", "HugePages"], errs);
-            if (emptyDir["sizeLimit"] is { } size && !Quantity.TryParse(JsonAccess.Scalar(size), out _))
+            if (emptyDir["sizeLimit"] is { } size)
             {
-                errs.Add(FieldError.Invalid($"{at}.emptyDir.sizeLimit", FieldChecks.Display(size), Quantity.FormatError));
+                if (!Quantity.TryParse(JsonAccess.Scalar(size), out var limit))
+                {
+                    errs.Add(FieldError.Invalid($"{at}.emptyDir.sizeLimit", FieldChecks.Display(size), Quantity.FormatError));
+                }
+                else if (limit < 0)
+                {
+                    // Upstream's validateVolumeSource: a negative limit is Forbidden, with this text.
+                    errs.Add(FieldError.Forbidden($"{at}.emptyDir.sizeLimit", "SizeLimit field must be a valid resource quantity"));
+                }
             }
         }
         foreach (var key in new[] { "configMap", "secret" })
