@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -95,14 +94,15 @@ internal static class RequestBody
 
         if (json is null)
         {
-            return YamlToJson.Convert(Encoding.UTF8.GetString(body))
+            return YamlToJson.Convert(body)
                 ?? throw ApiException.BadRequest("the request body is empty: send the object as JSON or YAML");
         }
 
         try
         {
-            // A repeated key would otherwise surface later as an ArgumentException (a 500).
-            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 256, AllowDuplicateProperties = false })
+            // A repeated key would otherwise surface later as an ArgumentException (a 500); bad
+            // UTF-8 in strings becomes U+FFFD first, as Go's decoder reads it.
+            return JsonNode.Parse(JsonUnicode.Repair(json), documentOptions: DecodeLimits.JsonOptions)
                 ?? throw ApiException.BadRequest("the request body is null: send a JSON object");
         }
         catch (JsonException e)
