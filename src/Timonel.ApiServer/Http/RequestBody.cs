@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
@@ -98,16 +97,6 @@ internal static class RequestBody
                 ?? throw ApiException.BadRequest("the request body is empty: send the object as JSON or YAML");
         }
 
-        try
-        {
-            // A repeated key would otherwise surface later as an ArgumentException (a 500); bad
-            // UTF-8 in strings becomes U+FFFD first, as Go's decoder reads it.
-            return JsonNode.Parse(JsonUnicode.Repair(json), documentOptions: DecodeLimits.JsonOptions)
-                ?? throw ApiException.BadRequest("the request body is null: send a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest($"the request body is not valid JSON: {e.Message}");
-        }
+        return JsonBody.Parse(json);
     }
 }
