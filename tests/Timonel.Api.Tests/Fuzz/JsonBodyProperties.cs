@@ -1,4 +1,7 @@
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Timonel.Api.Errors;
 using Timonel.Api.Serialization;
 using Xunit;
 
@@ -31,4 +34,23 @@ public sealed class JsonBodyProperties
     [Fact]
     public void Parse_RandomBytes_DecodeOrThrow4xx() =>
         Fuzz.Check(Fuzz.Noise(Encoding.UTF8.GetBytes("{}[],:\"\\u0123456789abcdefnulltrue -.eE")), JsonBody.Parse, cases: 2000);
+
+    [Fact]
+    public void Check_OnAParserWithoutTheUnicodeRepair_FindsTheInvalidUtf8Failure()
+    {
+        // The property can fail: the same inputs break the parser as it was before the repair.
+        static JsonNode? Unrepaired(byte[] body)
+        {
+            try
+            {
+                return JsonNode.Parse(body, documentOptions: DecodeLimits.JsonOptions);
+            }
+            catch (JsonException e)
+            {
+                throw ApiException.BadRequest(e.Message);
+            }
+        }
+
+        Assert.ThrowsAny<Exception>(() => Fuzz.Check(Fuzz.Mutations(Seeds, Tokens), Unrepaired, cases: 2000));
+    }
 }

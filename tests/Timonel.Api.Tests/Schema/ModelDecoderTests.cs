@@ -58,4 +58,14 @@ public sealed class ModelDecoderTests
 
         ModelDecoder.EnsureDecodes(json, typeof(V1Service), "Service", "v1");
     }
+
+    [Fact]
+    public void EnsureDecodes_DeeperThanTheClientModelsRead_NamesTheLimitNotDotNet()
+    {
+        var json = JsonNode.Parse("{\"data\":{},\"extra\":" + new string('[', 70) + new string(']', 70) + "}")!.AsObject();
+
+        var e = Assert.Throws<ApiException>(() => ModelDecoder.EnsureDecodes(json, typeof(V1ConfigMap), "ConfigMap", "v1"));
+
+        Assert.Equal("ConfigMap in version \"v1\" cannot be handled as a ConfigMap: exceeded max depth of 64", e.Message);
+    }
 }
