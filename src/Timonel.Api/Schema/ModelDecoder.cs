@@ -105,9 +105,10 @@ public static partial class ModelDecoder
     /// <summary>For a failure the walk cannot place: the JSON path System.Text.Json reported, if any.</summary>
     private static string Fallback(Exception e)
     {
-        if (e is JsonException && e.Message.Contains("maximum configured depth", StringComparison.Ordinal))
+        if (e is JsonException or InvalidOperationException && e.Message.Contains("depth of 64", StringComparison.Ordinal))
         {
-            // KubernetesClient's models (which this server's own clients decode with) stop at 64.
+            // KubernetesClient's models (which this server's own clients decode with) stop at 64
+            // levels; from a JsonNode the limit trips in the writer, elsewhere in the reader.
             return "exceeded max depth of 64";
         }
 

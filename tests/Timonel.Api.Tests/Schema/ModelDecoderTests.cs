@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using k8s.Models;
 using Timonel.Api.Errors;
 using Timonel.Api.Schema;
+using Timonel.Api.Serialization;
 using Xunit;
 
 namespace Timonel.Api.Tests.Schema;
@@ -62,7 +63,7 @@ public sealed class ModelDecoderTests
     [Fact]
     public void EnsureDecodes_DeeperThanTheClientModelsRead_NamesTheLimitNotDotNet()
     {
-        var json = JsonNode.Parse("{\"data\":{},\"extra\":" + new string('[', 70) + new string(']', 70) + "}")!.AsObject();
+        var json = JsonNode.Parse("{\"data\":{},\"extra\":" + new string('[', 70) + new string(']', 70) + "}", documentOptions: DecodeLimits.JsonOptions)!.AsObject();
 
         var e = Assert.Throws<ApiException>(() => ModelDecoder.EnsureDecodes(json, typeof(V1ConfigMap), "ConfigMap", "v1"));
 
