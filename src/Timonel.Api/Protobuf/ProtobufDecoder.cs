@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
+using Timonel.Api.Serialization;
 
 namespace Timonel.Api.Protobuf;
 
@@ -59,7 +60,7 @@ public sealed class ProtobufDecoder(ProtoSchema schema)
             var (group, version) = slash < 0 ? ("", apiVersion) : (apiVersion[..slash], apiVersion[(slash + 1)..]);
             var message = schema.MessageForKind(group, version, kind)
                 ?? throw ApiException.BadRequest($"cannot decode a protobuf body of kind \"{kind}\" in \"{apiVersion}\": send it as application/json");
-            var obj = (JsonObject)DecodeMessage(raw, message)!;
+            var obj = (JsonObject)DecodeMessage(raw, message, depth: 1)!;
             var result = new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind };
             foreach (var (k, v) in obj.ToList())
             {
@@ -69,14 +70,29 @@ public sealed class ProtobufDecoder(ProtoSchema schema)
 
             return result;
         }
-        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or FormatException or DecoderFallbackException or JsonException or InvalidDataException)
+        catch (InvalidDataException e)
         {
             throw ApiException.BadRequest($"the protobuf body is malformed: {e.Message}");
         }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"the protobuf body is malformed: an embedded JSON object is not valid JSON: {e.Message}");
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or FormatException or OverflowException or InvalidOperationException or InvalidCastException)
+        {
+            // The reader checks bounds itself; these are the last line, and their messages
+            // would name .NET internals.
+            throw ApiException.BadRequest("the protobuf body is malformed: a value is out of range or cut short");
+        }
     }
 
-    private JsonNode? DecodeMessage(ReadOnlySpan<byte> data, string message)
+    private JsonNode? DecodeMessage(ReadOnlySpan<byte> data, string message, int depth)
     {
+        if (depth > DecodeLimits.MaxDepth)
+        {
+            throw new InvalidDataException($"exceeded max depth of {DecodeLimits.MaxDepth}");
+        }
+
         switch (message)
         {
             case TimeMessage or MicroTimeMessage:
@@ -87,7 +103,7 @@ public sealed class ProtobufDecoder(ProtoSchema schema)
                 return DecodeIntOrString(data);
             case "k8s.io.apimachinery.pkg.runtime.RawExtension" or "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1":
                 var rawJson = FirstBytes(data, 1);
-                return rawJson.Length == 0 ? null : JsonNode.Parse(rawJson);
+                return rawJson.Length == 0 ? null : JsonNode.Parse(JsonUnicode.Repair(rawJson), documentOptions: DecodeLimits.JsonOptions);
         }
 
         var fields = schema.Message(message) ?? throw new InvalidDataException($"no schema for message {message}");
@@ -111,7 +127,7 @@ public sealed class ProtobufDecoder(ProtoSchema schema)
                 while (entry.Next(out var n, out var w))
                 {
                     if (n == 1) key = Encoding.UTF8.GetString(entry.Bytes());
-                    else if (n == 2) value = ReadValue(ref entry, w, field.Type);
+                    else if (n == 2) value = ReadValue(ref entry, w, field, depth);
                     else entry.Skip(w);
                 }
 
@@ -133,13 +149,13 @@ public sealed class ProtobufDecoder(ProtoSchema schema)
                 }
                 else
                 {
-                    list.Add(ReadValue(ref reader, wireType, field.Type));
+                    list.Add(ReadValue(ref reader, wireType, field, depth));
                 }
 
                 continue;
             }
 
-            var decoded = ReadValue(ref reader, wireType, field.Type);
+            var decoded = ReadValue(ref reader, wireType, field, depth);
             if (field.IsInline && decoded is JsonObject inner)
             {
                 foreach (var (k, v) in inner.ToList())
@@ -166,23 +182,30 @@ public sealed class ProtobufDecoder(ProtoSchema schema)
         return obj;
     }
 
-    private JsonNode? ReadValue(ref WireReader reader, int wireType, string type) =>
-        type switch
+    private JsonNode? ReadValue(ref WireReader reader, int wireType, ProtoField field, int depth)
+    {
+        if (field.Type is not ("int32" or "int64" or "bool" or "double" or "float") && wireType != 2)
+        {
+            throw new InvalidDataException($"proto: wrong wireType = {wireType} for field {field.JsonName}");
+        }
+
+        return field.Type switch
         {
             "string" => Encoding.UTF8.GetString(reader.Bytes()),
             "bytes" => Convert.ToBase64String(reader.Bytes()),
-            "int32" or "int64" or "bool" or "double" or "float" => ReadScalar(ref reader, wireType, type),
-            _ => DecodeMessage(reader.Bytes(), type),
+            "int32" or "int64" or "bool" or "double" or "float" => ReadScalar(ref reader, wireType, field.Type),
+            _ => DecodeMessage(reader.Bytes(), field.Type, depth + 1),
         };
+    }
 
     private static JsonNode ReadScalar(ref WireReader reader, int wireType, string type) => type switch
     {
-        "int32" => JsonValue.Create((int)reader.Varint()),
-        "int64" => JsonValue.Create((long)reader.Varint()),
-        "bool" => JsonValue.Create(reader.Varint() != 0),
+        "int32" when wireType == 0 => JsonValue.Create((int)reader.Varint()),
+        "int64" when wireType == 0 => JsonValue.Create((long)reader.Varint()),
+        "bool" when wireType == 0 => JsonValue.Create(reader.Varint() != 0),
         "double" when wireType == 1 => JsonValue.Create(BitConverter.Int64BitsToDouble((long)reader.Fixed64())),
         "float" when wireType == 5 => JsonValue.Create((double)BitConverter.Int32BitsToSingle((int)reader.Fixed32())),
-        _ => throw new InvalidDataException($"wire type {wireType} does not fit a field of type {type}"),
+        _ => throw new InvalidDataException($"proto: wrong wireType = {wireType} for a field of type {type}"),
     };
 
     private static bool IsPackable(string type) => type is "int32" or "int64" or "bool" or "double" or "float";
@@ -215,14 +238,20 @@ public sealed class ProtobufDecoder(ProtoSchema schema)
         var reader = new WireReader(data);
         while (reader.Next(out var n, out var w))
         {
-            if (n == 1) seconds = (long)reader.Varint();
-            else if (n == 2) nanos = (long)reader.Varint();
+            if (n == 1 && w == 0) seconds = (long)reader.Varint();
+            else if (n == 2 && w == 0) nanos = (long)reader.Varint();
             else reader.Skip(w);
         }
 
         if (seconds == ZeroTimeSeconds && nanos == 0 || data.Length == 0)
         {
             return null;
+        }
+
+        // The years 0001..9999 that an RFC 3339 timestamp can spell.
+        if (seconds is < ZeroTimeSeconds or > 253402300799 || nanos is < 0 or > 999_999_999)
+        {
+            throw new InvalidDataException($"proto: timestamp out of range: {seconds}s {nanos}ns");
         }
 
         var time = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanos / 100).UtcDateTime;
@@ -237,9 +266,9 @@ public sealed class ProtobufDecoder(ProtoSchema schema)
         var reader = new WireReader(data);
         while (reader.Next(out var n, out var w))
         {
-            if (n == 1) type = (long)reader.Varint();
-            else if (n == 2) intVal = (int)reader.Varint();
-            else if (n == 3) strVal = Encoding.UTF8.GetString(reader.Bytes());
+            if (n == 1 && w == 0) type = (long)reader.Varint();
+            else if (n == 2 && w == 0) intVal = (int)reader.Varint();
+            else if (n == 3 && w == 2) strVal = Encoding.UTF8.GetString(reader.Bytes());
             else reader.Skip(w);
         }
 
@@ -297,6 +326,11 @@ public sealed class ProtobufDecoder(ProtoSchema schema)
             ulong result = 0;
             for (var shift = 0; shift < 64; shift += 7)
             {
+                if (AtEnd)
+                {
+                    throw new InvalidDataException("unexpected EOF");
+                }
+
                 var b = _data[_pos++];
                 result |= (ulong)(b & 0x7f) << shift;
                 if (b < 0x80)
@@ -305,29 +339,41 @@ public sealed class ProtobufDecoder(ProtoSchema schema)
                 }
             }
 
-            throw new InvalidDataException("varint too long");
+            throw new InvalidDataException("proto: integer overflow");
         }
 
         public ReadOnlySpan<byte> Bytes()
         {
-            var length = checked((int)Varint());
-            var slice = _data.Slice(_pos, length);
-            _pos += length;
-            return slice;
+            var length = Varint();
+            if (length > int.MaxValue)
+            {
+                throw new InvalidDataException("proto: negative length found during unmarshaling");
+            }
+
+            return Take((int)length);
         }
 
         public ulong Fixed64()
         {
-            var v = BinaryPrimitives.ReadUInt64LittleEndian(_data.Slice(_pos, 8));
-            _pos += 8;
-            return v;
+            return BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
         }
 
         public uint Fixed32()
         {
-            var v = BinaryPrimitives.ReadUInt32LittleEndian(_data.Slice(_pos, 4));
-            _pos += 4;
-            return v;
+            return BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+        }
+
+        /// <summary>The next <paramref name="count"/> bytes; a body that ends first is Go's "unexpected EOF".</summary>
+        private ReadOnlySpan<byte> Take(int count)
+        {
+            if (count > _data.Length - _pos)
+            {
+                throw new InvalidDataException("unexpected EOF");
+            }
+
+            var slice = _data.Slice(_pos, count);
+            _pos += count;
+            return slice;
         }
 
         public void Skip(int wireType)
@@ -335,10 +381,10 @@ public sealed class ProtobufDecoder(ProtoSchema schema)
             switch (wireType)
             {
                 case 0: Varint(); break;
-                case 1: _pos += 8; break;
+                case 1: Take(8); break;
                 case 2: Bytes(); break;
-                case 5: _pos += 4; break;
-                default: throw new InvalidDataException($"unsupported wire type {wireType}");
+                case 5: Take(4); break;
+                default: throw new InvalidDataException($"proto: illegal wireType {wireType}");
             }
         }
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using k8s;
 using Timonel.Api.Errors;
 
@@ -12,14 +13,17 @@ namespace Timonel.Api.Schema;
 /// upstream's decoder reports them) and finds the fields the model does not know, for
 /// fieldValidation=Strict/Warn.
 /// </summary>
-public static class ModelDecoder
+public static partial class ModelDecoder
 {
     private static readonly MethodInfo DeserializeNode = typeof(KubernetesJson).GetMethods()
         .Single(m => m.Name == nameof(KubernetesJson.Deserialize) && m.GetParameters()[0].ParameterType == typeof(JsonNode));
 
     private static readonly ConcurrentDictionary<Type, Func<JsonNode, object?>> Decoders = new();
 
-    /// <summary>Throws a 400 ApiException naming the kind when the object does not decode.</summary>
+    /// <summary>
+    /// Throws a 400 ApiException naming the kind when the object does not decode, worded as
+    /// upstream's decoder words it (<see cref="GoDecodeError"/>).
+    /// </summary>
     public static void EnsureDecodes(JsonObject obj, Type modelType, string kind, string version)
     {
         var decode = Decoders.GetOrAdd(modelType, t =>
@@ -31,11 +35,12 @@ public static class ModelDecoder
         {
             decode(obj);
         }
-        catch (TargetInvocationException e) when (e.InnerException is JsonException or FormatException or InvalidOperationException or OverflowException)
+        catch (TargetInvocationException e) when (e.InnerException is { } inner and not OutOfMemoryException)
         {
-            var detail = e.InnerException is JsonException je && je.Path is { } path
-                ? $"the value at {path.TrimStart('$', '.')} has the wrong type ({FirstSentence(je.Message)})"
-                : FirstSentence(e.InnerException!.Message);
+            // Any failure of the model's converters is the body's fault (IntOrString's throws
+            // NotSupportedException for an array); the client is told which field, never which
+            // .NET type or converter.
+            var detail = GoDecodeError.Find(obj, modelType) ?? Fallback(inner);
             throw ApiException.BadRequest($"{kind} in version \"{version}\" cannot be handled as a {kind}: {detail}");
         }
     }
@@ -97,9 +102,21 @@ public static class ModelDecoder
         }
     }
 
-    private static string FirstSentence(string message)
+    /// <summary>For a failure the walk cannot place: the JSON path System.Text.Json reported, if any.</summary>
+    private static string Fallback(Exception e)
     {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        if (e is JsonException or InvalidOperationException && e.Message.Contains("depth of 64", StringComparison.Ordinal))
+        {
+            // KubernetesClient's models (which this server's own clients decode with) stop at 64
+            // levels; from a JsonNode the limit trips in the writer, elsewhere in the reader.
+            return "exceeded max depth of 64";
+        }
+
+        var path = e is JsonException { Path: { } p } ? p : JsonPath().Match(e.Message) is { Success: true } m ? m.Groups[1].Value : null;
+        path = path?.TrimStart('$', '.');
+        return string.IsNullOrEmpty(path) ? "the object does not match its schema" : $"the value at {path} does not match its schema";
     }
+
+    [GeneratedRegex(@"Path: (\$[^ |]*)")]
+    private static partial Regex JsonPath();
 }

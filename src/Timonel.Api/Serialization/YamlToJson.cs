@@ -1,99 +1,65 @@
-using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Timonel.Api.Errors;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Timonel.Api.Serialization;
 
 /// <summary>
-/// Converts a YAML document to JSON the way Kubernetes' sigs.k8s.io/yaml does: plain scalars
-/// that look like numbers, booleans or null become those JSON types; quoted ones stay strings.
+/// Converts a YAML document to JSON the way Kubernetes' sigs.k8s.io/yaml does, within
+/// <see cref="DecodeLimits"/>: anything malformed, too deep or aliased too much is a 400
+/// <see cref="ApiException"/>, never another exception.
 /// </summary>
-public static partial class YamlToJson
+public static class YamlToJson
 {
-    public static JsonNode? Convert(string yaml)
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UnicodeEncoding StrictUtf16Le = new(bigEndian: false, byteOrderMark: false, throwOnInvalidBytes: true);
+    private static readonly UnicodeEncoding StrictUtf16Be = new(bigEndian: true, byteOrderMark: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Converts a request body. Like go-yaml it reads UTF-8 (a byte order mark is skipped) or
+    /// UTF-16 with a byte order mark, and refuses bytes that are not valid in that encoding.
+    /// </summary>
+    public static JsonNode? Convert(ReadOnlySpan<byte> body)
     {
-        var stream = new YamlStream();
+        string text;
         try
         {
-            stream.Load(new StringReader(yaml));
+            text = body switch
+            {
+                [0xEF, 0xBB, 0xBF, ..] => StrictUtf8.GetString(body[3..]),
+                [0xFF, 0xFE, ..] => StrictUtf16Le.GetString(body[2..]),
+                [0xFE, 0xFF, ..] => StrictUtf16Be.GetString(body[2..]),
+                _ => StrictUtf8.GetString(body),
+            };
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw ApiException.BadRequest($"the request body is not valid YAML: yaml: invalid byte sequence at offset {e.Index}: the body must be UTF-8 text");
+        }
+
+        return Convert(text);
+    }
+
+    /// <summary>Converts YAML text; null for an empty document.</summary>
+    public static JsonNode? Convert(string yaml)
+    {
+        YamlGraphNode? root;
+        try
+        {
+            root = YamlGraphReader.Read(new Parser(new StringReader(yaml.StartsWith('\uFEFF') ? yaml[1..] : yaml)));
         }
         catch (YamlException e)
         {
             throw ApiException.BadRequest($"the request body is not valid YAML: {e.Message}");
         }
-
-        return stream.Documents.Count switch
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException or IndexOutOfRangeException or KeyNotFoundException)
         {
-            0 => null,
-            1 => ToNode(stream.Documents[0].RootNode),
-            _ => throw ApiException.BadRequest("the request body holds several YAML documents: send one object per request"),
-        };
+            // YamlDotNet's parser is third-party code fed untrusted bytes: whatever else it
+            // throws is still the body's fault. Its message would name .NET internals.
+            throw ApiException.BadRequest("the request body is not valid YAML: the parser could not read it");
+        }
+
+        return root is null ? null : YamlExpansion.ToJson(root);
     }
-
-    private static JsonNode? ToNode(YamlNode node) => node switch
-    {
-        YamlMappingNode map => ToObject(map),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(ToNode).ToArray()),
-        YamlScalarNode scalar => ToScalar(scalar),
-        _ => throw ApiException.BadRequest($"unsupported YAML node at {node.Start}"),
-    };
-
-    private static JsonObject ToObject(YamlMappingNode map)
-    {
-        var obj = new JsonObject();
-        foreach (var (key, value) in map.Children)
-        {
-            if (key is not YamlScalarNode { Value: { } name })
-            {
-                throw ApiException.BadRequest($"YAML mapping keys must be strings (at {key.Start})");
-            }
-
-            if (!obj.TryAdd(name, ToNode(value)))
-            {
-                throw ApiException.BadRequest($"the YAML body repeats the key \"{name}\" (at {key.Start})");
-            }
-        }
-
-        return obj;
-    }
-
-    private static JsonNode? ToScalar(YamlScalarNode scalar)
-    {
-        var text = scalar.Value ?? "";
-        if (scalar.Style != ScalarStyle.Plain)
-        {
-            return JsonValue.Create(text);
-        }
-
-        switch (text)
-        {
-            case "" or "~" or "null" or "Null" or "NULL":
-                return null;
-            case "true" or "True" or "TRUE":
-                return JsonValue.Create(true);
-            case "false" or "False" or "FALSE":
-                return JsonValue.Create(false);
-        }
-
-        if (IntegerPattern().IsMatch(text) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
-        {
-            return JsonValue.Create(l);
-        }
-
-        if (FloatPattern().IsMatch(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
-        {
-            return JsonValue.Create(d);
-        }
-
-        return JsonValue.Create(text);
-    }
-
-    [GeneratedRegex(@"^[-+]?[0-9]+$")]
-    private static partial Regex IntegerPattern();
-
-    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
-    private static partial Regex FloatPattern();
 }

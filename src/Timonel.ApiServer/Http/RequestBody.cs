@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
@@ -95,19 +93,10 @@ internal static class RequestBody
 
         if (json is null)
         {
-            return YamlToJson.Convert(Encoding.UTF8.GetString(body))
+            return YamlToJson.Convert(body)
                 ?? throw ApiException.BadRequest("the request body is empty: send the object as JSON or YAML");
         }
 
-        try
-        {
-            // A repeated key would otherwise surface later as an ArgumentException (a 500).
-            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 256, AllowDuplicateProperties = false })
-                ?? throw ApiException.BadRequest("the request body is null: send a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest($"the request body is not valid JSON: {e.Message}");
-        }
+        return JsonBody.Parse(json);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
 using Timonel.Api.Protobuf;
 using Xunit;
+using static Timonel.Api.Tests.Protobuf.ProtoWriter;
 
 namespace Timonel.Api.Tests.Protobuf;
 
@@ -83,34 +84,5 @@ public sealed class ProtobufDecoderTests
         var e = Assert.Throws<ApiException>(() => Decoder.Decode(Envelope("example.com/v1", "Widget", [])));
         Assert.Equal(400, e.Code);
         Assert.Contains("Widget", e.Message, StringComparison.Ordinal);
-    }
-
-    // A tiny protobuf writer: enough to build test messages field by field.
-    private static byte[] Envelope(string apiVersion, string kind, byte[] raw) =>
-        [0x6b, 0x38, 0x73, 0x00, .. Msg(Msg(1, Str(1, apiVersion), Str(2, kind)), Bytes(2, raw))];
-
-    private static byte[] Msg(params byte[][] fields) => fields.SelectMany(f => f).ToArray();
-
-    private static byte[] Msg(int number, params byte[][] fields) => Bytes(number, Msg(fields));
-
-    private static byte[] Field(int number, byte[] message) => Bytes(number, message);
-
-    private static byte[] Str(int number, string value) => Bytes(number, Encoding.UTF8.GetBytes(value));
-
-    private static byte[] Bytes(int number, byte[] value) => [.. VarintBytes((ulong)((number << 3) | 2)), .. VarintBytes((ulong)value.Length), .. value];
-
-    private static byte[] Varint(int number, ulong value) => [.. VarintBytes((ulong)(number << 3)), .. VarintBytes(value)];
-
-    private static byte[] VarintBytes(ulong value)
-    {
-        var bytes = new List<byte>();
-        do
-        {
-            var b = (byte)(value & 0x7f);
-            value >>= 7;
-            bytes.Add(value == 0 ? b : (byte)(b | 0x80));
-        }
-        while (value != 0);
-        return bytes.ToArray();
     }
 }

@@ -68,6 +68,20 @@ internal sealed class ApiClient : IDisposable
     {
         using var request = Request(method, path, body, contentType, accept, authenticate);
         request.Headers.ExpectContinue = expectContinue;
+        return await SendAsync(request);
+    }
+
+    /// <summary>Sends raw bytes (protobuf, invalid UTF-8, byte order marks) as the body.</summary>
+    public async Task<ApiResponse> SendBytesAsync(HttpMethod method, string path, byte[] body, string contentType)
+    {
+        using var request = Request(method, path, null, null, null, authenticate: true);
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return await SendAsync(request);
+    }
+
+    private async Task<ApiResponse> SendAsync(HttpRequestMessage request)
+    {
         using var response = await _http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         JsonNode? json = null;
