@@ -37,7 +37,7 @@ public sealed class FieldSelector
             return Everything;
         }
 
-        SelectorLimits.CheckLength("fieldSelector", text);
+        SelectorLimits.Check("fieldSelector", text);
         var terms = SplitTerms(text);
         terms.Sort(StringComparer.Ordinal);
         var requirements = new List<FieldRequirement>(terms.Count);

@@ -42,7 +42,7 @@ public sealed class LabelSelector
             return Everything;
         }
 
-        SelectorLimits.CheckLength("labelSelector", text);
+        SelectorLimits.Check("labelSelector", text);
         var requirements = LabelSelectorParser.Parse(text);
         return requirements.Count == 0 ? Everything : new LabelSelector(requirements, false);
     }

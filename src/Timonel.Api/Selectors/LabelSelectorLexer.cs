@@ -61,10 +61,8 @@ internal static class LabelSelectorLexer
             pos++;
         }
 
-        // Upstream's lexer reads a NUL byte where a token starts as the end of input (so "\0a=b"
-        // selects everything, in kube-apiserver too); inside a token, a NUL ends the token and is
-        // skipped (so "a=\0b" is "a=b" and "a\0b" is a syntax error), see ScanIdentifierOrKeyword.
-        if (pos >= text.Length || text[pos] == '\0')
+        // Selector text never holds a NUL here (SelectorLimits.Check refuses it first).
+        if (pos >= text.Length)
         {
             return new Token(TokenKind.EndOfString, "");
         }
@@ -75,13 +73,12 @@ internal static class LabelSelectorLexer
     private static Token ScanIdentifierOrKeyword(string text, ref int pos)
     {
         var start = pos;
-        while (pos < text.Length && text[pos] != '\0' && !IsSpecial(text[pos]) && !IsWhitespace(text[pos]))
+        while (pos < text.Length && !IsSpecial(text[pos]) && !IsWhitespace(text[pos]))
         {
             pos++;
         }
 
         var literal = text[start..pos];
-        SkipNul(text, ref pos);
         return Literals.TryGetValue(literal, out var kind) ? new Token(kind, literal) : new Token(TokenKind.Identifier, literal);
     }
 
@@ -108,19 +105,7 @@ internal static class LabelSelectorLexer
             }
         }
 
-        var consumed = text[start..pos];
-        SkipNul(text, ref pos);
-        return last ?? new Token(TokenKind.Error, $"error expected: keyword found '{consumed}'");
-    }
-
-    // Upstream's read() hands out a NUL like any byte and the scanners stop on it without
-    // putting it back: a NUL that ends a token is consumed with it.
-    private static void SkipNul(string text, ref int pos)
-    {
-        if (pos < text.Length && text[pos] == '\0')
-        {
-            pos++;
-        }
+        return last ?? new Token(TokenKind.Error, $"error expected: keyword found '{text[start..pos]}'");
     }
 
     private static bool IsWhitespace(char c) => c is ' ' or '\t' or '\r' or '\n';

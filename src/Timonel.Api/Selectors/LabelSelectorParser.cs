@@ -147,7 +147,9 @@ internal sealed class LabelSelectorParser
         };
     }
 
-    // "(a,b)": a sorted set; "()" is the set holding the empty string, as upstream reads it.
+    // "(a,b)": a sorted set. Upstream's parser reads "()" as the set holding the empty string;
+    // here it is the error upstream gives a requirement built with no values, so that an empty
+    // set never silently selects (or deletes) what it was not meant to.
     private List<string> ParseValues()
     {
         var open = Consume(Context.Values);
@@ -168,8 +170,7 @@ internal sealed class LabelSelectorParser
 
                 return Sorted(set);
             case TokenKind.CloseParen:
-                Consume(Context.Values);
-                return [""];
+                throw new SyntaxError("for 'in', 'notin' operators, values set can't be empty");
             default:
                 throw new SyntaxError($"found '{next.Literal}', expected: ',', ')' or identifier");
         }

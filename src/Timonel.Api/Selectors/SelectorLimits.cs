@@ -13,12 +13,22 @@ public static class SelectorLimits
     /// <summary>The most characters a label or field selector may have (16 KiB).</summary>
     public const int MaxLength = 16 * 1024;
 
-    /// <summary>Throws ApiException 400 when <paramref name="text"/> is longer than <see cref="MaxLength"/>.</summary>
-    internal static void CheckLength(string parameter, string text)
+    /// <summary>
+    /// Throws ApiException 400 when <paramref name="text"/> is longer than <see cref="MaxLength"/>
+    /// or holds a NUL. Upstream's lexer takes a NUL where a token starts for the end of the input,
+    /// so "%00" selects everything there, and a DELETE of a collection with it deletes every
+    /// object: no selector needs a NUL, so here it is refused before it can select anything.
+    /// </summary>
+    internal static void Check(string parameter, string text)
     {
         if (text.Length > MaxLength)
         {
             throw ApiException.BadRequest($"{parameter} is too long: {text.Length} characters, at most {MaxLength} are accepted");
+        }
+
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw ApiException.BadRequest($"{parameter} holds a NUL character (at {text.IndexOf('\0', StringComparison.Ordinal)}): a selector may not contain one");
         }
     }
 }

