@@ -218,6 +218,10 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         {
             k.Limits.MaxRequestBodySize = RequestBody.MaxBytes + 1;
             k.AddServerHeader = false;
+
+            // Warning texts name the client's own fields, which may be any Unicode: upstream
+            // sends them as UTF-8, and Kestrel refuses non-ASCII header values unless told so.
+            k.ResponseHeaderEncodingSelector = name => string.Equals(name, "Warning", StringComparison.OrdinalIgnoreCase) ? System.Text.Encoding.UTF8 : null;
             KestrelHttps.ConfigureHttps(
                 k,
                 () => https.Pki ?? throw new InvalidOperationException("certificates are not loaded yet"),
