@@ -36,9 +36,6 @@ internal sealed class WarningRecorder(IHeaderDictionary? headers = null)
     /// <summary>The Warning header values so far, in the order they were recorded.</summary>
     public IReadOnlyList<string> Values => _values;
 
-    /// <summary>The texts recorded (deduplicated, before truncation), for callers that report them elsewhere.</summary>
-    public IReadOnlyList<string> Texts => _ordered;
-
     public void Add(string text)
     {
         if (text.Length == 0 || _truncating && _written >= TotalChars || !_recorded.Add(text))
