@@ -218,6 +218,12 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         {
             k.Limits.MaxRequestBodySize = RequestBody.MaxBytes + 1;
             k.AddServerHeader = false;
+
+            // Warning texts name the client's own fields, which may be any Unicode: upstream (Go's
+            // net/http) sends header values as UTF-8 bytes, and Kestrel refuses non-ASCII unless
+            // told an encoding. For every header, because Kestrel asks for known headers such as
+            // Warning under an empty name when it writes them; ASCII values are the same bytes.
+            k.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
             KestrelHttps.ConfigureHttps(
                 k,
                 () => https.Pki ?? throw new InvalidOperationException("certificates are not loaded yet"),

@@ -8,6 +8,12 @@ namespace Timonel.Api.Patch;
 /// that cannot be applied (missing path, index out of bounds, failed test, unknown op) is 422,
 /// as kube-apiserver answers. Operations apply in order to a copy; the first failure stops all.
 /// </summary>
+/// <remarks>
+/// The work is bounded as upstream bounds it: at most 10000 operations (413), and the values
+/// "copy" duplicates may add up to 3 MiB of JSON (422, checked before each copy is made), since
+/// copying a member into itself doubles the document and thirty such operations reach gigabytes.
+/// A move detaches its value instead of copying it, so moves cost no more than their paths.
+/// </remarks>
 internal static class JsonPatch
 {
     public static JsonObject Apply(JsonObject original, JsonNode? patch)
@@ -31,16 +37,17 @@ internal static class JsonPatch
         }
 
         JsonNode? document = original.DeepClone();
+        var copied = 0L;
         foreach (var operation in operations)
         {
-            document = ApplyOne(document, (JsonObject)operation!);
+            document = ApplyOne(document, (JsonObject)operation!, ref copied);
         }
 
         return document as JsonObject
             ?? throw PatchErrors.CannotApply($"the json patch turned the object into {PatchErrors.KindName(document)}; it must stay a JSON object");
     }
 
-    private static JsonNode? ApplyOne(JsonNode? document, JsonObject operation)
+    private static JsonNode? ApplyOne(JsonNode? document, JsonObject operation, ref long copied)
     {
         var op = ReadString(operation, "op");
         switch (op)
@@ -54,7 +61,7 @@ internal static class JsonPatch
             case "move":
                 return Move(document, FromOf(operation, op), PathOf(operation, op));
             case "copy":
-                return Copy(document, FromOf(operation, op), PathOf(operation, op));
+                return Copy(document, FromOf(operation, op), PathOf(operation, op), ref copied);
             case "test":
                 Test(document, PathOf(operation, op), ValueOf(operation, op));
                 return document;
@@ -65,21 +72,27 @@ internal static class JsonPatch
         }
     }
 
-    private static JsonNode? Add(JsonNode? document, string op, JsonPointer path, JsonNode? value)
+    /// <summary>Adds a copy of <paramref name="value"/>, or the value itself when <paramref name="owned"/> (detached, e.g. by a move).</summary>
+    private static JsonNode? Add(JsonNode? document, string op, JsonPointer path, JsonNode? value, bool owned = false)
     {
+        if (!owned)
+        {
+            value = value?.DeepClone();
+        }
+
         if (path.IsRoot)
         {
-            return value?.DeepClone();
+            return value;
         }
 
         var (parent, last) = ParentOf(document, op, path);
         switch (parent)
         {
             case JsonObject obj:
-                obj[last] = value?.DeepClone();
+                obj[last] = value;
                 return document;
             case JsonArray array when last == "-":
-                array.Add(value?.DeepClone());
+                array.Add(value);
                 return document;
             case JsonArray array:
                 var index = JsonPointer.ArrayIndex(last);
@@ -88,7 +101,7 @@ internal static class JsonPatch
                     throw OutOfBounds(op, path, last, array.Count);
                 }
 
-                array.Insert(index.Value, value?.DeepClone());
+                array.Insert(index.Value, value);
                 return document;
             default:
                 throw Missing(op, path);
@@ -162,13 +175,23 @@ internal static class JsonPatch
             return document;
         }
 
-        var value = Get(document, "move", from)?.DeepClone();
+        // Removing the value detaches it from the document, so it can be added elsewhere as is.
+        var value = Get(document, "move", from);
         document = Remove(document, "move", from);
-        return Add(document, "move", path, value);
+        return Add(document, "move", path, value, owned: true);
     }
 
-    private static JsonNode? Copy(JsonNode? document, JsonPointer from, JsonPointer path) =>
-        Add(document, "copy", path, Get(document, "copy", from));
+    private static JsonNode? Copy(JsonNode? document, JsonPointer from, JsonPointer path, ref long copied)
+    {
+        var value = Get(document, "copy", from);
+        copied += JsonSize.Of(value);
+        if (copied > PatchErrors.MaxJsonPatchCopyBytes)
+        {
+            throw PatchErrors.CopyTooLarge(copied);
+        }
+
+        return Add(document, "copy", path, value);
+    }
 
     private static void Test(JsonNode? document, JsonPointer path, JsonNode? expected)
     {

@@ -40,7 +40,13 @@ internal static class JsonValues
                 return da == db;
             }
 
-            return a.GetValue<double>().Equals(b.GetValue<double>());
+            if (a.TryGetValue<double>(out var fa) && b.TryGetValue<double>(out var fb))
+            {
+                return fa.Equals(fb);
+            }
+
+            // Beyond a double's range (1e400): only the same spelling is the same number.
+            return string.Equals(a.ToJsonString(), b.ToJsonString(), StringComparison.Ordinal);
         }
 
         if (ka != kb)

@@ -14,6 +14,15 @@ internal static class PatchErrors
     /// <summary>Upstream's cap on the operations of one JSON patch.</summary>
     public const int MaxJsonPatchOperations = 10000;
 
+    /// <summary>
+    /// Upstream's cap on what the "copy" operations of one JSON patch may add, in bytes of JSON
+    /// (kube-apiserver sets json-patch's AccumulatedCopySizeLimit to JSONPatchMaxCopyBytes, 3 MiB).
+    /// </summary>
+    public const long MaxJsonPatchCopyBytes = 3 * 1024 * 1024;
+
+    /// <summary>The largest object a patch may produce, in bytes of JSON: upstream's request body limit (3 MiB).</summary>
+    public const long MaxPatchedObjectBytes = 3 * 1024 * 1024;
+
     public static ApiException BadRequest(string message) => ApiException.BadRequest(message);
 
     /// <summary>
@@ -27,6 +36,15 @@ internal static class PatchErrors
     public static ApiException TooManyOperations(int count) =>
         new(HttpStatusCode.RequestEntityTooLarge, "RequestEntityTooLarge",
             $"Request entity too large: The allowed maximum operations in a JSON patch is {MaxJsonPatchOperations}, got {count}");
+
+    /// <summary>json-patch's AccumulatedCopySizeError, answered 422 as upstream answers every failed operation.</summary>
+    public static ApiException CopyTooLarge(long accumulated) =>
+        CannotApply($"Unable to complete the copy, the accumulated size increase of copy is {accumulated}, exceeding the limit {MaxJsonPatchCopyBytes}");
+
+    /// <summary>A patched object larger than a request may be: it could never have been sent whole, so it is not stored.</summary>
+    public static ApiException ResultTooLarge(long size) =>
+        new(HttpStatusCode.RequestEntityTooLarge, "RequestEntityTooLarge",
+            $"Request entity too large: the patched object is {size} bytes of JSON, over the limit of {MaxPatchedObjectBytes}; patch it in smaller steps or make it smaller");
 
     /// <summary>A short JSON rendering of a node for messages, cut to keep the Status readable.</summary>
     public static string Show(JsonNode? node)

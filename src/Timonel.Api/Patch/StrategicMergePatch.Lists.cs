@@ -30,11 +30,13 @@ internal static partial class StrategicMergePatch
     private static JsonArray MergeScalarList(List<JsonNode?> original, JsonArray patch)
     {
         var merged = new List<JsonNode?>();
+        var seen = new ListIndex(merged, null);
         foreach (var item in original.Concat(patch))
         {
-            if (!merged.Any(m => JsonValues.DeepEqual(m, item)))
+            if (seen.IndexOf(item) < 0)
             {
                 merged.Add(ReferenceEquals(item?.Parent, patch) ? item!.DeepClone() : item);
+                seen.Added(merged[^1]);
             }
         }
 
@@ -50,6 +52,7 @@ internal static partial class StrategicMergePatch
         }
 
         var regular = new List<JsonObject>();
+        var deleted = new List<JsonNode?>();
         var replace = false;
         foreach (var item in patch.Cast<JsonObject>())
         {
@@ -62,8 +65,8 @@ internal static partial class StrategicMergePatch
             switch (DirectiveName(directive, path))
             {
                 case "delete":
-                    var key = KeyOf(item, mergeKey, path);
-                    original.RemoveAll(o => Matches(o, mergeKey, key));
+                    _ = KeyOf(item, mergeKey, path);
+                    deleted.Add(item);
                     break;
                 case "replace":
                     replace = true;
@@ -74,24 +77,32 @@ internal static partial class StrategicMergePatch
             }
         }
 
+        if (deleted.Count > 0)
+        {
+            // One pass instead of one scan of the list per deleted item.
+            var doomed = new ListIndex(deleted, mergeKey);
+            original.RemoveAll(o => o is JsonObject && doomed.IndexOf(o) >= 0);
+        }
+
         if (replace)
         {
             return new JsonArray(regular.Select(item => Fresh(item, itemType, null, path)).ToArray());
         }
 
         var merged = new List<JsonNode?>(original);
+        var byKey = new ListIndex(merged, mergeKey);
         foreach (var item in regular)
         {
             var key = KeyOf(item, mergeKey, path);
-            var itemPath = $"{path}[{mergeKey}={PatchErrors.Show(key)}]";
-            var index = merged.FindIndex(o => Matches(o, mergeKey, key));
+            var index = byKey.IndexOf(item);
             if (index >= 0)
             {
-                merged[index] = MergeObject((JsonObject)merged[index]!, item, itemType, itemPath);
+                merged[index] = MergeObject((JsonObject)merged[index]!, item, itemType, ItemPath(path, mergeKey, key));
             }
             else
             {
-                merged.Add(Fresh(item, itemType, null, itemPath));
+                merged.Add(Fresh(item, itemType, null, ItemPath(path, mergeKey, key)));
+                byKey.Added(merged[^1]);
             }
         }
 
@@ -141,10 +152,13 @@ internal static partial class StrategicMergePatch
     /// </summary>
     private static JsonArray Ordered(List<JsonNode?> merged, List<JsonNode?> partitionBy, List<JsonNode?> patchOrder, List<JsonNode?> serverOrder, string? mergeKey)
     {
-        var inPatch = merged.Where(m => IndexIn(partitionBy, m, mergeKey) >= 0).ToList();
-        var serverOnly = merged.Where(m => IndexIn(partitionBy, m, mergeKey) < 0).ToList();
-        var right = inPatch.OrderBy(m => Rank(patchOrder, m, mergeKey)).ToList();
-        var left = serverOnly.OrderBy(m => Rank(serverOrder, m, mergeKey)).ToList();
+        var partition = new ListIndex(partitionBy, mergeKey);
+        var patchRanks = ReferenceEquals(patchOrder, partitionBy) ? partition : new ListIndex(patchOrder, mergeKey);
+        var serverRanks = new ListIndex(serverOrder, mergeKey);
+        var inPatch = merged.Where(m => partition.IndexOf(m) >= 0).ToList();
+        var serverOnly = merged.Where(m => partition.IndexOf(m) < 0).ToList();
+        var right = inPatch.OrderBy(m => Rank(patchRanks, m)).ToList();
+        var left = serverOnly.OrderBy(m => Rank(serverRanks, m)).ToList();
 
         var result = new List<JsonNode?>(merged.Count);
         int i = 0, j = 0;
@@ -160,8 +174,8 @@ internal static partial class StrategicMergePatch
             }
             else
             {
-                var li = IndexIn(serverOrder, left[i], mergeKey);
-                var ri = IndexIn(serverOrder, right[j], mergeKey);
+                var li = serverRanks.IndexOf(left[i]);
+                var ri = serverRanks.IndexOf(right[j]);
                 result.Add(li >= 0 && ri >= 0 && li < ri ? left[i++] : right[j++]);
             }
         }
@@ -252,30 +266,10 @@ internal static partial class StrategicMergePatch
     private static bool Matches(JsonNode? item, string mergeKey, JsonNode key) =>
         item is JsonObject o && o.TryGetPropertyValue(mergeKey, out var value) && JsonValues.DeepEqual(value, key);
 
-    /// <summary>Position of <paramref name="item"/> in <paramref name="list"/>: the same node, or by merge key (or by value for scalars); -1 if absent.</summary>
-    private static int IndexIn(List<JsonNode?> list, JsonNode? item, string? mergeKey)
-    {
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (ReferenceEquals(list[i], item) && item is not null)
-            {
-                return i;
-            }
+    private static int Rank(ListIndex order, JsonNode? item) =>
+        order.IndexOf(item) is var index and >= 0 ? index : int.MaxValue;
 
-            var same = mergeKey is null
-                ? JsonValues.DeepEqual(list[i], item)
-                : item is JsonObject o && o.TryGetPropertyValue(mergeKey, out var key) && key is not null && Matches(list[i], mergeKey, key);
-            if (same)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
-    private static int Rank(List<JsonNode?> order, JsonNode? item, string? mergeKey) =>
-        IndexIn(order, item, mergeKey) is var index and >= 0 ? index : int.MaxValue;
+    private static string ItemPath(string path, string mergeKey, JsonNode key) => $"{path}[{mergeKey}={PatchErrors.Show(key)}]";
 
     /// <summary>Detaches and returns the items of an owned list, so they can move into a new one.</summary>
     private static List<JsonNode?> Take(JsonArray list)

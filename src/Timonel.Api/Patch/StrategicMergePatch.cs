@@ -161,11 +161,15 @@ internal static partial class StrategicMergePatch
 
         if (target.TryGetPropertyValue(field, out var current) && current is JsonArray list)
         {
-            for (var i = list.Count - 1; i >= 0; i--)
+            var doomed = new ListIndex([.. toDelete], null);
+            var kept = list.Where(item => doomed.IndexOf(item) < 0).ToList();
+            if (kept.Count != list.Count)
             {
-                if (toDelete.Any(d => JsonValues.DeepEqual(d, list[i])))
+                // Rebuilt in one pass: removing items one by one shifts the list each time.
+                list.Clear();
+                foreach (var item in kept)
                 {
-                    list.RemoveAt(i);
+                    list.Add(item);
                 }
             }
         }

@@ -23,8 +23,27 @@ internal static class RequestBody
         return (semi >= 0 ? ct[..semi] : ct).Trim().ToLowerInvariant();
     }
 
-    /// <summary>Reads the whole body, refusing more than <see cref="MaxBytes"/>.</summary>
+    /// <summary>
+    /// Reads the whole body, refusing more than <see cref="MaxBytes"/> (413) whether it was
+    /// announced by Content-Length or only found while reading a chunked body. Kestrel's own
+    /// failures (bad chunking, a body cut short, too slow) surface as BadHttpRequestException,
+    /// which the request pipeline answers with Kestrel's code.
+    /// </summary>
     public static async Task<byte[]> ReadAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadLimitedAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's limit is one byte above ours (so that ours is the one that speaks); either
+            // way the client hears upstream's message with the real limit.
+            throw ApiException.TooLarge(MaxBytes);
+        }
+    }
+
+    private static async Task<byte[]> ReadLimitedAsync(HttpContext context, CancellationToken cancellationToken)
     {
         if (context.Request.ContentLength > MaxBytes)
         {

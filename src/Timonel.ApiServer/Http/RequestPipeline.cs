@@ -52,9 +52,23 @@ internal sealed partial class RequestPipeline(
         {
             await StatusWriter.WriteAsync(context, e).ConfigureAwait(false);
         }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel could not read the body (a malformed chunk, a body cut short, too large,
+            // too slow): the client's doing, so a Status with Kestrel's code, never a 500.
+            Log.BadBody(logger, context.Request.Method, path, e.StatusCode, e.Message);
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                await StatusWriter.WriteAsync(context, BodyError(e)).ConfigureAwait(false);
+            }
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away.
+        }
+        catch (IOException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away while its body was being read.
         }
         catch (Timonel.Storage.StoreUnavailableException e) when (!context.Response.HasStarted)
         {
@@ -120,6 +134,14 @@ internal sealed partial class RequestPipeline(
         throw new ApiException(System.Net.HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource ({path})");
     }
 
+    /// <summary>A body Kestrel refused, as a Status: 413 too large, 408 too slow, 400 anything else.</summary>
+    private static ApiException BodyError(BadHttpRequestException e) => e.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => new ApiException(System.Net.HttpStatusCode.RequestEntityTooLarge, "RequestEntityTooLarge", $"Request entity too large: {e.Message}"),
+        StatusCodes.Status408RequestTimeout => new ApiException(System.Net.HttpStatusCode.RequestTimeout, "Timeout", $"the request body did not arrive in time: {e.Message}"),
+        _ => ApiException.BadRequest($"the request body could not be read: {e.Message}"),
+    };
+
     private static Task WriteTextAsync(HttpContext context, string text)
     {
         context.Response.ContentType = "text/plain; charset=utf-8";
@@ -130,6 +152,9 @@ internal sealed partial class RequestPipeline(
     {
         [LoggerMessage(Level = LogLevel.Error, Message = "unhandled error serving {Verb} {Path}")]
         public static partial void Unhandled(ILogger logger, string verb, string path, Exception error);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "{Verb} {Path}: the request body could not be read ({Code}: {Reason})")]
+        public static partial void BadBody(ILogger logger, string verb, string path, int code, string reason);
 
         [LoggerMessage(Level = LogLevel.Debug, Message = "{Verb} {Path} {Code} {Milliseconds:F1}ms")]
         public static partial void Request(ILogger logger, string verb, string path, int code, double milliseconds);

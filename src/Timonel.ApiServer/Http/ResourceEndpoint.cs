@@ -147,7 +147,6 @@ internal sealed class ResourceEndpoint(
         var options = WriteOptionsFrom(context);
         var obj = await ReadObjectAsync(context, ct).ConfigureAwait(false);
         var created = await writer.CreateAsync(resource, ns, obj, options, ct).ConfigureAwait(false);
-        AddWarnings(context, options);
         await WriteObjectAsync(context, resource, created.Object, 201).ConfigureAwait(false);
     }
 
@@ -157,7 +156,6 @@ internal sealed class ResourceEndpoint(
         var obj = await ReadObjectAsync(context, ct).ConfigureAwait(false);
         var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
         var updated = await writer.UpdateAsync(resource, obj, current, subresource, options, ct).ConfigureAwait(false);
-        AddWarnings(context, options);
         await WriteObjectAsync(context, resource, updated.Object, 200).ConfigureAwait(false);
     }
 
@@ -174,7 +172,6 @@ internal sealed class ResourceEndpoint(
             try
             {
                 var updated = await writer.UpdateAsync(resource, patched, current, subresource, options, ct).ConfigureAwait(false);
-                AddWarnings(context, options);
                 await WriteObjectAsync(context, resource, updated.Object, 200).ConfigureAwait(false);
                 return;
             }
@@ -405,15 +402,9 @@ internal sealed class ResourceEndpoint(
             "Ignore" => FieldValidation.Ignore,
             var other => throw ApiException.BadRequest($"fieldValidation \"{other}\" is not supported: use Ignore, Warn or Strict"),
         };
-        return new WriteOptions(dryRun == "All", validation, []);
-    }
-
-    private static void AddWarnings(HttpContext context, WriteOptions options)
-    {
-        foreach (var w in options.Warnings)
-        {
-            context.Response.Headers.Append("Warning", $"299 - \"{w.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
-        }
+        // Warnings become headers as they are found, before the store write: nothing about
+        // them can fail once the object is committed.
+        return new WriteOptions(dryRun == "All", validation, new WarningRecorder(context.Response.Headers));
     }
 
     private Task WriteObjectAsync(HttpContext context, ApiResource resource, JsonObject obj, int code)

@@ -20,6 +20,9 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
     private readonly UidGenerator _uids = new();
 
     // Fields a client may not set: the server owns them.
+    /// <summary>How many unknown fields a fieldValidation=Strict error names.</summary>
+    internal const int MaxStrictFieldsListed = 100;
+
     private static readonly string[] ServerOwnedOnCreate =
         ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields"];
 
@@ -321,8 +324,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             var unknown = ModelDecoder.UnknownFields(obj, resource.ModelType);
             if (unknown.Count > 0)
             {
-                var list = string.Join(", ", unknown.Select(f => $"unknown field \"{f}\""));
-                throw ApiException.BadRequest($"strict decoding error: {list}");
+                throw ApiException.BadRequest(StrictDecodingError(unknown));
             }
 
             return;
@@ -332,8 +334,23 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         var dropped = UnknownFieldPruner.Prune(obj, resource.ModelType);
         if (options.Validation == FieldValidation.Warn)
         {
-            options.Warnings.AddRange(dropped.Select(f => $"unknown field \"{f}\""));
+            foreach (var field in dropped)
+            {
+                options.Warnings.Add($"unknown field \"{field}\"");
+            }
         }
+    }
+
+    /// <summary>
+    /// Upstream's "strict decoding error: unknown field "a", unknown field "b"", naming at most
+    /// <see cref="MaxStrictFieldsListed"/> fields so that a body of 20,000 unknown fields does not
+    /// come back as a Status of the same size.
+    /// </summary>
+    private static string StrictDecodingError(IReadOnlyList<string> unknown)
+    {
+        var list = string.Join(", ", unknown.Take(MaxStrictFieldsListed).Select(f => $"unknown field \"{f}\""));
+        var more = unknown.Count > MaxStrictFieldsListed ? $", and {unknown.Count - MaxStrictFieldsListed} more unknown fields" : "";
+        return $"strict decoding error: {list}{more}";
     }
 
     private static void ThrowIfInvalid(ApiResource resource, JsonObject obj, IReadOnlyList<FieldError> errors)

@@ -11,8 +11,9 @@ internal enum FieldValidation
 /// <summary>Per-request write options.</summary>
 /// <param name="DryRun">dryRun=All: run every step but the store write.</param>
 /// <param name="Validation">fieldValidation; upstream's default is Warn.</param>
-/// <param name="Warnings">Collects warnings to send as Warning headers.</param>
-internal sealed record WriteOptions(bool DryRun, FieldValidation Validation, List<string> Warnings)
+/// <param name="Warnings">Records warnings as Warning headers (deduplicated and bounded) as they are found.</param>
+internal sealed record WriteOptions(bool DryRun, FieldValidation Validation, WarningRecorder Warnings)
 {
-    public static WriteOptions Default() => new(false, FieldValidation.Warn, []);
+    /// <summary>For the server's own writes: warnings go nowhere.</summary>
+    public static WriteOptions Default() => new(false, FieldValidation.Warn, new WarningRecorder());
 }

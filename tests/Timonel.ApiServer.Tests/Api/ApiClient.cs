@@ -49,6 +49,9 @@ internal sealed class ApiClient : IDisposable
         var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TrustClusterCaOnly },
+
+            // Warning headers carry UTF-8 text, as upstream sends it.
+            ResponseHeaderEncodingSelector = (_, _) => Encoding.UTF8,
         };
         _http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
     }
