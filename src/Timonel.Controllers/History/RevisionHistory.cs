@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Timonel.Client.Controllers;
 
 namespace Timonel.Controllers.History;
 
@@ -88,7 +89,7 @@ public sealed class RevisionHistory(IKubernetes client)
     private async Task<IEnumerable<V1ControllerRevision>> ListOwnedAsync(IKubernetesObject<V1ObjectMeta> parent, CancellationToken cancellationToken)
     {
         var list = await client.AppsV1.ListNamespacedControllerRevisionAsync(parent.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return list.Items.Where(r => OwnerReferences.IsControlledBy(r.Metadata, parent.Metadata.Uid));
+        return list.Items.Where(r => ControllerRefs.IsControlledBy(r.Metadata, parent.Metadata.Uid));
     }
 
     private async Task<V1ControllerRevision> RenumberAsync(V1ControllerRevision revision, long number, CancellationToken cancellationToken)
@@ -115,7 +116,7 @@ public sealed class RevisionHistory(IKubernetes client)
                     Name = $"{parent.Metadata.Name}-{hash}",
                     NamespaceProperty = ns,
                     Labels = labels,
-                    OwnerReferences = [OwnerReferences.ControllerOf(parent, parentKind)],
+                    OwnerReferences = [ControllerRefs.ControllerRef("apps/v1", parentKind, parent.Metadata)],
                 },
                 Data = JsonNode.Parse(data),
                 Revision = number,

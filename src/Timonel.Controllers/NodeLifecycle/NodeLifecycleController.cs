@@ -198,7 +198,7 @@ public sealed partial class NodeLifecycleController : IController
             }
 
             var condition = new V1PodCondition { Type = "Ready", Status = "False", LastTransitionTime = now };
-            if (await PodConditions.SetAsync(_context.Client, pod, condition, null, null, cancellationToken).ConfigureAwait(false))
+            if (await PodStatusWrites.SetAsync(_context.Client, pod, condition, null, null, cancellationToken).ConfigureAwait(false))
             {
                 _context.Events.Warning(Component, pod, "NodeNotReady", "Node is not ready");
             }

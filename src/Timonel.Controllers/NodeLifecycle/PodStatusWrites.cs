@@ -6,7 +6,7 @@ using k8s.Models;
 namespace Timonel.Controllers.NodeLifecycle;
 
 /// <summary>Pod status writes the node lifecycle and pod GC controllers share.</summary>
-internal static class PodConditions
+internal static class PodStatusWrites
 {
     /// <summary>
     /// Sets a condition on the pod's status (and optionally its phase and reason) through

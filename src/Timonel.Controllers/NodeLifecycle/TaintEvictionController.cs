@@ -97,7 +97,7 @@ internal sealed class TaintEvictionController : Controller
     {
         var name = $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}";
         _context.Events.Normal(Component, pod, "TaintManagerEviction", $"Marking for deletion Pod {name}");
-        await PodConditions.AddDisruptionTargetAsync(_context.Client, pod, "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint", Time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
+        await PodStatusWrites.AddDisruptionTargetAsync(_context.Client, pod, "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint", Time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
         try
         {
             var options = new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } };

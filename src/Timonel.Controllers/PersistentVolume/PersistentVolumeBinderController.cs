@@ -3,6 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 using Timonel.Controllers.ReplicaSet;
@@ -202,7 +203,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.UnprocessableEntity)
             {
                 // An API server that keeps storageClassName immutable once unset: the claim stays without a class.
-                _context.Events.Warning(Component, claim, "FailedBinding", $"could not assign the default StorageClass \"{defaultClass.Metadata.Name}\": {ObjectCopies.MessageOf(e)}");
+                _context.Events.Warning(Component, claim, "FailedBinding", $"could not assign the default StorageClass \"{defaultClass.Metadata.Name}\": {ApiErrors.MessageOf(e)}");
             }
         }
 
@@ -271,7 +272,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         var boundByController = pv.Spec.ClaimRef is null;
         if (pv.Spec.ClaimRef?.Uid != claim.Metadata.Uid)
         {
-            var copy = ObjectCopies.DeepCopy(pv);
+            var copy = ObjectCopy.DeepCopy(pv);
             copy.Spec.ClaimRef = new V1ObjectReference
             {
                 ApiVersion = "v1",
@@ -292,7 +293,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
 
         await SetVolumePhaseAsync(pv, "Bound", ct).ConfigureAwait(false);
 
-        var claimCopy = ObjectCopies.DeepCopy(claim);
+        var claimCopy = ObjectCopy.DeepCopy(claim);
         var changed = claimCopy.Spec.VolumeName != pv.Metadata.Name;
         claimCopy.Spec.VolumeName = pv.Metadata.Name;
         claimCopy.Metadata.Annotations ??= new Dictionary<string, string>();
@@ -366,7 +367,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         else if (pv.Metadata.Annotations?.ContainsKey(VolumeAnnotations.BoundByController) == true)
         {
             // The claim went to another volume: give this one back.
-            var copy = ObjectCopies.DeepCopy(pv);
+            var copy = ObjectCopy.DeepCopy(pv);
             copy.Spec.ClaimRef = null;
             copy.Metadata.Annotations!.Remove(VolumeAnnotations.BoundByController);
             pv = await _context.Client.CoreV1.ReplacePersistentVolumeAsync(copy, copy.Metadata.Name, cancellationToken: ct).ConfigureAwait(false);
@@ -396,7 +397,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
             return;
         }
 
-        var copy = ObjectCopies.DeepCopy(claim);
+        var copy = ObjectCopy.DeepCopy(claim);
         copy.Status ??= new V1PersistentVolumeClaimStatus();
         copy.Status.Phase = phase;
         if (phase == "Bound")
@@ -426,7 +427,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
             return;
         }
 
-        var copy = ObjectCopies.DeepCopy(pv);
+        var copy = ObjectCopy.DeepCopy(pv);
         copy.Status ??= new V1PersistentVolumeStatus();
         copy.Status.Phase = phase;
         copy.Status.LastPhaseTransitionTime = _context.Time.GetUtcNow().UtcDateTime;

@@ -159,7 +159,7 @@ public sealed partial class PodGcController : IController
         {
             condition ??= new V1PodCondition { Type = "DisruptionTarget", Status = "True", Reason = "DeletionByPodGC", Message = "PodGC: pod is being deleted", LastTransitionTime = _context.Time.GetUtcNow().UtcDateTime };
             var reason = condition.Message == "PodGC: node no longer exists" ? "NodeLost" : null;
-            if (!await PodConditions.SetAsync(_context.Client, pod, condition, "Failed", reason, cancellationToken).ConfigureAwait(false))
+            if (!await PodStatusWrites.SetAsync(_context.Client, pod, condition, "Failed", reason, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
