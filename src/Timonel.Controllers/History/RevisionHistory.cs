@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -80,7 +79,7 @@ public sealed class RevisionHistory(IKubernetes client)
             {
                 await client.AppsV1.DeleteNamespacedControllerRevisionAsync(old.Metadata.Name, old.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
             {
             }
         }
@@ -126,7 +125,7 @@ public sealed class RevisionHistory(IKubernetes client)
                 var created = await client.AppsV1.CreateNamespacedControllerRevisionAsync(revision, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return (created, collisionCount);
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+            catch (HttpOperationException e) when (ApiErrors.IsAlreadyExists(e))
             {
                 var existing = await client.AppsV1.ReadNamespacedControllerRevisionAsync(revision.Metadata.Name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (TemplateRevisions.Records(existing, data) && existing.Metadata.OwnerReferences?.Any(o => o.Uid == parent.Metadata.Uid) == true)

@@ -1,4 +1,3 @@
-using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -77,7 +76,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
                 ? SyncClaimAsync(key[ClaimPrefix.Length..], cancellationToken)
                 : SyncVolumeAsync(key[VolumePrefix.Length..], cancellationToken)).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        catch (HttpOperationException e) when (ApiErrors.IsConflict(e))
         {
             EnqueueAfter(key, ConflictRetryDelay);
         }
@@ -200,7 +199,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
                 await PatchClaimAsync(claim, patch, ct).ConfigureAwait(false);
                 return;
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.UnprocessableEntity)
+            catch (HttpOperationException e) when (ApiErrors.IsInvalid(e))
             {
                 // An API server that keeps storageClassName immutable once unset: the claim stays without a class.
                 _context.Events.Warning(Component, claim, "FailedBinding", $"could not assign the default StorageClass \"{defaultClass.Metadata.Name}\": {ApiErrors.MessageOf(e)}");
@@ -340,7 +339,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
             {
                 claim = await _context.Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(claimRef.Name, claimRef.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
             {
                 claim = null;
             }
@@ -381,7 +380,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         {
             return await _context.Client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(new V1Patch(mergePatch, V1Patch.PatchType.MergePatch), claim.Metadata.Name, claim.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
         {
             return null;
         }
@@ -415,7 +414,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         {
             await _context.Client.CoreV1.ReplaceNamespacedPersistentVolumeClaimStatusAsync(copy, copy.Metadata.Name, copy.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
         {
         }
     }
@@ -435,7 +434,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         {
             await _context.Client.CoreV1.ReplacePersistentVolumeStatusAsync(copy, copy.Metadata.Name, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
         {
         }
     }
