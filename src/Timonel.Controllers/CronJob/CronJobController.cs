@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 
@@ -115,7 +115,7 @@ public sealed class CronJobController : Controller, IController
             {
                 job = await _context.Client.BatchV1.ReadNamespacedJobAsync(reference.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound)
+            catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
             {
             }
 
@@ -223,7 +223,7 @@ public sealed class CronJobController : Controller, IController
             _context.Events.Normal(Component, cronJob, "SuccessfulCreate", $"Created job {created.Metadata.Name}");
             return created;
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict)
+        catch (HttpOperationException e) when (ApiErrors.IsAlreadyExists(e))
         {
             // Created by an earlier sync whose status write was lost: adopt it if it is ours.
             var existing = await _context.Client.BatchV1.ReadNamespacedJobAsync(job.Metadata.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -265,7 +265,7 @@ public sealed class CronJobController : Controller, IController
             await _context.Client.BatchV1.DeleteNamespacedJobAsync(name, cronJob.Metadata.NamespaceProperty, options, cancellationToken: cancellationToken).ConfigureAwait(false);
             _context.Events.Normal(Component, cronJob, "SuccessfulDelete", $"Deleted job {name}");
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e) || ApiErrors.IsConflict(e))
         {
         }
         catch (HttpOperationException e)

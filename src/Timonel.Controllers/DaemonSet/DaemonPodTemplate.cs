@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s;
 using k8s.Models;
+using Timonel.Client.Controllers;
 using Timonel.Controllers.History;
 
 namespace Timonel.Controllers.DaemonSet;
@@ -84,7 +85,7 @@ public static class DaemonPodTemplate
                 Labels = labels,
                 Annotations = template.Metadata?.Annotations,
                 Finalizers = template.Metadata?.Finalizers,
-                OwnerReferences = [OwnerReferences.ControllerOf(set, "DaemonSet")],
+                OwnerReferences = [ControllerRefs.ControllerRef("apps/v1", "DaemonSet", set.Metadata)],
             },
             Spec = spec,
         };

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Expectations;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
@@ -63,7 +64,7 @@ public sealed class DaemonSetController : Controller, IController
         var revisions = await _history.ResolveAsync(
             set, "DaemonSet", set.Spec.Template, _revisions.Cache.ListByOwnerUid(set.Metadata.Uid), null, set.Status?.CollisionCount ?? 0, cancellationToken).ConfigureAwait(false);
         var hash = HashOf(set, revisions.Update);
-        var pods = _pods.Cache.ListByOwnerUid(set.Metadata.Uid);
+        var pods = await ClaimPodsAsync(set, cancellationToken).ConfigureAwait(false);
         var plan = DaemonSetPlan.Make(set, _nodes.Cache.List(), pods, hash, _context.Time.GetUtcNow());
         plan.Status.CollisionCount = revisions.CollisionCount;
 
@@ -114,7 +115,7 @@ public sealed class DaemonSetController : Controller, IController
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _expectations.LowerExpectations(key, 1, 0);
-                _context.Events.Warning(Component, set, "FailedCreate", $"Error creating: {ApiFailures.MessageOf(e)}");
+                _context.Events.Warning(Component, set, "FailedCreate", $"Error creating: {ApiErrors.MessageOf(e)}");
                 failure ??= e;
             }
         }
@@ -133,9 +134,9 @@ public sealed class DaemonSetController : Controller, IController
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _expectations.LowerExpectations(key, 0, 1);
-                if (!ApiFailures.IsNotFound(e) && !ApiFailures.IsConflict(e))
+                if (!ApiErrors.IsNotFound(e) && !ApiErrors.IsConflict(e))
                 {
-                    _context.Events.Warning(Component, set, "FailedDelete", $"Error deleting: {ApiFailures.MessageOf(e)}");
+                    _context.Events.Warning(Component, set, "FailedDelete", $"Error deleting: {ApiErrors.MessageOf(e)}");
                     failure ??= e;
                 }
             }
@@ -158,8 +159,41 @@ public sealed class DaemonSetController : Controller, IController
             await _context.Client.AppsV1.PatchNamespacedDaemonSetStatusAsync(
                 new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException && ApiFailures.IsNotFound(e))
+        catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsNotFound(e))
         {
+        }
+    }
+
+    /// <summary>The set's pods (upstream's getDaemonPods): its own, plus matching orphans it adopts; strays are released.</summary>
+    private Task<IReadOnlyList<V1Pod>> ClaimPodsAsync(V1DaemonSet set, CancellationToken cancellationToken)
+    {
+        var manager = ControllerRefs.ForPods(
+            _context.Client,
+            set,
+            "apps/v1",
+            "DaemonSet",
+            ObjectSelectors.From(set.Spec.Selector),
+            async ct => (await _context.Client.AppsV1.ReadNamespacedDaemonSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false)).Metadata);
+        var candidates = _pods.Cache.ListByOwnerUid(set.Metadata.Uid)
+            .Concat(_pods.Cache.ListOrphansByNamespace(set.Metadata.NamespaceProperty))
+            .Where(p => p.Metadata.NamespaceProperty == set.Metadata.NamespaceProperty);
+        return manager.ClaimAsync(candidates, null, cancellationToken);
+    }
+
+    /// <summary>An orphan wakes every set in its namespace whose selector matches it, which may adopt it.</summary>
+    private void EnqueueMatchingSets(V1Pod pod)
+    {
+        if (pod.Metadata.DeletionTimestamp is not null || ObjectSelectors.ControllerOf(pod.Metadata) is not null)
+        {
+            return;
+        }
+
+        foreach (var set in _sets.Cache.ListByNamespace(pod.Metadata.NamespaceProperty))
+        {
+            if (ObjectSelectors.Matches(ObjectSelectors.From(set.Spec?.Selector), pod.Metadata))
+            {
+                Enqueue(set);
+            }
         }
     }
 
@@ -176,10 +210,21 @@ public sealed class DaemonSetController : Controller, IController
             _expectations.CreationObserved(ObjectKeys.KeyOf(set));
             Enqueue(set);
         }
+        else
+        {
+            EnqueueMatchingSets(pod);
+        }
     }
 
     private void PodUpdated(V1Pod old, V1Pod pod)
     {
+        // A pod released by (or taken from) a set wakes that set too.
+        if (OwnerOf(old) is { } previous && previous.Metadata.Uid != OwnerOf(pod)?.Metadata.Uid)
+        {
+            Enqueue(previous);
+        }
+
+        EnqueueMatchingSets(pod);
         if (OwnerOf(pod) is { } set)
         {
             // A graceful deletion counts as observed when it starts, as upstream's updatePod does.

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using Timonel.Client.Controllers;
 using Timonel.Controllers.History;
 
 namespace Timonel.Controllers.DaemonSet;
@@ -28,7 +29,7 @@ public sealed record DaemonSetPlan(
     {
         var spec = DaemonPodTemplate.SpecWithTolerations(set.Spec.Template);
         var minReady = set.Spec.MinReadySeconds ?? 0;
-        var active = pods.Where(p => !PodState.IsTerminating(p)).ToList();
+        var active = pods.Where(p => !PodConditions.IsPodTerminating(p)).ToList();
         var byNode = active.GroupBy(p => DaemonPodTemplate.TargetNode(p) ?? "").ToDictionary(g => g.Key, g => g.OrderBy(Created).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         var createOn = new List<string>();
         var delete = new List<V1Pod>();
@@ -66,10 +67,10 @@ public sealed record DaemonSetPlan(
                 {
                     status.CurrentNumberScheduled++;
                     var oldest = here[0];
-                    if (PodState.IsReady(oldest))
+                    if (PodConditions.IsPodReady(oldest))
                     {
                         status.NumberReady++;
-                        if (PodState.IsAvailable(oldest, minReady, now))
+                        if (PodConditions.IsPodAvailable(oldest, minReady, now))
                         {
                             status.NumberAvailable++;
                         }
@@ -83,10 +84,10 @@ public sealed record DaemonSetPlan(
 
                 foreach (var pod in here)
                 {
-                    requeue = Min(requeue, PodState.TimeUntilAvailable(pod, minReady, now));
+                    requeue = Min(requeue, PodConditions.TimeUntilAvailable(pod, minReady, now));
                 }
 
-                var finished = here.Where(PodState.HasFinished).ToList();
+                var finished = here.Where(PodConditions.IsPodTerminal).ToList();
                 failed.AddRange(finished.Select(p => new FailedDaemonPod(p, node.Metadata.Name)));
                 var running = here.Except(finished).ToList();
                 if (running.Count == 0)
@@ -144,9 +145,9 @@ public sealed record DaemonSetPlan(
     {
         if (maxSurge == 0)
         {
-            var unavailable = desired - settled.Count(s => PodState.IsAvailable(s.Pods[0], minReady, now));
+            var unavailable = desired - settled.Count(s => PodConditions.IsPodAvailable(s.Pods[0], minReady, now));
             // Unavailable old pods go first: replacing them costs no availability.
-            foreach (var (_, podsHere) in settled.OrderBy(s => PodState.IsAvailable(s.Pods[0], minReady, now)))
+            foreach (var (_, podsHere) in settled.OrderBy(s => PodConditions.IsPodAvailable(s.Pods[0], minReady, now)))
             {
                 var pod = podsHere[0];
                 if (IsUpdated(pod, hash))
@@ -154,7 +155,7 @@ public sealed record DaemonSetPlan(
                     continue;
                 }
 
-                if (!PodState.IsAvailable(pod, minReady, now))
+                if (!PodConditions.IsPodAvailable(pod, minReady, now))
                 {
                     delete.Add(pod);
                 }
@@ -186,7 +187,7 @@ public sealed record DaemonSetPlan(
                     surging++;
                 }
             }
-            else if (PodState.IsAvailable(updated, minReady, now))
+            else if (PodConditions.IsPodAvailable(updated, minReady, now))
             {
                 delete.Add(old);
             }

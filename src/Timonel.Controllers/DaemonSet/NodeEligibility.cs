@@ -1,5 +1,5 @@
-using System.Globalization;
 using k8s.Models;
+using Timonel.Api.Selectors;
 
 namespace Timonel.Controllers.DaemonSet;
 
@@ -22,7 +22,7 @@ public static class NodeEligibility
             return new NodeFit(false, false);
         }
 
-        if (!MatchesNodeSelector(node, podSpec.NodeSelector) || !MatchesRequiredAffinity(node, podSpec.Affinity?.NodeAffinity))
+        if (!RequiredNodeAffinity.Of(podSpec).Matches(node))
         {
             return new NodeFit(false, false);
         }
@@ -57,46 +57,4 @@ public static class NodeEligibility
             _ => false,
         };
     }
-
-    private static bool MatchesNodeSelector(V1Node node, IDictionary<string, string>? selector) =>
-        selector is null || selector.All(s => node.Metadata.Labels?.TryGetValue(s.Key, out var v) == true && v == s.Value);
-
-    /// <summary>Terms are ORed, a term's requirements ANDed; an empty term matches nothing (upstream's NodeSelector semantics).</summary>
-    private static bool MatchesRequiredAffinity(V1Node node, V1NodeAffinity? affinity)
-    {
-        var terms = affinity?.RequiredDuringSchedulingIgnoredDuringExecution?.NodeSelectorTerms;
-        if (terms is null)
-        {
-            return true;
-        }
-
-        var labels = node.Metadata.Labels ?? new Dictionary<string, string>();
-        var fields = new Dictionary<string, string> { ["metadata.name"] = node.Metadata.Name };
-        return terms.Any(term =>
-            ((term.MatchExpressions?.Count ?? 0) + (term.MatchFields?.Count ?? 0)) > 0
-            && (term.MatchExpressions ?? []).All(r => Matches(r, labels))
-            && (term.MatchFields ?? []).All(r => Matches(r, fields)));
-    }
-
-    private static bool Matches(V1NodeSelectorRequirement requirement, IDictionary<string, string> values)
-    {
-        var has = values.TryGetValue(requirement.Key, out var value);
-        var options = requirement.Values ?? [];
-        return requirement.OperatorProperty switch
-        {
-            "In" => has && options.Contains(value!),
-            "NotIn" => !has || !options.Contains(value!),
-            "Exists" => has,
-            "DoesNotExist" => !has,
-            "Gt" => has && Compare(value!, options) is > 0,
-            "Lt" => has && Compare(value!, options) is < 0,
-            _ => false,
-        };
-    }
-
-    private static int? Compare(string value, IList<string> options) =>
-        options.Count == 1 && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)
-            && long.TryParse(options[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var limit)
-            ? v.CompareTo(limit)
-            : null;
 }

@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Timonel.Client.Controllers;
 using Timonel.Controllers.ReplicaSet;
 
 namespace Timonel.Controllers.Deployment;
@@ -18,7 +19,7 @@ public sealed partial class DeploymentController
         var newRevision = RevisionAnnotations.MaxRevision(rollout.OldReplicaSets) + 1;
         if (existing is not null)
         {
-            var copy = ObjectCopies.DeepCopy(existing);
+            var copy = ObjectCopy.DeepCopy(existing);
             var annotationsChanged = RevisionAnnotations.SetNewReplicaSetAnnotations(d, copy, newRevision, exists: true);
             var minReadyChanged = (copy.Spec.MinReadySeconds ?? 0) != (d.Spec.MinReadySeconds ?? 0);
             if (annotationsChanged || minReadyChanged)
@@ -50,12 +51,12 @@ public sealed partial class DeploymentController
     private async Task<V1ReplicaSet?> CreateNewReplicaSetAsync(Rollout rollout, long newRevision, CancellationToken cancellationToken)
     {
         var d = rollout.Deployment;
-        var template = ObjectCopies.DeepCopy(d.Spec.Template);
+        var template = ObjectCopy.DeepCopy(d.Spec.Template);
         var hash = PodTemplateHash.Compute(template, d.Status?.CollisionCount);
         template.Metadata ??= new V1ObjectMeta();
         template.Metadata.Labels ??= new Dictionary<string, string>();
         template.Metadata.Labels[PodTemplateHash.Label] = hash;
-        var selector = ObjectCopies.DeepCopy(d.Spec.Selector);
+        var selector = ObjectCopy.DeepCopy(d.Spec.Selector);
         selector.MatchLabels ??= new Dictionary<string, string>();
         selector.MatchLabels[PodTemplateHash.Label] = hash;
         var rs = new V1ReplicaSet
@@ -67,7 +68,7 @@ public sealed partial class DeploymentController
                 Name = $"{d.Metadata.Name}-{hash}",
                 NamespaceProperty = d.Metadata.NamespaceProperty,
                 Labels = new Dictionary<string, string>(template.Metadata.Labels),
-                OwnerReferences = [OwnerPatches.ControllerRef("apps/v1", "Deployment", d.Metadata)],
+                OwnerReferences = [ControllerRefs.ControllerRef("apps/v1", "Deployment", d.Metadata)],
             },
             Spec = new V1ReplicaSetSpec { Replicas = 0, MinReadySeconds = d.Spec.MinReadySeconds, Selector = selector, Template = template },
         };
@@ -81,10 +82,10 @@ public sealed partial class DeploymentController
         {
             created = await _context.Client.AppsV1.CreateNamespacedReplicaSetAsync(rs, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (ObjectCopies.IsAlreadyExists(e))
+        catch (Exception e) when (ApiErrors.IsAlreadyExists(e))
         {
             var found = await _context.Client.AppsV1.ReadNamespacedReplicaSetAsync(rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (PodStates.ControllerOf(found.Metadata)?.Uid == d.Metadata.Uid && PodTemplateHash.EqualIgnoreHash(found.Spec.Template, d.Spec.Template))
+            if (ObjectSelectors.ControllerOf(found.Metadata)?.Uid == d.Metadata.Uid && PodTemplateHash.EqualIgnoreHash(found.Spec.Template, d.Spec.Template))
             {
                 // Ours, from an earlier sync whose create the cache has not shown yet.
                 created = found;
@@ -101,7 +102,7 @@ public sealed partial class DeploymentController
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var message = $"Failed to create new replica set \"{rs.Metadata.Name}\": {ObjectCopies.MessageOf(e)}";
+            var message = $"Failed to create new replica set \"{rs.Metadata.Name}\": {ApiErrors.MessageOf(e)}";
             if (DeploymentConditions.HasProgressDeadline(d))
             {
                 d.Status ??= new V1DeploymentStatus();
@@ -148,7 +149,7 @@ public sealed partial class DeploymentController
             return false;
         }
 
-        var copy = ObjectCopies.DeepCopy(rs);
+        var copy = ObjectCopy.DeepCopy(rs);
         copy.Spec.Replicas = newScale;
         RevisionAnnotations.SetReplicasAnnotations(copy, desired, max);
         var updated = await _context.Client.AppsV1.ReplaceNamespacedReplicaSetAsync(copy, copy.Metadata.Name, copy.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -193,7 +194,7 @@ public sealed partial class DeploymentController
             {
                 await _context.Client.AppsV1.DeleteNamespacedReplicaSetAsync(rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (ObjectCopies.IsNotFound(e))
+            catch (Exception e) when (ApiErrors.IsNotFound(e))
             {
             }
 

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 using Timonel.Controllers.ReplicaSet;
@@ -48,7 +49,7 @@ public sealed partial class DeploymentController : Controller, IController
             return;
         }
 
-        var d = ObjectCopies.DeepCopy(cached);
+        var d = ObjectCopy.DeepCopy(cached);
         if (d.Spec?.Selector is null || ((d.Spec.Selector.MatchLabels?.Count ?? 0) == 0 && (d.Spec.Selector.MatchExpressions?.Count ?? 0) == 0))
         {
             _context.Events.Warning(Component, d, "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.");
@@ -98,71 +99,15 @@ public sealed partial class DeploymentController : Controller, IController
     /// </summary>
     private async Task<List<V1ReplicaSet>> ClaimReplicaSetsAsync(V1Deployment d, CancellationToken cancellationToken)
     {
-        var selector = ObjectCopies.ToSelector(d.Spec.Selector);
-        var claimed = new List<V1ReplicaSet>();
-        bool? canAdopt = null;
-        foreach (var rs in _replicaSets.Cache.ListByNamespace(d.Metadata.NamespaceProperty))
-        {
-            var owner = PodStates.ControllerOf(rs.Metadata);
-            var matches = ObjectCopies.Matches(selector, rs.Metadata);
-            if (owner is not null)
-            {
-                if (owner.Uid != d.Metadata.Uid)
-                {
-                    continue;
-                }
-
-                if (matches)
-                {
-                    claimed.Add(ObjectCopies.DeepCopy(rs));
-                }
-                else if (d.Metadata.DeletionTimestamp is null)
-                {
-                    await PatchReplicaSetAsync(rs, OwnerPatches.Release(d.Metadata.Uid, rs.Metadata.Uid), cancellationToken).ConfigureAwait(false);
-                }
-
-                continue;
-            }
-
-            if (!matches || d.Metadata.DeletionTimestamp is not null || rs.Metadata.DeletionTimestamp is not null)
-            {
-                continue;
-            }
-
-            canAdopt ??= await CanAdoptAsync(d, cancellationToken).ConfigureAwait(false);
-            if (canAdopt == true
-                && await PatchReplicaSetAsync(rs, OwnerPatches.Adopt(OwnerPatches.ControllerRef("apps/v1", "Deployment", d.Metadata), rs.Metadata.Uid), cancellationToken).ConfigureAwait(false) is { } adopted)
-            {
-                claimed.Add(adopted);
-            }
-        }
-
-        return claimed;
-    }
-
-    private async Task<bool> CanAdoptAsync(V1Deployment d, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var fresh = await _context.Client.AppsV1.ReadNamespacedDeploymentAsync(d.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return fresh.Metadata.Uid == d.Metadata.Uid && fresh.Metadata.DeletionTimestamp is null;
-        }
-        catch (Exception e) when (ObjectCopies.IsNotFound(e))
-        {
-            return false;
-        }
-    }
-
-    private async Task<V1ReplicaSet?> PatchReplicaSetAsync(V1ReplicaSet rs, V1Patch patch, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _context.Client.AppsV1.PatchNamespacedReplicaSetAsync(patch, rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (ObjectCopies.IsNotFound(e) || ObjectCopies.StatusOf(e) == System.Net.HttpStatusCode.UnprocessableEntity)
-        {
-            return null;
-        }
+        var manager = ControllerRefs.ForReplicaSets(
+            _context.Client,
+            d,
+            "apps/v1",
+            "Deployment",
+            ObjectSelectors.From(d.Spec.Selector),
+            async ct => (await _context.Client.AppsV1.ReadNamespacedDeploymentAsync(d.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false)).Metadata);
+        var claimed = await manager.ClaimAsync(_replicaSets.Cache.ListByNamespace(d.Metadata.NamespaceProperty), null, cancellationToken).ConfigureAwait(false);
+        return [.. claimed.Select(ObjectCopy.DeepCopy)];
     }
 
     private V1Deployment? ResolveControllerRef(string? ns, V1OwnerReference? owner)
@@ -180,7 +125,7 @@ public sealed partial class DeploymentController : Controller, IController
     {
         foreach (var d in _deployments.Cache.ListByNamespace(rs.Metadata.NamespaceProperty))
         {
-            if (ObjectCopies.Matches(ObjectCopies.ToSelector(d.Spec?.Selector), rs.Metadata))
+            if (ObjectSelectors.Matches(ObjectSelectors.From(d.Spec?.Selector), rs.Metadata))
             {
                 Enqueue(d);
             }
@@ -189,11 +134,11 @@ public sealed partial class DeploymentController : Controller, IController
 
     private void OnReplicaSetAdded(V1ReplicaSet rs)
     {
-        if (ResolveControllerRef(rs.Metadata.NamespaceProperty, PodStates.ControllerOf(rs.Metadata)) is { } d)
+        if (ResolveControllerRef(rs.Metadata.NamespaceProperty, ObjectSelectors.ControllerOf(rs.Metadata)) is { } d)
         {
             Enqueue(d);
         }
-        else if (PodStates.ControllerOf(rs.Metadata) is null)
+        else if (ObjectSelectors.ControllerOf(rs.Metadata) is null)
         {
             EnqueueMatchingDeployments(rs);
         }
@@ -206,8 +151,8 @@ public sealed partial class DeploymentController : Controller, IController
             return;
         }
 
-        var oldOwner = PodStates.ControllerOf(old.Metadata);
-        var owner = PodStates.ControllerOf(rs.Metadata);
+        var oldOwner = ObjectSelectors.ControllerOf(old.Metadata);
+        var owner = ObjectSelectors.ControllerOf(rs.Metadata);
         if (oldOwner?.Uid != owner?.Uid && ResolveControllerRef(old.Metadata.NamespaceProperty, oldOwner) is { } previous)
         {
             Enqueue(previous);
@@ -228,7 +173,7 @@ public sealed partial class DeploymentController : Controller, IController
 
     private void OnReplicaSetDeleted(V1ReplicaSet rs)
     {
-        if (ResolveControllerRef(rs.Metadata.NamespaceProperty, PodStates.ControllerOf(rs.Metadata)) is { } d)
+        if (ResolveControllerRef(rs.Metadata.NamespaceProperty, ObjectSelectors.ControllerOf(rs.Metadata)) is { } d)
         {
             Enqueue(d);
         }
@@ -237,14 +182,14 @@ public sealed partial class DeploymentController : Controller, IController
     /// <summary>Recreate waits for every old pod to be gone: a pod deletion may be what it waits for.</summary>
     private void OnPodDeleted(V1Pod pod)
     {
-        var rsOwner = PodStates.ControllerOf(pod.Metadata);
+        var rsOwner = ObjectSelectors.ControllerOf(pod.Metadata);
         if (rsOwner is not { Kind: "ReplicaSet" } || pod.Metadata.NamespaceProperty is not { } ns)
         {
             return;
         }
 
         var rs = _replicaSets.Cache.Get(ns, rsOwner.Name);
-        if (rs is not null && ResolveControllerRef(ns, PodStates.ControllerOf(rs.Metadata)) is { Spec.Strategy.Type: "Recreate" } d)
+        if (rs is not null && ResolveControllerRef(ns, ObjectSelectors.ControllerOf(rs.Metadata)) is { Spec.Strategy.Type: "Recreate" } d)
         {
             Enqueue(d);
         }

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Client.Controllers;
 using Timonel.Controllers.ReplicaSet;
 
 namespace Timonel.Controllers.Deployment;
@@ -18,7 +19,7 @@ internal static class DeploymentStatusBuilder
             AvailableReplicas = available,
             UnavailableReplicas = Math.Max(0, RolloutMath.SpecReplicas(all) - available),
             CollisionCount = d.Status?.CollisionCount,
-            Conditions = d.Status?.Conditions?.Select(ObjectCopies.DeepCopy).ToList() ?? [],
+            Conditions = d.Status?.Conditions?.Select(ObjectCopy.DeepCopy).ToList() ?? [],
         };
 
         var condition = available >= RolloutMath.Replicas(d) - RolloutMath.MaxUnavailable(d)

@@ -2,6 +2,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 using Timonel.Controllers.Endpoints;
@@ -200,7 +201,7 @@ public sealed class EndpointSliceController : Controller, IController
             ports = [.. ports.OrderBy(p => p.Name, StringComparer.Ordinal)];
             var addressType = pod.Status.PodIP.Contains(':', StringComparison.Ordinal) ? "IPv6" : "IPv4";
             var terminating = ServicePods.IsTerminating(pod);
-            var serving = publishNotReady || ServicePods.IsReady(pod);
+            var serving = publishNotReady || PodConditions.IsPodReady(pod);
             var endpoint = new V1Endpoint
             {
                 Addresses = [pod.Status.PodIP],

@@ -2,6 +2,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 
@@ -152,7 +153,7 @@ public sealed class EndpointsController : Controller, IController
                 groups.Add(portKey, group);
             }
 
-            (publishNotReady || ServicePods.IsReady(pod) ? group.Ready : group.NotReady).Add(address);
+            (publishNotReady || PodConditions.IsPodReady(pod) ? group.Ready : group.NotReady).Add(address);
             total++;
         }
 

@@ -1,8 +1,8 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Timonel.Client.Controllers;
 
 namespace Timonel.Controllers.History;
 
@@ -79,7 +79,7 @@ public sealed class RevisionHistory(IKubernetes client)
             {
                 await client.AppsV1.DeleteNamespacedControllerRevisionAsync(old.Metadata.Name, old.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
             {
             }
         }
@@ -88,7 +88,7 @@ public sealed class RevisionHistory(IKubernetes client)
     private async Task<IEnumerable<V1ControllerRevision>> ListOwnedAsync(IKubernetesObject<V1ObjectMeta> parent, CancellationToken cancellationToken)
     {
         var list = await client.AppsV1.ListNamespacedControllerRevisionAsync(parent.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return list.Items.Where(r => OwnerReferences.IsControlledBy(r.Metadata, parent.Metadata.Uid));
+        return list.Items.Where(r => ControllerRefs.IsControlledBy(r.Metadata, parent.Metadata.Uid));
     }
 
     private async Task<V1ControllerRevision> RenumberAsync(V1ControllerRevision revision, long number, CancellationToken cancellationToken)
@@ -115,7 +115,7 @@ public sealed class RevisionHistory(IKubernetes client)
                     Name = $"{parent.Metadata.Name}-{hash}",
                     NamespaceProperty = ns,
                     Labels = labels,
-                    OwnerReferences = [OwnerReferences.ControllerOf(parent, parentKind)],
+                    OwnerReferences = [ControllerRefs.ControllerRef("apps/v1", parentKind, parent.Metadata)],
                 },
                 Data = JsonNode.Parse(data),
                 Revision = number,
@@ -125,7 +125,7 @@ public sealed class RevisionHistory(IKubernetes client)
                 var created = await client.AppsV1.CreateNamespacedControllerRevisionAsync(revision, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return (created, collisionCount);
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+            catch (HttpOperationException e) when (ApiErrors.IsAlreadyExists(e))
             {
                 var existing = await client.AppsV1.ReadNamespacedControllerRevisionAsync(revision.Metadata.Name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (TemplateRevisions.Records(existing, data) && existing.Metadata.OwnerReferences?.Any(o => o.Uid == parent.Metadata.Uid) == true)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Expectations;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
@@ -64,13 +65,14 @@ public sealed class JobController : Controller, IController
             return;
         }
 
-        var pods = _pods.Cache.ListByOwnerUid(cached.Metadata.Uid);
         if (JobConditions.IsFinished(cached))
         {
             // Pods left behind (e.g. by a crash between the two status writes) must not stay stuck on the finalizer.
-            await _podControl.RemoveFinalizersAsync(pods.Where(JobPods.HasTrackingFinalizer), cancellationToken).ConfigureAwait(false);
+            await _podControl.RemoveFinalizersAsync(_pods.Cache.ListByOwnerUid(cached.Metadata.Uid).Where(JobPods.HasTrackingFinalizer), cancellationToken).ConfigureAwait(false);
             return;
         }
+
+        var pods = await ClaimPodsAsync(cached, cancellationToken).ConfigureAwait(false);
 
         var job = Clone(cached);
         var sync = new JobSync(job, pods, Time.GetUtcNow(), _podControl.IsReleasing, _context.Options.JobPodFailureBackoff, _backoff.GetValueOrDefault(key));
@@ -202,6 +204,43 @@ public sealed class JobController : Controller, IController
         return job;
     }
 
+    /// <summary>
+    /// The job's pods (upstream's getPodsForJob): its own, plus matching orphans it adopts with the
+    /// tracking finalizer; owned pods that stop matching are released and lose the finalizer.
+    /// </summary>
+    private Task<IReadOnlyList<V1Pod>> ClaimPodsAsync(V1Job job, CancellationToken cancellationToken)
+    {
+        var manager = ControllerRefs.ForPods(
+            _context.Client,
+            job,
+            "batch/v1",
+            "Job",
+            ObjectSelectors.From(job.Spec.Selector),
+            async ct => (await _context.Client.BatchV1.ReadNamespacedJobAsync(job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false)).Metadata,
+            [JobPods.TrackingFinalizer]);
+        var candidates = _pods.Cache.ListByOwnerUid(job.Metadata.Uid)
+            .Concat(_pods.Cache.ListOrphansByNamespace(job.Metadata.NamespaceProperty))
+            .Where(p => p.Metadata.NamespaceProperty == job.Metadata.NamespaceProperty);
+        return manager.ClaimAsync(candidates, null, cancellationToken);
+    }
+
+    /// <summary>An orphan wakes every job in its namespace whose selector matches it, which may adopt it.</summary>
+    private void EnqueueMatchingJobs(V1Pod pod)
+    {
+        if (pod.Metadata.DeletionTimestamp is not null || ObjectSelectors.ControllerOf(pod.Metadata) is not null)
+        {
+            return;
+        }
+
+        foreach (var job in _jobs.Cache.ListByNamespace(pod.Metadata.NamespaceProperty))
+        {
+            if (ObjectSelectors.Matches(ObjectSelectors.From(job.Spec?.Selector), pod.Metadata))
+            {
+                Enqueue(job);
+            }
+        }
+    }
+
     private static V1Job Clone(V1Job job)
     {
         var copy = KubernetesJson.Deserialize<V1Job>(KubernetesJson.Serialize(job));
@@ -240,9 +279,13 @@ public sealed class JobController : Controller, IController
             _expectations.CreationObserved(key);
             Enqueue(key);
         }
-        else if (JobPods.HasTrackingFinalizer(pod))
+        else
         {
-            Enqueue(JobPodControl.OrphanKey(pod));
+            EnqueueMatchingJobs(pod);
+            if (JobPods.HasTrackingFinalizer(pod))
+            {
+                Enqueue(JobPodControl.OrphanKey(pod));
+            }
         }
     }
 
@@ -253,6 +296,13 @@ public sealed class JobController : Controller, IController
             _podControl.FinalizerRemoved(pod);
         }
 
+        // A pod released by its job (labels changed) wakes that job too, and any job that may adopt it.
+        if (JobKeyOf(old) is { } previous && previous != JobKeyOf(pod))
+        {
+            Enqueue(previous);
+        }
+
+        EnqueueMatchingJobs(pod);
         if (JobKeyOf(pod) is { } key)
         {
             if (old.Metadata.DeletionTimestamp is null && pod.Metadata.DeletionTimestamp is not null)

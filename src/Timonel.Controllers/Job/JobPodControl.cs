@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Timonel.Client.Controllers;
 using Timonel.Client.Expectations;
 using Timonel.Client.Informers;
 
@@ -73,7 +73,7 @@ internal sealed class JobPodControl(ControllerContext context)
                 await context.Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, options, cancellationToken: cancellationToken).ConfigureAwait(false);
                 context.Events.Normal(JobController.Component, job, "SuccessfulDelete", $"Deleted pod: {pod.Metadata.Name}");
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound)
+            catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
             {
                 expectations.DeletionObserved(key);
             }
@@ -116,7 +116,7 @@ internal sealed class JobPodControl(ControllerContext context)
                     return;
                 }
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound)
+            catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
             {
             }
         }
@@ -139,7 +139,7 @@ internal sealed class JobPodControl(ControllerContext context)
         {
             await context.Client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch, V1Patch.PatchType.JsonPatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
         {
             _releasing.TryRemove(pod.Metadata.Uid, out _);
         }

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Client.Controllers;
 
 namespace Timonel.Controllers.Job;
 
@@ -93,7 +94,7 @@ internal sealed class JobSync
     {
         foreach (var pod in _pods)
         {
-            if (JobPods.IsActive(pod))
+            if (PodConditions.IsPodActive(pod))
             {
                 _active.Add(pod);
             }
@@ -226,7 +227,7 @@ internal sealed class JobSync
     {
         // active, succeeded and failed are omitted when zero, as upstream's omitempty.
         Status.Active = NullIfZero(_active.Count);
-        Status.Ready = _active.Count(JobPods.IsReady);
+        Status.Ready = _active.Count(PodConditions.IsPodReady);
         Status.Terminating = _pods.Count(JobPods.IsTerminating);
         Status.UncountedTerminatedPods = new V1UncountedTerminatedPods
         {

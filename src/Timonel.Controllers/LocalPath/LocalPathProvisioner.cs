@@ -1,8 +1,8 @@
-using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 using Timonel.Controllers.PersistentVolume;
@@ -76,7 +76,7 @@ public sealed class LocalPathProvisioner : Controller, IController
         {
             await _context.Client.StorageV1.CreateStorageClassAsync(DefaultStorageClass(!otherDefault), cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        catch (HttpOperationException e) when (ApiErrors.IsAlreadyExists(e))
         {
             // Another server of the cluster created it first.
         }
@@ -127,7 +127,7 @@ public sealed class LocalPathProvisioner : Controller, IController
         {
             await _context.Client.CoreV1.CreatePersistentVolumeAsync(pv, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        catch (HttpOperationException e) when (ApiErrors.IsAlreadyExists(e))
         {
             return;
         }

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 
 namespace Timonel.Controllers.NodeLifecycle;
@@ -179,7 +179,7 @@ public sealed partial class NodeLifecycleController : IController
             _context.Events.Normal(Component, node, "NodeNotReady", $"Node {node.Metadata.Name} status is now: NodeNotReady");
             return result;
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (ApiErrors.IsConflict(e) || ApiErrors.IsNotFound(e))
         {
             // The kubelet (or a deletion) got there first; the next pass looks again.
             return null;
@@ -198,7 +198,7 @@ public sealed partial class NodeLifecycleController : IController
             }
 
             var condition = new V1PodCondition { Type = "Ready", Status = "False", LastTransitionTime = now };
-            if (await PodConditions.SetAsync(_context.Client, pod, condition, null, null, cancellationToken).ConfigureAwait(false))
+            if (await PodStatusWrites.SetAsync(_context.Client, pod, condition, null, null, cancellationToken).ConfigureAwait(false))
             {
                 _context.Events.Warning(Component, pod, "NodeNotReady", "Node is not ready");
             }

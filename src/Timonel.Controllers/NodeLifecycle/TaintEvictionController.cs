@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 
@@ -97,13 +97,13 @@ internal sealed class TaintEvictionController : Controller
     {
         var name = $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}";
         _context.Events.Normal(Component, pod, "TaintManagerEviction", $"Marking for deletion Pod {name}");
-        await PodConditions.AddDisruptionTargetAsync(_context.Client, pod, "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint", Time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
+        await PodStatusWrites.AddDisruptionTargetAsync(_context.Client, pod, "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint", Time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
         try
         {
             var options = new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } };
             await _context.Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, options, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e) || ApiErrors.IsConflict(e))
         {
             // Gone already, or replaced by a new pod of the same name.
         }

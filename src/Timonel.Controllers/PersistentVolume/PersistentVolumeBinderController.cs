@@ -1,8 +1,8 @@
-using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 using Timonel.Controllers.ReplicaSet;
@@ -76,7 +76,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
                 ? SyncClaimAsync(key[ClaimPrefix.Length..], cancellationToken)
                 : SyncVolumeAsync(key[VolumePrefix.Length..], cancellationToken)).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        catch (HttpOperationException e) when (ApiErrors.IsConflict(e))
         {
             EnqueueAfter(key, ConflictRetryDelay);
         }
@@ -199,10 +199,10 @@ public sealed class PersistentVolumeBinderController : Controller, IController
                 await PatchClaimAsync(claim, patch, ct).ConfigureAwait(false);
                 return;
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.UnprocessableEntity)
+            catch (HttpOperationException e) when (ApiErrors.IsInvalid(e))
             {
                 // An API server that keeps storageClassName immutable once unset: the claim stays without a class.
-                _context.Events.Warning(Component, claim, "FailedBinding", $"could not assign the default StorageClass \"{defaultClass.Metadata.Name}\": {ObjectCopies.MessageOf(e)}");
+                _context.Events.Warning(Component, claim, "FailedBinding", $"could not assign the default StorageClass \"{defaultClass.Metadata.Name}\": {ApiErrors.MessageOf(e)}");
             }
         }
 
@@ -271,7 +271,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         var boundByController = pv.Spec.ClaimRef is null;
         if (pv.Spec.ClaimRef?.Uid != claim.Metadata.Uid)
         {
-            var copy = ObjectCopies.DeepCopy(pv);
+            var copy = ObjectCopy.DeepCopy(pv);
             copy.Spec.ClaimRef = new V1ObjectReference
             {
                 ApiVersion = "v1",
@@ -292,7 +292,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
 
         await SetVolumePhaseAsync(pv, "Bound", ct).ConfigureAwait(false);
 
-        var claimCopy = ObjectCopies.DeepCopy(claim);
+        var claimCopy = ObjectCopy.DeepCopy(claim);
         var changed = claimCopy.Spec.VolumeName != pv.Metadata.Name;
         claimCopy.Spec.VolumeName = pv.Metadata.Name;
         claimCopy.Metadata.Annotations ??= new Dictionary<string, string>();
@@ -339,7 +339,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
             {
                 claim = await _context.Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(claimRef.Name, claimRef.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
             {
                 claim = null;
             }
@@ -366,7 +366,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         else if (pv.Metadata.Annotations?.ContainsKey(VolumeAnnotations.BoundByController) == true)
         {
             // The claim went to another volume: give this one back.
-            var copy = ObjectCopies.DeepCopy(pv);
+            var copy = ObjectCopy.DeepCopy(pv);
             copy.Spec.ClaimRef = null;
             copy.Metadata.Annotations!.Remove(VolumeAnnotations.BoundByController);
             pv = await _context.Client.CoreV1.ReplacePersistentVolumeAsync(copy, copy.Metadata.Name, cancellationToken: ct).ConfigureAwait(false);
@@ -380,7 +380,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         {
             return await _context.Client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(new V1Patch(mergePatch, V1Patch.PatchType.MergePatch), claim.Metadata.Name, claim.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
         {
             return null;
         }
@@ -396,7 +396,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
             return;
         }
 
-        var copy = ObjectCopies.DeepCopy(claim);
+        var copy = ObjectCopy.DeepCopy(claim);
         copy.Status ??= new V1PersistentVolumeClaimStatus();
         copy.Status.Phase = phase;
         if (phase == "Bound")
@@ -414,7 +414,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         {
             await _context.Client.CoreV1.ReplaceNamespacedPersistentVolumeClaimStatusAsync(copy, copy.Metadata.Name, copy.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
         {
         }
     }
@@ -426,7 +426,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
             return;
         }
 
-        var copy = ObjectCopies.DeepCopy(pv);
+        var copy = ObjectCopy.DeepCopy(pv);
         copy.Status ??= new V1PersistentVolumeStatus();
         copy.Status.Phase = phase;
         copy.Status.LastPhaseTransitionTime = _context.Time.GetUtcNow().UtcDateTime;
@@ -434,7 +434,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         {
             await _context.Client.CoreV1.ReplacePersistentVolumeStatusAsync(copy, copy.Metadata.Name, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
         {
         }
     }

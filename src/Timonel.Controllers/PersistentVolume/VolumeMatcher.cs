@@ -1,6 +1,6 @@
-using System.Globalization;
 using k8s.Models;
-using Timonel.Controllers.ReplicaSet;
+using Timonel.Api.Selectors;
+using Timonel.Client.Controllers;
 
 namespace Timonel.Controllers.PersistentVolume;
 
@@ -15,7 +15,7 @@ public static class VolumeMatcher
     public static V1PersistentVolume? FindBest(V1PersistentVolumeClaim claim, IEnumerable<V1PersistentVolume> volumes, V1Node? node, bool delayBinding)
     {
         var request = StorageOf(claim.Spec?.Resources?.Requests);
-        var selector = claim.Spec?.Selector is { } s ? ObjectCopies.ToSelector(s) : null;
+        var selector = claim.Spec?.Selector is { } s ? ObjectSelectors.From(s) : null;
         V1PersistentVolume? best = null;
         foreach (var pv in volumes)
         {
@@ -34,7 +34,7 @@ public static class VolumeMatcher
                 || (pv.Spec.VolumeMode ?? "Filesystem") != (claim.Spec?.VolumeMode ?? "Filesystem")
                 || !(claim.Spec?.AccessModes ?? []).All(m => pv.Spec.AccessModes?.Contains(m) == true)
                 || StorageOf(pv.Spec.Capacity) < request
-                || (selector is not null && !ObjectCopies.Matches(selector, pv.Metadata)))
+                || (selector is not null && !ObjectSelectors.Matches(selector, pv.Metadata)))
             {
                 continue;
             }
@@ -61,31 +61,14 @@ public static class VolumeMatcher
     public static decimal StorageOf(IDictionary<string, ResourceQuantity>? list) =>
         list?.TryGetValue("storage", out var q) == true ? q.ToDecimal() : 0;
 
-    /// <summary>Node selector terms are ORed, a term's requirements ANDed; an empty term matches nothing.</summary>
+    /// <summary>
+    /// The volume's node affinity against the node. A node without the hostname label is read as
+    /// labelled with its name, so volumes pinned by hostname fit nodes registered without it.
+    /// </summary>
     public static bool Matches(V1NodeSelector selector, V1Node node)
     {
         var labels = new Dictionary<string, string>(node.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         labels.TryAdd(VolumeAnnotations.HostnameLabel, node.Metadata.Name);
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal) { ["metadata.name"] = node.Metadata.Name };
-        return (selector.NodeSelectorTerms ?? []).Any(term =>
-            ((term.MatchExpressions?.Count ?? 0) + (term.MatchFields?.Count ?? 0)) > 0
-            && (term.MatchExpressions ?? []).All(r => Matches(r, labels))
-            && (term.MatchFields ?? []).All(r => Matches(r, fields)));
-    }
-
-    private static bool Matches(V1NodeSelectorRequirement requirement, Dictionary<string, string> values)
-    {
-        var has = values.TryGetValue(requirement.Key, out var value);
-        var options = requirement.Values ?? [];
-        return requirement.OperatorProperty switch
-        {
-            "In" => has && options.Contains(value!),
-            "NotIn" => !has || !options.Contains(value!),
-            "Exists" => has,
-            "DoesNotExist" => !has,
-            "Gt" => has && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var g) && options.Count == 1 && long.TryParse(options[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var gl) && g > gl,
-            "Lt" => has && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) && options.Count == 1 && long.TryParse(options[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ll) && l < ll,
-            _ => false,
-        };
+        return NodeSelectorMatcher.From(selector).Matches(labels, node.Metadata.Name);
     }
 }

@@ -1,8 +1,8 @@
-using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Controllers.NodeLifecycle;
 
@@ -159,7 +159,7 @@ public sealed partial class PodGcController : IController
         {
             condition ??= new V1PodCondition { Type = "DisruptionTarget", Status = "True", Reason = "DeletionByPodGC", Message = "PodGC: pod is being deleted", LastTransitionTime = _context.Time.GetUtcNow().UtcDateTime };
             var reason = condition.Message == "PodGC: node no longer exists" ? "NodeLost" : null;
-            if (!await PodConditions.SetAsync(_context.Client, pod, condition, "Failed", reason, cancellationToken).ConfigureAwait(false))
+            if (!await PodStatusWrites.SetAsync(_context.Client, pod, condition, "Failed", reason, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
@@ -170,7 +170,7 @@ public sealed partial class PodGcController : IController
             var options = new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } };
             await _context.Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, options, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e) || ApiErrors.IsConflict(e))
         {
         }
     }
@@ -182,7 +182,7 @@ public sealed partial class PodGcController : IController
             await _context.Client.CoreV1.ReadNodeAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
         {
             return false;
         }

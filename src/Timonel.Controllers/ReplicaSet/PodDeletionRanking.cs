@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Client.Controllers;
 
 namespace Timonel.Controllers.ReplicaSet;
 
@@ -40,8 +41,8 @@ public sealed class PodDeletionRanking : IComparer<V1Pod>
             return phase;
         }
 
-        var xReady = PodStates.IsReady(x);
-        var yReady = PodStates.IsReady(y);
+        var xReady = PodConditions.IsPodReady(x);
+        var yReady = PodConditions.IsPodReady(y);
         if (xReady != yReady)
         {
             return xReady ? 1 : -1;
@@ -53,7 +54,7 @@ public sealed class PodDeletionRanking : IComparer<V1Pod>
             return rank;
         }
 
-        if (xReady && yReady && PodStates.ReadySince(x) is { } xSince && PodStates.ReadySince(y) is { } ySince && xSince != ySince)
+        if (xReady && yReady && PodConditions.ReadySince(x) is { } xSince && PodConditions.ReadySince(y) is { } ySince && xSince != ySince)
         {
             return ySince.CompareTo(xSince);
         }

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Timonel.Api.Selectors;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 
 namespace Timonel.Controllers.ReplicaSet;
@@ -32,7 +33,7 @@ public sealed partial class ReplicaSetController
         if (diff > 0)
         {
             var count = Math.Min(diff, BurstReplicas);
-            var related = RelatedPods(rs).Where(PodStates.IsActive).ToList();
+            var related = RelatedPods(rs).Where(PodConditions.IsPodActive).ToList();
             var victims = new PodDeletionRanking(related).PickForDeletion(owned, count);
             _expectations.ExpectDeletions(key, [.. victims.Select(ObjectKeys.KeyOf)]);
             var errors = await Task.WhenAll(victims.Select(p => DeletePodAsync(key, rs, p, cancellationToken))).ConfigureAwait(false);
@@ -45,7 +46,7 @@ public sealed partial class ReplicaSetController
     /// <summary>Pods owned by this ReplicaSet or by any ReplicaSet sharing its controller (a Deployment's other ReplicaSets).</summary>
     private IEnumerable<V1Pod> RelatedPods(V1ReplicaSet rs)
     {
-        var owners = PodStates.ControllerOf(rs.Metadata) is { Uid: { Length: > 0 } controllerUid }
+        var owners = ObjectSelectors.ControllerOf(rs.Metadata) is { Uid: { Length: > 0 } controllerUid }
             ? _replicaSets.Cache.ListByOwnerUid(controllerUid).Where(s => s.Metadata.NamespaceProperty == rs.Metadata.NamespaceProperty).Select(s => s.Metadata.Uid)
             : [];
         return owners.Append(rs.Metadata.Uid).Distinct(StringComparer.Ordinal)
@@ -67,7 +68,7 @@ public sealed partial class ReplicaSetController
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _expectations.CreationObserved(key);
-            _context.Events.Warning(Component, rs, "FailedCreate", $"Error creating: {ObjectCopies.MessageOf(e)}");
+            _context.Events.Warning(Component, rs, "FailedCreate", $"Error creating: {ApiErrors.MessageOf(e)}");
             return e;
         }
     }
@@ -83,12 +84,12 @@ public sealed partial class ReplicaSetController
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _expectations.DeletionObserved(key, ObjectKeys.KeyOf(pod));
-            if (ObjectCopies.IsNotFound(e))
+            if (ApiErrors.IsNotFound(e))
             {
                 return null;
             }
 
-            _context.Events.Warning(Component, rs, "FailedDelete", $"Error deleting: {ObjectCopies.MessageOf(e)}");
+            _context.Events.Warning(Component, rs, "FailedDelete", $"Error deleting: {ApiErrors.MessageOf(e)}");
             return e;
         }
     }
@@ -96,7 +97,7 @@ public sealed partial class ReplicaSetController
     /// <summary>A pod from the template, named "&lt;rs&gt;-xxxxx", controlled by the ReplicaSet (upstream's GetPodFromTemplate).</summary>
     internal static V1Pod PodFromTemplate(V1ReplicaSet rs)
     {
-        var template = ObjectCopies.DeepCopy(rs.Spec.Template);
+        var template = ObjectCopy.DeepCopy(rs.Spec.Template);
         return new V1Pod
         {
             ApiVersion = "v1",
@@ -108,7 +109,7 @@ public sealed partial class ReplicaSetController
                 Labels = template.Metadata?.Labels,
                 Annotations = template.Metadata?.Annotations,
                 Finalizers = template.Metadata?.Finalizers,
-                OwnerReferences = [OwnerPatches.ControllerRef("apps/v1", "ReplicaSet", rs.Metadata)],
+                OwnerReferences = [ControllerRefs.ControllerRef("apps/v1", "ReplicaSet", rs.Metadata)],
             },
             Spec = template.Spec,
         };
@@ -118,73 +119,13 @@ public sealed partial class ReplicaSetController
     /// The active pods this ReplicaSet controls after adopting matching orphans and releasing
     /// owned pods that no longer match (upstream's ClaimPods).
     /// </summary>
-    private async Task<IReadOnlyList<V1Pod>> ClaimPodsAsync(V1ReplicaSet rs, LabelSelector selector, IReadOnlyList<V1Pod> candidates, CancellationToken cancellationToken)
-    {
-        var claimed = new List<V1Pod>();
-        bool? canAdopt = null;
-        var controllerRef = OwnerPatches.ControllerRef("apps/v1", "ReplicaSet", rs.Metadata);
-        foreach (var pod in candidates)
-        {
-            var owner = PodStates.ControllerOf(pod.Metadata);
-            var matches = ObjectCopies.Matches(selector, pod.Metadata);
-            if (owner is not null)
-            {
-                if (owner.Uid != rs.Metadata.Uid)
-                {
-                    continue;
-                }
-
-                if (matches)
-                {
-                    claimed.Add(pod);
-                }
-                else if (rs.Metadata.DeletionTimestamp is null)
-                {
-                    await PatchPodAsync(pod, OwnerPatches.Release(rs.Metadata.Uid, pod.Metadata.Uid), cancellationToken).ConfigureAwait(false);
-                }
-
-                continue;
-            }
-
-            if (!matches || rs.Metadata.DeletionTimestamp is not null || pod.Metadata.DeletionTimestamp is not null)
-            {
-                continue;
-            }
-
-            // Adopt only if the ReplicaSet, read fresh from the API, is still this one and not being deleted.
-            canAdopt ??= await CanAdoptAsync(rs, cancellationToken).ConfigureAwait(false);
-            if (canAdopt == true && await PatchPodAsync(pod, OwnerPatches.Adopt(controllerRef, pod.Metadata.Uid), cancellationToken).ConfigureAwait(false) is { } adopted)
-            {
-                claimed.Add(adopted);
-            }
-        }
-
-        return claimed;
-    }
-
-    private async Task<bool> CanAdoptAsync(V1ReplicaSet rs, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var fresh = await _context.Client.AppsV1.ReadNamespacedReplicaSetAsync(rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return fresh.Metadata.Uid == rs.Metadata.Uid && fresh.Metadata.DeletionTimestamp is null;
-        }
-        catch (Exception e) when (ObjectCopies.IsNotFound(e))
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Patches the pod's ownerReferences; null when the pod is gone (or was replaced by a namesake).</summary>
-    private async Task<V1Pod?> PatchPodAsync(V1Pod pod, V1Patch patch, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _context.Client.CoreV1.PatchNamespacedPodAsync(patch, pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (ObjectCopies.IsNotFound(e) || ObjectCopies.StatusOf(e) == System.Net.HttpStatusCode.UnprocessableEntity)
-        {
-            return null;
-        }
-    }
+    private Task<IReadOnlyList<V1Pod>> ClaimPodsAsync(V1ReplicaSet rs, LabelSelector selector, IReadOnlyList<V1Pod> candidates, CancellationToken cancellationToken) =>
+        ControllerRefs.ForPods(
+            _context.Client,
+            rs,
+            "apps/v1",
+            "ReplicaSet",
+            selector,
+            async ct => (await _context.Client.AppsV1.ReadNamespacedReplicaSetAsync(rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false)).Metadata)
+        .ClaimAsync(candidates, null, cancellationToken);
 }

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Expectations;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
@@ -57,12 +58,12 @@ public sealed partial class ReplicaSetController : Controller, IController
         }
 
         var needsSync = _expectations.SatisfiedExpectations(key);
-        var selector = ObjectCopies.ToSelector(rs.Spec?.Selector);
+        var selector = ObjectSelectors.From(rs.Spec?.Selector);
         // Its own pods and the namespace's orphans (all it may claim), not the whole namespace:
         // a sync costs the ReplicaSet's size, not the cluster's, however many pods share the namespace.
         var active = _pods.Cache.ListByOwnerUid(rs.Metadata.Uid)
             .Concat(_pods.Cache.ListOrphansByNamespace(rs.Metadata.NamespaceProperty))
-            .Where(p => PodStates.IsActive(p) && p.Metadata.NamespaceProperty == rs.Metadata.NamespaceProperty)
+            .Where(p => PodConditions.IsPodActive(p) && p.Metadata.NamespaceProperty == rs.Metadata.NamespaceProperty)
             .ToList();
         var owned = await ClaimPodsAsync(rs, selector, active, cancellationToken).ConfigureAwait(false);
 
@@ -93,14 +94,14 @@ public sealed partial class ReplicaSetController : Controller, IController
             return rs;
         }
 
-        var copy = ObjectCopies.DeepCopy(rs);
+        var copy = ObjectCopy.DeepCopy(rs);
         status.ObservedGeneration = rs.Metadata.Generation;
         copy.Status = status;
         try
         {
             return await _context.Client.AppsV1.ReplaceNamespacedReplicaSetStatusAsync(copy, copy.Metadata.Name, copy.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (ObjectCopies.IsNotFound(e))
+        catch (Exception e) when (ApiErrors.IsNotFound(e))
         {
             return rs;
         }
@@ -121,7 +122,7 @@ public sealed partial class ReplicaSetController : Controller, IController
     {
         foreach (var rs in _replicaSets.Cache.ListByNamespace(pod.Metadata.NamespaceProperty))
         {
-            if (ObjectCopies.Matches(ObjectCopies.ToSelector(rs.Spec?.Selector), pod.Metadata))
+            if (ObjectSelectors.Matches(ObjectSelectors.From(rs.Spec?.Selector), pod.Metadata))
             {
                 Enqueue(rs);
             }
@@ -137,7 +138,7 @@ public sealed partial class ReplicaSetController : Controller, IController
             return;
         }
 
-        if (PodStates.ControllerOf(pod.Metadata) is { } owner)
+        if (ObjectSelectors.ControllerOf(pod.Metadata) is { } owner)
         {
             if (ResolveControllerRef(pod.Metadata.NamespaceProperty, owner) is { } rs)
             {
@@ -171,8 +172,8 @@ public sealed partial class ReplicaSetController : Controller, IController
             return;
         }
 
-        var oldOwner = PodStates.ControllerOf(old.Metadata);
-        var owner = PodStates.ControllerOf(pod.Metadata);
+        var oldOwner = ObjectSelectors.ControllerOf(old.Metadata);
+        var owner = ObjectSelectors.ControllerOf(pod.Metadata);
         var ownerChanged = oldOwner?.Uid != owner?.Uid;
         if (ownerChanged && ResolveControllerRef(old.Metadata.NamespaceProperty, oldOwner) is { } oldRs)
         {
@@ -185,7 +186,7 @@ public sealed partial class ReplicaSetController : Controller, IController
             {
                 Enqueue(rs);
                 var minReady = rs.Spec?.MinReadySeconds ?? 0;
-                if (minReady > 0 && !PodStates.IsReady(old) && PodStates.IsReady(pod))
+                if (minReady > 0 && !PodConditions.IsPodReady(old) && PodConditions.IsPodReady(pod))
                 {
                     // Availability is a matter of time: look again once minReadySeconds have passed.
                     EnqueueAfter(ObjectKeys.KeyOf(rs), TimeSpan.FromSeconds(minReady + 1));
@@ -203,7 +204,7 @@ public sealed partial class ReplicaSetController : Controller, IController
 
     private void OnPodDeleted(V1Pod pod)
     {
-        if (ResolveControllerRef(pod.Metadata.NamespaceProperty, PodStates.ControllerOf(pod.Metadata)) is { } rs)
+        if (ResolveControllerRef(pod.Metadata.NamespaceProperty, ObjectSelectors.ControllerOf(pod.Metadata)) is { } rs)
         {
             var key = ObjectKeys.KeyOf(rs);
             _expectations.DeletionObserved(key, ObjectKeys.KeyOf(pod));

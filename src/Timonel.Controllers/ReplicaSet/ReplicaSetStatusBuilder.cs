@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Client.Controllers;
 
 namespace Timonel.Controllers.ReplicaSet;
 
@@ -15,10 +16,10 @@ internal static class ReplicaSetStatusBuilder
         {
             Replicas = owned.Count,
             FullyLabeledReplicas = owned.Count(p => templateLabels.All(kv => p.Metadata.Labels?.TryGetValue(kv.Key, out var v) == true && v == kv.Value)),
-            ReadyReplicas = owned.Count(PodStates.IsReady),
-            AvailableReplicas = owned.Count(p => PodStates.IsAvailable(p, minReady, now)),
+            ReadyReplicas = owned.Count(PodConditions.IsPodReady),
+            AvailableReplicas = owned.Count(p => PodConditions.IsPodAvailable(p, minReady, now)),
             ObservedGeneration = rs.Status?.ObservedGeneration,
-            Conditions = rs.Status?.Conditions?.Select(ObjectCopies.DeepCopy).ToList(),
+            Conditions = rs.Status?.Conditions?.Select(ObjectCopy.DeepCopy).ToList(),
         };
 
         var failure = status.Conditions?.FirstOrDefault(c => c.Type == ReplicaFailure);
@@ -31,7 +32,7 @@ internal static class ReplicaSetStatusBuilder
                 Type = ReplicaFailure,
                 Status = "True",
                 Reason = reason,
-                Message = ObjectCopies.MessageOf(manageError),
+                Message = ApiErrors.MessageOf(manageError),
                 LastTransitionTime = now.UtcDateTime,
             });
         }

@@ -1,3 +1,4 @@
+using Timonel.Client.Controllers;
 namespace Timonel.Controllers.ReplicaSet;
 
 /// <summary>
@@ -28,7 +29,7 @@ internal static class SlowStartBatch
 }
 
 /// <summary>The first error of a failed batch and how many calls of that batch failed.</summary>
-internal sealed class BatchFailure(Exception first, int failed) : Exception(ObjectCopies.MessageOf(first), first)
+internal sealed class BatchFailure(Exception first, int failed) : Exception(ApiErrors.MessageOf(first), first)
 {
     public int Failed { get; } = failed;
 }

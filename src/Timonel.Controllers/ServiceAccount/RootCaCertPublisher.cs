@@ -2,6 +2,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 
@@ -102,7 +103,7 @@ public sealed class ServiceLoadBalancerController : Controller, IController
                 service.Metadata.NamespaceProperty,
                 cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
         {
             // Deleted meanwhile: nothing to publish.
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s;
 using k8s.Models;
+using Timonel.Client.Controllers;
 using Timonel.Controllers.History;
 
 namespace Timonel.Controllers.StatefulSet;
@@ -75,7 +76,7 @@ public static class StatefulPodIdentity
                 Labels = labels,
                 Annotations = copy.Metadata?.Annotations,
                 Finalizers = copy.Metadata?.Finalizers,
-                OwnerReferences = [OwnerReferences.ControllerOf(set, "StatefulSet")],
+                OwnerReferences = [ControllerRefs.ControllerRef("apps/v1", "StatefulSet", set.Metadata)],
             },
             Spec = spec,
         };
@@ -94,7 +95,7 @@ public static class StatefulPodIdentity
             }
 
             var owners = set.Spec.PersistentVolumeClaimRetentionPolicy?.WhenDeleted == "Delete"
-                ? new List<V1OwnerReference> { OwnerReferences.OwnedBy(set, "StatefulSet") }
+                ? new List<V1OwnerReference> { ControllerRefs.ControllerRef("apps/v1", "StatefulSet", set.Metadata) with { Controller = null } }
                 : null;
             yield return new V1PersistentVolumeClaim
             {

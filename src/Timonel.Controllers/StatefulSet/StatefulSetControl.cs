@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Controllers.History;
 
@@ -54,16 +55,16 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
         foreach (var pod in pods)
         {
             status.Replicas++;
-            if (PodState.IsRunningAndReady(pod))
+            if (PodConditions.IsRunningAndReady(pod))
             {
                 status.ReadyReplicas++;
-                if (PodState.IsAvailable(pod, minReady, now))
+                if (PodConditions.IsPodAvailable(pod, minReady, now))
                 {
                     status.AvailableReplicas++;
                 }
             }
 
-            if (!PodState.IsTerminating(pod))
+            if (!PodConditions.IsPodTerminating(pod))
             {
                 var revision = RevisionOf(pod);
                 if (revision == status.CurrentRevision)
@@ -132,7 +133,7 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
                 continue;
             }
 
-            if (PodState.HasFinished(pod) && !PodState.IsTerminating(pod))
+            if (PodConditions.IsPodTerminal(pod) && !PodConditions.IsPodTerminating(pod))
             {
                 // The replacement is created once the deletion is observed, under the same name.
                 await DeletePodAsync(set, pod, cancellationToken).ConfigureAwait(false);
@@ -144,12 +145,12 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
                 continue;
             }
 
-            if (monotonic && (PodState.IsTerminating(pod) || !PodState.IsRunningAndReady(pod)))
+            if (monotonic && (PodConditions.IsPodTerminating(pod) || !PodConditions.IsRunningAndReady(pod)))
             {
                 return requeue;
             }
 
-            if (PodState.TimeUntilAvailable(pod, minReady, now) is { } wait)
+            if (PodConditions.TimeUntilAvailable(pod, minReady, now) is { } wait)
             {
                 requeue = requeue is { } r && r < wait ? r : wait;
                 if (monotonic)
@@ -164,7 +165,7 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
         for (var t = condemned.Count - 1; t >= 0; t--)
         {
             var pod = condemned[t].Pod;
-            if (PodState.IsTerminating(pod))
+            if (PodConditions.IsPodTerminating(pod))
             {
                 if (monotonic)
                 {
@@ -174,7 +175,7 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
                 continue;
             }
 
-            if (monotonic && !PodState.IsRunningAndReady(pod) && !ReferenceEquals(pod, firstUnhealthy))
+            if (monotonic && !PodConditions.IsRunningAndReady(pod) && !ReferenceEquals(pod, firstUnhealthy))
             {
                 return requeue;
             }
@@ -205,7 +206,7 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
                 return requeue;
             }
 
-            if (RevisionOf(pod) != revisions.Update.Metadata.Name && !PodState.IsTerminating(pod))
+            if (RevisionOf(pod) != revisions.Update.Metadata.Name && !PodConditions.IsPodTerminating(pod))
             {
                 await DeletePodAsync(set, pod, cancellationToken).ConfigureAwait(false);
                 return requeue;
@@ -220,7 +221,7 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
         return requeue;
     }
 
-    private static bool IsHealthy(V1Pod pod) => PodState.IsRunningAndReady(pod) && !PodState.IsTerminating(pod);
+    private static bool IsHealthy(V1Pod pod) => PodConditions.IsRunningAndReady(pod) && !PodConditions.IsPodTerminating(pod);
 
     private async Task CreatePodAsync(V1StatefulSet set, WorkloadRevisions revisions, int ordinal, CancellationToken cancellationToken)
     {
@@ -237,11 +238,11 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
             await context.Client.CoreV1.CreateNamespacedPodAsync(pod, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
             context.Events.Normal(Component, set, "SuccessfulCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} successful");
         }
-        catch (Exception e) when (e is not OperationCanceledException && ApiFailures.IsAlreadyExists(e))
+        catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsAlreadyExists(e))
         {
             // Our own create the cache has not shown yet is fine; someone else's pod under our name is not.
             var existing = await context.Client.CoreV1.ReadNamespacedPodAsync(podName, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (!OwnerReferences.IsControlledBy(existing.Metadata, set.Metadata.Uid))
+            if (!ControllerRefs.IsControlledBy(existing.Metadata, set.Metadata.Uid))
             {
                 var message = $"create Pod {podName} in StatefulSet {set.Metadata.Name} failed error: a pod named {podName} exists and is not controlled by this StatefulSet";
                 context.Events.Warning(Component, set, "FailedCreate", message);
@@ -250,7 +251,7 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            context.Events.Warning(Component, set, "FailedCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} failed error: {ApiFailures.MessageOf(e)}");
+            context.Events.Warning(Component, set, "FailedCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} failed error: {ApiErrors.MessageOf(e)}");
             throw;
         }
     }
@@ -280,13 +281,13 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
                 await context.Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 context.Events.Normal(Component, set, "SuccessfulCreate", $"create Claim {claimName} Pod {podName} in StatefulSet {set.Metadata.Name} success");
             }
-            catch (Exception e) when (e is not OperationCanceledException && ApiFailures.IsAlreadyExists(e))
+            catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsAlreadyExists(e))
             {
                 // A retained claim from an earlier pod of this ordinal is reused, as upstream does.
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                context.Events.Warning(Component, set, "FailedCreate", $"create Claim {claimName} for Pod {podName} in StatefulSet {set.Metadata.Name} failed error: {ApiFailures.MessageOf(e)}");
+                context.Events.Warning(Component, set, "FailedCreate", $"create Claim {claimName} for Pod {podName} in StatefulSet {set.Metadata.Name} failed error: {ApiErrors.MessageOf(e)}");
                 throw;
             }
         }
@@ -303,13 +304,13 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             context.Events.Normal(Component, set, "SuccessfulDelete", $"delete Pod {pod.Metadata.Name} in StatefulSet {set.Metadata.Name} successful");
         }
-        catch (Exception e) when (e is not OperationCanceledException && (ApiFailures.IsNotFound(e) || ApiFailures.IsConflict(e)))
+        catch (Exception e) when (e is not OperationCanceledException && (ApiErrors.IsNotFound(e) || ApiErrors.IsConflict(e)))
         {
             // Already gone (or replaced by a newer pod of that name): the informer brings the next sync.
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            context.Events.Warning(Component, set, "FailedDelete", $"delete Pod {pod.Metadata.Name} in StatefulSet {set.Metadata.Name} failed error: {ApiFailures.MessageOf(e)}");
+            context.Events.Warning(Component, set, "FailedDelete", $"delete Pod {pod.Metadata.Name} in StatefulSet {set.Metadata.Name} failed error: {ApiErrors.MessageOf(e)}");
             throw;
         }
     }
@@ -341,7 +342,7 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
                 {
                     await context.Client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(claimName, claim.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is not OperationCanceledException && ApiFailures.IsNotFound(e))
+                catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsNotFound(e))
                 {
                 }
             }

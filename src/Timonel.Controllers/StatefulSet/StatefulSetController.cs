@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Timonel.Api.Selectors;
+using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 using Timonel.Controllers.History;
@@ -85,47 +85,25 @@ public sealed class StatefulSetController : Controller, IController
         }
     }
 
-    /// <summary>The set's pods: those it controls, plus orphans matching its selector and naming, which it adopts.</summary>
+    /// <summary>
+    /// The set's pods (upstream's getPodsForStatefulSet): those it controls, plus orphans matching its
+    /// selector and named after it, which it adopts; owned pods that stop matching are released.
+    /// </summary>
     private async Task<List<V1Pod>> ClaimPodsAsync(V1StatefulSet set, CancellationToken cancellationToken)
     {
-        var owned = _pods.Cache.ListByOwnerUid(set.Metadata.Uid).ToList();
-        var selector = SelectorOf(set);
-        foreach (var orphan in _pods.Cache.ListByNamespace(set.Metadata.NamespaceProperty))
-        {
-            var meta = orphan.Metadata;
-            if (meta.DeletionTimestamp is not null || meta.OwnerReferences?.Any(o => o.Controller == true) == true
-                || StatefulPodIdentity.OrdinalOf(set.Metadata.Name, meta.Name) is null
-                || !selector.Matches(new Dictionary<string, string>(meta.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal)))
-            {
-                continue;
-            }
-
-            var owner = OwnerReferences.ControllerOf(set, "StatefulSet");
-            var patch = new JsonObject
-            {
-                ["metadata"] = new JsonObject
-                {
-                    ["ownerReferences"] = new JsonArray(JsonNode.Parse(KubernetesJson.Serialize(owner))),
-                    ["uid"] = meta.Uid,
-                },
-            };
-            try
-            {
-                owned.Add(await _context.Client.CoreV1.PatchNamespacedPodAsync(
-                    new V1Patch(patch.ToJsonString(), V1Patch.PatchType.StrategicMergePatch), meta.Name, meta.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false));
-            }
-            catch (Exception e) when (e is not OperationCanceledException && (ApiFailures.IsNotFound(e) || ApiFailures.IsConflict(e)))
-            {
-            }
-        }
-
-        return owned;
+        var manager = ControllerRefs.ForPods(
+            _context.Client,
+            set,
+            "apps/v1",
+            "StatefulSet",
+            ObjectSelectors.From(set.Spec.Selector),
+            async ct => (await _context.Client.AppsV1.ReadNamespacedStatefulSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false)).Metadata);
+        var candidates = _pods.Cache.ListByOwnerUid(set.Metadata.Uid)
+            .Concat(_pods.Cache.ListOrphansByNamespace(set.Metadata.NamespaceProperty))
+            .Where(p => p.Metadata.NamespaceProperty == set.Metadata.NamespaceProperty);
+        var claimed = await manager.ClaimAsync(candidates, p => StatefulPodIdentity.OrdinalOf(set.Metadata.Name, p.Metadata.Name) is not null, cancellationToken).ConfigureAwait(false);
+        return [.. claimed];
     }
-
-    private static LabelSelector SelectorOf(V1StatefulSet set) =>
-        set.Spec.Selector is null
-            ? LabelSelector.Nothing
-            : LabelSelector.FromLabelSelectorJson(JsonNode.Parse(KubernetesJson.Serialize(set.Spec.Selector))?.AsObject());
 
     private async Task UpdateStatusAsync(V1StatefulSet set, V1StatefulSetStatus status, CancellationToken cancellationToken)
     {
@@ -142,7 +120,7 @@ public sealed class StatefulSetController : Controller, IController
             await _context.Client.AppsV1.PatchNamespacedStatefulSetStatusAsync(
                 new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException && ApiFailures.IsNotFound(e))
+        catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsNotFound(e))
         {
         }
     }

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Api.Selectors;
 using Timonel.Scheduler.Cache;
 using Timonel.Scheduler.Framework;
 using Timonel.Scheduler.Queue;
@@ -21,19 +22,19 @@ public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlu
     public string Name => PluginName;
 
     /// <summary>Whether the pod's nodeSelector and required node affinity allow <paramref name="node"/> (also used by topology spread).</summary>
-    public static bool RequiredMatches(V1Pod pod, V1Node node) => RequiredAffinity.Of(pod).Matches(node);
+    public static bool RequiredMatches(V1Pod pod, V1Node node) => RequiredNodeAffinity.Of(pod.Spec).Matches(node);
 
     /// <summary>The pod's nodeSelector and required node affinity compiled once, for callers that test many nodes.</summary>
     public static Func<V1Node, bool> RequiredMatcher(V1Pod pod)
     {
-        var required = RequiredAffinity.Of(pod);
+        var required = RequiredNodeAffinity.Of(pod.Spec);
         return required.IsEmpty ? static _ => true : required.Matches;
     }
 
     public Status? PreFilter(CycleState state, PodInfo pod, Snapshot snapshot, out IReadOnlySet<string>? nodeNames)
     {
         nodeNames = null;
-        var required = RequiredAffinity.Of(pod.Pod);
+        var required = RequiredNodeAffinity.Of(pod.Pod.Spec);
         if (required.IsEmpty)
         {
             return Status.Skip;
@@ -46,7 +47,7 @@ public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlu
 
     public Status? Filter(CycleState state, PodInfo pod, NodeInfo node)
     {
-        var required = state.Read<RequiredAffinity>(FilterKey) ?? RequiredAffinity.Of(pod.Pod);
+        var required = state.Read<RequiredNodeAffinity>(FilterKey) ?? RequiredNodeAffinity.Of(pod.Pod.Spec);
         return node.Node is not null && required.Matches(node.Node) ? null : RejectedPod;
     }
 
@@ -113,29 +114,5 @@ public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlu
         }
 
         return names;
-    }
-
-    private sealed class RequiredAffinity
-    {
-        private readonly LabelMatcher? _selector;
-        private readonly NodeSelectorMatcher? _affinity;
-
-        private RequiredAffinity(LabelMatcher? selector, NodeSelectorMatcher? affinity)
-        {
-            _selector = selector;
-            _affinity = affinity;
-        }
-
-        public bool IsEmpty => _selector is null && _affinity is null;
-
-        public static RequiredAffinity Of(V1Pod pod)
-        {
-            var sel = pod.Spec?.NodeSelector is { Count: > 0 } ns ? LabelMatcher.FromSet(ns) : null;
-            var req = pod.Spec?.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution;
-            return new RequiredAffinity(sel, req is null ? null : NodeSelectorMatcher.From(req));
-        }
-
-        public bool Matches(V1Node node) =>
-            (_selector is null || _selector.Matches(node.Metadata?.Labels)) && (_affinity is null || _affinity.Matches(node));
     }
 }

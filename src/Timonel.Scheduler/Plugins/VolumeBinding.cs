@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Api.Selectors;
 using Timonel.Scheduler.Cache;
 using Timonel.Scheduler.Framework;
 using Timonel.Scheduler.Queue;

@@ -247,4 +247,25 @@ public sealed class JobControllerTests(JobControllerFixture fixture) : IClassFix
             WaitLimit,
             "deleted pod gone and replaced");
     }
+
+    [Fact]
+    public async Task Sync_PodReadyButNotRunning_CountedReady()
+    {
+        // Upstream counts status.ready with podutil.IsPodReady (the condition alone); the old copy also required Running.
+        var ns = await fixture.Harness.Cluster.CreateNamespaceAsync("job");
+        await Client.BatchV1.CreateNamespacedJobAsync(NewJob("ready-pending"), ns);
+        var pod = (await WaitForActivePodsAsync(Client, ns, "ready-pending", 1))[0];
+
+        var fresh = await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, ns);
+        fresh.Status ??= new V1PodStatus();
+        fresh.Status.Phase = "Pending";
+        fresh.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = "True", LastTransitionTime = DateTime.UtcNow }];
+        await Client.CoreV1.ReplaceNamespacedPodStatusAsync(fresh, fresh.Metadata.Name, ns);
+
+        var job = await Eventually.WaitAsync(
+            async ct => (await Client.BatchV1.ReadNamespacedJobAsync("ready-pending", ns, cancellationToken: ct)) is { Status.Ready: 1 } j ? j : null,
+            WaitLimit,
+            "the Ready (but Pending) pod counted in status.ready");
+        Assert.Equal(1, job.Status.Active);
+    }
 }

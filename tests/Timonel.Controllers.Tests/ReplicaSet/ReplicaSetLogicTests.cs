@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Client.Controllers;
 using Timonel.Controllers.ReplicaSet;
 using Xunit;
 
@@ -54,10 +55,10 @@ public sealed class ReplicaSetLogicTests
     {
         var pod = Pod("p", ready: true, readySince: T0);
 
-        Assert.False(PodStates.IsAvailable(pod, 10, new DateTimeOffset(T0.AddSeconds(5))));
-        Assert.True(PodStates.IsAvailable(pod, 10, new DateTimeOffset(T0.AddSeconds(10))));
-        Assert.True(PodStates.IsAvailable(pod, 0, new DateTimeOffset(T0)));
-        Assert.False(PodStates.IsAvailable(Pod("q"), 0, new DateTimeOffset(T0)));
+        Assert.False(PodConditions.IsPodAvailable(pod, 10, new DateTimeOffset(T0.AddSeconds(5))));
+        Assert.True(PodConditions.IsPodAvailable(pod, 10, new DateTimeOffset(T0.AddSeconds(10))));
+        Assert.True(PodConditions.IsPodAvailable(pod, 0, new DateTimeOffset(T0)));
+        Assert.False(PodConditions.IsPodAvailable(Pod("q"), 0, new DateTimeOffset(T0)));
     }
 
     [Fact]
@@ -66,10 +67,10 @@ public sealed class ReplicaSetLogicTests
         var terminating = Pod("t");
         terminating.Metadata.DeletionTimestamp = T0;
 
-        Assert.True(PodStates.IsActive(Pod("p", phase: "Pending")));
-        Assert.False(PodStates.IsActive(terminating));
-        Assert.False(PodStates.IsActive(Pod("s", phase: "Succeeded")));
-        Assert.False(PodStates.IsActive(Pod("f", phase: "Failed")));
+        Assert.True(PodConditions.IsPodActive(Pod("p", phase: "Pending")));
+        Assert.False(PodConditions.IsPodActive(terminating));
+        Assert.False(PodConditions.IsPodActive(Pod("s", phase: "Succeeded")));
+        Assert.False(PodConditions.IsPodActive(Pod("f", phase: "Failed")));
     }
 
     [Fact]

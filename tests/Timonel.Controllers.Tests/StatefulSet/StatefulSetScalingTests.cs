@@ -188,6 +188,24 @@ public sealed class StatefulSetScalingTests(StatefulSetFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task OwnedPodRelabelledOutOfSelector_IsReleased()
+    {
+        // The set used to keep every pod it owned; upstream's ClaimPods lets go of one that stops matching.
+        var ns = await fixture.Harness.Cluster.CreateNamespaceAsync("ss-release");
+        await Client.AppsV1.CreateNamespacedStatefulSetAsync(StatefulSetFixture.NewSet("web", 1, nodeName: null), ns);
+        var owned = (await WaitForPodsAsync(ns, "web-0")).Single();
+        Assert.Equal("web", owned.Metadata.OwnerReferences.Single().Name);
+
+        await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"app":"other"}}}""", V1Patch.PatchType.MergePatch), "web-0", ns);
+
+        var released = await Eventually.WaitAsync(
+            async ct => (await Client.CoreV1.ReadNamespacedPodAsync("web-0", ns, cancellationToken: ct)) is { Metadata.OwnerReferences: null or { Count: 0 } } p ? p : null,
+            Timeout,
+            "web-0 released");
+        Assert.Equal(owned.Metadata.Uid, released.Metadata.Uid);
+    }
+
+    [Fact]
     public async Task SelectorNotMatchingTemplate_IsRejectedByTheApiServer()
     {
         var ns = await fixture.Harness.Cluster.CreateNamespaceAsync("ss-bad");

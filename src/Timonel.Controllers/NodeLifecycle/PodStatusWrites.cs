@@ -1,12 +1,12 @@
-using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Timonel.Client.Controllers;
 
 namespace Timonel.Controllers.NodeLifecycle;
 
 /// <summary>Pod status writes the node lifecycle and pod GC controllers share.</summary>
-internal static class PodConditions
+internal static class PodStatusWrites
 {
     /// <summary>
     /// Sets a condition on the pod's status (and optionally its phase and reason) through
@@ -47,17 +47,17 @@ internal static class PodConditions
                 await client.CoreV1.ReplaceNamespacedPodStatusAsync(updated, current.Metadata.Name, current.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return true;
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
             {
                 return false;
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && attempt < 3)
+            catch (HttpOperationException e) when (ApiErrors.IsConflict(e) && attempt < 3)
             {
                 try
                 {
                     current = await client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
-                catch (HttpOperationException r) when (r.Response.StatusCode == HttpStatusCode.NotFound)
+                catch (HttpOperationException r) when (ApiErrors.IsNotFound(r))
                 {
                     return false;
                 }

@@ -1,0 +1,20 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Timonel.Api.Selectors;
+
+namespace Timonel.Client.Controllers;
+
+/// <summary>A workload's metav1.LabelSelector as a matcher for the labels of the objects it may own.</summary>
+public static class ObjectSelectors
+{
+    /// <summary>upstream's LabelSelectorAsSelector: null selects nothing, an empty selector everything.</summary>
+    public static LabelSelector From(V1LabelSelector? selector) =>
+        selector is null ? LabelSelector.Nothing : LabelSelector.FromLabelSelectorJson(JsonNode.Parse(KubernetesJson.Serialize(selector))!.AsObject());
+
+    public static bool Matches(LabelSelector selector, V1ObjectMeta? meta) =>
+        selector.Matches((IReadOnlyDictionary<string, string>?)meta?.Labels ?? new Dictionary<string, string>());
+
+    /// <summary>The object's controller reference (the owner reference with controller=true), or null.</summary>
+    public static V1OwnerReference? ControllerOf(V1ObjectMeta? meta) => meta?.OwnerReferences?.FirstOrDefault(r => r.Controller == true);
+}
