@@ -40,10 +40,11 @@ internal sealed record FuzzRequest
         init => Body = Convert.FromBase64String(value);
     }
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    // camelCase, as the kept files in tests/e2e/FuzzFindings are written.
+    private static readonly JsonSerializerOptions FileFormat = new(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    public string ToJson() => JsonSerializer.Serialize(this, Indented);
+    public string ToJson() => JsonSerializer.Serialize(this, FileFormat);
 
     public static FuzzRequest FromJson(string json) =>
-        JsonSerializer.Deserialize<FuzzRequest>(json) ?? throw new JsonException("a finding file holds null");
+        JsonSerializer.Deserialize<FuzzRequest>(json, FileFormat) ?? throw new JsonException("a finding file holds null");
 }
