@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
+using Timonel.ApiServer.Http;
 
 namespace Timonel.ApiServer.Registry;
 
@@ -35,9 +36,10 @@ internal sealed record DeleteOptions(long? GracePeriodSeconds, string? Propagati
             throw ApiException.BadRequest($"propagationPolicy \"{policy}\" is not supported: use one of Orphan, Background, Foreground");
         }
 
-        if (policy is null && (body?["orphanDependents"] is JsonValue o && o.TryGetValue<bool>(out var orphan) || bool.TryParse(query["orphanDependents"].ToString(), out orphan)))
+        var orphan = body?["orphanDependents"] is JsonValue o && o.TryGetValue<bool>(out var fromBody) ? fromBody : QueryBool.ParseOptional(query["orphanDependents"]);
+        if (policy is null && orphan is { } orphanDependents)
         {
-            policy = orphan ? "Orphan" : "Background";
+            policy = orphanDependents ? "Orphan" : "Background";
         }
 
         var dryRun = body?["dryRun"] is JsonArray dr && dr.Any(d => Meta.Str(d) == "All") || query["dryRun"].ToString() == "All";

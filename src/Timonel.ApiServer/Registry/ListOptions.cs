@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
 using Timonel.Api.Resources;
 using Timonel.Api.Selectors;
+using Timonel.ApiServer.Http;
 
 namespace Timonel.ApiServer.Registry;
 
@@ -44,8 +45,8 @@ internal sealed record ListOptions(
         }
 
         var match = NullIfEmpty(query["resourceVersionMatch"]);
-        var watch = Bool(query["watch"]);
-        bool? sendInitialEvents = NullIfEmpty(query["sendInitialEvents"]) is { } sie ? Bool(sie) : null;
+        var watch = QueryBool.Parse(query["watch"]);
+        var sendInitialEvents = QueryBool.ParseOptional(query["sendInitialEvents"]);
         var continueText = NullIfEmpty(query["continue"]);
         var errors = watch
             ? WatchOptionErrors(match, sendInitialEvents, continueText)
@@ -73,7 +74,7 @@ internal sealed record ListOptions(
         }
 
         return new ListOptions(labels, fields, limit, cont, rv, match,
-            watch, Bool(query["allowWatchBookmarks"]), sendInitialEvents, timeout);
+            watch, QueryBool.Parse(query["allowWatchBookmarks"]), sendInitialEvents, timeout);
     }
 
     // Upstream's ValidateListOptions for a list or deletecollection (apimachinery's
@@ -147,7 +148,6 @@ internal sealed record ListOptions(
         (Labels.IsEmpty || Labels.Matches(Meta.Labels(obj))) &&
         (Fields.IsEmpty || Fields.Matches(ObjectFields.Get(resource, obj)));
 
-    private static bool Bool(string? s) => s is "true" or "1";
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 }

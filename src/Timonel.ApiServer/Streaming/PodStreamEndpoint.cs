@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Timonel.Api.Errors;
 using Timonel.Api.Resources;
+using Timonel.ApiServer.Http;
 using Timonel.ApiServer.Registry;
 using Timonel.Streaming;
 
@@ -40,7 +41,7 @@ internal sealed class PodStreamEndpoint(ResourceCatalog catalog, ObjectStore obj
             case "log":
             {
                 var container = Container(pod, name, query["container"].FirstOrDefault());
-                CheckLogsAvailable(pod, name, container, IsTrue(query["previous"].FirstOrDefault()));
+                CheckLogsAvailable(pod, name, container, QueryBool.Parse(query["previous"]));
                 path = $"containerLogs/{ns}/{name}/{container}";
                 forward.AddRange(LogParameters.SelectMany(p => query[p].Where(v => v is not null).Select(v => KeyValuePair.Create(p, v!))));
                 break;
@@ -51,10 +52,10 @@ internal sealed class PodStreamEndpoint(ResourceCatalog catalog, ObjectStore obj
                 var container = Container(pod, name, query["container"].FirstOrDefault());
                 NodeOf(pod, name);
                 RequireUpgrade(context);
-                Flag(forward, "input", query["stdin"].FirstOrDefault());
-                Flag(forward, "output", query["stdout"].FirstOrDefault());
-                Flag(forward, "error", query["stderr"].FirstOrDefault());
-                Flag(forward, "tty", query["tty"].FirstOrDefault());
+                Flag(forward, "input", query["stdin"]);
+                Flag(forward, "output", query["stdout"]);
+                Flag(forward, "error", query["stderr"]);
+                Flag(forward, "tty", query["tty"]);
                 if (subresource == "exec")
                 {
                     var command = query["command"].Where(c => c is not null).ToList();
@@ -225,11 +226,9 @@ internal sealed class PodStreamEndpoint(ResourceCatalog catalog, ObjectStore obj
         }
     }
 
-    private static bool IsTrue(string? value) => value is not null && (value.Length == 0 || value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));
-
-    private static void Flag(List<KeyValuePair<string, string>> forward, string name, string? value)
+    private static void Flag(List<KeyValuePair<string, string>> forward, string name, Microsoft.Extensions.Primitives.StringValues value)
     {
-        if (IsTrue(value))
+        if (QueryBool.Parse(value))
         {
             forward.Add(KeyValuePair.Create(name, "1"));
         }

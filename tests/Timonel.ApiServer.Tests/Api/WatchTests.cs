@@ -40,6 +40,40 @@ public sealed class WatchTests(ApiServerFixture fx) : IClassFixture<ApiServerFix
         Assert.True(Rv(deleted) > Rv(modified));
     }
 
+    [Theory]
+    [InlineData("True")]
+    [InlineData("TRUE")]
+    [InlineData("1")]
+    [InlineData("yes")]
+    [InlineData("")]
+    public async Task Watch_AnyValueButFalse_IsAWatchAsUpstream(string value)
+    {
+        // The official Python client sends watch=True; upstream converts anything but 0/f/false (any case) to true.
+        var ns = await fx.NamespaceAsync("watchbool");
+        Assert.Equal(201, (await fx.Client.PostAsync(ConfigMaps(ns), TestObjects.ConfigMap("w"))).Code);
+
+        await using var watch = await fx.Client.WatchAsync($"{ConfigMaps(ns)}?watch={value}", CancellationToken.None);
+        var added = await watch.NextAsync();
+
+        Assert.Equal("ADDED", Type(added));
+        Assert.Equal("w", Name(added));
+    }
+
+    [Theory]
+    [InlineData("False")]
+    [InlineData("f")]
+    [InlineData("0")]
+    public async Task Watch_FalseValues_AreAList(string value)
+    {
+        var ns = await fx.NamespaceAsync("watchbool");
+        Assert.Equal(201, (await fx.Client.PostAsync(ConfigMaps(ns), TestObjects.ConfigMap("w"))).Code);
+
+        var list = await fx.Client.GetAsync($"{ConfigMaps(ns)}?watch={value}");
+
+        Assert.Equal(200, list.Code);
+        Assert.Equal("ConfigMapList", ApiResponse.Str(list.Object["kind"]));
+    }
+
     [Fact]
     public async Task Watch_WithoutResourceVersion_StartsWithExistingObjectsAsAdded()
     {
