@@ -23,6 +23,10 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
 
     private static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(30);
+
+    // The longest timer .NET arms (about 49 days); upstream takes any timeoutSeconds, and a watch
+    // asked to last longer is, in practice, one that lasts until the client leaves.
+    private static readonly TimeSpan MaxTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
     private static readonly byte[] NewLine = "\n"u8.ToArray();
     private static readonly byte[] EventEnd = "}\n"u8.ToArray();
     private static readonly byte[] AddedStart = "{\"type\":\"ADDED\",\"object\":"u8.ToArray();
@@ -32,7 +36,8 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
     public async Task StreamAsync(HttpContext context, ApiResource resource, string? ns, ListOptions options, OutputKind output, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : DefaultTimeout);
+        // timeoutSeconds=0 is "no timeout asked", as upstream reads it: the default applies.
+        timeout.CancelAfter(options.TimeoutSeconds is { } s and > 0 ? TimeSpan.FromSeconds(Math.Min(s, MaxTimeout.TotalSeconds)) : DefaultTimeout);
         var ct = timeout.Token;
         var writer = new EventWriter(context, resource, output, context.Request.Query["includeObject"].ToString(), time);
 
