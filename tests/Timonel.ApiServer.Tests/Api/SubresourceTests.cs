@@ -232,6 +232,28 @@ public sealed class SubresourceTests(ApiServerFixture fx) : IClassFixture<ApiSer
     }
 
     [Fact]
+    public async Task Eviction_ConcurrentEvictions_SpendEachDisruptionOnce()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        for (var i = 0; i < 4; i++)
+        {
+            await RunningReadyPodAsync(pods, $"race-{i}", "race");
+        }
+
+        var pdbs = await BudgetAsync(ns, "race-pdb", "race", "{\"disruptionsAllowed\":2,\"currentHealthy\":4,\"desiredHealthy\":2,\"expectedPods\":4}");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => fx.Client.PostAsync($"{pods}/race-{i}/eviction", Eviction($"race-{i}"))));
+
+        Assert.Equal(2, results.Count(r => r.Code == 201));
+        Assert.Equal(2, results.Count(r => r.Code == 429));
+        var status = (await fx.Client.GetAsync($"{pdbs}/race-pdb")).Object["status"]!;
+        Assert.Equal(0, (int?)status["disruptionsAllowed"]);
+        Assert.Equal(2, status["disruptedPods"]!.AsObject().Count);
+        Assert.Equal(2, (await fx.Client.GetAsync(pods)).Object["items"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task Eviction_DryRun_SpendsNothingAndKeepsPod()
     {
         var ns = await fx.NamespaceAsync("sub");
