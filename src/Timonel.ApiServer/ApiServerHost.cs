@@ -121,6 +121,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time);
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects, time);
+            var updater = new GuaranteedUpdater(objects, writer);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
             var kubelets = new KubeletConnector(pki, time.GetUtcNow(), options.KubeletDialFilter);
@@ -149,7 +150,8 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
             var pipeline = new RequestPipeline(
                 authenticator,
-                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), time, new PodStreamEndpoint(catalog, objects, kubelets)),
+                options.Authorizer ?? new AllowAllAuthorizer(),
+                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), updater, new BindingSubresource(updater, time), new EvictionSubresource(catalog, objects, lister, deleter, updater, time), time, new PodStreamEndpoint(catalog, objects, kubelets)),
                 new AuthenticationEndpoint(issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}"),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi),
                 new RequestMetrics(),

@@ -77,6 +77,13 @@ public sealed record ApiServerOptions
     /// </summary>
     public Func<IPAddress, bool>? KubeletDialFilter { get; init; }
 
+    /// <summary>
+    /// Who may do what: every request is put to it after authentication. Null: allow every
+    /// authenticated request (the server's behaviour until RBAC). Not a flag: tests pass a
+    /// recording or refusing authorizer.
+    /// </summary>
+    public Security.IAuthorizer? Authorizer { get; init; }
+
     /// <summary>The address to advertise: <see cref="AdvertiseAddress"/>, or one derived from the bind address.</summary>
     public IPAddress ResolveAdvertiseAddress() => AdvertiseAddress ?? Registry.AdvertiseAddress.Choose(BindAddress);
 

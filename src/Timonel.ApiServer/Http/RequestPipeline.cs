@@ -10,11 +10,12 @@ using Timonel.ApiServer.Security;
 namespace Timonel.ApiServer.Http;
 
 /// <summary>
-/// The one request handler: authenticate, route by path, and turn every failure into a
-/// Status. A client mistake is never a 500 and no exception escapes to Kestrel.
+/// The one request handler: authenticate, authorize, route by path, and turn every failure
+/// into a Status. A client mistake is never a 500 and no exception escapes to Kestrel.
 /// </summary>
 internal sealed partial class RequestPipeline(
     Authenticator authenticator,
+    IAuthorizer authorizer,
     ResourceEndpoint resources,
     AuthenticationEndpoint authentication,
     DiscoveryEndpoint discovery,
@@ -33,6 +34,14 @@ internal sealed partial class RequestPipeline(
             if (user is null)
             {
                 throw ApiException.Unauthorized();
+            }
+
+            // Upstream authorizes before it routes: a refused request learns nothing about what exists.
+            var attributes = RequestAttributesFactory.From(user, context.Request.Method, path, context.Request.Query);
+            var decision = await authorizer.AuthorizeAsync(attributes, context.RequestAborted).ConfigureAwait(false);
+            if (decision.Verdict != AuthorizationVerdict.Allow)
+            {
+                throw Forbidden.For(attributes, decision.Reason);
             }
 
             info = RequestInfo.Parse(path);

@@ -22,6 +22,9 @@ internal sealed class ResourceEndpoint(
     ObjectDeleter deleter,
     ObjectLister lister,
     WatchStreamer watcher,
+    GuaranteedUpdater updater,
+    BindingSubresource binding,
+    EvictionSubresource eviction,
     TimeProvider time,
     Streaming.PodStreamEndpoint? podStreams = null)
 {
@@ -164,59 +167,33 @@ internal sealed class ResourceEndpoint(
         var patchType = PatchType(context);
         var options = WriteOptionsFrom(context);
         var patch = RequestBody.Parse(await RequestBody.ReadAsync(context, ct).ConfigureAwait(false), patchType, isPatch: true);
-        for (var attempt = 0; ; attempt++)
-        {
-            var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
-            var patched = PatchApplier.Apply(patchType, current.Object, patch, resource.ModelType);
-            var pinned = PinsResourceVersion(patch);
-            try
-            {
-                var updated = await writer.UpdateAsync(resource, patched, current, subresource, options, ct).ConfigureAwait(false);
-                await WriteObjectAsync(context, resource, updated.Object, 200).ConfigureAwait(false);
-                return;
-            }
-            catch (ApiException e) when (e.Reason == "Conflict" && !pinned && attempt < 10)
-            {
-                // A concurrent writer won; a patch without a resourceVersion is reapplied to the new state.
-            }
-        }
+        // A concurrent writer's win reapplies the patch to the new state; a patch that pins a
+        // resourceVersion then fails on its own precondition.
+        var updated = await updater.GuaranteedUpdateAsync(resource, ns, name, current => PatchApplier.Apply(patchType, current.Object, patch, resource.ModelType), subresource, options, ct).ConfigureAwait(false);
+        await WriteObjectAsync(context, resource, updated.Object, 200).ConfigureAwait(false);
     }
 
     private async Task UpdateScaleAsync(HttpContext context, ApiResource resource, string? ns, string name, string? patchType, CancellationToken ct)
     {
         var options = WriteOptionsFrom(context);
         var body = await RequestBody.ReadAsync(context, ct).ConfigureAwait(false);
-        for (var attempt = 0; ; attempt++)
+        var updated = await updater.GuaranteedUpdateAsync(resource, ns, name, current =>
         {
-            var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
             JsonObject scale;
-            bool pinned;
             if (patchType is null)
             {
                 scale = RequestBody.Parse(body, RequestBody.MediaType(context), isPatch: false) as JsonObject
                     ?? throw ApiException.BadRequest("the body must be a JSON object");
-                pinned = Meta.ResourceVersion(scale) is { Length: > 0 };
             }
             else
             {
                 // The patched Scale carries the current resourceVersion; only one the client wrote pins it.
-                var patch = RequestBody.Parse(body, patchType, isPatch: true);
-                pinned = PinsResourceVersion(patch);
-                scale = PatchApplier.Apply(patchType, ScaleSubresource.ToScale(current.Object), patch, typeof(k8s.Models.V1Scale));
+                scale = PatchApplier.Apply(patchType, ScaleSubresource.ToScale(current.Object), RequestBody.Parse(body, patchType, isPatch: true), typeof(k8s.Models.V1Scale));
             }
 
-            var parent = ScaleSubresource.ApplyScale(current.Object, scale);
-            try
-            {
-                var updated = await writer.UpdateAsync(resource, parent, current, null, options, ct).ConfigureAwait(false);
-                await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(updated.Object), 200).ConfigureAwait(false);
-                return;
-            }
-            catch (ApiException e) when (e.Reason == "Conflict" && !pinned && attempt < 10)
-            {
-                // A concurrent writer won: an unpinned scale is reapplied to the new state.
-            }
-        }
+            return ScaleSubresource.ApplyScale(current.Object, scale);
+        }, null, options, ct).ConfigureAwait(false);
+        await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(updated.Object), 200).ConfigureAwait(false);
     }
 
     private async Task DeleteAsync(HttpContext context, ApiResource resource, string? ns, string name, CancellationToken ct)
@@ -261,98 +238,17 @@ internal sealed class ResourceEndpoint(
 
     private async Task BindAsync(HttpContext context, ApiResource resource, string ns, string name, CancellationToken ct)
     {
-        var binding = await ReadObjectAsync(context, ct).ConfigureAwait(false);
-        var target = Meta.Str(binding["target"]?["name"]);
-        if (string.IsNullOrEmpty(target))
-        {
-            throw ApiException.Invalid("", "Binding", name, [Timonel.Api.Errors.FieldError.Required("target.name")]);
-        }
-
-        if (Meta.Name(binding) is { Length: > 0 } bindingName && bindingName != name)
-        {
-            throw ApiException.BadRequest($"the name of the object ({bindingName}) does not match the name on the URL ({name})");
-        }
-
-        for (var attempt = 0; ; attempt++)
-        {
-            var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
-            // A fresh decode of the stored bytes, owned by this request: changed in place.
-            var pod = current.Object;
-            if (Meta.IsDeleting(pod))
-            {
-                throw ApiException.Conflict("", "pods", name, "pod is being deleted, cannot be assigned to a host");
-            }
-
-            if (Meta.Str(pod["spec"]?["nodeName"]) is { Length: > 0 } node)
-            {
-                throw ApiException.Conflict("", "pods", name, $"pod {name} is already assigned to node \"{node}\"");
-            }
-
-            pod["spec"]!["nodeName"] = target;
-            SetCondition(pod, "PodScheduled", "True", time.GetUtcNow());
-            try
-            {
-                await objects.UpdateAsync(resource, pod, current.ModRevision, ct).ConfigureAwait(false);
-                break;
-            }
-            catch (ApiException e) when (e.Reason == "Conflict" && attempt < 10)
-            {
-            }
-        }
-
+        await binding.BindAsync(resource, ns, name, await ReadObjectAsync(context, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         await ResponseBody.WriteJsonAsync(context, StatusWriter.Success(), 201).ConfigureAwait(false);
     }
 
     private async Task EvictAsync(HttpContext context, ApiResource resource, string ns, string name, CancellationToken ct)
     {
-        var eviction = await ReadObjectAsync(context, ct).ConfigureAwait(false);
-        var pod = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
-        var pdbs = catalog.Find("policy", "v1", "poddisruptionbudgets")!;
-        var budgets = await lister.ListAsync(pdbs, ns, ListOptions.From(pdbs, new QueryCollection()), ct).ConfigureAwait(false);
-        var labels = Meta.Labels(pod.Object);
-        var phase = Meta.Str(pod.Object["status"]?["phase"]);
-        if (phase is not ("Succeeded" or "Failed" or "Pending"))
-        {
-            foreach (var pdb in budgets.Items)
-            {
-                // A budget without a selector selects nothing, as upstream's LabelSelectorAsSelector says.
-                if (!Timonel.Api.Selectors.LabelSelector.FromLabelSelectorJson(pdb["spec"]?["selector"] as JsonObject).Matches(labels))
-                {
-                    continue;
-                }
-
-                if ((Meta.Long(pdb["status"]?["disruptionsAllowed"]) ?? 0) <= 0)
-                {
-                    throw new ApiException((HttpStatusCode)429, "TooManyRequests", $"Cannot evict pod as it would violate the pod's disruption budget (poddisruptionbudgets \"{Meta.Name(pdb)}\").");
-                }
-            }
-        }
-
-        var options = DeleteOptions.From(context.Request.Query, eviction["deleteOptions"] as JsonObject);
-        await deleter.DeleteAsync(resource, ns, name, options, ct).ConfigureAwait(false);
+        var body = await ReadObjectAsync(context, ct).ConfigureAwait(false);
+        var options = DeleteOptions.From(context.Request.Query, body["deleteOptions"] as JsonObject);
+        await eviction.EvictAsync(resource, ns, name, body, options, ct).ConfigureAwait(false);
         await ResponseBody.WriteJsonAsync(context, StatusWriter.Success(), 201).ConfigureAwait(false);
     }
-
-    private static void SetCondition(JsonObject pod, string type, string status, DateTimeOffset now)
-    {
-        pod["status"] ??= new JsonObject();
-        var conditions = pod["status"]!["conditions"] as JsonArray ?? [];
-        pod["status"]!["conditions"] = conditions;
-        var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => Meta.Str(c["type"]) == type);
-        if (existing is null)
-        {
-            existing = new JsonObject { ["type"] = type };
-            conditions.Add(existing);
-        }
-
-        existing["status"] = status;
-        existing["lastTransitionTime"] = Meta.Timestamp(now);
-        existing["lastProbeTime"] = null;
-    }
-
-    private static bool PinsResourceVersion(JsonNode patch) =>
-        patch is JsonObject o && Meta.Str(o["metadata"]?["resourceVersion"]) is { Length: > 0 }
-        || patch is JsonArray a && a.Any(op => Meta.Str(op?["path"]) == "/metadata/resourceVersion");
 
     private static string PatchType(HttpContext context)
     {

@@ -37,7 +37,7 @@ public class ApiServerFixture : IAsyncLifetime
     {
         _dataDir = Directory.CreateTempSubdirectory("timonel-api-").FullName;
         Host = await ApiServerHost.StartAsync(
-            new ApiServerOptions { DataDir = _dataDir, Port = FreePort(), Time = _time, KubeletDialFilter = IPAddress.IsLoopback },
+            Configure(new ApiServerOptions { DataDir = _dataDir, Port = FreePort(), Time = _time, KubeletDialFilter = IPAddress.IsLoopback }),
             _ => Task.FromResult<IStore>(Store),
             NullLoggerFactory.Instance,
             CancellationToken.None);
@@ -57,6 +57,9 @@ public class ApiServerFixture : IAsyncLifetime
             // Best effort: a leftover temp dir is harmless.
         }
     }
+
+    /// <summary>Lets a derived fixture change the server's options (an authorizer, say) before it starts.</summary>
+    protected virtual ApiServerOptions Configure(ApiServerOptions options) => options;
 
     /// <summary>Creates a fresh namespace and returns its name.</summary>
     internal async Task<string> NamespaceAsync(string prefix)

@@ -190,21 +190,155 @@ public sealed class SubresourceTests(ApiServerFixture fx) : IClassFixture<ApiSer
     {
         var ns = await fx.NamespaceAsync("sub");
         var pods = $"/api/v1/namespaces/{ns}/pods";
-        Assert.Equal(201, (await fx.Client.PostAsync(pods, TestObjects.Pod("guarded", new JsonObject { ["app"] = "db" }))).Code);
-        Assert.Equal(200, (await fx.Client.PatchAsync($"{pods}/guarded/status", "{\"status\":{\"phase\":\"Running\"}}", ApiClient.MergePatch)).Code);
-        var pdbs = $"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets";
-        var pdb = new JsonObject
-        {
-            ["metadata"] = new JsonObject { ["name"] = "db-pdb" },
-            ["spec"] = new JsonObject { ["minAvailable"] = 1, ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "db" } } },
-        };
-        Assert.Equal(201, (await fx.Client.PostAsync(pdbs, pdb)).Code);
-        Assert.Equal(200, (await fx.Client.PatchAsync($"{pdbs}/db-pdb/status", "{\"status\":{\"disruptionsAllowed\":0,\"currentHealthy\":1,\"desiredHealthy\":1,\"expectedPods\":1}}", ApiClient.MergePatch)).Code);
+        await RunningReadyPodAsync(pods, "guarded", "db");
+        var pdbs = await BudgetAsync(ns, "db-pdb", "db", "{\"disruptionsAllowed\":0,\"currentHealthy\":1,\"desiredHealthy\":1,\"expectedPods\":1}");
 
         var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PostAsync($"{pods}/guarded/eviction", Eviction("guarded")));
 
-        ApiAssert.Failure(response, 429, "TooManyRequests", "disruption budget", "db-pdb");
+        ApiAssert.Failure(response, 429, "TooManyRequests");
+        Assert.Equal("Cannot evict pod as it would violate the pod's disruption budget.", response.Message);
+        var cause = Assert.Single(response.Body!["details"]!["causes"]!.AsArray())!;
+        Assert.Equal("DisruptionBudget", ApiResponse.Str(cause["reason"]));
+        Assert.Equal("The disruption budget db-pdb needs 1 healthy pods and has 1 currently", ApiResponse.Str(cause["message"]));
         Assert.Equal(200, (await fx.Client.GetAsync($"{pods}/guarded")).Code);
+        Assert.Equal(200, (await fx.Client.GetAsync($"{pdbs}/db-pdb")).Code);
+    }
+
+    [Fact]
+    public async Task Eviction_BudgetAllowsOne_FirstSpendsItSecondIs429()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        await RunningReadyPodAsync(pods, "web-1", "web");
+        await RunningReadyPodAsync(pods, "web-2", "web");
+        var pdbs = await BudgetAsync(ns, "web-pdb", "web", "{\"disruptionsAllowed\":1,\"currentHealthy\":2,\"desiredHealthy\":1,\"expectedPods\":2}");
+
+        var first = await fx.Client.PostAsync($"{pods}/web-1/eviction", Eviction("web-1"));
+
+        Assert.Equal(201, first.Code);
+        Assert.Equal("Success", ApiResponse.Str(first.Body?["status"]));
+        Assert.Equal(404, (await fx.Client.GetAsync($"{pods}/web-1")).Code);
+        var budget = (await fx.Client.GetAsync($"{pdbs}/web-pdb")).Object;
+        Assert.Equal(0, (int?)budget["status"]!["disruptionsAllowed"]);
+        Assert.NotNull(ApiResponse.Str(budget["status"]!["disruptedPods"]?["web-1"]));
+        var condition = Assert.Single(budget["status"]!["conditions"]!.AsArray(), c => ApiResponse.Str(c!["type"]) == "DisruptionAllowed")!;
+        Assert.Equal("False", ApiResponse.Str(condition["status"]));
+        Assert.Equal("InsufficientPods", ApiResponse.Str(condition["reason"]));
+
+        var second = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PostAsync($"{pods}/web-2/eviction", Eviction("web-2")));
+
+        ApiAssert.Failure(second, 429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.");
+        Assert.Equal(200, (await fx.Client.GetAsync($"{pods}/web-2")).Code);
+    }
+
+    [Fact]
+    public async Task Eviction_ConcurrentEvictions_SpendEachDisruptionOnce()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        for (var i = 0; i < 4; i++)
+        {
+            await RunningReadyPodAsync(pods, $"race-{i}", "race");
+        }
+
+        var pdbs = await BudgetAsync(ns, "race-pdb", "race", "{\"disruptionsAllowed\":2,\"currentHealthy\":4,\"desiredHealthy\":2,\"expectedPods\":4}");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => fx.Client.PostAsync($"{pods}/race-{i}/eviction", Eviction($"race-{i}"))));
+
+        Assert.Equal(2, results.Count(r => r.Code == 201));
+        Assert.Equal(2, results.Count(r => r.Code == 429));
+        var status = (await fx.Client.GetAsync($"{pdbs}/race-pdb")).Object["status"]!;
+        Assert.Equal(0, (int?)status["disruptionsAllowed"]);
+        Assert.Equal(2, status["disruptedPods"]!.AsObject().Count);
+        Assert.Equal(2, (await fx.Client.GetAsync(pods)).Object["items"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Eviction_DryRun_SpendsNothingAndKeepsPod()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        await RunningReadyPodAsync(pods, "dry", "dry");
+        var pdbs = await BudgetAsync(ns, "dry-pdb", "dry", "{\"disruptionsAllowed\":1,\"currentHealthy\":1,\"desiredHealthy\":0,\"expectedPods\":1}");
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PostAsync($"{pods}/dry/eviction?dryRun=All", Eviction("dry")));
+
+        Assert.Equal(201, response.Code);
+        Assert.Equal(200, (await fx.Client.GetAsync($"{pods}/dry")).Code);
+        Assert.Equal(1, (int?)(await fx.Client.GetAsync($"{pdbs}/dry-pdb")).Object["status"]!["disruptionsAllowed"]);
+    }
+
+    [Fact]
+    public async Task Eviction_TwoBudgetsSelectPod_Is500WithUpstreamMessage()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        await RunningReadyPodAsync(pods, "twice", "twice");
+        await BudgetAsync(ns, "pdb-a", "twice", "{\"disruptionsAllowed\":1}");
+        await BudgetAsync(ns, "pdb-b", "twice", "{\"disruptionsAllowed\":1}");
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PostAsync($"{pods}/twice/eviction", Eviction("twice")));
+
+        Assert.Equal(500, response.Code);
+        Assert.Equal("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.", response.Message);
+        Assert.Equal(200, (await fx.Client.GetAsync($"{pods}/twice")).Code);
+    }
+
+    [Fact]
+    public async Task Eviction_BudgetNotYetObserved_Is429StillBeingProcessed()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        await RunningReadyPodAsync(pods, "early", "early");
+        await BudgetAsync(ns, "early-pdb", "early", "{\"disruptionsAllowed\":1,\"observedGeneration\":0}");
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PostAsync($"{pods}/early/eviction", Eviction("early")));
+
+        ApiAssert.Failure(response, 429, "TooManyRequests");
+        Assert.Equal("The disruption budget early-pdb is still being processed by the server.", ApiResponse.Str(response.Body!["details"]!["causes"]![0]!["message"]));
+        Assert.Equal(10, (int?)response.Body!["details"]!["retryAfterSeconds"]);
+    }
+
+    [Fact]
+    public async Task Eviction_UnreadyPodWithAlwaysAllow_IsDeletedWithoutSpending()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        Assert.Equal(201, (await fx.Client.PostAsync(pods, TestObjects.Pod("sick", new JsonObject { ["app"] = "sick" }))).Code);
+        Assert.Equal(200, (await fx.Client.PatchAsync($"{pods}/sick/status", "{\"status\":{\"phase\":\"Running\"}}", ApiClient.MergePatch)).Code);
+        var pdbs = await BudgetAsync(ns, "sick-pdb", "sick", "{\"disruptionsAllowed\":0,\"currentHealthy\":0,\"desiredHealthy\":1}", alwaysAllow: true);
+
+        var response = await fx.Client.PostAsync($"{pods}/sick/eviction", Eviction("sick"));
+
+        Assert.Equal(201, response.Code);
+        Assert.Equal(404, (await fx.Client.GetAsync($"{pods}/sick")).Code);
+        Assert.Equal(0, (int?)(await fx.Client.GetAsync($"{pdbs}/sick-pdb")).Object["status"]!["disruptionsAllowed"]);
+    }
+
+    private async Task RunningReadyPodAsync(string pods, string name, string app)
+    {
+        Assert.Equal(201, (await fx.Client.PostAsync(pods, TestObjects.Pod(name, new JsonObject { ["app"] = app }))).Code);
+        var status = "{\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}";
+        Assert.Equal(200, (await fx.Client.PatchAsync($"{pods}/{name}/status", status, ApiClient.MergePatch)).Code);
+    }
+
+    // No disruption controller runs in this server: the test sets the budget's status itself,
+    // observed at the budget's generation unless the status says otherwise.
+    private async Task<string> BudgetAsync(string ns, string name, string app, string status, bool alwaysAllow = false)
+    {
+        var pdbs = $"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets";
+        var spec = new JsonObject { ["minAvailable"] = 1, ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = app } } };
+        if (alwaysAllow)
+        {
+            spec["unhealthyPodEvictionPolicy"] = "AlwaysAllow";
+        }
+
+        var created = await fx.Client.PostAsync(pdbs, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name }, ["spec"] = spec });
+        Assert.Equal(201, created.Code);
+        var body = JsonNode.Parse(status)!.AsObject();
+        body["observedGeneration"] ??= (long?)created.Object["metadata"]!["generation"] ?? 0;
+        Assert.Equal(200, (await fx.Client.PatchAsync($"{pdbs}/{name}/status", new JsonObject { ["status"] = body }.ToJsonString(), ApiClient.MergePatch)).Code);
+        return pdbs;
     }
 
     [Fact]

@@ -1,0 +1,240 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Timonel.Api.Errors;
+using Timonel.Api.Resources;
+using Timonel.Api.Selectors;
+
+namespace Timonel.ApiServer.Registry;
+
+/// <summary>
+/// POST pods/{name}/eviction (upstream's EvictionREST): deletes a pod unless that would break
+/// its PodDisruptionBudget. A terminal, pending or already deleting pod is deleted without
+/// asking; otherwise the one budget selecting the pod must allow a disruption, and that
+/// allowance is spent (status.disruptionsAllowed decremented, the pod recorded in
+/// status.disruptedPods) before the pod is deleted, so that two evictions cannot both use it.
+/// </summary>
+internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore objects, ObjectLister lister, ObjectDeleter deleter, GuaranteedUpdater updater, TimeProvider time)
+{
+    /// <summary>Upstream's MaxDisruptedPodSize: more unconfirmed evictions than this and the budget refuses more.</summary>
+    public const int MaxDisruptedPods = 2000;
+
+    private const string TooManyRequestsMessage = "Cannot evict pod as it would violate the pod's disruption budget.";
+
+    public async Task EvictAsync(ApiResource pods, string ns, string name, JsonObject eviction, DeleteOptions options, CancellationToken cancellationToken)
+    {
+        if (Meta.Name(eviction) is { Length: > 0 } evictionName && evictionName != name)
+        {
+            throw ApiException.BadRequest("name in URL does not match name in Eviction object");
+        }
+
+        var clientPinned = options.PreconditionResourceVersion is not null;
+        if (await TryDeleteWithoutBudgetAsync(pods, ns, name, options, clientPinned, cancellationToken).ConfigureAwait(false) is not { } pod)
+        {
+            return;
+        }
+
+        var budgets = await BudgetsOfAsync(ns, pod.Object, cancellationToken).ConfigureAwait(false);
+        if (budgets.Count > 1)
+        {
+            // Upstream answers a Status with code 500 and no reason.
+            throw new ApiException(HttpStatusCode.InternalServerError, "", "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
+        }
+
+        var pinPod = false;
+        string? budgetName = null;
+        if (budgets.Count == 1)
+        {
+            var budget = budgets[0];
+            budgetName = Meta.Name(budget)!;
+            if (!IsReady(pod.Object) && UnhealthyMayGo(budget))
+            {
+                // An unready pod does not count as healthy: deleting it spends nothing, as long as
+                // it is still unready when deleted.
+                pinPod = true;
+            }
+            else
+            {
+                await SpendDisruptionAsync(ns, budgetName, name, options.DryRun, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        try
+        {
+            await deleter.DeleteAsync(pods, ns, name, pinPod && !clientPinned ? options with { PreconditionResourceVersion = Meta.ResourceVersion(pod.Object) } : options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.Reason == "Conflict" && pinPod && !clientPinned)
+        {
+            // The pod changed (perhaps became ready) since it was judged: the client asks again.
+            throw StillProcessing(budgetName!);
+        }
+    }
+
+    // Upstream's first step: a pod that cannot be disrupted any further (terminal, pending or
+    // deleting) is deleted without looking at budgets. Returns the pod when budgets apply.
+    private async Task<StoredObject?> TryDeleteWithoutBudgetAsync(ApiResource pods, string ns, string name, DeleteOptions options, bool clientPinned, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var pod = await objects.GetRequiredAsync(pods, ns, name, cancellationToken).ConfigureAwait(false);
+            var phase = Meta.Str(pod.Object["status"]?["phase"]);
+            var deleting = Meta.IsDeleting(pod.Object);
+            if (phase is not ("Succeeded" or "Failed" or "Pending") && !deleting)
+            {
+                return pod;
+            }
+
+            // A pending pod is pinned to the version judged, so it cannot become running (and
+            // guarded) between the look and the delete.
+            var pin = phase is "Pending" && !deleting && !clientPinned;
+            try
+            {
+                await deleter.DeleteAsync(pods, ns, name, pin ? options with { PreconditionResourceVersion = Meta.ResourceVersion(pod.Object) } : options, cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+            catch (ApiException e) when (e.Reason == "Conflict" && !clientPinned && attempt < GuaranteedUpdater.MaxAttempts)
+            {
+                // The pod changed since it was judged: judge it again.
+            }
+        }
+    }
+
+    private async Task<List<JsonObject>> BudgetsOfAsync(string ns, JsonObject pod, CancellationToken cancellationToken)
+    {
+        var pdbs = catalog.Find("policy", "v1", "poddisruptionbudgets")!;
+        var page = await lister.ListAsync(pdbs, ns, ListOptions.From(pdbs, new QueryCollection()), cancellationToken).ConfigureAwait(false);
+        var labels = Meta.Labels(pod);
+        var matching = new List<JsonObject>();
+        foreach (var pdb in page.Items)
+        {
+            LabelSelector selector;
+            try
+            {
+                selector = LabelSelector.FromLabelSelectorJson(pdb["spec"]?["selector"] as JsonObject);
+            }
+            catch (ApiException)
+            {
+                // An invalid selector matches no pod, as upstream says.
+                continue;
+            }
+
+            // A budget with no or an empty selector selects nothing, not everything.
+            if (!selector.IsEmpty && selector.Matches(labels))
+            {
+                matching.Add(pdb);
+            }
+        }
+
+        return matching;
+    }
+
+    // Upstream's checkAndDecrement, on the freshest budget each time a concurrent writer wins.
+    private Task SpendDisruptionAsync(string ns, string budgetName, string podName, bool dryRun, CancellationToken cancellationToken)
+    {
+        var pdbs = catalog.Find("policy", "v1", "poddisruptionbudgets")!;
+        return updater.GuaranteedUpdateAsync(pdbs, ns, budgetName, current =>
+        {
+            var pdb = (JsonObject)current.Object.DeepClone();
+            var status = pdb["status"] as JsonObject ?? new JsonObject();
+            pdb["status"] = status;
+            if ((Meta.Long(status["observedGeneration"]) ?? 0) < (Meta.Long(pdb["metadata"]?["generation"]) ?? 0))
+            {
+                throw StillProcessing(budgetName);
+            }
+
+            var allowed = Meta.Long(status["disruptionsAllowed"]) ?? 0;
+            if (allowed < 0)
+            {
+                throw BudgetForbidden(budgetName, "pdb disruptions allowed is negative");
+            }
+
+            var disrupted = status["disruptedPods"] as JsonObject ?? new JsonObject();
+            if (disrupted.Count > MaxDisruptedPods)
+            {
+                throw BudgetForbidden(budgetName, "DisruptedPods map too big - too many evictions not confirmed by PDB controller");
+            }
+
+            if (allowed == 0)
+            {
+                var desired = Meta.Long(status["desiredHealthy"]) ?? 0;
+                var healthy = Meta.Long(status["currentHealthy"]) ?? 0;
+                throw TooManyRequests(0, $"The disruption budget {budgetName} needs {desired} healthy pods and has {healthy} currently");
+            }
+
+            if (dryRun)
+            {
+                return null;
+            }
+
+            var now = time.GetUtcNow();
+            status["disruptionsAllowed"] = allowed - 1;
+            if (allowed - 1 == 0)
+            {
+                SetDisruptionAllowedCondition(status, now);
+            }
+
+            disrupted[podName] = Meta.Timestamp(now);
+            status["disruptedPods"] = disrupted;
+            return pdb;
+        }, "status", WriteOptions.Default(), cancellationToken);
+    }
+
+    // Upstream's UpdateDisruptionAllowedCondition once no disruption is left: DisruptionAllowed
+    // False for InsufficientPods, its transition time moved only when the status changes.
+    private static void SetDisruptionAllowedCondition(JsonObject status, DateTimeOffset now)
+    {
+        var conditions = status["conditions"] as JsonArray ?? [];
+        status["conditions"] = conditions;
+        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => Meta.Str(c["type"]) == "DisruptionAllowed");
+        if (condition is null)
+        {
+            condition = new JsonObject { ["type"] = "DisruptionAllowed" };
+            conditions.Add(condition);
+        }
+
+        if (Meta.Str(condition["status"]) != "False" || condition["lastTransitionTime"] is null)
+        {
+            condition["lastTransitionTime"] = Meta.Timestamp(now);
+        }
+
+        condition["status"] = "False";
+        condition["reason"] = "InsufficientPods";
+        condition["message"] = "";
+        if (Meta.Long(status["observedGeneration"]) is { } generation and not 0)
+        {
+            condition["observedGeneration"] = generation;
+        }
+        else
+        {
+            condition.Remove("observedGeneration");
+        }
+    }
+
+    private static bool IsReady(JsonObject pod) =>
+        (pod["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().Any(c => Meta.Str(c["type"]) == "Ready" && Meta.Str(c["status"]) == "True") == true;
+
+    // Upstream's unhealthyPodEvictionPolicy: AlwaysAllow lets an unready pod go; the default
+    // (IfHealthyBudget) only while the budget's healthy pods meet its desire.
+    private static bool UnhealthyMayGo(JsonObject pdb)
+    {
+        if (Meta.Str(pdb["spec"]?["unhealthyPodEvictionPolicy"]) == "AlwaysAllow")
+        {
+            return true;
+        }
+
+        var desired = Meta.Long(pdb["status"]?["desiredHealthy"]) ?? 0;
+        return desired > 0 && (Meta.Long(pdb["status"]?["currentHealthy"]) ?? 0) >= desired;
+    }
+
+    private static ApiException StillProcessing(string budgetName) =>
+        TooManyRequests(10, $"The disruption budget {budgetName} is still being processed by the server.");
+
+    private static ApiException TooManyRequests(int retryAfterSeconds, string cause) =>
+        new((HttpStatusCode)429, "TooManyRequests", TooManyRequestsMessage,
+            new StatusDetails(null, null, null, [new StatusCause("DisruptionBudget", cause, "")], retryAfterSeconds));
+
+    // Upstream names the resource in the singular here (policy.Resource("poddisruptionbudget")).
+    private static ApiException BudgetForbidden(string budgetName, string why) =>
+        new(HttpStatusCode.Forbidden, "Forbidden", $"poddisruptionbudget.policy \"{budgetName}\" is forbidden: {why}",
+            new StatusDetails(budgetName, "policy", "poddisruptionbudget"));
+}
