@@ -103,11 +103,8 @@ internal static class RequestAttributesFactory
         return trimmed.Length == 0 ? [] : trimmed.Split('/');
     }
 
-    // Upstream decodes ?watch= as a bool query parameter: absent is false, "0" and "false" (any
-    // case) are false, anything else is true.
-    private static bool IsWatch(IQueryCollection query) =>
-        query.TryGetValue("watch", out var values) && values.Count > 0
-        && !(values[0] == "0" || string.Equals(values[0], "false", StringComparison.OrdinalIgnoreCase));
+    // The same reading of ?watch= as the list options make, so a request is authorized as what it is served as.
+    private static bool IsWatch(IQueryCollection query) => QueryBool.Parse(query["watch"]);
 
     // A list or watch of one object by fieldSelector=metadata.name=X is authorized as that
     // object's (so RBAC resourceNames apply), if X is a valid path segment.
