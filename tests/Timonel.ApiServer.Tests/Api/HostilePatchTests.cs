@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Xunit;
 
@@ -23,11 +22,9 @@ public sealed class HostilePatchTests(ApiServerFixture fx) : IClassFixture<ApiSe
         var cm = TestObjects.ConfigMap("doubling");
         cm["metadata"]!["annotations"] = new JsonObject { ["a"] = "b" };
         var path = await CreateAsync(cm);
-        var clock = Stopwatch.StartNew();
 
         var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PatchAsync(path, DoublingCopies(30), ApiClient.JsonPatch));
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
         ApiAssert.Failure(response, 422, "Invalid", "Unable to complete the copy, the accumulated size increase of copy is", "exceeding the limit 3145728");
         var stored = (await fx.Client.GetAsync(path)).Object;
         Assert.Single(stored["metadata"]!["annotations"]!.AsObject());
