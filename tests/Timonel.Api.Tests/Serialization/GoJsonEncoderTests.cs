@@ -72,4 +72,26 @@ public sealed class GoJsonEncoderTests
 
         Assert.NotEqual("\"\\\"é\"", Encoding.UTF8.GetString(bytes));
     }
+
+    [Fact]
+    public void OnlyGoEscapes_TextWrittenByGoJsonEncoder_IsTrue()
+    {
+        // Every character class the encoder escapes: stored values like these keep the raw GET fast path.
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(
+            new JsonObject { ["k"] = "\"<>&\u2028\u2029\u0000\u001f\u000b\b\f\n\r\t\\é" }, GoJsonEncoder.SerializerOptions);
+
+        Assert.True(GoJsonEscapes.OnlyGoEscapes(bytes));
+    }
+
+    [Theory]
+    [InlineData("{\"k\":\"\\u0022\"}")]
+    [InlineData("{\"k\":\"\\u003C\"}")]
+    [InlineData("{\"k\":\"\\u00E9\"}")]
+    [InlineData("{\"k\":\"\\u001B\"}")]
+    [InlineData("{\"k\":\"\\u000a\"}")]
+    [InlineData("{\"k\":\"\\u00")]
+    public void OnlyGoEscapes_DefaultEncoderEscapes_IsFalse(string json)
+    {
+        Assert.False(GoJsonEscapes.OnlyGoEscapes(Encoding.UTF8.GetBytes(json)));
+    }
 }
