@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Timonel.Api.Resources;
+using Timonel.Api.Serialization;
 
 namespace Timonel.Api.Discovery;
 
@@ -261,5 +262,5 @@ public sealed class DiscoveryDocuments
 
     private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
 
-    private static byte[] Serialize(JsonObject o) => JsonSerializer.SerializeToUtf8Bytes(o);
+    private static byte[] Serialize(JsonObject o) => JsonSerializer.SerializeToUtf8Bytes(o, GoJsonEncoder.SerializerOptions);
 }

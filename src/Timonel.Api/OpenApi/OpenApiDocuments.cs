@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using k8s.Models;
 using Timonel.Api.Patch;
 using Timonel.Api.Resources;
+using Timonel.Api.Serialization;
 
 namespace Timonel.Api.OpenApi;
 
@@ -109,7 +110,7 @@ public sealed class OpenApiDocuments
         }
 
         var document = V2Document(paths, generator);
-        return (JsonSerializer.SerializeToUtf8Bytes(document), GnosticEncoder.Encode(document));
+        return (JsonSerializer.SerializeToUtf8Bytes(document, GoJsonEncoder.SerializerOptions), GnosticEncoder.Encode(document));
     }
 
     private static V3Set BuildV3(ResourceCatalog catalog, SchemaGenerator generator)
@@ -199,7 +200,7 @@ public sealed class OpenApiDocuments
                 },
             },
         };
-        return JsonSerializer.SerializeToUtf8Bytes(document);
+        return JsonSerializer.SerializeToUtf8Bytes(document, GoJsonEncoder.SerializerOptions);
     }
 
     private sealed record V3Set(Dictionary<string, byte[]> Documents, Dictionary<string, string> Hashes, byte[] Index);

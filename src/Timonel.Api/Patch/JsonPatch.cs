@@ -4,9 +4,14 @@ using System.Text.Json.Nodes;
 namespace Timonel.Api.Patch;
 
 /// <summary>
-/// RFC 6902 JSON Patch. A body that is not an array of operation objects is 400; an operation
-/// that cannot be applied (missing path, index out of bounds, failed test, unknown op) is 422,
-/// as kube-apiserver answers. Operations apply in order to a copy; the first failure stops all.
+/// JSON Patch as kube-apiserver applies it (evanphx/json-patch v4), which clients rely on where
+/// it departs from RFC 6902: replace of a missing object member adds it; add, replace and copy
+/// without "value" (or from a missing member) write null; array indexes are read by
+/// strconv.Atoi (leading zeros, a sign) and a negative index counts from the end; "~" escapes
+/// other than ~0 and ~1 are kept; the first path segment is ignored; add, remove, move and copy
+/// at "" fail; replace of "" with a scalar does nothing; test of a missing member with null
+/// passes. A body that is not an array of operation objects is 400; an operation that cannot be
+/// applied is 422. Operations apply in order to a copy; the first failure stops all.
 /// </summary>
 /// <remarks>
 /// The work is bounded as upstream bounds it: at most 10000 operations (413), and the values
@@ -49,26 +54,25 @@ internal static class JsonPatch
 
     private static JsonNode? ApplyOne(JsonNode? document, JsonObject operation, ref long copied)
     {
-        var op = ReadString(operation, "op");
+        // v4 reads a missing or non-string "op" as "unknown".
+        var op = ReadString(operation, "op") ?? "unknown";
         switch (op)
         {
             case "add":
-                return Add(document, "add", PathOf(operation, op), ValueOf(operation, op));
+                return Add(document, "add", PathOf(operation, op), ValueOf(operation));
             case "remove":
                 return Remove(document, "remove", PathOf(operation, op));
             case "replace":
-                return Replace(document, PathOf(operation, op), ValueOf(operation, op));
+                return Replace(document, PathOf(operation, op), ValueOf(operation));
             case "move":
                 return Move(document, FromOf(operation, op), PathOf(operation, op));
             case "copy":
                 return Copy(document, FromOf(operation, op), PathOf(operation, op), ref copied);
             case "test":
-                Test(document, PathOf(operation, op), ValueOf(operation, op));
+                Test(document, PathOf(operation, op), operation);
                 return document;
-            case null:
-                throw PatchErrors.CannotApply($"json patch operation {PatchErrors.Show(operation)} has no \"op\" string");
             default:
-                throw PatchErrors.CannotApply($"json patch operation \"{op}\" is not supported: use add, remove, replace, move, copy or test");
+                throw PatchErrors.CannotApply($"Unexpected kind: {op}: json patch operations are add, remove, replace, move, copy and test");
         }
     }
 
@@ -80,28 +84,22 @@ internal static class JsonPatch
             value = value?.DeepClone();
         }
 
-        if (path.IsRoot)
-        {
-            return value;
-        }
-
-        var (parent, last) = ParentOf(document, op, path);
-        switch (parent)
+        switch (ContainerOf(document, path))
         {
             case JsonObject obj:
-                obj[last] = value;
-                return document;
-            case JsonArray array when last == "-":
-                array.Add(value);
+                obj[path.Tokens[^1]] = value;
                 return document;
             case JsonArray array:
-                var index = JsonPointer.ArrayIndex(last);
-                if (index is null || index > array.Count)
+                var last = path.Tokens[^1];
+                if (last == "-")
                 {
-                    throw OutOfBounds(op, path, last, array.Count);
+                    array.Add(value);
+                    return document;
                 }
 
-                array.Insert(index.Value, value);
+                // Inserting into n elements allows n+1 places; -1 is the end, as v4 counts.
+                var index = Index(op, path, last, array.Count + 1);
+                array.Insert(index, value);
                 return document;
             default:
                 throw Missing(op, path);
@@ -110,25 +108,17 @@ internal static class JsonPatch
 
     private static JsonNode? Remove(JsonNode? document, string op, JsonPointer path)
     {
-        if (path.IsRoot)
+        switch (ContainerOf(document, path))
         {
-            throw PatchErrors.CannotApply($"{op} operation does not apply: the whole document cannot be removed");
-        }
-
-        var (parent, last) = ParentOf(document, op, path);
-        switch (parent)
-        {
-            case JsonObject obj when obj.ContainsKey(last):
-                obj.Remove(last);
-                return document;
-            case JsonArray array:
-                var index = JsonPointer.ArrayIndex(last);
-                if (index is null || index >= array.Count)
+            case JsonObject obj:
+                if (!obj.Remove(path.Tokens[^1]))
                 {
-                    throw OutOfBounds(op, path, last, array.Count);
+                    throw PatchErrors.CannotApply($"{op} operation does not apply: Unable to remove nonexistent key: {path.Tokens[^1]}: missing value");
                 }
 
-                array.RemoveAt(index.Value);
+                return document;
+            case JsonArray array:
+                array.RemoveAt(Index(op, path, path.Tokens[^1], array.Count));
                 return document;
             default:
                 throw Missing(op, path);
@@ -139,23 +129,19 @@ internal static class JsonPatch
     {
         if (path.IsRoot)
         {
-            return value?.DeepClone();
+            // v4 swaps in an object or array (null too); a string, number or boolean leaves the document as it was.
+            return value is null or JsonObject or JsonArray ? value?.DeepClone() : document;
         }
 
-        var (parent, last) = ParentOf(document, "replace", path);
-        switch (parent)
+        switch (ContainerOf(document, path))
         {
-            case JsonObject obj when obj.ContainsKey(last):
-                obj[last] = value?.DeepClone();
+            case JsonObject obj:
+                // Unlike RFC 6902, a missing member is added (kubectl rollout restart and client
+                // JSON patch generators rely on it).
+                obj[path.Tokens[^1]] = value?.DeepClone();
                 return document;
             case JsonArray array:
-                var index = JsonPointer.ArrayIndex(last);
-                if (index is null || index >= array.Count)
-                {
-                    throw OutOfBounds("replace", path, last, array.Count);
-                }
-
-                array[index.Value] = value?.DeepClone();
+                array[Index("replace", path, path.Tokens[^1], array.Count)] = value?.DeepClone();
                 return document;
             default:
                 throw Missing("replace", path);
@@ -164,27 +150,21 @@ internal static class JsonPatch
 
     private static JsonNode? Move(JsonNode? document, JsonPointer from, JsonPointer path)
     {
-        if (path.IsInside(from))
-        {
-            throw PatchErrors.CannotApply($"move operation does not apply: \"{from}\" cannot be moved into its own child \"{path}\"");
-        }
-
-        if (from.Text == path.Text)
-        {
-            _ = Get(document, "move", from);
-            return document;
-        }
-
-        // Removing the value detaches it from the document, so it can be added elsewhere as is.
-        var value = Get(document, "move", from);
-        document = Remove(document, "move", from);
+        // As v4: the value is taken out first, then the destination is looked up in what is
+        // left, so a move into the value's own child finds no destination.
+        var (value, _) = Take(document, "move", from, remove: true);
         return Add(document, "move", path, value, owned: true);
     }
 
     private static JsonNode? Copy(JsonNode? document, JsonPointer from, JsonPointer path, ref long copied)
     {
-        var value = Get(document, "copy", from);
-        copied += JsonSize.Of(value);
+        var (value, _) = Take(document, "copy", from, remove: false);
+        if (!path.HasLocation || ContainerOf(document, path) is null)
+        {
+            throw Missing("copy", path);
+        }
+
+        copied += value is null ? 0 : JsonSize.Of(value);
         if (copied > PatchErrors.MaxJsonPatchCopyBytes)
         {
             throw PatchErrors.CopyTooLarge(copied);
@@ -193,48 +173,148 @@ internal static class JsonPatch
         return Add(document, "copy", path, value);
     }
 
-    private static void Test(JsonNode? document, JsonPointer path, JsonNode? expected)
+    /// <summary>
+    /// The value at <paramref name="from"/> (removed from the document when <paramref name="remove"/>).
+    /// A missing object member reads as null, as v4's get does; removing it fails.
+    /// </summary>
+    private static (JsonNode? Value, bool Found) Take(JsonNode? document, string op, JsonPointer from, bool remove)
     {
-        if (!TryGet(document, path, out var actual) || !JsonValues.DeepEqual(actual, expected))
+        switch (ContainerOf(document, from))
         {
-            throw PatchErrors.CannotApply($"testing value {path} failed: test failed (expected {PatchErrors.Show(expected)})");
+            case JsonObject obj:
+                var key = from.Tokens[^1];
+                var found = obj.TryGetPropertyValue(key, out var value);
+                if (remove)
+                {
+                    if (!found)
+                    {
+                        throw PatchErrors.CannotApply($"{op} operation does not apply: Unable to remove nonexistent key: {key}: missing value");
+                    }
+
+                    obj.Remove(key);
+                }
+
+                return (value, found);
+            case JsonArray array:
+                var index = Index(op, from, from.Tokens[^1], array.Count);
+                var element = array[index];
+                if (remove)
+                {
+                    array.RemoveAt(index);
+                }
+
+                return (element, true);
+            default:
+                throw PatchErrors.CannotApply($"{op} operation does not apply: doc is missing from path: \"{from}\"");
         }
     }
 
-    private static JsonNode? Get(JsonNode? document, string op, JsonPointer path) =>
-        TryGet(document, path, out var value) ? value : throw Missing(op, path);
-
-    private static bool TryGet(JsonNode? document, JsonPointer path, out JsonNode? value)
+    private static void Test(JsonNode? document, JsonPointer path, JsonObject operation)
     {
-        value = document;
-        foreach (var token in path.Tokens)
+        var hasValue = operation.TryGetPropertyValue("value", out var expected);
+        if (path.IsRoot)
         {
-            switch (value)
+            if (!TestEqual(document, expected))
             {
-                case JsonObject obj when obj.TryGetPropertyValue(token, out var child):
-                    value = child;
-                    break;
-                case JsonArray array when JsonPointer.ArrayIndex(token) is { } index && index < array.Count:
-                    value = array[index];
-                    break;
-                default:
-                    value = null;
-                    return false;
+                throw TestFailed(path, expected);
+            }
+
+            return;
+        }
+
+        JsonNode? actual;
+        switch (ContainerOf(document, path))
+        {
+            case JsonObject obj:
+                obj.TryGetPropertyValue(path.Tokens[^1], out actual);
+                break;
+            case JsonArray array:
+                actual = array[Index("test", path, path.Tokens[^1], array.Count)];
+                break;
+            default:
+                throw PatchErrors.CannotApply($"test operation does not apply: is missing path: \"{path}\"");
+        }
+
+        // v4 cannot tell a missing member from a null one: "value": null passes for both.
+        if (!hasValue || (actual is null ? expected is not null : !TestEqual(actual, expected)))
+        {
+            throw TestFailed(path, expected);
+        }
+    }
+
+    /// <summary>
+    /// v4's equality: objects ignore member order, and a number equals only the same spelling
+    /// (it compares the compacted bytes, so 1 is not 1.0, as upstream's test of replicas: 1.0 fails).
+    /// </summary>
+    private static bool TestEqual(JsonNode? a, JsonNode? b) => (a, b) switch
+    {
+        (null, null) => true,
+        (JsonObject oa, JsonObject ob) => oa.Count == ob.Count && oa.All(p => ob.TryGetPropertyValue(p.Key, out var other) && TestEqual(p.Value, other)),
+        (JsonArray aa, JsonArray ab) => aa.Count == ab.Count && aa.Zip(ab).All(pair => TestEqual(pair.First, pair.Second)),
+        (JsonValue va, JsonValue vb) when va.GetValueKind() == JsonValueKind.Number && vb.GetValueKind() == JsonValueKind.Number =>
+            string.Equals(va.ToJsonString(), vb.ToJsonString(), StringComparison.Ordinal),
+        (JsonValue va, JsonValue vb) => JsonValues.DeepEqual(va, vb),
+        _ => false,
+    };
+
+    private static Errors.ApiException TestFailed(JsonPointer path, JsonNode? expected) =>
+        PatchErrors.CannotApply($"testing value {path} failed: test failed (expected {PatchErrors.Show(expected)})");
+
+    /// <summary>
+    /// The object or array holding the path's last token, found as v4's findObject finds it:
+    /// every step must exist and be an object or array (a null one counts as missing).
+    /// </summary>
+    private static JsonNode? ContainerOf(JsonNode? document, JsonPointer path)
+    {
+        if (!path.HasLocation)
+        {
+            return null;
+        }
+
+        var current = document;
+        for (var i = 0; i < path.Tokens.Count - 1; i++)
+        {
+            var token = path.Tokens[i];
+            current = current switch
+            {
+                JsonObject obj => obj.TryGetPropertyValue(token, out var child) ? child : null,
+                JsonArray array => TryIndex(token, array.Count) is { } index ? array[index] : null,
+                _ => null,
+            };
+            if (current is not (JsonObject or JsonArray))
+            {
+                return null;
             }
         }
 
-        return true;
+        return current is JsonObject or JsonArray ? current : null;
     }
 
-    private static (JsonNode? Parent, string Last) ParentOf(JsonNode? document, string op, JsonPointer path)
+    /// <summary>An existing position in <paramref name="count"/> places; negative counts from the end.</summary>
+    private static int? TryIndex(string token, int count)
     {
-        var parentPath = JsonPointer.TryParse(path.Text[..path.Text.LastIndexOf('/')], out _)!;
-        if (!TryGet(document, parentPath, out var parent) || parent is not (JsonObject or JsonArray))
+        if (JsonPointer.ArrayIndex(token) is not { } index)
         {
-            throw Missing(op, path);
+            return null;
         }
 
-        return (parent, path.Tokens[^1]);
+        if (index < 0)
+        {
+            index += count;
+        }
+
+        return index >= 0 && index < count ? (int)index : null;
+    }
+
+    private static int Index(string op, JsonPointer path, string token, int count)
+    {
+        if (JsonPointer.ArrayIndex(token) is null)
+        {
+            throw PatchErrors.CannotApply($"{op} operation does not apply: \"{token}\" is not a proper array index at \"{path}\"");
+        }
+
+        return TryIndex(token, count) ?? throw PatchErrors.CannotApply(
+            $"{op} operation does not apply: Unable to access invalid index: {token} at \"{path}\" (the array has {count} {(count == 1 ? "place" : "places")}): invalid index referenced");
     }
 
     private static string? ReadString(JsonObject operation, string member) =>
@@ -246,22 +326,14 @@ internal static class JsonPatch
 
     private static JsonPointer FromOf(JsonObject operation, string op) => PointerOf(operation, op, "from");
 
-    private static JsonPointer PointerOf(JsonObject operation, string op, string member)
-    {
-        var text = ReadString(operation, member)
-            ?? throw PatchErrors.CannotApply($"{op} operation has no \"{member}\" string: {PatchErrors.Show(operation)}");
-        return JsonPointer.TryParse(text, out var error)
-            ?? throw PatchErrors.CannotApply($"{op} operation does not apply: {error}");
-    }
+    private static JsonPointer PointerOf(JsonObject operation, string op, string member) =>
+        JsonPointer.Parse(ReadString(operation, member)
+            ?? throw PatchErrors.CannotApply($"{op} operation failed to decode {member}: missing or not a string in {PatchErrors.Show(operation)}"));
 
-    private static JsonNode? ValueOf(JsonObject operation, string op) =>
-        operation.TryGetPropertyValue("value", out var value)
-            ? value
-            : throw PatchErrors.CannotApply($"{op} operation has no \"value\": {PatchErrors.Show(operation)}");
+    /// <summary>The operation's "value"; v4 writes null when it is absent.</summary>
+    private static JsonNode? ValueOf(JsonObject operation) =>
+        operation.TryGetPropertyValue("value", out var value) ? value : null;
 
     private static Errors.ApiException Missing(string op, JsonPointer path) =>
-        PatchErrors.CannotApply($"{op} operation does not apply: doc is missing path: \"{path}\"");
-
-    private static Errors.ApiException OutOfBounds(string op, JsonPointer path, string token, int count) =>
-        PatchErrors.CannotApply($"{op} operation does not apply: \"{token}\" is not a valid index of the array at \"{path}\" (length {count})");
+        PatchErrors.CannotApply($"{op} operation does not apply: doc is missing path: \"{path}\": missing value");
 }

@@ -1,6 +1,13 @@
+using System.Globalization;
+
 namespace Timonel.Api.Patch;
 
-/// <summary>An RFC 6901 JSON Pointer: "" is the whole document, "/a/0/b~1c" the tokens a, 0, b/c.</summary>
+/// <summary>
+/// A JSON Patch path read the way evanphx/json-patch v4 (kube-apiserver's JSON patch) reads it:
+/// split on "/", the first segment ignored (so a path need not start with "/"), every other
+/// segment unescaped ("~1" to "/", "~0" to "~", any other "~" kept as is). A path without a "/"
+/// (including "") names no location inside the document.
+/// </summary>
 internal sealed class JsonPointer
 {
     private JsonPointer(string text, IReadOnlyList<string> tokens)
@@ -11,59 +18,30 @@ internal sealed class JsonPointer
 
     public string Text { get; }
 
+    /// <summary>The tokens after the ignored first segment; empty when the path has no "/".</summary>
     public IReadOnlyList<string> Tokens { get; }
 
-    public bool IsRoot => Tokens.Count == 0;
+    /// <summary>True for "": replace and test apply to the whole document there.</summary>
+    public bool IsRoot => Text.Length == 0;
 
-    /// <summary>Parses <paramref name="text"/>, or returns null with the reason it is not a pointer.</summary>
-    public static JsonPointer? TryParse(string text, out string? error)
+    /// <summary>True when the path names a member or element (it has at least one "/").</summary>
+    public bool HasLocation => Tokens.Count > 0;
+
+    public static JsonPointer Parse(string text)
     {
-        error = null;
-        if (text.Length == 0)
-        {
-            return new JsonPointer(text, []);
-        }
-
-        if (text[0] != '/')
-        {
-            error = $"JSON pointer \"{text}\" must be empty or start with \"/\"";
-            return null;
-        }
-
-        var tokens = new List<string>();
-        foreach (var raw in text[1..].Split('/'))
-        {
-            var token = Unescape(raw);
-            if (token is null)
-            {
-                error = $"JSON pointer \"{text}\" has an invalid escape: \"~\" must be followed by 0 or 1";
-                return null;
-            }
-
-            tokens.Add(token);
-        }
-
-        return new JsonPointer(text, tokens);
+        var segments = text.Split('/');
+        return new JsonPointer(text, segments.Skip(1).Select(Unescape).ToArray());
     }
-
-    /// <summary>True when this pointer names a location strictly inside <paramref name="other"/>'s value.</summary>
-    public bool IsInside(JsonPointer other) =>
-        Tokens.Count > other.Tokens.Count && other.Tokens.Select((t, i) => Tokens[i] == t).All(same => same);
 
     /// <summary>
-    /// An array index token: decimal digits without leading zeros (RFC 6901 section 4), or null.
+    /// An array index as Go's strconv.Atoi reads it (optional sign, leading zeros allowed), with
+    /// v4's negative indexes counted from the end; null when the token is not a number.
     /// </summary>
-    public static int? ArrayIndex(string token)
-    {
-        if (token.Length == 0 || token.Length > 9 || !token.All(char.IsAsciiDigit) || (token.Length > 1 && token[0] == '0'))
-        {
-            return null;
-        }
+    public static long? ArrayIndex(string token) =>
+        long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var index) ? index : null;
 
-        return int.Parse(token, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static string? Unescape(string raw)
+    // One left-to-right pass, as Go's strings.NewReplacer("~1", "/", "~0", "~") does: "~01" is "~1".
+    private static string Unescape(string raw)
     {
         if (!raw.Contains('~', StringComparison.Ordinal))
         {
@@ -73,19 +51,15 @@ internal sealed class JsonPointer
         var result = new System.Text.StringBuilder(raw.Length);
         for (var i = 0; i < raw.Length; i++)
         {
-            if (raw[i] != '~')
+            if (raw[i] == '~' && i + 1 < raw.Length && raw[i + 1] is '0' or '1')
+            {
+                result.Append(raw[i + 1] == '0' ? '~' : '/');
+                i++;
+            }
+            else
             {
                 result.Append(raw[i]);
-                continue;
             }
-
-            if (i + 1 >= raw.Length || (raw[i + 1] != '0' && raw[i + 1] != '1'))
-            {
-                return null;
-            }
-
-            result.Append(raw[i + 1] == '0' ? '~' : '/');
-            i++;
         }
 
         return result.ToString();

@@ -26,11 +26,11 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
         {
             case ["api"]:
                 var api = discovery.ForApi(accept, $"{context.Request.Host.Host}:{context.Connection.LocalPort}");
-                await ResponseBody.WriteAsync(context, api.ContentType, api.Body).ConfigureAwait(false);
+                await ResponseBody.WriteJsonDocumentAsync(context, api.ContentType, api.Body).ConfigureAwait(false);
                 return true;
             case ["apis"]:
                 var apis = discovery.ForApis(accept);
-                await ResponseBody.WriteAsync(context, apis.ContentType, apis.Body).ConfigureAwait(false);
+                await ResponseBody.WriteJsonDocumentAsync(context, apis.ContentType, apis.Body).ConfigureAwait(false);
                 return true;
             case ["api", var version]:
                 return await WriteOrNotFoundAsync(context, discovery.ResourceListJson("", version)).ConfigureAwait(false);
@@ -73,7 +73,7 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
             return false;
         }
 
-        await ResponseBody.WriteAsync(context, "application/json", body).ConfigureAwait(false);
+        await ResponseBody.WriteJsonDocumentAsync(context, "application/json", body).ConfigureAwait(false);
         return true;
     }
 }

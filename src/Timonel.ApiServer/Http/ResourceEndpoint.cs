@@ -78,7 +78,7 @@ internal sealed class ResourceEndpoint(
                 await DeleteCollectionAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
                 break;
             case ("GET", { } name, null or "status") when OutputFormat.From(context) == OutputKind.Object:
-                await ResponseBody.WriteAsync(context, "application/json", await objects.GetRawAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)
+                await ResponseBody.WriteJsonDocumentAsync(context, "application/json", await objects.GetRawAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)
                     ?? throw ApiException.NotFound(resource.Group, resource.Plural, name)).ConfigureAwait(false);
                 break;
             case ("GET", { } name, null or "status"):

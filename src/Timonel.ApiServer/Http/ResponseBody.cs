@@ -1,12 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Timonel.Api.Serialization;
 
 namespace Timonel.ApiServer.Http;
 
 /// <summary>Writes a whole (non-streaming) response: status code, content type, length, bytes.</summary>
 internal static class ResponseBody
 {
+    private static readonly byte[] NewLine = "\n"u8.ToArray();
+
     public static async Task WriteAsync(HttpContext context, string contentType, byte[] body, int code = 200)
     {
         context.Response.StatusCode = code;
@@ -15,6 +18,19 @@ internal static class ResponseBody
         await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Writes one JSON document followed by a newline, as kube-apiserver's encoder (Go's
+    /// json.Encoder.Encode) ends every object, list and Status it writes.
+    /// </summary>
+    public static async Task WriteJsonDocumentAsync(HttpContext context, string contentType, byte[] json, int code = 200)
+    {
+        context.Response.StatusCode = code;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = json.Length + NewLine.Length;
+        await context.Response.Body.WriteAsync(json, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.WriteAsync(NewLine, context.RequestAborted).ConfigureAwait(false);
+    }
+
     public static Task WriteJsonAsync(HttpContext context, JsonNode body, int code) =>
-        WriteAsync(context, "application/json", JsonSerializer.SerializeToUtf8Bytes(body), code);
+        WriteJsonDocumentAsync(context, "application/json", JsonSerializer.SerializeToUtf8Bytes(body, GoJsonEncoder.SerializerOptions), code);
 }

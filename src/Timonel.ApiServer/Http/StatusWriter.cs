@@ -17,7 +17,6 @@ internal static class StatusWriter
             ["status"] = "Failure",
             ["message"] = error.Message,
             ["reason"] = error.Reason,
-            ["code"] = error.Code,
         };
         if (error.Details is { } d)
         {
@@ -51,6 +50,8 @@ internal static class StatusWriter
             status["details"] = details;
         }
 
+        // Upstream's field order: kind, apiVersion, metadata, status, message, reason, details, code.
+        status["code"] = error.Code;
         return status;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
 using Timonel.Api.Resources;
+using Timonel.Api.Serialization;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer.Registry;
@@ -72,7 +73,7 @@ internal sealed class ObjectStore(IStore store)
     public async Task<byte[]?> GetRawAsync(ApiResource resource, string? ns, string name, CancellationToken cancellationToken)
     {
         var kv = await store.GetAsync(resource.KeyFor(ns, name), cancellationToken).ConfigureAwait(false);
-        return kv is null ? null : RawWithRevision(kv) ?? JsonSerializer.SerializeToUtf8Bytes(Decode(kv).Object);
+        return kv is null ? null : RawWithRevision(kv) ?? JsonSerializer.SerializeToUtf8Bytes(Decode(kv).Object, GoJsonEncoder.SerializerOptions);
     }
 
     public async Task<StoredObject?> GetAsync(ApiResource resource, string? ns, string name, CancellationToken cancellationToken)
@@ -150,7 +151,7 @@ internal sealed class ObjectStore(IStore store)
     public static byte[] Encode(JsonObject obj)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, GoJsonEncoder.WriterOptions))
         {
             w.WriteStartObject();
             foreach (var first in FirstFields)
@@ -197,11 +198,18 @@ internal sealed class ObjectStore(IStore store)
     /// <summary>
     /// The stored bytes with metadata.resourceVersion set, without a parse: valid for values
     /// written by <see cref="Encode"/> (metadata is the first object-valued field and has a name).
-    /// Returns null when the layout is not the expected one; callers then decode.
+    /// Returns null when the layout is not the expected one, or when the bytes may hold an escape
+    /// Go would not write (values stored before <see cref="GoJsonEncoder"/>, e.g. <c>\u0022</c>,
+    /// <c>\u00E9</c>); callers then decode and re-encode.
     /// </summary>
     public static byte[]? RawWithRevision(KeyValue kv)
     {
         var span = kv.Value.Span;
+        if (!GoJsonEscapes.OnlyGoEscapes(span))
+        {
+            return null;
+        }
+
         var at = span.IndexOf("\"metadata\":{"u8);
         // apiVersion and kind are plain strings, so the first occurrence is the top-level one.
         if (at < 0 || span.Slice(0, at).IndexOf("{"u8) != 0 || span.Slice(1, at).IndexOf((byte)'{') >= 0 || span[at + 12] == (byte)'}')

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Timonel.Api.Serialization;
 using Timonel.ApiServer.Registry;
 using Timonel.Storage;
 
@@ -38,7 +39,7 @@ internal sealed class DecodedEvent(WatchEvent e)
 
     private KeyValue PreviousAsReported(KeyValue prev) => e.Type == WatchEventType.Delete ? prev with { ModRevision = e.Revision } : prev;
 
-    private static byte[] Json(KeyValue kv) => ObjectStore.RawWithRevision(kv) ?? JsonSerializer.SerializeToUtf8Bytes(ObjectStore.Decode(kv).Object);
+    private static byte[] Json(KeyValue kv) => ObjectStore.RawWithRevision(kv) ?? JsonSerializer.SerializeToUtf8Bytes(ObjectStore.Decode(kv).Object, GoJsonEncoder.SerializerOptions);
 }
 
 /// <summary>

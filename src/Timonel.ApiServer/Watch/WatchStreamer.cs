@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
 using Timonel.Api.Resources;
+using Timonel.Api.Serialization;
 using Timonel.ApiServer.Http;
 using Timonel.ApiServer.Registry;
 using Timonel.Storage;
@@ -266,7 +267,7 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
 
         private async Task WriteRawAsync(JsonObject evt, CancellationToken ct)
         {
-            await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(evt), ct).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(evt, GoJsonEncoder.SerializerOptions), ct).ConfigureAwait(false);
             await context.Response.Body.WriteAsync(NewLine, ct).ConfigureAwait(false);
         }
     }

@@ -28,8 +28,35 @@ public class JsonPatchTests
     [InlineData("copy", """{"a":{"b":1}}""", """[{"op":"copy","from":"/a","path":"/c"}]""", """{"a":{"b":1},"c":{"b":1}}""")]
     [InlineData("escaped slash member", """{"metadata":{"labels":{}}}""", """[{"op":"add","path":"/metadata/labels/app.kubernetes.io~1name","value":"web"}]""", """{"metadata":{"labels":{"app.kubernetes.io/name":"web"}}}""")]
     [InlineData("add at array end index", """{"a":[1]}""", """[{"op":"add","path":"/a/1","value":2}]""", """{"a":[1,2]}""")]
-    [InlineData("test numbers by value", """{"a":1}""", """[{"op":"test","path":"/a","value":1.0}]""", """{"a":1}""")]
     public void Apply_Rfc6902Example_GivesRfcResult(string name, string document, string patch, string expected)
+    {
+        Assert.NotEmpty(name);
+        Json(expected, Apply(document, patch));
+    }
+
+    // Where evanphx/json-patch v4 (kube-apiserver's JSON patch) departs from RFC 6902; each
+    // expected result is what v4.12.0 produces for the same document and patch.
+    [Theory]
+    [InlineData("replace missing member adds it", """{"metadata":{"annotations":{"a":"1"}}}""", """[{"op":"replace","path":"/metadata/annotations/x","value":"2"}]""", """{"metadata":{"annotations":{"a":"1","x":"2"}}}""")]
+    [InlineData("add without value writes null", """{"a":1}""", """[{"op":"add","path":"/b"}]""", """{"a":1,"b":null}""")]
+    [InlineData("replace without value writes null", """{"a":1}""", """[{"op":"replace","path":"/a"}]""", """{"a":null}""")]
+    [InlineData("copy from missing member writes null", """{"a":1}""", """[{"op":"copy","from":"/b","path":"/c"}]""", """{"a":1,"c":null}""")]
+    [InlineData("leading zero index", """{"a":[1,2,3]}""", """[{"op":"remove","path":"/a/01"}]""", """{"a":[1,3]}""")]
+    [InlineData("plus-signed index", """{"a":[1,2,3]}""", """[{"op":"replace","path":"/a/+2","value":9}]""", """{"a":[1,2,9]}""")]
+    [InlineData("negative index counts from the end", """{"a":[1,2]}""", """[{"op":"replace","path":"/a/-1","value":0}]""", """{"a":[1,0]}""")]
+    [InlineData("remove negative index", """{"a":[1,2,3]}""", """[{"op":"remove","path":"/a/-3"}]""", """{"a":[2,3]}""")]
+    [InlineData("add at -1 appends", """{"a":[1,2]}""", """[{"op":"add","path":"/a/-1","value":3}]""", """{"a":[1,2,3]}""")]
+    [InlineData("add at -2 inserts before the last", """{"a":[1,2]}""", """[{"op":"add","path":"/a/-2","value":3}]""", """{"a":[1,3,2]}""")]
+    [InlineData("unknown escape kept", """{"a~2":1}""", """[{"op":"remove","path":"/a~2"}]""", """{}""")]
+    [InlineData("first segment ignored", """{"a":1}""", """[{"op":"replace","path":"x/a","value":2}]""", """{"a":2}""")]
+    [InlineData("replace root with scalar does nothing", """{"a":1}""", """[{"op":"replace","path":"","value":5}]""", """{"a":1}""")]
+    [InlineData("replace root with object", """{"a":1}""", """[{"op":"replace","path":"","value":{"b":2}}]""", """{"b":2}""")]
+    [InlineData("move to itself", """{"a":{"b":1},"c":2}""", """[{"op":"move","from":"/a","path":"/a"}]""", """{"c":2,"a":{"b":1}}""")]
+    [InlineData("move array element to its own index", """{"a":[1,2,3]}""", """[{"op":"move","from":"/a/0","path":"/a/0"}]""", """{"a":[1,2,3]}""")]
+    [InlineData("test missing member against null passes", """{"a":1}""", """[{"op":"test","path":"/b","value":null}]""", """{"a":1}""")]
+    [InlineData("test null member against null passes", """{"a":null}""", """[{"op":"test","path":"/a","value":null}]""", """{"a":null}""")]
+    [InlineData("test whole document", """{"a":[1]}""", """[{"op":"test","path":"","value":{"a":[1]}}]""", """{"a":[1]}""")]
+    public void Apply_V4Deviation_GivesV4Result(string name, string document, string patch, string expected)
     {
         Assert.NotEmpty(name);
         Json(expected, Apply(document, patch));
@@ -46,19 +73,26 @@ public class JsonPatchTests
     [InlineData("A.9 failed test", """{"baz":"qux"}""", """[{"op":"test","path":"/baz","value":"bar"}]""", "testing value /baz failed")]
     [InlineData("A.12 add to nonexistent target", """{"foo":"bar"}""", """[{"op":"add","path":"/baz/bat","value":"qux"}]""", "add operation does not apply: doc is missing path: \"/baz/bat\"")]
     [InlineData("A.15 string is not number", """{"/":9,"~1":10}""", """[{"op":"test","path":"/~01","value":"10"}]""", "testing value /~01 failed")]
-    [InlineData("remove missing member", """{"a":1}""", """[{"op":"remove","path":"/b"}]""", "remove operation does not apply")]
-    [InlineData("replace missing member", """{"a":1}""", """[{"op":"replace","path":"/b","value":1}]""", "replace operation does not apply")]
-    [InlineData("index past end", """{"a":[1]}""", """[{"op":"add","path":"/a/2","value":2}]""", "not a valid index")]
-    [InlineData("leading zero index", """{"a":[1,2]}""", """[{"op":"remove","path":"/a/01"}]""", "not a valid index")]
-    [InlineData("negative index", """{"a":[1,2]}""", """[{"op":"replace","path":"/a/-1","value":0}]""", "not a valid index")]
-    [InlineData("unknown op", """{"a":1}""", """[{"op":"frobnicate","path":"/a"}]""", "\"frobnicate\" is not supported")]
-    [InlineData("missing op", """{"a":1}""", """[{"path":"/a"}]""", "has no \"op\"")]
-    [InlineData("missing path", """{"a":1}""", """[{"op":"remove"}]""", "has no \"path\"")]
-    [InlineData("missing value", """{"a":1}""", """[{"op":"add","path":"/b"}]""", "has no \"value\"")]
-    [InlineData("pointer without slash", """{"a":1}""", """[{"op":"replace","path":"a","value":2}]""", "must be empty or start with \"/\"")]
-    [InlineData("bad escape", """{"a":1}""", """[{"op":"remove","path":"/a~2"}]""", "invalid escape")]
-    [InlineData("move into own child", """{"a":{"b":1}}""", """[{"op":"move","from":"/a","path":"/a/b/c"}]""", "its own child")]
-    [InlineData("result not an object", """{"a":1}""", """[{"op":"replace","path":"","value":5}]""", "must stay a JSON object")]
+    [InlineData("remove missing member", """{"a":1}""", """[{"op":"remove","path":"/b"}]""", "Unable to remove nonexistent key: b")]
+    [InlineData("index past end", """{"a":[1]}""", """[{"op":"add","path":"/a/2","value":2}]""", "Unable to access invalid index: 2")]
+    [InlineData("negative index before start", """{"a":[1,2]}""", """[{"op":"replace","path":"/a/-3","value":0}]""", "Unable to access invalid index: -3")]
+    [InlineData("replace past end", """{"a":[1,2]}""", """[{"op":"replace","path":"/a/2","value":0}]""", "Unable to access invalid index: 2")]
+    [InlineData("replace with dash", """{"a":[1,2]}""", """[{"op":"replace","path":"/a/-","value":0}]""", "not a proper array index")]
+    [InlineData("remove with dash", """{"a":[1,2]}""", """[{"op":"remove","path":"/a/-"}]""", "not a proper array index")]
+    [InlineData("unknown op", """{"a":1}""", """[{"op":"frobnicate","path":"/a"}]""", "Unexpected kind: frobnicate")]
+    [InlineData("missing op", """{"a":1}""", """[{"path":"/a"}]""", "Unexpected kind: unknown")]
+    [InlineData("missing path", """{"a":1}""", """[{"op":"remove"}]""", "remove operation failed to decode path")]
+    [InlineData("path without slash", """{"a":1}""", """[{"op":"replace","path":"a","value":2}]""", "replace operation does not apply: doc is missing path: \"a\"")]
+    [InlineData("add at root", """{"a":1}""", """[{"op":"add","path":"","value":{}}]""", "add operation does not apply: doc is missing path: \"\"")]
+    [InlineData("remove root", """{"a":1}""", """[{"op":"remove","path":""}]""", "remove operation does not apply")]
+    [InlineData("move into own child", """{"a":{"b":1}}""", """[{"op":"move","from":"/a","path":"/a/b/c"}]""", "move operation does not apply: doc is missing path: \"/a/b/c\"")]
+    [InlineData("move missing member", """{"a":1}""", """[{"op":"move","from":"/b","path":"/c"}]""", "Unable to remove nonexistent key: b")]
+    [InlineData("move from root", """{"a":1}""", """[{"op":"move","from":"","path":"/c"}]""", "doc is missing from path")]
+    [InlineData("copy to missing parent", """{"a":1}""", """[{"op":"copy","from":"/a","path":"/x/y"}]""", "copy operation does not apply: doc is missing path")]
+    [InlineData("test number spelling", """{"a":1}""", """[{"op":"test","path":"/a","value":1.0}]""", "testing value /a failed")]
+    [InlineData("test without value", """{"a":1}""", """[{"op":"test","path":"/a"}]""", "testing value /a failed")]
+    [InlineData("test past end", """{"a":[1]}""", """[{"op":"test","path":"/a/1","value":1}]""", "Unable to access invalid index: 1")]
+    [InlineData("result not an object", """{"a":1}""", """[{"op":"replace","path":"","value":[1]}]""", "must stay a JSON object")]
     public void Apply_OperationCannotApply_Throws422NamingOperationAndPath(string name, string document, string patch, string message)
     {
         Assert.NotEmpty(name);

@@ -165,7 +165,11 @@ internal sealed class WatchStream(HttpRequestMessage request, HttpResponseMessag
     private readonly StreamReader _reader = new(body);
 
     /// <summary>The next event, or null when the server ended the stream. Fails the test after <paramref name="timeout"/>.</summary>
-    public async Task<JsonObject?> NextAsync(TimeSpan? timeout = null)
+    public async Task<JsonObject?> NextAsync(TimeSpan? timeout = null) =>
+        await NextLineAsync(timeout) is { } line ? (JsonObject)JsonNode.Parse(line)! : null;
+
+    /// <summary>The next event's text as sent (without its newline), or null when the stream ended.</summary>
+    public async Task<string?> NextLineAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
         string? line;
@@ -178,7 +182,7 @@ internal sealed class WatchStream(HttpRequestMessage request, HttpResponseMessag
             throw new TimeoutException("no watch event arrived in time");
         }
 
-        return line is null ? null : (JsonObject)JsonNode.Parse(line)!;
+        return line;
     }
 
     public async ValueTask DisposeAsync()
