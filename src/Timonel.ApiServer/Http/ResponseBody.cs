@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -27,8 +28,12 @@ internal static class ResponseBody
         context.Response.StatusCode = code;
         context.Response.ContentType = contentType;
         context.Response.ContentLength = json.Length + NewLine.Length;
-        await context.Response.Body.WriteAsync(json, context.RequestAborted).ConfigureAwait(false);
-        await context.Response.Body.WriteAsync(NewLine, context.RequestAborted).ConfigureAwait(false);
+        // One flush for the document and its newline: each Body.WriteAsync flushes on its own
+        // (an extra DATA frame per response, measured at several µs per GET).
+        var writer = context.Response.BodyWriter;
+        writer.Write(json);
+        writer.Write(NewLine);
+        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     public static Task WriteJsonAsync(HttpContext context, JsonNode body, int code) =>
