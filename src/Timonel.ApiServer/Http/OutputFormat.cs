@@ -42,7 +42,9 @@ internal static class OutputFormat
     /// <summary>See <see cref="From"/>; the Accept header's value, "" when absent.</summary>
     public static OutputKind Negotiate(string accept)
     {
-        if (accept.Length == 0)
+        // What clients send most (client-go's default, kubectl's get -o json, curl), each of which
+        // the full negotiation below also answers with the object as JSON: skip its parsing.
+        if (accept is "" or "application/json" or "*/*" or "application/json, */*")
         {
             return OutputKind.Object;
         }
