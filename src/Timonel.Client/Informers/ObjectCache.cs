@@ -83,6 +83,13 @@ public sealed class ObjectCache<T>
     /// </summary>
     public IReadOnlyList<T> ListOrphansByNamespace(string @namespace) => ByIndex(OrphanIndex, @namespace);
 
+    /// <summary>
+    /// What a controller may claim: the objects it owns (by uid) in its namespace and that
+    /// namespace's orphans. A sync then costs the owner's size, not the namespace's.
+    /// </summary>
+    public IEnumerable<T> ClaimCandidates(string ownerUid, string @namespace) =>
+        ListByOwnerUid(ownerUid).Concat(ListOrphansByNamespace(@namespace)).Where(o => o.Metadata?.NamespaceProperty == @namespace);
+
     /// <summary>Objects the named index maps to <paramref name="value"/>.</summary>
     /// <exception cref="ArgumentException">No index has that name.</exception>
     public IReadOnlyList<T> ByIndex(string indexName, string value)

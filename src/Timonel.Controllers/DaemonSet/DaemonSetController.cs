@@ -174,9 +174,7 @@ public sealed class DaemonSetController : Controller, IController
             "DaemonSet",
             ObjectSelectors.From(set.Spec.Selector),
             async ct => (await _context.Client.AppsV1.ReadNamespacedDaemonSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false)).Metadata);
-        var candidates = _pods.Cache.ListByOwnerUid(set.Metadata.Uid)
-            .Concat(_pods.Cache.ListOrphansByNamespace(set.Metadata.NamespaceProperty))
-            .Where(p => p.Metadata.NamespaceProperty == set.Metadata.NamespaceProperty);
+        var candidates = _pods.Cache.ClaimCandidates(set.Metadata.Uid, set.Metadata.NamespaceProperty);
         return manager.ClaimAsync(candidates, null, cancellationToken);
     }
 

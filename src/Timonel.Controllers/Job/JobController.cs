@@ -218,9 +218,7 @@ public sealed class JobController : Controller, IController
             ObjectSelectors.From(job.Spec.Selector),
             async ct => (await _context.Client.BatchV1.ReadNamespacedJobAsync(job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false)).Metadata,
             [JobPods.TrackingFinalizer]);
-        var candidates = _pods.Cache.ListByOwnerUid(job.Metadata.Uid)
-            .Concat(_pods.Cache.ListOrphansByNamespace(job.Metadata.NamespaceProperty))
-            .Where(p => p.Metadata.NamespaceProperty == job.Metadata.NamespaceProperty);
+        var candidates = _pods.Cache.ClaimCandidates(job.Metadata.Uid, job.Metadata.NamespaceProperty);
         return manager.ClaimAsync(candidates, null, cancellationToken);
     }
 

@@ -61,10 +61,7 @@ public sealed partial class ReplicaSetController : Controller, IController
         var selector = ObjectSelectors.From(rs.Spec?.Selector);
         // Its own pods and the namespace's orphans (all it may claim), not the whole namespace:
         // a sync costs the ReplicaSet's size, not the cluster's, however many pods share the namespace.
-        var active = _pods.Cache.ListByOwnerUid(rs.Metadata.Uid)
-            .Concat(_pods.Cache.ListOrphansByNamespace(rs.Metadata.NamespaceProperty))
-            .Where(p => PodConditions.IsPodActive(p) && p.Metadata.NamespaceProperty == rs.Metadata.NamespaceProperty)
-            .ToList();
+        var active = _pods.Cache.ClaimCandidates(rs.Metadata.Uid, rs.Metadata.NamespaceProperty).Where(PodConditions.IsPodActive).ToList();
         var owned = await ClaimPodsAsync(rs, selector, active, cancellationToken).ConfigureAwait(false);
 
         Exception? manageError = null;

@@ -98,9 +98,7 @@ public sealed class StatefulSetController : Controller, IController
             "StatefulSet",
             ObjectSelectors.From(set.Spec.Selector),
             async ct => (await _context.Client.AppsV1.ReadNamespacedStatefulSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false)).Metadata);
-        var candidates = _pods.Cache.ListByOwnerUid(set.Metadata.Uid)
-            .Concat(_pods.Cache.ListOrphansByNamespace(set.Metadata.NamespaceProperty))
-            .Where(p => p.Metadata.NamespaceProperty == set.Metadata.NamespaceProperty);
+        var candidates = _pods.Cache.ClaimCandidates(set.Metadata.Uid, set.Metadata.NamespaceProperty);
         var claimed = await manager.ClaimAsync(candidates, p => StatefulPodIdentity.OrdinalOf(set.Metadata.Name, p.Metadata.Name) is not null, cancellationToken).ConfigureAwait(false);
         return [.. claimed];
     }
