@@ -17,4 +17,18 @@ public static class ObjectSelectors
 
     /// <summary>The object's controller reference (the owner reference with controller=true), or null.</summary>
     public static V1OwnerReference? ControllerOf(V1ObjectMeta? meta) => meta?.OwnerReferences?.FirstOrDefault(r => r.Controller == true);
+
+    /// <summary>
+    /// The owners that may adopt <paramref name="orphan"/>: those among <paramref name="owners"/>
+    /// whose selector matches it. None for an object that has a controller or is being deleted.
+    /// </summary>
+    public static IEnumerable<TOwner> MayAdopt<TOwner>(V1ObjectMeta orphan, IEnumerable<TOwner> owners, Func<TOwner, V1LabelSelector?> selectorOf)
+    {
+        if (orphan.DeletionTimestamp is not null || ControllerOf(orphan) is not null)
+        {
+            return [];
+        }
+
+        return owners.Where(owner => Matches(From(selectorOf(owner)), orphan));
+    }
 }

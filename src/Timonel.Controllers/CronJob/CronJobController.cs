@@ -311,7 +311,7 @@ public sealed class CronJobController : Controller, IController
 
     private void EnqueueOwner(V1Job job)
     {
-        var owner = job.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        var owner = ObjectSelectors.ControllerOf(job.Metadata);
         if (owner is { Kind: "CronJob" } && owner.ApiVersion.StartsWith("batch/", StringComparison.Ordinal))
         {
             Enqueue(ObjectKeys.KeyOf(job.Metadata.NamespaceProperty, owner.Name));

@@ -181,23 +181,15 @@ public sealed class DaemonSetController : Controller, IController
     /// <summary>An orphan wakes every set in its namespace whose selector matches it, which may adopt it.</summary>
     private void EnqueueMatchingSets(V1Pod pod)
     {
-        if (pod.Metadata.DeletionTimestamp is not null || ObjectSelectors.ControllerOf(pod.Metadata) is not null)
+        foreach (var set in ObjectSelectors.MayAdopt(pod.Metadata, _sets.Cache.ListByNamespace(pod.Metadata.NamespaceProperty), o => o.Spec?.Selector))
         {
-            return;
-        }
-
-        foreach (var set in _sets.Cache.ListByNamespace(pod.Metadata.NamespaceProperty))
-        {
-            if (ObjectSelectors.Matches(ObjectSelectors.From(set.Spec?.Selector), pod.Metadata))
-            {
-                Enqueue(set);
-            }
+            Enqueue(set);
         }
     }
 
     private V1DaemonSet? OwnerOf(V1Pod pod)
     {
-        var owner = pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        var owner = ObjectSelectors.ControllerOf(pod.Metadata);
         return owner?.Kind == "DaemonSet" && _sets.Cache.Get(pod.Metadata.NamespaceProperty, owner.Name) is { } set && set.Metadata.Uid == owner.Uid ? set : null;
     }
 

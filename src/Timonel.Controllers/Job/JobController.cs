@@ -225,17 +225,9 @@ public sealed class JobController : Controller, IController
     /// <summary>An orphan wakes every job in its namespace whose selector matches it, which may adopt it.</summary>
     private void EnqueueMatchingJobs(V1Pod pod)
     {
-        if (pod.Metadata.DeletionTimestamp is not null || ObjectSelectors.ControllerOf(pod.Metadata) is not null)
+        foreach (var job in ObjectSelectors.MayAdopt(pod.Metadata, _jobs.Cache.ListByNamespace(pod.Metadata.NamespaceProperty), o => o.Spec?.Selector))
         {
-            return;
-        }
-
-        foreach (var job in _jobs.Cache.ListByNamespace(pod.Metadata.NamespaceProperty))
-        {
-            if (ObjectSelectors.Matches(ObjectSelectors.From(job.Spec?.Selector), pod.Metadata))
-            {
-                Enqueue(job);
-            }
+            Enqueue(job);
         }
     }
 
@@ -248,7 +240,7 @@ public sealed class JobController : Controller, IController
 
     private string? JobKeyOf(V1Pod pod)
     {
-        var owner = pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        var owner = ObjectSelectors.ControllerOf(pod.Metadata);
         if (owner is null || owner.Kind != "Job" || !owner.ApiVersion.StartsWith("batch/", StringComparison.Ordinal))
         {
             return null;

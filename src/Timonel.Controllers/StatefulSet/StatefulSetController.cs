@@ -126,7 +126,7 @@ public sealed class StatefulSetController : Controller, IController
     /// <summary>A pod event wakes the set that controls it; an orphan wakes every set in its namespace that could adopt it.</summary>
     private void EnqueueOwner(V1Pod pod)
     {
-        var owner = pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        var owner = ObjectSelectors.ControllerOf(pod.Metadata);
         if (owner is not null)
         {
             if (owner.Kind == "StatefulSet" && _sets.Cache.Get(pod.Metadata.NamespaceProperty, owner.Name) is { } set && set.Metadata.Uid == owner.Uid)
