@@ -233,7 +233,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 options.Port,
                 options.BindAddress);
         });
-        builder.Host.UseConsoleLifetime(o => o.SuppressStatusMessages = true);
+        // The caller owns the process's signals: on SIGTERM the server first lets its components
+        // release their Leases and the local agent stop, and only then stops serving.
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, CallerOwnedLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         return builder.Build();
     }
@@ -246,8 +248,18 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         public ClientCertificateValidator? Validator { get; set; }
     }
 
-    /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl-C) or <paramref name="cancellationToken"/> fires.</summary>
-    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+    /// <summary>
+    /// Completes when <paramref name="cancellationToken"/> fires (the caller's SIGTERM or Ctrl-C) or
+    /// something asks the host to stop. It stops nothing: the server keeps serving until disposed,
+    /// so what runs beside it can still reach it while it shuts down.
+    /// </summary>
+    public async Task WaitForStopRequestAsync(CancellationToken cancellationToken)
+    {
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onCancel = cancellationToken.Register(() => stopping.TrySetResult());
+        using var onStopping = _app.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+        await stopping.Task.ConfigureAwait(false);
+    }
 
     public async ValueTask DisposeAsync()
     {

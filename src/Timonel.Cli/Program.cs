@@ -11,4 +11,8 @@ root.Subcommands.Add(VersionCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(DatastoreCommand.Create());
 root.Subcommands.Add(SimCommand.Create());
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+// SIGTERM and Ctrl-C cancel the command's token; the process then waits for the command's own
+// ordered stop (Leases released, kubelet and containerd stopped) instead of System.CommandLine's
+// default two seconds, after which it would exit and orphan the agent's containerd.
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) };
+return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);

@@ -154,16 +154,25 @@ internal static class ServerCommand
                     c => StoreFactory.OpenAsync(options.DataDir, datastoreSettings, loggers, c),
                     loggers,
                     ct).ConfigureAwait(false);
-                using var stopComponents = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                using var stopComponents = new CancellationTokenSource();
                 components.RootCaPem = host.Pki.ServerCaPem;
                 var running = components.RunAsync(host.KubeconfigPath, options.Port, loggers, stopComponents.Token);
-                await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, parse.GetValue(clusterCidr)!, loggers, ct).ConfigureAwait(false))
+                try
                 {
-                    await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
+                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, parse.GetValue(clusterCidr)!, loggers, ct).ConfigureAwait(false))
+                    {
+                        await host.WaitForStopRequestAsync(ct).ConfigureAwait(false);
+                        // Stop order, while the API still serves: the components release their
+                        // Leases (so another server takes over at once), then the local agent stops
+                        // its kubelet, proxy and containerd; the host stops serving last.
+                        await StopComponentsAsync(stopComponents, running).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    await StopComponentsAsync(stopComponents, running).ConfigureAwait(false);
                 }
 
-                await stopComponents.CancelAsync().ConfigureAwait(false);
-                await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return 0;
             }
             catch (Exception e) when (e is PkiFileException or ClusterJoinException or IOException or UnauthorizedAccessException or ArgumentException or StoreUnavailableException or InvalidOperationException)
@@ -174,6 +183,12 @@ internal static class ServerCommand
             }
         });
         return command;
+    }
+
+    private static async Task StopComponentsAsync(CancellationTokenSource stop, Task running)
+    {
+        await stop.CancelAsync().ConfigureAwait(false);
+        await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>Why the local node agent cannot run here (not root, packages missing), or null.</summary>

@@ -36,7 +36,10 @@ public sealed record KubeletOptions
     public int? DnsPort { get; init; } = 53;
 
     /// <summary>Directory of the CNI plugin binaries (Debian's containernetworking-plugins).</summary>
-    public string CniBinDir { get; init; } = "/usr/lib/cni";
+    public string CniBinDir { get; init; } = DefaultCniBinDir;
+
+    /// <summary>Where Debian's containernetworking-plugins installs the CNI plugins.</summary>
+    public const string DefaultCniBinDir = "/usr/lib/cni";
 
     /// <summary>Name of the pod bridge the CNI bridge plugin creates.</summary>
     public string BridgeName { get; init; } = "timonel0";

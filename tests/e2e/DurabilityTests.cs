@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Timonel.E2E.Tests.Infrastructure;
+using Timonel.Testing;
 
 namespace Timonel.E2E.Tests;
 
@@ -55,6 +56,51 @@ public sealed class DurabilityTests : IAsyncLifetime
         KubectlAssert.Succeeds(await Kubectl.RunAsync("-n", Ns, "label", "configmap", "web-config", "after=restart"));
         var rv = long.Parse(await Kubectl.JsonPathAsync(Ns, "configmap/web-config", "{.metadata.resourceVersion}"), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(rv > before.Max(o => o.ResourceVersion), $"resourceVersion {rv} went backwards after restart");
+    }
+
+    [Fact]
+    public async Task Sigterm_ComponentsLeading_LeasesReleasedWhileTheApiStillServes()
+    {
+        string[] leases = ["kube-controller-manager", "kube-scheduler", "timonel-node-simulator"];
+        var holders = await Eventually.WaitAsync(
+            async _ =>
+            {
+                var found = new Dictionary<string, string>();
+                foreach (var lease in leases)
+                {
+                    var holder = (await Kubectl.RunAsync("-n", "kube-system", "get", "lease", lease, "-o", "jsonpath={.spec.holderIdentity}")).Stdout.Trim();
+                    if (holder.Length == 0)
+                    {
+                        return null;
+                    }
+
+                    found[lease] = holder;
+                }
+
+                return found;
+            },
+            TimeSpan.FromSeconds(60),
+            "every component leading its Lease");
+
+        await Server.StopAsync();
+
+        // Each release went through the API before it stopped serving: none was refused.
+        var log = Server.LogTail(int.MaxValue);
+        foreach (var lease in leases)
+        {
+            Assert.Contains($"released lease kube-system/{lease}", log, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("could not release lease", log, StringComparison.Ordinal);
+
+        // Released, a Lease is free at once: the restarted server's components do not wait out the
+        // old holder's 15 s, and the stored holder is never the stopped server's identity again.
+        await Server.RestartAsync(CancellationToken.None);
+        foreach (var lease in leases)
+        {
+            var holder = (await Kubectl.RunAsync("-n", "kube-system", "get", "lease", lease, "-o", "jsonpath={.spec.holderIdentity}")).Stdout.Trim();
+            Assert.NotEqual(holders[lease], holder);
+        }
     }
 
     [Fact]

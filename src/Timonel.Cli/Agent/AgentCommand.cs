@@ -21,7 +21,7 @@ internal static class AgentCommand
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain: pods' search path and the names the node's DNS server answers", DefaultValueFactory = _ => "cluster.local" };
         var resolvConf = new Option<string>("--resolv-conf") { Description = "The node's resolver file: pods with dnsPolicy Default use it, the node's DNS server forwards other names to its nameservers", DefaultValueFactory = _ => "/etc/resolv.conf" };
         var verbose = new Option<bool>("--debug") { Description = "Debug logs" };
-        var cleanup = new Option<bool>("--cleanup") { Description = "Delete what the agent leaves in the node's network (the service proxy's table ip timonel, the pod masquerade table ip timonel-podnet, the routes to other nodes' pods) and exit" };
+        var cleanup = new Option<bool>("--cleanup") { Description = "After the agent stopped: stop and remove every pod it left running (containers, shims, pod network namespaces, mounts, cgroups; its containerd too), delete what it leaves in the node's network (the service proxy's table ip timonel, the pod masquerade table ip timonel-podnet, the routes to other nodes' pods), and exit" };
         var command = new Command("agent", "Run a node agent: containerd, pods, node heartbeats");
         foreach (var o in new Option[] { server, token, caFile, dataDir, nodeName, nodeIp, clusterCidr, clusterDns, clusterDomain, resolvConf, verbose, cleanup })
         {
@@ -33,7 +33,8 @@ internal static class AgentCommand
             using var loggers = Logging.Create(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
             if (parse.GetValue(cleanup))
             {
-                return await CleanupAsync(parse.GetValue(nodeName), ct).ConfigureAwait(false);
+                var cleanupDir = Path.GetFullPath(parse.GetValue(dataDir) ?? ApiServerOptions.DefaultDataDir());
+                return await CleanupAsync(cleanupDir, parse.GetValue(nodeName), loggers, ct).ConfigureAwait(false);
             }
 
             KubeletOptions options;
@@ -88,21 +89,24 @@ internal static class AgentCommand
     }
 
     /// <summary>
-    /// `--cleanup`: removes what the agent leaves in the kernel on purpose so a restart keeps
-    /// traffic flowing (the proxy's table, like kube-proxy --cleanup; the pod masquerade table and
-    /// routes). Run it after stopping the agent; running pods lose their Service and cross-node traffic.
+    /// `--cleanup` (k3s' killall): removes what the agent leaves running on purpose so a restart
+    /// adopts it: the pods (containers, shims, network namespaces, mounts; through its own
+    /// containerd, which is stopped after), the proxy's table (like kube-proxy --cleanup), the pod
+    /// masquerade table and routes. Run it after stopping the agent.
     /// </summary>
-    private static async Task<int> CleanupAsync(string? nodeName, CancellationToken cancellationToken)
+    private static async Task<int> CleanupAsync(string dataDir, string? nodeName, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         try
         {
+            var pods = await new Kubelet.Runtime.NodeTeardown(dataDir, KubeletOptions.DefaultCniBinDir, loggers).RunAsync(cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"removed {pods.Sandboxes} pod sandboxes, {pods.Containers} leftover containers and {pods.Shims} shims; detached {pods.Unmounted} mounts under {Path.Combine(dataDir, "agent")}; containerd stopped");
             await Proxy.ServiceProxy.CleanupAsync(new Proxy.ProxyOptions { NodeName = nodeName ?? AgentHost.DefaultNodeName() }, cancellationToken).ConfigureAwait(false);
             Console.WriteLine("deleted nftables table ip timonel");
             await new Kubelet.Network.IpRouteTable(netnsPath: null).RemoveAllAsync(cancellationToken).ConfigureAwait(false);
             Console.WriteLine($"deleted nftables table ip {Kubelet.Network.IpRouteTable.MasqueradeTable} and the routes of protocol {Kubelet.Network.IpRouteTable.RouteProtocol}");
             return 0;
         }
-        catch (Exception e) when (e is Proxy.Nft.NftException or System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (Exception e) when (e is Proxy.Nft.NftException or System.ComponentModel.Win32Exception or InvalidOperationException or IOException or Grpc.Core.RpcException)
         {
             Console.Error.WriteLine($"timonel agent --cleanup: {e.Message}");
             return 1;
