@@ -108,8 +108,8 @@ public sealed partial class ServiceNetworkTests
             // running (a restart adopts them), but never its containerd.
             await node2.StopAsync();
             Assert.Contains(clusterIp, await ProxyTableAsync(node2), StringComparison.Ordinal);
-            Assert.True(IsAlive(podPid), "the pod's container outlives a stopped agent");
-            var afterStop = ProcessesMentioning(node2.DataDir);
+            Assert.True(MachineProcesses.IsAlive(podPid), "the pod's container outlives a stopped agent");
+            var afterStop = MachineProcesses.Mentioning(node2.DataDir);
             Assert.Contains(afterStop, p => p.Contains("containerd-shim", StringComparison.Ordinal));
             Assert.DoesNotContain(afterStop, p => p.Contains("containerd --config", StringComparison.Ordinal));
 
@@ -118,9 +118,9 @@ public sealed partial class ServiceNetworkTests
 
             // Nothing of the agent remains: no process (containerd, shim, container), no mount under
             // its data dir, no pod network namespace.
-            Assert.False(IsAlive(podPid), $"the pod's container process {podPid} still runs after --cleanup:\n{cleanup}");
-            Assert.Empty(ProcessesMentioning(node2.DataDir));
-            Assert.DoesNotContain(File.ReadAllLines("/proc/self/mounts"), m => m.Contains(node2.DataDir + "/", StringComparison.Ordinal));
+            Assert.False(MachineProcesses.IsAlive(podPid), $"the pod's container process {podPid} still runs after --cleanup:\n{cleanup}");
+            Assert.Empty(MachineProcesses.Mentioning(node2.DataDir));
+            Assert.Empty(MachineProcesses.MountsUnder(node2.DataDir));
             Assert.False(File.Exists($"/var/run/netns/{netnsName}"), $"pod network namespace {netnsName} left after --cleanup");
             var ruleset = await node2.Host.CheckAsync("nft", "list", "ruleset");
             Assert.DoesNotContain("table ip timonel", ruleset, StringComparison.Ordinal);
@@ -144,42 +144,6 @@ public sealed partial class ServiceNetworkTests
             TimeSpan.FromSeconds(30),
             "node-2's route to node-1's pods back after the restart");
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
-    }
-
-    /// <summary>Whether a process runs (a zombie waiting for its parent does not).</summary>
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Command lines of the machine's processes that name <paramref name="path"/> (a data dir: its containerd and shims).</summary>
-    private static List<string> ProcessesMentioning(string path)
-    {
-        var found = new List<string>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
-        {
-            try
-            {
-                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains(path, StringComparison.Ordinal) && !cmdline.Contains("--cleanup", StringComparison.Ordinal))
-                {
-                    found.Add($"{Path.GetFileName(dir)}: {cmdline}");
-                }
-            }
-            catch (IOException)
-            {
-                // Exited while listed.
-            }
-        }
-
-        return found;
     }
 
     /// <summary>Lines of a ruleset that declare a Timonel table, chain, set or map (CNI's rule comments naming the "timonel" network are not Timonel's objects).</summary>

@@ -32,30 +32,23 @@ internal static class ImagesCommand
                 return 1;
             }
 
-            // Kept in DATA_DIR/agent/images: imported again only if its content changes.
-            Directory.CreateDirectory(paths.ImagesDir);
-            var kept = Path.Combine(paths.ImagesDir, Path.GetFileName(source));
-            if (kept != source)
-            {
-                File.Copy(source, kept, overwrite: true);
-            }
+            return await KeepAndImportAsync(paths, source, "timonel images import", ct).ConfigureAwait(false);
+        });
 
-            if (!File.Exists(paths.Socket))
-            {
-                Console.WriteLine($"{source} saved to {paths.ImagesDir}; the agent imports it when it starts");
-                return 0;
-            }
-
+        var busybox = new Command("busybox", $"Build {BusyboxReference} from the machine's static busybox (Debian's busybox-static, installed by scripts/install-deps.sh) and import it: an image to try the cluster with, no registry needed");
+        busybox.SetAction(async (parse, ct) =>
+        {
+            var paths = Paths(parse.GetValue(dataDir));
             try
             {
-                var importer = new ImageImporter(paths.Socket, Path.Combine(paths.AgentDir, "images-imported.json"), NullLogger.Instance);
-                await importer.ImportDirectoryAsync(paths.ImagesDir, ct).ConfigureAwait(false);
-                Console.WriteLine($"imported {source}");
-                return 0;
+                Directory.CreateDirectory(paths.ImagesDir);
+                var archive = Path.Combine(paths.ImagesDir, "busybox.tar");
+                ImageBuilder.Busybox(BusyboxReference).WriteDockerArchive(archive);
+                return await KeepAndImportAsync(paths, archive, "timonel images busybox", ct).ConfigureAwait(false);
             }
-            catch (InvalidOperationException e)
+            catch (FileNotFoundException e)
             {
-                Console.Error.WriteLine($"timonel images import: {e.Message}");
+                Console.Error.WriteLine($"timonel images busybox: {e.Message}");
                 return 1;
             }
         });
@@ -88,8 +81,43 @@ internal static class ImagesCommand
         });
 
         images.Subcommands.Add(import);
+        images.Subcommands.Add(busybox);
         images.Subcommands.Add(list);
         return images;
+    }
+
+    /// <summary>What `timonel images busybox` tags its image: not "latest", so pods use it without trying a registry (IfNotPresent).</summary>
+    public const string BusyboxReference = "docker.io/library/busybox:local";
+
+    /// <summary>Keeps the archive in DATA_DIR/agent/images (imported at every agent start) and imports it now if the agent's containerd runs.</summary>
+    private static async Task<int> KeepAndImportAsync(ContainerdPaths paths, string source, string command, CancellationToken ct)
+    {
+        // Kept in DATA_DIR/agent/images: imported again only if its content changes.
+        Directory.CreateDirectory(paths.ImagesDir);
+        var kept = Path.Combine(paths.ImagesDir, Path.GetFileName(source));
+        if (kept != source)
+        {
+            File.Copy(source, kept, overwrite: true);
+        }
+
+        if (!File.Exists(paths.Socket))
+        {
+            Console.WriteLine($"{kept} saved; the agent imports it when it starts");
+            return 0;
+        }
+
+        try
+        {
+            var importer = new ImageImporter(paths.Socket, Path.Combine(paths.AgentDir, "images-imported.json"), NullLogger.Instance);
+            await importer.ImportDirectoryAsync(paths.ImagesDir, ct).ConfigureAwait(false);
+            Console.WriteLine($"imported {kept}");
+            return 0;
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"{command}: {e.Message}");
+            return 1;
+        }
     }
 
     private static ContainerdPaths Paths(string? dataDir) =>

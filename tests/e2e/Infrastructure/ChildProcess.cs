@@ -5,11 +5,12 @@ namespace Timonel.E2E.Tests.Infrastructure;
 /// <summary>Stops a child process by its PID: SIGTERM first, SIGKILL once the grace period is over.</summary>
 internal static class ChildProcess
 {
-    public static async Task StopAsync(Process process, TimeSpan grace)
+    /// <returns>True when the process exited by itself (before the stop, or within the grace period after SIGTERM); false when it had to be killed.</returns>
+    public static async Task<bool> StopAsync(Process process, TimeSpan grace)
     {
         if (process.HasExited)
         {
-            return;
+            return true;
         }
 
         PosixSignals.Send(process.Id, PosixSignals.SigTerm);
@@ -17,11 +18,13 @@ internal static class ChildProcess
         try
         {
             await process.WaitForExitAsync(graceTimer.Token);
+            return true;
         }
         catch (OperationCanceledException)
         {
             process.Kill();
             await process.WaitForExitAsync(CancellationToken.None);
+            return false;
         }
     }
 }

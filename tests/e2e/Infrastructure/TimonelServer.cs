@@ -17,11 +17,15 @@ public sealed class TimonelServer : IAsyncDisposable
     private static readonly TimeSpan FirstStartTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
+    // With its agent the server also stops the kubelet and containerd (which gets 10 s before SIGKILL).
+    private static readonly TimeSpan AgentStopGrace = TimeSpan.FromSeconds(30);
+
     private Process? process;
     private HttpClient? client;
 
-    private TimonelServer(string rootDir, int port, IReadOnlyList<string> extraArgs, string? netnsPath)
+    private TimonelServer(string rootDir, int port, IReadOnlyList<string> extraArgs, string? netnsPath, bool embeddedAgent = false)
     {
+        EmbeddedAgent = embeddedAgent;
         ExtraArgs = extraArgs;
         NetnsPath = netnsPath;
         RootDir = rootDir;
@@ -29,6 +33,12 @@ public sealed class TimonelServer : IAsyncDisposable
         StderrPath = Path.Combine(rootDir, "server.log");
         Port = port;
     }
+
+    /// <summary>Whether the server runs its own node agent (no --disable-agent).</summary>
+    public bool EmbeddedAgent { get; }
+
+    /// <summary>Whether the last <see cref="StopAsync"/> saw the server exit by itself within the grace period (false: it was killed).</summary>
+    public bool LastStopWasClean { get; private set; }
 
     /// <summary>Flags added to `timonel server` on every start (e.g. --datastore-endpoint, --token).</summary>
     public IReadOnlyList<string> ExtraArgs { get; }
@@ -85,6 +95,27 @@ public sealed class TimonelServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts `timonel server` with its local node agent inside <paramref name="netnsPath"/> (a
+    /// namespace the test made, with an address: the agent's node IP), as the README's first
+    /// command runs it; the agent's containerd and pods live under the server's data dir.
+    /// </summary>
+    public static async Task<TimonelServer> StartWithAgentAsync(IReadOnlyList<string> extraArgs, string netnsPath, CancellationToken cancellationToken)
+    {
+        var root = Directory.CreateTempSubdirectory("timonel-e2e-").FullName;
+        var server = new TimonelServer(root, FreeLoopbackPort(), extraArgs, netnsPath, embeddedAgent: true);
+        try
+        {
+            await server.LaunchAsync(FirstStartTimeout, cancellationToken);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Graceful stop (SIGTERM), then start again on the same data directory.</summary>
     public async Task RestartAsync(CancellationToken cancellationToken)
     {
@@ -116,7 +147,7 @@ public sealed class TimonelServer : IAsyncDisposable
     {
         if (process is not null)
         {
-            await ChildProcess.StopAsync(process, StopGrace);
+            LastStopWasClean = await ChildProcess.StopAsync(process, EmbeddedAgent ? AgentStopGrace : StopGrace);
             process.Dispose();
             process = null;
         }
@@ -166,12 +197,17 @@ public sealed class TimonelServer : IAsyncDisposable
         }
 
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("log=\"$3\"; launcher=\"$0\"; dir=\"$1\"; port=\"$2\"; shift 4; exec \"$launcher\" server --data-dir \"$dir\" --port \"$port\" --disable-agent \"$@\" >>\"$log\" 2>&1 </dev/null");
+        start.ArgumentList.Add("log=\"$3\"; launcher=\"$0\"; dir=\"$1\"; port=\"$2\"; shift 4; exec \"$launcher\" server --data-dir \"$dir\" --port \"$port\" \"$@\" >>\"$log\" 2>&1 </dev/null");
         start.ArgumentList.Add(RepoRoot.Launcher);
         start.ArgumentList.Add(DataDir);
         start.ArgumentList.Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add(StderrPath);
         start.ArgumentList.Add("--");
+        if (!EmbeddedAgent)
+        {
+            start.ArgumentList.Add("--disable-agent");
+        }
+
         foreach (var arg in ExtraArgs)
         {
             start.ArgumentList.Add(arg);
