@@ -40,6 +40,14 @@ internal sealed class DefaultTolerationSeconds(long notReadySeconds, long unreac
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// On update too, as upstream's plugin: an apply whose tolerations list (replaced whole by a
+    /// patch) lacks the defaults added at create would otherwise remove them, which pod
+    /// validation forbids.
+    /// </summary>
+    public Task MutateUpdateAsync(ApiResource resource, JsonObject obj, JsonObject old, CancellationToken cancellationToken) =>
+        MutateCreateAsync(resource, obj, cancellationToken);
+
     private static JsonObject Toleration(string key, long seconds) => new()
     {
         ["key"] = key,

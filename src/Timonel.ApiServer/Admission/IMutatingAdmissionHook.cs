@@ -13,4 +13,10 @@ internal interface IMutatingAdmissionHook
     bool AppliesTo(ApiResource resource);
 
     Task MutateCreateAsync(ApiResource resource, JsonObject obj, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes an object being replaced or patched (the main resource, not a subresource), after
+    /// the strategy's defaults and before validation. Most plugins act on create only.
+    /// </summary>
+    Task MutateUpdateAsync(ApiResource resource, JsonObject obj, JsonObject old, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -188,6 +188,14 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         }
 
         strategy.ApplyDefaults(obj);
+        if (subresource is null)
+        {
+            foreach (var hook in _mutating.Where(h => h.AppliesTo(resource)))
+            {
+                await hook.MutateUpdateAsync(resource, obj, old, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         ThrowIfInvalid(resource, obj, strategy.ValidateUpdate(obj, old));
 
         if (HasSpec(resource) && !JsonNode.DeepEquals(obj["spec"], old["spec"]))
