@@ -8,7 +8,7 @@ namespace Timonel.Kubelet.Cri;
 /// The CRI v1 runtime and image services of a container runtime reached over its unix socket
 /// (gRPC over HTTP/2 without TLS). One channel is shared by both services.
 /// </summary>
-public sealed class CriClient : IDisposable
+public sealed partial class CriClient : IDisposable
 {
     private readonly GrpcChannel _channel;
 

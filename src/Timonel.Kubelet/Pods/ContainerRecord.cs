@@ -22,7 +22,11 @@ public sealed record ContainerRecord(
     string Reason,
     string Message,
     string Image,
-    string ImageRef);
+    string ImageRef)
+{
+    /// <summary>The hash of the container spec the instance was created from (<see cref="CriLabels.ContainerHash"/>); null for instances created before it was recorded.</summary>
+    public string? SpecHash { get; init; }
+}
 
 /// <summary>
 /// What the status builder knows about one container of the spec: its newest instance, the one

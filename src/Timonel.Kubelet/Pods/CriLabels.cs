@@ -12,6 +12,8 @@ public static class CriLabels
     public const string ContainerName = "io.kubernetes.container.name";
     public const string ContainerType = "timonel.dev/container-type";
     public const string RestartCount = "io.kubernetes.container.restartCount";
+    /// <summary>The hash of the container's spec fields that may change (<see cref="ContainerSpecHash.Of"/>): a changed hash restarts the container.</summary>
+    public const string ContainerHash = "io.kubernetes.container.hash";
     public const string TerminationGrace = "io.kubernetes.pod.terminationGracePeriod";
     public const string Managed = "timonel.dev/managed";
 }

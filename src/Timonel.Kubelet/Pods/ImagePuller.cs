@@ -1,7 +1,6 @@
 using Grpc.Core;
 using k8s.Models;
 using Timonel.Kubelet.Cri;
-using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Images;
 
 namespace Timonel.Kubelet.Pods;
@@ -13,12 +12,12 @@ namespace Timonel.Kubelet.Pods;
 /// </summary>
 public sealed class ImagePuller
 {
-    private readonly CriClient _cri;
+    private readonly IContainerRuntime _runtime;
     private readonly CrashLoopBackoff _backoff = new();
 
-    public ImagePuller(CriClient cri)
+    public ImagePuller(IContainerRuntime runtime)
     {
-        _cri = cri;
+        _runtime = runtime;
     }
 
     /// <summary>Null when the image is ready; otherwise the waiting reason and message.</summary>
@@ -26,7 +25,7 @@ public sealed class ImagePuller
     {
         var image = ImageReference.Normalize(container.Image);
         var policy = container.ImagePullPolicy ?? (ImageReference.IsLatest(container.Image) ? "Always" : "IfNotPresent");
-        var present = (await _cri.Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = image } }, cancellationToken: cancellationToken).ConfigureAwait(false)).Image is not null;
+        var present = await _runtime.ImageStatusAsync(image, cancellationToken).ConfigureAwait(false) is not null;
         if (policy == "Never")
         {
             return present ? null : ("ErrImageNeverPull", $"Container image \"{container.Image}\" is not present with pull policy of Never");
@@ -44,7 +43,7 @@ public sealed class ImagePuller
 
         try
         {
-            await _cri.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image } }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await _runtime.PullImageAsync(image, cancellationToken).ConfigureAwait(false);
             _backoff.Reset(image);
             return null;
         }

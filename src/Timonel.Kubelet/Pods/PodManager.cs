@@ -21,6 +21,7 @@ public sealed partial class PodManager : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PodWorker> _workers = new(StringComparer.Ordinal);
     private readonly SharedInformer<V1Pod> _informer;
+    private readonly PodTerminator _terminator;
     private IDisposable? _registration;
 
     public PodManager(PodRuntime runtime, ILoggerFactory loggers)
@@ -28,6 +29,7 @@ public sealed partial class PodManager : IAsyncDisposable
         _rt = runtime;
         _loggers = loggers;
         _log = loggers.CreateLogger("kubelet.pods");
+        _terminator = new PodTerminator(runtime, loggers.CreateLogger("kubelet.pod"));
         _informer = new SharedInformer<V1Pod>(
             runtime.Client,
             ResourceKinds.Pods,
@@ -73,6 +75,8 @@ public sealed partial class PodManager : IAsyncDisposable
         {
             await worker.DisposeAsync().ConfigureAwait(false);
         }
+
+        await _rt.Probes.DisposeAsync().ConfigureAwait(false);
     }
 
     private void Upsert(V1Pod pod)
@@ -85,8 +89,9 @@ public sealed partial class PodManager : IAsyncDisposable
                 return;
             }
 
-            worker = new PodWorker(pod, _rt, _loggers.CreateLogger("kubelet.pod"));
+            worker = new PodWorker(pod, _rt, _terminator, _loggers.CreateLogger("kubelet.pod"));
             _workers[pod.Metadata.Uid] = worker;
+            _ = worker.StartAsync(CancellationToken.None);
             _ = worker.Completion.ContinueWith(_ => Forget(pod.Metadata.Uid, worker), TaskScheduler.Default);
         }
     }
@@ -107,7 +112,7 @@ public sealed partial class PodManager : IAsyncDisposable
         {
             try
             {
-                await PodWorker.RemoveAllAsync(pod.Metadata.Uid, _rt, CancellationToken.None).ConfigureAwait(false);
+                await _terminator.RemoveAllAsync(pod.Metadata.Uid, CancellationToken.None).ConfigureAwait(false);
             }
             catch (RpcException e)
             {
@@ -133,14 +138,14 @@ public sealed partial class PodManager : IAsyncDisposable
     {
         var filter = new PodSandboxFilter();
         filter.LabelSelector[CriLabels.Managed] = "true";
-        var sandboxes = (await _rt.Cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest { Filter = filter }, cancellationToken: cancellationToken).ConfigureAwait(false)).Items;
+        var sandboxes = await _rt.Cri.ListPodSandboxAsync(filter, cancellationToken).ConfigureAwait(false);
         var known = _informer.Cache.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
         foreach (var uid in sandboxes.Select(s => s.Labels.GetValueOrDefault(CriLabels.PodUid)).OfType<string>().Distinct(StringComparer.Ordinal))
         {
             if (!known.Contains(uid))
             {
                 LogOrphan(uid);
-                await PodWorker.RemoveAllAsync(uid, _rt, cancellationToken).ConfigureAwait(false);
+                await _terminator.RemoveAllAsync(uid, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -6,9 +6,9 @@ using Timonel.Kubelet.Volumes;
 
 namespace Timonel.Kubelet.Pods;
 
-/// <summary>What every pod worker of one node shares: the runtime, the API client, probes, settings.</summary>
+/// <summary>What every pod worker of one node shares: the runtime, the API client, the node-wide managers, settings.</summary>
 public sealed record PodRuntime(
-    CriClient Cri,
+    IContainerRuntime Cri,
     IKubernetes Client,
     Prober Prober,
     EnvResolver Env,
@@ -23,4 +23,13 @@ public sealed record PodRuntime(
 
     /// <summary>Events about pods (source component "kubelet").</summary>
     public required EventRecorder Events { get; init; }
+
+    /// <summary>The node's one writer of pod statuses: posts a status only when it changed.</summary>
+    public StatusManager Status { get; init; } = StatusManager.ForClient(Client);
+
+    /// <summary>The probes of every running container of the node.</summary>
+    public ProbeManager Probes { get; init; } = new(Prober, Time);
+
+    /// <summary>Evicts pods whose disk emptyDirs outgrow their sizeLimit.</summary>
+    public EvictionManager Eviction { get; init; } = new(Options.EmptyDirCheckInterval, Time);
 }

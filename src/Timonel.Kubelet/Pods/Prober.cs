@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Grpc.Core;
 using k8s.Models;
 using Timonel.Kubelet.Cri;
-using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Network;
 
 namespace Timonel.Kubelet.Pods;
@@ -17,12 +16,12 @@ public readonly record struct ProbeOutcome(bool Success, string Message);
 /// </summary>
 public sealed class Prober
 {
-    private readonly CriClient _cri;
+    private readonly IContainerRuntime _runtime;
     private readonly NodeNetwork _network;
 
-    public Prober(CriClient cri, NodeNetwork network)
+    public Prober(IContainerRuntime runtime, NodeNetwork network)
     {
-        _cri = cri;
+        _runtime = runtime;
         _network = network;
     }
 
@@ -83,9 +82,7 @@ public sealed class Prober
 
         try
         {
-            var request = new ExecSyncRequest { ContainerId = containerId, Timeout = (long)Math.Ceiling(timeout.TotalSeconds) };
-            request.Cmd.AddRange(command);
-            var response = await _cri.Runtime.ExecSyncAsync(request, deadline: DateTime.UtcNow + timeout + TimeSpan.FromSeconds(5), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var response = await _runtime.ExecSyncAsync(containerId, [.. command], timeout, cancellationToken).ConfigureAwait(false);
             var output = (response.Stdout.ToStringUtf8() + response.Stderr.ToStringUtf8()).Trim();
             return response.ExitCode == 0
                 ? new ProbeOutcome(true, output)

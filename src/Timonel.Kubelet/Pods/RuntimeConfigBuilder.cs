@@ -98,6 +98,7 @@ public static class RuntimeConfigBuilder
         config.Labels[CriLabels.ContainerName] = container.Name;
         config.Labels[CriLabels.ContainerType] = init ? "init" : "app";
         config.Annotations[CriLabels.RestartCount] = restartCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        config.Annotations[CriLabels.ContainerHash] = ContainerSpecHash.Of(container);
         config.Annotations[CriLabels.TerminationGrace] = (pod.Spec.TerminationGracePeriodSeconds ?? 30).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return config;
     }

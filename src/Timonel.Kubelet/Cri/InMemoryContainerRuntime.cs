@@ -1,0 +1,348 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Timonel.Kubelet.Cri.V1;
+
+namespace Timonel.Kubelet.Cri;
+
+/// <summary>
+/// A container runtime that only keeps books (kubemark's hollow runtime): sandboxes get an IP,
+/// containers move Created → Running → Exited, nothing executes. Tests and simulated nodes drive
+/// it through <see cref="ExitContainer"/> and <see cref="KillSandbox"/>; every image pulls unless
+/// listed in <see cref="MissingImages"/>. Thread-safe.
+/// </summary>
+public sealed class InMemoryContainerRuntime : IContainerRuntime
+{
+    /// <summary>The exit code a stopped container reports: killed by a signal, as runc reports SIGKILL.</summary>
+    public const int KilledExitCode = 137;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Sandbox> _sandboxes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _containers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _images = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly Func<int, string> _podIp;
+    private long _sequence;
+
+    /// <param name="podIp">The IP of the n-th sandbox (from 1); 10.88.x.y when not given.</param>
+    public InMemoryContainerRuntime(TimeProvider? time = null, Func<int, string>? podIp = null)
+    {
+        _time = time ?? TimeProvider.System;
+        _podIp = podIp ?? (n => $"10.88.{(n >> 8) & 0xff}.{n & 0xff}");
+    }
+
+    /// <summary>Images whose pull fails with NotFound, as a registry without them answers.</summary>
+    public ISet<string> MissingImages { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Every mutating call, in order ("RunPodSandbox", "CreateContainer app", "StopContainer c3", ...), for tests.</summary>
+    public List<string> Calls { get; } = [];
+
+    /// <summary>The container ends by itself with <paramref name="exitCode"/> (a crash or a completed job).</summary>
+    public void ExitContainer(string containerId, int exitCode)
+    {
+        lock (_lock)
+        {
+            if (_containers.TryGetValue(containerId, out var c) && c.State == ContainerState.ContainerRunning)
+            {
+                Finish(c, exitCode);
+            }
+        }
+    }
+
+    /// <summary>The sandbox dies under the kubelet (its pause process gone): NotReady, its containers exited.</summary>
+    public void KillSandbox(string podSandboxId)
+    {
+        lock (_lock)
+        {
+            StopSandbox(podSandboxId);
+        }
+    }
+
+    /// <summary>The containers with this name (label io.kubernetes.container.name or metadata name), oldest first.</summary>
+    public IReadOnlyList<ContainerStatus> ContainersNamed(string name)
+    {
+        lock (_lock)
+        {
+            return [.. _containers.Values.Where(c => c.Config.Metadata.Name == name).OrderBy(c => c.CreatedAt).Select(Status)];
+        }
+    }
+
+    public Task<IReadOnlyList<PodSandbox>> ListPodSandboxAsync(PodSandboxFilter? filter, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<PodSandbox> list = [.. _sandboxes.Values
+                .Where(s => filter is null || ((filter.Id.Length == 0 || filter.Id == s.Id) && (filter.State is null || filter.State.State == s.State) && Matches(filter.LabelSelector, s.Config.Labels)))
+                .Select(s => new PodSandbox { Id = s.Id, Metadata = s.Config.Metadata, State = s.State, CreatedAt = s.CreatedAt, Labels = { s.Config.Labels }, Annotations = { s.Config.Annotations } })];
+            return Task.FromResult(list);
+        }
+    }
+
+    public Task<PodSandboxStatus> PodSandboxStatusAsync(string podSandboxId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var s = SandboxOf(podSandboxId);
+            return Task.FromResult(new PodSandboxStatus
+            {
+                Id = s.Id,
+                Metadata = s.Config.Metadata,
+                State = s.State,
+                CreatedAt = s.CreatedAt,
+                Network = new PodSandboxNetworkStatus { Ip = s.Ip },
+                Labels = { s.Config.Labels },
+                Annotations = { s.Config.Annotations },
+            });
+        }
+    }
+
+    public Task<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var n = _sandboxes.Count + 1;
+            var id = NextId("s");
+            var ip = config.Linux?.SecurityContext?.NamespaceOptions?.Network == NamespaceMode.Node ? string.Empty : _podIp(n);
+            _sandboxes[id] = new Sandbox(id, config.Clone(), Now(), ip);
+            Calls.Add($"RunPodSandbox {config.Metadata.Name}/{config.Metadata.Attempt}");
+            return Task.FromResult(id);
+        }
+    }
+
+    public Task StopPodSandboxAsync(string podSandboxId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            Calls.Add($"StopPodSandbox {podSandboxId}");
+            StopSandbox(podSandboxId);
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task RemovePodSandboxAsync(string podSandboxId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            Calls.Add($"RemovePodSandbox {podSandboxId}");
+            StopSandbox(podSandboxId);
+            _sandboxes.Remove(podSandboxId);
+            foreach (var c in _containers.Values.Where(c => c.SandboxId == podSandboxId).ToList())
+            {
+                _containers.Remove(c.Id);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<IReadOnlyList<Container>> ListContainersAsync(ContainerFilter? filter, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<Container> list = [.. _containers.Values
+                .Where(c => filter is null || ((filter.Id.Length == 0 || filter.Id == c.Id) && (filter.PodSandboxId.Length == 0 || filter.PodSandboxId == c.SandboxId)
+                    && (filter.State is null || filter.State.State == c.State) && Matches(filter.LabelSelector, c.Config.Labels)))
+                .Select(c => new Container
+                {
+                    Id = c.Id,
+                    PodSandboxId = c.SandboxId,
+                    Metadata = c.Config.Metadata,
+                    Image = c.Config.Image,
+                    ImageRef = c.Config.Image.Image,
+                    State = c.State,
+                    CreatedAt = c.CreatedAt,
+                    Labels = { c.Config.Labels },
+                    Annotations = { c.Config.Annotations },
+                })];
+            return Task.FromResult(list);
+        }
+    }
+
+    public Task<ContainerStatus?> ContainerStatusAsync(string containerId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_containers.TryGetValue(containerId, out var c) ? Status(c) : null);
+        }
+    }
+
+    public Task<string> CreateContainerAsync(string podSandboxId, ContainerConfig config, PodSandboxConfig sandboxConfig, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var sandbox = SandboxOf(podSandboxId);
+            if (sandbox.State != PodSandboxState.SandboxReady)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {podSandboxId} is not ready"));
+            }
+
+            var id = NextId("c");
+            _containers[id] = new Entry(id, podSandboxId, config.Clone(), Now());
+            Calls.Add($"CreateContainer {config.Metadata.Name}/{config.Metadata.Attempt}");
+            return Task.FromResult(id);
+        }
+    }
+
+    public Task StartContainerAsync(string containerId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var c = ContainerOf(containerId);
+            if (c.State != ContainerState.ContainerCreated)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"container {containerId} is not in created state"));
+            }
+
+            c.State = ContainerState.ContainerRunning;
+            c.StartedAt = Now();
+            Calls.Add($"StartContainer {c.Config.Metadata.Name}/{c.Config.Metadata.Attempt}");
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task StopContainerAsync(string containerId, long timeoutSeconds, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_containers.TryGetValue(containerId, out var c))
+            {
+                Calls.Add($"StopContainer {c.Config.Metadata.Name}/{c.Config.Metadata.Attempt}");
+                if (c.State == ContainerState.ContainerRunning)
+                {
+                    Finish(c, KilledExitCode);
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task RemoveContainerAsync(string containerId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_containers.Remove(containerId, out var c))
+            {
+                Calls.Add($"RemoveContainer {c.Config.Metadata.Name}/{c.Config.Metadata.Attempt}");
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<ExecSyncResponse> ExecSyncAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var c = ContainerOf(containerId);
+            return Task.FromResult(c.State == ContainerState.ContainerRunning
+                ? new ExecSyncResponse { ExitCode = 0, Stdout = ByteString.Empty, Stderr = ByteString.Empty }
+                : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"container {containerId} is not running")));
+        }
+    }
+
+    public Task<Image?> ImageStatusAsync(string image, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_images.Contains(image) ? new Image { Id = "sha256:" + image, RepoTags = { image } } : null);
+        }
+    }
+
+    public Task PullImageAsync(string image, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (MissingImages.Contains(image))
+            {
+                throw new RpcException(new Status(StatusCode.NotFound, $"failed to resolve reference \"{image}\": not found"));
+            }
+
+            _images.Add(image);
+            Calls.Add($"PullImage {image}");
+            return Task.CompletedTask;
+        }
+    }
+
+    private static bool Matches(Google.Protobuf.Collections.MapField<string, string> selector, Google.Protobuf.Collections.MapField<string, string> labels) =>
+        selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+    private static ContainerStatus Status(Entry c) => new()
+    {
+        Id = c.Id,
+        Metadata = c.Config.Metadata,
+        State = c.State,
+        CreatedAt = c.CreatedAt,
+        StartedAt = c.StartedAt,
+        FinishedAt = c.FinishedAt,
+        ExitCode = c.ExitCode,
+        Image = c.Config.Image,
+        ImageRef = "sha256:" + c.Config.Image.Image,
+        Reason = c.State == ContainerState.ContainerExited ? (c.ExitCode == 0 ? "Completed" : "Error") : string.Empty,
+        Labels = { c.Config.Labels },
+        Annotations = { c.Config.Annotations },
+    };
+
+    private void StopSandbox(string podSandboxId)
+    {
+        if (!_sandboxes.TryGetValue(podSandboxId, out var s))
+        {
+            return;
+        }
+
+        s.State = PodSandboxState.SandboxNotready;
+        foreach (var c in _containers.Values.Where(c => c.SandboxId == podSandboxId && c.State == ContainerState.ContainerRunning))
+        {
+            Finish(c, KilledExitCode);
+        }
+    }
+
+    private void Finish(Entry c, int exitCode)
+    {
+        c.State = ContainerState.ContainerExited;
+        c.ExitCode = exitCode;
+        c.FinishedAt = Now();
+    }
+
+    private Sandbox SandboxOf(string id) =>
+        _sandboxes.TryGetValue(id, out var s) ? s : throw new RpcException(new Status(StatusCode.NotFound, $"an error occurred when try to find sandbox \"{id}\": not found"));
+
+    private Entry ContainerOf(string id) =>
+        _containers.TryGetValue(id, out var c) ? c : throw new RpcException(new Status(StatusCode.NotFound, $"an error occurred when try to find container \"{id}\": not found"));
+
+    private string NextId(string prefix) => $"{prefix}{++_sequence}";
+
+    /// <summary>Nanoseconds since the epoch, strictly increasing even under a frozen clock, so "newest" is well defined.</summary>
+    private long Now() => ((_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100) + Interlocked.Increment(ref _sequence);
+
+    private sealed class Sandbox(string id, PodSandboxConfig config, long createdAt, string ip)
+    {
+        public string Id { get; } = id;
+
+        public PodSandboxConfig Config { get; } = config;
+
+        public long CreatedAt { get; } = createdAt;
+
+        public string Ip { get; } = ip;
+
+        public PodSandboxState State { get; set; } = PodSandboxState.SandboxReady;
+    }
+
+    private sealed class Entry(string id, string sandboxId, ContainerConfig config, long createdAt)
+    {
+        public string Id { get; } = id;
+
+        public string SandboxId { get; } = sandboxId;
+
+        public ContainerConfig Config { get; } = config;
+
+        public long CreatedAt { get; } = createdAt;
+
+        public ContainerState State { get; set; } = ContainerState.ContainerCreated;
+
+        public long StartedAt { get; set; }
+
+        public long FinishedAt { get; set; }
+
+        public int ExitCode { get; set; }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using k8s;
+using Microsoft.Extensions.Logging;
+using Timonel.Client.Events;
+using Timonel.Kubelet.Cri;
+using Timonel.Kubelet.Network;
+using Timonel.Kubelet.Pods;
+using Timonel.Kubelet.Runtime;
+using Timonel.Kubelet.Volumes;
+
+namespace Timonel.Kubelet;
+
+/// <summary>
+/// The kubelet's pod managers over an <see cref="InMemoryContainerRuntime"/> (kubemark's hollow
+/// node): the real pod workers, syncer, status, probe and eviction managers run for the pods
+/// bound to <c>NodeName</c>, but no container executes. It neither registers nor heartbeats the
+/// node — whoever simulates the node does.
+/// </summary>
+public sealed class HollowKubelet : IAsyncDisposable
+{
+    private readonly PodManager _pods;
+    private readonly EventRecorder _events;
+    private readonly string _dataDir;
+
+    private HollowKubelet(InMemoryContainerRuntime runtime, PodManager pods, EventRecorder events, string dataDir)
+    {
+        Runtime = runtime;
+        _pods = pods;
+        _events = events;
+        _dataDir = dataDir;
+    }
+
+    /// <summary>The runtime the node's pods "run" in: drive container exits and sandbox deaths through it.</summary>
+    public InMemoryContainerRuntime Runtime { get; }
+
+    /// <summary>The number of pods with a live worker.</summary>
+    public int WorkerCount => _pods.WorkerCount;
+
+    /// <param name="dataDir">Where the pods' volume and log directories go (removed on dispose).</param>
+    public static async Task<HollowKubelet> StartAsync(IKubernetes client, string nodeName, IPAddress nodeIp, string dataDir, ILoggerFactory loggers, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        time ??= TimeProvider.System;
+        var options = new KubeletOptions { DataDir = dataDir, NodeName = nodeName, NodeIp = nodeIp, DnsPort = null };
+        var runtime = new InMemoryContainerRuntime(time);
+        var events = new EventRecorder(client, "kubelet", nodeName, loggers.CreateLogger("kubelet.events"), time);
+        var podRuntime = new PodRuntime(
+            runtime,
+            client,
+            new Prober(runtime, new NodeNetwork(null)),
+            new EnvResolver(client),
+            options,
+
+            // A cgroup root of its own: the pod terminator's cgroup cleanup touches nothing real.
+            new CgroupLayout(CgroupVersion.V2, Systemd: false, Path.Combine(dataDir, "cgroup")),
+            time,
+            nodeIp.ToString(),
+            Path.Combine(options.AgentDir, "logs"))
+        {
+            Volumes = new VolumeManager(client, options.PodsDir, options.VolumeResyncInterval, time, loggers.CreateLogger("kubelet.volumes")),
+            Events = events,
+        };
+        var pods = new PodManager(podRuntime, loggers);
+        try
+        {
+            await pods.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await pods.DisposeAsync().ConfigureAwait(false);
+            await events.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new HollowKubelet(runtime, pods, events, dataDir);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _pods.DisposeAsync().ConfigureAwait(false);
+        await _events.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}
