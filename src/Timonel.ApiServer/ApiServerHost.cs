@@ -159,7 +159,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 authenticator,
                 options.Authorizer ?? new AllowAllAuthorizer(),
                 new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), updater, new BindingSubresource(updater, time), new EvictionSubresource(catalog, objects, lister, deleter, updater, time), time, new PodStreamEndpoint(catalog, objects, kubelets)),
-                new AuthenticationEndpoint(issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}"),
+                new AuthenticationEndpoint(catalog, issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}"),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi),
                 new RequestMetrics(),
                 async ct =>
