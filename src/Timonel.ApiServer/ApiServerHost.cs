@@ -31,8 +31,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _background;
 
-    private ApiServerHost(WebApplication app, IStore store, ClusterPki pki, string url, string kubeconfigPath, Task background)
+    private ApiServerHost(WebApplication app, IStore store, ClusterPki pki, ResourceCatalog catalog, string url, string kubeconfigPath, Task background)
     {
+        Catalog = catalog;
         _app = app;
         _store = store;
         Pki = pki;
@@ -42,6 +43,12 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     }
 
     public ClusterPki Pki { get; }
+
+    /// <summary>
+    /// The resources this server serves. Adding or removing a definition takes effect at once in
+    /// routing, discovery and OpenAPI (custom resources use it).
+    /// </summary>
+    public ResourceCatalog Catalog { get; }
 
     /// <summary>https://host:port of this server.</summary>
     public string Url { get; }
@@ -96,7 +103,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         {
             pki ??= await ClusterBootstrap.LoadOrJoinAsync(options.DataDir, sans, store, token, pkiLog, cancellationToken).ConfigureAwait(false);
             var time = options.Time;
-            var catalog = ResourceCatalog.Default;
+            var catalog = ResourceCatalog.CreateBuiltIn();
             var objects = new ObjectStore(store);
             var services = catalog.Find("", "v1", "services")!;
             var allocations = new ServiceAllocations(options.ServiceNetwork, store, services, new Random(), loggerFactory.CreateLogger("allocations"));
@@ -152,7 +159,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 authenticator,
                 options.Authorizer ?? new AllowAllAuthorizer(),
                 new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), updater, new BindingSubresource(updater, time), new EvictionSubresource(catalog, objects, lister, deleter, updater, time), time, new PodStreamEndpoint(catalog, objects, kubelets)),
-                new AuthenticationEndpoint(issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}"),
+                new AuthenticationEndpoint(catalog, issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}"),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi),
                 new RequestMetrics(),
                 async ct =>
@@ -183,7 +190,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None),
                 Task.Run(() => endpoints.RunAsync(stopping.Token), CancellationToken.None),
                 Task.WhenAll(caches.Select(c => Task.Run(() => c.RunAsync(stopping.Token), CancellationToken.None))));
-            var result = new ApiServerHost(app, store, pki, url, kubeconfig, background);
+            var result = new ApiServerHost(app, store, pki, catalog, url, kubeconfig, background);
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);
             return result;

@@ -8,9 +8,10 @@ using Timonel.Api.Serialization;
 namespace Timonel.Api.Discovery;
 
 /// <summary>
-/// The discovery documents of the catalog, built once: /api, /apis, /apis/&lt;group&gt;,
+/// The discovery documents of the catalog: /api, /apis, /apis/&lt;group&gt;,
 /// /api/v1 and /apis/&lt;group&gt;/&lt;version&gt; (legacy), and the aggregated
-/// APIGroupDiscoveryList for /api and /apis in v2 and v2beta1.
+/// APIGroupDiscoveryList for /api and /apis in v2 and v2beta1 with their ETags. Built once per
+/// catalog revision: a definition added or removed shows on the next read.
 /// </summary>
 public sealed class DiscoveryDocuments
 {
@@ -18,44 +19,16 @@ public sealed class DiscoveryDocuments
     public static readonly IReadOnlyList<string> ResourceVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
     private readonly ResourceCatalog _catalog;
-    private readonly Dictionary<(string Group, string Version), byte[]> _resourceLists = new();
-    private readonly Dictionary<string, byte[]> _groups = new(StringComparer.Ordinal);
-    private readonly Dictionary<DiscoveryFormat, byte[]> _aggregatedApi = new();
-    private readonly Dictionary<DiscoveryFormat, byte[]> _aggregatedApis = new();
+    private Built _built;
 
     public DiscoveryDocuments(ResourceCatalog catalog)
     {
         _catalog = catalog;
-        foreach (var (group, version) in catalog.GroupVersions)
-        {
-            _resourceLists[(group, version)] = Serialize(ResourceList(group, version));
-        }
-
-        var groups = ApiGroups().ToList();
-        foreach (var g in groups)
-        {
-            var apiGroup = (JsonObject)g.DeepClone();
-            apiGroup["kind"] = "APIGroup";
-            apiGroup["apiVersion"] = "v1";
-            _groups[g["name"]!.GetValue<string>()] = Serialize(apiGroup);
-        }
-
-        GroupListJson = Serialize(new JsonObject
-        {
-            ["kind"] = "APIGroupList",
-            ["apiVersion"] = "v1",
-            ["groups"] = new JsonArray(groups.ToArray<JsonNode?>()),
-        });
-
-        foreach (var format in new[] { DiscoveryFormat.AggregatedV2, DiscoveryFormat.AggregatedV2Beta1 })
-        {
-            _aggregatedApi[format] = Serialize(Aggregated(format, core: true));
-            _aggregatedApis[format] = Serialize(Aggregated(format, core: false));
-        }
+        _built = new Built(catalog);
     }
 
     /// <summary>/apis as APIGroupList (legacy discovery).</summary>
-    public byte[] GroupListJson { get; }
+    public byte[] GroupListJson => Current.GroupListJson;
 
     /// <summary>/api as APIVersions; <paramref name="serverAddress"/> ("host:port") goes into serverAddressByClientCIDRs.</summary>
     public static byte[] ApiVersionsJson(string serverAddress) => Serialize(new JsonObject
@@ -70,10 +43,10 @@ public sealed class DiscoveryDocuments
     });
 
     /// <summary>/apis/&lt;group&gt; as APIGroup, or null for a group not served.</summary>
-    public byte[]? GroupJson(string group) => _groups.GetValueOrDefault(group);
+    public byte[]? GroupJson(string group) => Current.Groups.GetValueOrDefault(group);
 
     /// <summary>/api/v1 ("" group) or /apis/&lt;group&gt;/&lt;version&gt; as APIResourceList, or null when not served.</summary>
-    public byte[]? ResourceListJson(string group, string version) => _resourceLists.GetValueOrDefault((group, version));
+    public byte[]? ResourceListJson(string group, string version) => Current.ResourceLists.GetValueOrDefault((group, version));
 
     /// <summary>The aggregated list for /api (core) or /apis, in v2 or v2beta1.</summary>
     public byte[] AggregatedJson(DiscoveryFormat format, bool core)
@@ -83,8 +56,12 @@ public sealed class DiscoveryDocuments
             throw new ArgumentOutOfRangeException(nameof(format), "Legacy discovery is not an aggregated document.");
         }
 
-        return core ? _aggregatedApi[format] : _aggregatedApis[format];
+        return (core ? Current.AggregatedApi : Current.AggregatedApis)[format].Body;
     }
+
+    /// <summary>The ETag of an aggregated list (quoted upper-case hex SHA-512 of its bytes): it changes whenever the catalog does.</summary>
+    public string AggregatedETag(DiscoveryFormat format, bool core) =>
+        (core ? Current.AggregatedApi : Current.AggregatedApis)[format].ETag;
 
     /// <summary>GET /api, negotiated on the Accept header.</summary>
     public DiscoveryResponse ForApi(string? accept, string serverAddress)
@@ -92,7 +69,7 @@ public sealed class DiscoveryDocuments
         var format = DiscoveryNegotiation.Choose(accept);
         return format == DiscoveryFormat.Legacy
             ? new DiscoveryResponse(DiscoveryNegotiation.LegacyContentType, ApiVersionsJson(serverAddress))
-            : new DiscoveryResponse(DiscoveryNegotiation.ContentTypeOf(format), _aggregatedApi[format]);
+            : Aggregated(format, Current.AggregatedApi[format]);
     }
 
     /// <summary>GET /apis, negotiated on the Accept header.</summary>
@@ -101,21 +78,42 @@ public sealed class DiscoveryDocuments
         var format = DiscoveryNegotiation.Choose(accept);
         return format == DiscoveryFormat.Legacy
             ? new DiscoveryResponse(DiscoveryNegotiation.LegacyContentType, GroupListJson)
-            : new DiscoveryResponse(DiscoveryNegotiation.ContentTypeOf(format), _aggregatedApis[format]);
+            : Aggregated(format, Current.AggregatedApis[format]);
     }
 
     /// <summary>Upstream's storageVersionHash: base64 of the first 8 bytes of SHA-256("group/version/kind").</summary>
     public static string StorageVersionHash(string group, string version, string kind) =>
         Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes($"{group}/{version}/{kind}")).AsSpan(0, 8));
 
-    private IEnumerable<ApiResource> ResourcesOf(string group, string version) =>
-        _catalog.All.Where(r => r.Group == group && r.Version == version).OrderBy(r => r.Plural, StringComparer.Ordinal);
+    private static DiscoveryResponse Aggregated(DiscoveryFormat format, Document document) =>
+        new(DiscoveryNegotiation.ContentTypeOf(format), document.Body, document.ETag);
 
-    private IEnumerable<JsonObject> ApiGroups()
+    /// <summary>The documents of one catalog revision; rebuilt on the first read after a change.</summary>
+    private Built Current
     {
-        foreach (var group in _catalog.GroupVersions.Select(gv => gv.Group).Where(g => g.Length > 0).Distinct())
+        get
         {
-            var versions = _catalog.GroupVersions.Where(gv => gv.Group == group)
+            var built = Volatile.Read(ref _built);
+            if (built.Revision == _catalog.Revision)
+            {
+                return built;
+            }
+
+            // Two readers may both rebuild after a change: the documents are equal, either wins.
+            var fresh = new Built(_catalog);
+            Volatile.Write(ref _built, fresh);
+            return fresh;
+        }
+    }
+
+    private static IEnumerable<ApiResource> ResourcesOf(ResourceCatalog catalog, string group, string version) =>
+        catalog.All.Where(r => r.Group == group && r.Version == version).OrderBy(r => r.Plural, StringComparer.Ordinal);
+
+    private static IEnumerable<JsonObject> ApiGroups(ResourceCatalog catalog)
+    {
+        foreach (var group in catalog.GroupVersions.Select(gv => gv.Group).Where(g => g.Length > 0).Distinct())
+        {
+            var versions = catalog.GroupVersions.Where(gv => gv.Group == group)
                 .Select(gv => (JsonNode)new JsonObject { ["groupVersion"] = $"{group}/{gv.Version}", ["version"] = gv.Version })
                 .ToArray();
             yield return new JsonObject
@@ -127,10 +125,10 @@ public sealed class DiscoveryDocuments
         }
     }
 
-    private JsonObject ResourceList(string group, string version)
+    private static JsonObject ResourceList(ResourceCatalog catalog, string group, string version)
     {
         var entries = new List<JsonObject>();
-        foreach (var r in ResourcesOf(group, version))
+        foreach (var r in ResourcesOf(catalog, group, version))
         {
             var entry = new JsonObject
             {
@@ -184,19 +182,19 @@ public sealed class DiscoveryDocuments
         };
     }
 
-    private JsonObject Aggregated(DiscoveryFormat format, bool core)
+    private static JsonObject Aggregated(ResourceCatalog catalog, DiscoveryFormat format, bool core)
     {
         var apiVersion = format == DiscoveryFormat.AggregatedV2 ? "apidiscovery.k8s.io/v2" : "apidiscovery.k8s.io/v2beta1";
         var items = new JsonArray();
-        foreach (var group in _catalog.GroupVersions.Select(gv => gv.Group).Distinct().Where(g => (g.Length == 0) == core))
+        foreach (var group in catalog.GroupVersions.Select(gv => gv.Group).Distinct().Where(g => (g.Length == 0) == core))
         {
             var versions = new JsonArray();
-            foreach (var (_, version) in _catalog.GroupVersions.Where(gv => gv.Group == group))
+            foreach (var (_, version) in catalog.GroupVersions.Where(gv => gv.Group == group))
             {
                 versions.Add(new JsonObject
                 {
                     ["version"] = version,
-                    ["resources"] = new JsonArray(ResourcesOf(group, version).Select(r => (JsonNode)AggregatedResource(r)).ToArray()),
+                    ["resources"] = new JsonArray(ResourcesOf(catalog, group, version).Select(r => (JsonNode)AggregatedResource(r)).ToArray()),
                     ["freshness"] = "Current",
                 });
             }
@@ -263,4 +261,60 @@ public sealed class DiscoveryDocuments
     private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
 
     private static byte[] Serialize(JsonObject o) => JsonSerializer.SerializeToUtf8Bytes(o, GoJsonEncoder.SerializerOptions);
+
+    private sealed record Document(byte[] Body, string ETag)
+    {
+        public static Document Of(JsonObject o)
+        {
+            var body = Serialize(o);
+            return new Document(body, $"\"{Convert.ToHexString(SHA512.HashData(body))}\"");
+        }
+    }
+
+    private sealed class Built
+    {
+        public Built(ResourceCatalog catalog)
+        {
+            // Read first: a change while building makes the next read rebuild again.
+            Revision = catalog.Revision;
+            foreach (var (group, version) in catalog.GroupVersions)
+            {
+                ResourceLists[(group, version)] = Serialize(ResourceList(catalog, group, version));
+            }
+
+            var groups = ApiGroups(catalog).ToList();
+            foreach (var g in groups)
+            {
+                var apiGroup = (JsonObject)g.DeepClone();
+                apiGroup["kind"] = "APIGroup";
+                apiGroup["apiVersion"] = "v1";
+                Groups[g["name"]!.GetValue<string>()] = Serialize(apiGroup);
+            }
+
+            GroupListJson = Serialize(new JsonObject
+            {
+                ["kind"] = "APIGroupList",
+                ["apiVersion"] = "v1",
+                ["groups"] = new JsonArray(groups.ToArray<JsonNode?>()),
+            });
+
+            foreach (var format in new[] { DiscoveryFormat.AggregatedV2, DiscoveryFormat.AggregatedV2Beta1 })
+            {
+                AggregatedApi[format] = Document.Of(Aggregated(catalog, format, core: true));
+                AggregatedApis[format] = Document.Of(Aggregated(catalog, format, core: false));
+            }
+        }
+
+        public long Revision { get; }
+
+        public Dictionary<(string Group, string Version), byte[]> ResourceLists { get; } = new();
+
+        public Dictionary<string, byte[]> Groups { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<DiscoveryFormat, Document> AggregatedApi { get; } = new();
+
+        public Dictionary<DiscoveryFormat, Document> AggregatedApis { get; } = new();
+
+        public byte[] GroupListJson { get; }
+    }
 }

@@ -9,9 +9,10 @@ using Timonel.Api.Serialization;
 namespace Timonel.Api.OpenApi;
 
 /// <summary>
-/// The OpenAPI documents the server publishes, built once from the catalog's model types:
+/// The OpenAPI documents the server publishes, built from the catalog's model types:
 /// /openapi/v2 (JSON and gnostic protobuf), the /openapi/v3 index and one v3 document per
-/// group-version. Each set is built once, on first use, and never changes.
+/// group-version. Each set is built on first use and again on the first use after the catalog
+/// changed (a definition added or removed).
 /// </summary>
 public sealed class OpenApiDocuments
 {
@@ -27,8 +28,10 @@ public sealed class OpenApiDocuments
     /// <summary>The Kubernetes version the documents claim.</summary>
     public const string KubernetesVersion = "v1.33.0";
 
-    private readonly Lazy<(byte[] Json, byte[] Protobuf)> _v2;
-    private readonly Lazy<V3Set> _v3;
+    private readonly ResourceCatalog _catalog;
+    private readonly Func<Type, string, PatchStrategy?> _patchStrategy;
+    private readonly Lazy<ModelDescriptions> _descriptions;
+    private Built _built;
 
     public OpenApiDocuments(ResourceCatalog catalog)
         : this(catalog, PatchMetadata.For, ModelDescriptions.LoadEmbedded)
@@ -42,31 +45,33 @@ public sealed class OpenApiDocuments
     /// </summary>
     internal OpenApiDocuments(ResourceCatalog catalog, Func<Type, string, PatchStrategy?> patchStrategy, Func<ModelDescriptions> descriptions)
     {
-        var shared = new Lazy<(ModelNames Names, ModelDescriptions Descriptions)>(() => (new ModelNames(catalog), descriptions()));
-        _v2 = new Lazy<(byte[], byte[])>(() => BuildV2(catalog, new SchemaGenerator(shared.Value.Names, shared.Value.Descriptions, patchStrategy, SchemaDialect.V2)));
-        _v3 = new Lazy<V3Set>(() => BuildV3(catalog, new SchemaGenerator(shared.Value.Names, shared.Value.Descriptions, patchStrategy, SchemaDialect.V3)));
+        _catalog = catalog;
+        _patchStrategy = patchStrategy;
+        _descriptions = new Lazy<ModelDescriptions>(descriptions);
+        _built = new Built(this);
     }
 
     /// <summary>/openapi/v2 as JSON (Accept: application/json).</summary>
-    public byte[] V2Json => _v2.Value.Json;
+    public byte[] V2Json => Current.V2.Value.Json;
 
     /// <summary>/openapi/v2 as gnostic protobuf (Accept: <see cref="V2ProtobufContentType"/>).</summary>
-    public byte[] V2Protobuf => _v2.Value.Protobuf;
+    public byte[] V2Protobuf => Current.V2.Value.Protobuf;
 
     /// <summary>/openapi/v3: {"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=..."}}}.</summary>
-    public byte[] V3IndexJson => _v3.Value.Index;
+    public byte[] V3IndexJson => Current.V3.Value.Index;
 
     /// <summary>/openapi/v3 documents keyed by path ("api/v1", "apis/apps/v1").</summary>
-    public IReadOnlyDictionary<string, byte[]> V3 => _v3.Value.Documents;
+    public IReadOnlyDictionary<string, byte[]> V3 => Current.V3.Value.Documents;
 
     /// <summary>The hash of a v3 document (upper-case hex SHA-512 of its bytes), or null for an unknown path.</summary>
-    public string? V3Hash(string path) => _v3.Value.Hashes.GetValueOrDefault(path);
+    public string? V3Hash(string path) => Current.V3.Value.Hashes.GetValueOrDefault(path);
 
     /// <summary>Builds every document now (for a background task at start-up).</summary>
     public void Warm()
     {
-        _ = _v3.Value;
-        _ = _v2.Value;
+        var built = Current;
+        _ = built.V3.Value;
+        _ = built.V2.Value;
     }
 
     /// <summary>
@@ -201,6 +206,42 @@ public sealed class OpenApiDocuments
             },
         };
         return JsonSerializer.SerializeToUtf8Bytes(document, GoJsonEncoder.SerializerOptions);
+    }
+
+    /// <summary>The documents of one catalog revision, each built lazily.</summary>
+    private Built Current
+    {
+        get
+        {
+            var built = Volatile.Read(ref _built);
+            if (built.Revision == _catalog.Revision)
+            {
+                return built;
+            }
+
+            // Racing readers may each start a set; the documents are equal and one wins.
+            var fresh = new Built(this);
+            Volatile.Write(ref _built, fresh);
+            return fresh;
+        }
+    }
+
+    private sealed class Built
+    {
+        public Built(OpenApiDocuments owner)
+        {
+            Revision = owner._catalog.Revision;
+            var catalog = owner._catalog;
+            var names = new Lazy<ModelNames>(() => new ModelNames(catalog));
+            V2 = new Lazy<(byte[], byte[])>(() => BuildV2(catalog, new SchemaGenerator(names.Value, owner._descriptions.Value, owner._patchStrategy, SchemaDialect.V2)));
+            V3 = new Lazy<V3Set>(() => BuildV3(catalog, new SchemaGenerator(names.Value, owner._descriptions.Value, owner._patchStrategy, SchemaDialect.V3)));
+        }
+
+        public long Revision { get; }
+
+        public Lazy<(byte[] Json, byte[] Protobuf)> V2 { get; }
+
+        public Lazy<V3Set> V3 { get; }
     }
 
     private sealed record V3Set(Dictionary<string, byte[]> Documents, Dictionary<string, string> Hashes, byte[] Index);

@@ -1,91 +1,154 @@
-using k8s.Models;
-
 namespace Timonel.Api.Resources;
 
-/// <summary>Every resource the API server serves, in discovery order.</summary>
+/// <summary>
+/// The registry of resource definitions: the only list of what the server serves. Readers see
+/// an immutable snapshot (no locks on the request path); <see cref="Add"/> and
+/// <see cref="Remove"/> build a new snapshot, swap it in, bump <see cref="Revision"/> and raise
+/// <see cref="Changed"/> after the swap, so a handler reading the catalog sees the change.
+/// Documents built from the catalog (discovery, OpenAPI) compare <see cref="Revision"/> to know
+/// when to rebuild.
+/// </summary>
 public sealed class ResourceCatalog
 {
-    private readonly Dictionary<(string Group, string Version, string Plural), ApiResource> _byPath;
-    private readonly Dictionary<(string Group, string Kind), ApiResource> _byKind;
+    private readonly object _writeLock = new();
+    private readonly bool _readOnly;
+    private Snapshot _current;
 
-    public ResourceCatalog(IEnumerable<ApiResource> resources)
+    /// <summary>A catalog of <paramref name="definitions"/> that may change at run time.</summary>
+    public ResourceCatalog(IEnumerable<ResourceDefinition> definitions)
+        : this(definitions, readOnly: false)
     {
-        All = resources.ToList();
-        _byPath = All.ToDictionary(r => (r.Group, r.Version, r.Plural));
-        _byKind = new();
-        foreach (var r in All)
-        {
-            _byKind.TryAdd((r.Group, r.Kind), r);
-        }
     }
 
-    /// <summary>The built-in resources of Timonel.</summary>
-    public static ResourceCatalog Default { get; } = new(BuiltIn());
+    private ResourceCatalog(IEnumerable<ResourceDefinition> definitions, bool readOnly)
+    {
+        _current = new Snapshot(definitions.ToList(), 0);
+        _readOnly = readOnly;
+    }
 
-    public IReadOnlyList<ApiResource> All { get; }
+    /// <summary>
+    /// The built-in resources, for clients and tools that need resource names without a server.
+    /// It never changes: a server builds its own catalog (<see cref="CreateBuiltIn"/>) to add to.
+    /// </summary>
+    public static ResourceCatalog Default { get; } = new(BuiltInResources.Definitions(), readOnly: true);
+
+    /// <summary>Raised after a definition was added or removed, with the new revision.</summary>
+    public event EventHandler<ResourceCatalogChangedEventArgs>? Changed;
+
+    /// <summary>A changeable catalog of the built-in resources (one per API server).</summary>
+    public static ResourceCatalog CreateBuiltIn() => new(BuiltInResources.Definitions());
+
+    /// <summary>Bumped by every change; 0 for the catalog as constructed.</summary>
+    public long Revision => Volatile.Read(ref _current).Revision;
+
+    /// <summary>Every definition, in discovery order.</summary>
+    public IReadOnlyList<ResourceDefinition> Definitions => Volatile.Read(ref _current).Definitions;
+
+    /// <summary>Every served version of every resource, in discovery order.</summary>
+    public IReadOnlyList<ApiResource> All => Volatile.Read(ref _current).All;
 
     /// <summary>Group/versions in discovery order, e.g. ("", "v1"), ("apps", "v1").</summary>
     public IEnumerable<(string Group, string Version)> GroupVersions => All.Select(r => (r.Group, r.Version)).Distinct();
 
     public ApiResource? Find(string group, string version, string plural) =>
-        _byPath.TryGetValue((group, version, plural), out var r) ? r : null;
+        Volatile.Read(ref _current).ByPath.TryGetValue((group, version, plural), out var r) ? r : null;
 
     public ApiResource? FindByKind(string group, string kind) =>
-        _byKind.TryGetValue((group, kind), out var r) ? r : null;
+        Volatile.Read(ref _current).ByKind.TryGetValue((group, kind), out var r) ? r : null;
 
-    private static IEnumerable<ApiResource> BuiltIn()
+    /// <summary>The served resource whose model is <paramref name="modelType"/> (the first, when several share it), or null.</summary>
+    public ApiResource? FindByModelType(Type modelType) => All.FirstOrDefault(r => r.ModelType == modelType);
+
+    /// <summary>Adds a definition; throws when its group already serves its plural or kind in one of its versions.</summary>
+    /// <exception cref="InvalidOperationException">The catalog is the read-only <see cref="Default"/>.</exception>
+    /// <exception cref="ArgumentException">A served group/version/plural or group/kind is already taken.</exception>
+    public void Add(ResourceDefinition definition)
     {
-        string[] none = [];
-        string[] all = ["all"];
-        string[] status = ["status"];
-        string[] statusScale = ["status", "scale"];
+        ArgumentNullException.ThrowIfNull(definition);
+        Snapshot next;
+        lock (_writeLock)
+        {
+            ThrowIfReadOnly();
+            var current = _current;
+            foreach (var served in definition.Served)
+            {
+                if (current.ByPath.ContainsKey((served.Group, served.Version, served.Plural)))
+                {
+                    throw new ArgumentException($"{served.GroupResource} is already served in {served.ApiVersion}", nameof(definition));
+                }
+            }
 
-        ApiResource R(string group, string version, string kind, string plural, bool namespaced, Type type, string[]? shortNames = null, string[]? categories = null, string[]? sub = null) =>
-            new(group, version, kind, plural, kind.ToLowerInvariant(), namespaced, type, shortNames ?? none, categories ?? none, sub ?? none);
+            if (current.Definitions.Any(d => d.Group == definition.Group && (d.Kind == definition.Kind || d.Plural == definition.Plural)))
+            {
+                throw new ArgumentException($"group \"{definition.Group}\" already has a resource of kind {definition.Kind} or plural {definition.Plural}", nameof(definition));
+            }
 
-        // core/v1
-        yield return R("", "v1", "Namespace", "namespaces", false, typeof(V1Namespace), ["ns"], sub: ["status", "finalize"]);
-        yield return R("", "v1", "Pod", "pods", true, typeof(V1Pod), ["po"], all, ["status", "binding", "eviction", "log", "exec", "attach", "portforward"]);
-        yield return R("", "v1", "Service", "services", true, typeof(V1Service), ["svc"], all, status);
-        yield return R("", "v1", "Endpoints", "endpoints", true, typeof(V1Endpoints), ["ep"]);
-        yield return R("", "v1", "ConfigMap", "configmaps", true, typeof(V1ConfigMap), ["cm"]);
-        yield return R("", "v1", "Secret", "secrets", true, typeof(V1Secret));
-        yield return R("", "v1", "ServiceAccount", "serviceaccounts", true, typeof(V1ServiceAccount), ["sa"], sub: ["token"]);
-        yield return R("", "v1", "Node", "nodes", false, typeof(V1Node), ["no"], sub: status);
-        yield return R("", "v1", "Event", "events", true, typeof(Corev1Event), ["ev"]);
-        yield return R("", "v1", "PersistentVolume", "persistentvolumes", false, typeof(V1PersistentVolume), ["pv"], sub: status);
-        yield return R("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true, typeof(V1PersistentVolumeClaim), ["pvc"], sub: status);
-        yield return R("", "v1", "ResourceQuota", "resourcequotas", true, typeof(V1ResourceQuota), ["quota"], sub: status);
-        yield return R("", "v1", "LimitRange", "limitranges", true, typeof(V1LimitRange), ["limits"]);
+            next = new Snapshot([.. current.Definitions, definition], current.Revision + 1);
+            Volatile.Write(ref _current, next);
+        }
 
-        // apps/v1
-        yield return R("apps", "v1", "Deployment", "deployments", true, typeof(V1Deployment), ["deploy"], all, statusScale);
-        yield return R("apps", "v1", "ReplicaSet", "replicasets", true, typeof(V1ReplicaSet), ["rs"], all, statusScale);
-        yield return R("apps", "v1", "StatefulSet", "statefulsets", true, typeof(V1StatefulSet), ["sts"], all, statusScale);
-        yield return R("apps", "v1", "DaemonSet", "daemonsets", true, typeof(V1DaemonSet), ["ds"], all, status);
-        yield return R("apps", "v1", "ControllerRevision", "controllerrevisions", true, typeof(V1ControllerRevision));
+        Changed?.Invoke(this, new ResourceCatalogChangedEventArgs(next.Revision, definition, Added: true));
+    }
 
-        // batch/v1
-        yield return R("batch", "v1", "Job", "jobs", true, typeof(V1Job), categories: all, sub: status);
-        yield return R("batch", "v1", "CronJob", "cronjobs", true, typeof(V1CronJob), ["cj"], all, status);
+    /// <summary>Removes the definition of <paramref name="group"/>/<paramref name="plural"/>; false when there was none.</summary>
+    /// <exception cref="InvalidOperationException">The catalog is the read-only <see cref="Default"/>.</exception>
+    public bool Remove(string group, string plural)
+    {
+        Snapshot next;
+        ResourceDefinition removed;
+        lock (_writeLock)
+        {
+            ThrowIfReadOnly();
+            var current = _current;
+            var found = current.Definitions.FirstOrDefault(d => d.Group == group && d.Plural == plural);
+            if (found is null)
+            {
+                return false;
+            }
 
-        yield return R("coordination.k8s.io", "v1", "Lease", "leases", true, typeof(V1Lease));
-        yield return R("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, typeof(V1EndpointSlice));
-        yield return R("events.k8s.io", "v1", "Event", "events", true, typeof(Eventsv1Event), ["ev"]);
+            removed = found;
+            next = new Snapshot(current.Definitions.Where(d => !ReferenceEquals(d, found)).ToList(), current.Revision + 1);
+            Volatile.Write(ref _current, next);
+        }
 
-        yield return R("networking.k8s.io", "v1", "Ingress", "ingresses", true, typeof(V1Ingress), ["ing"], sub: status);
-        yield return R("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false, typeof(V1IngressClass));
-        yield return R("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, typeof(V1NetworkPolicy), ["netpol"]);
+        Changed?.Invoke(this, new ResourceCatalogChangedEventArgs(next.Revision, removed, Added: false));
+        return true;
+    }
 
-        yield return R("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, typeof(V1PodDisruptionBudget), ["pdb"], sub: status);
+    private void ThrowIfReadOnly()
+    {
+        if (_readOnly)
+        {
+            throw new InvalidOperationException("ResourceCatalog.Default never changes: add definitions to a server's own catalog (ResourceCatalog.CreateBuiltIn())");
+        }
+    }
 
-        yield return R("rbac.authorization.k8s.io", "v1", "Role", "roles", true, typeof(V1Role));
-        yield return R("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, typeof(V1RoleBinding));
-        yield return R("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, typeof(V1ClusterRole));
-        yield return R("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, typeof(V1ClusterRoleBinding));
+    private sealed class Snapshot
+    {
+        public Snapshot(IReadOnlyList<ResourceDefinition> definitions, long revision)
+        {
+            Definitions = definitions;
+            Revision = revision;
+            All = definitions.SelectMany(d => d.Served).ToList();
+            ByPath = All.ToDictionary(r => (r.Group, r.Version, r.Plural));
+            ByKind = new();
+            foreach (var r in All)
+            {
+                ByKind.TryAdd((r.Group, r.Kind), r);
+            }
+        }
 
-        yield return R("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, typeof(V2HorizontalPodAutoscaler), ["hpa"], all, status);
-        yield return R("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, typeof(V1PriorityClass), ["pc"]);
-        yield return R("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, typeof(V1StorageClass), ["sc"]);
+        public IReadOnlyList<ResourceDefinition> Definitions { get; }
+
+        public long Revision { get; }
+
+        public IReadOnlyList<ApiResource> All { get; }
+
+        public Dictionary<(string Group, string Version, string Plural), ApiResource> ByPath { get; }
+
+        public Dictionary<(string Group, string Kind), ApiResource> ByKind { get; }
     }
 }
+
+/// <summary>A definition added to or removed from a <see cref="ResourceCatalog"/>; <paramref name="Revision"/> is the catalog's new revision.</summary>
+public sealed record ResourceCatalogChangedEventArgs(long Revision, ResourceDefinition Definition, bool Added);

@@ -37,6 +37,5 @@ public static class ObjectFields
         }
     }
 
-    private static SelectableFields For(ApiResource resource) =>
-        SelectableFieldTable.ByResource.TryGetValue((resource.Group, resource.Plural), out var fields) ? fields : SelectableFieldTable.Default;
+    private static SelectableFields For(ApiResource resource) => resource.Definition.Fields;
 }

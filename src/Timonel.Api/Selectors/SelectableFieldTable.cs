@@ -1,11 +1,10 @@
-using System.Collections.Frozen;
 using System.Text.Json.Nodes;
 using static Timonel.Api.Selectors.JsonFieldReader;
 
 namespace Timonel.Api.Selectors;
 
 /// <summary>
-/// Which field selectors each built-in resource accepts, as kube-apiserver accepts them: the labels
+/// The field selectors built-in resources accept (each definition names its own set), as kube-apiserver accepts them: the labels
 /// come from upstream's field label conversion funcs (pkg/apis/*/v1/conversion.go), the values from
 /// the registry strategies' ToSelectableFields, read here from the v1 wire JSON. Resources without
 /// a conversion func accept only metadata.name and metadata.namespace, with upstream's default error.
@@ -17,38 +16,41 @@ internal static class SelectableFieldTable
         [Field("metadata.name", MetadataName), Field("metadata.namespace", MetadataNamespace)],
         field => $"{GoText.Quote(field)} is not a known field selector: only \"metadata.name\", \"metadata.namespace\"");
 
-    /// <summary>Per (group, plural). Upstream has no conversion for apps/v1 ReplicaSet, so status.replicas is rejected there too.</summary>
-    public static FrozenDictionary<(string Group, string Plural), SelectableFields> ByResource { get; } =
-        new Dictionary<(string Group, string Plural), SelectableFields>
-        {
-            [("", "pods")] = Pods(),
-            [("", "nodes")] = Core(
-                Field("metadata.name", MetadataName),
-                Field("spec.unschedulable", o => Boolean(o, "spec", "unschedulable"))),
-            [("", "namespaces")] = Core(
-                Field("metadata.name", MetadataName),
-                Field("status.phase", o => Text(o, "status", "phase"))),
-            [("", "secrets")] = Core(
-                Field("metadata.name", MetadataName),
-                Field("metadata.namespace", MetadataNamespace),
-                Field("type", o => Text(o, "type"))),
-            [("", "services")] = Core(
-                Field("metadata.name", MetadataName),
-                Field("metadata.namespace", MetadataNamespace),
-                Field("spec.clusterIP", o => Text(o, "spec", "clusterIP")),
-                Field("spec.type", o => Text(o, "spec", "type"))),
-            [("", "events")] = CoreEvents(),
-            [("events.k8s.io", "events")] = EventsV1Events(),
-            [("batch", "jobs")] = new(
-                [
-                    Field("metadata.name", MetadataName),
-                    Field("metadata.namespace", MetadataNamespace),
-                    Field("status.successful", o => Integer(o, "status", "succeeded")),
-                ],
-                field => $"field label {GoText.Quote(field)} not supported for batchv1.Job"),
-        }.ToFrozenDictionary();
+    // Upstream has no conversion for apps/v1 ReplicaSet, so status.replicas is rejected there too.
+    public static SelectableFields Nodes { get; } = Core(
+        Field("metadata.name", MetadataName),
+        Field("spec.unschedulable", o => Boolean(o, "spec", "unschedulable")));
 
-    private static SelectableFields Pods() => Core(
+    public static SelectableFields Namespaces { get; } = Core(
+        Field("metadata.name", MetadataName),
+        Field("status.phase", o => Text(o, "status", "phase")));
+
+    public static SelectableFields Secrets { get; } = Core(
+        Field("metadata.name", MetadataName),
+        Field("metadata.namespace", MetadataNamespace),
+        Field("type", o => Text(o, "type")));
+
+    public static SelectableFields Services { get; } = Core(
+        Field("metadata.name", MetadataName),
+        Field("metadata.namespace", MetadataNamespace),
+        Field("spec.clusterIP", o => Text(o, "spec", "clusterIP")),
+        Field("spec.type", o => Text(o, "spec", "type")));
+
+    public static SelectableFields Jobs { get; } = new(
+        [
+            Field("metadata.name", MetadataName),
+            Field("metadata.namespace", MetadataNamespace),
+            Field("status.successful", o => Integer(o, "status", "succeeded")),
+        ],
+        field => $"field label {GoText.Quote(field)} not supported for batchv1.Job");
+
+    public static SelectableFields Pods { get; } = PodFields();
+
+    public static SelectableFields CoreEvents { get; } = CoreEventFields();
+
+    public static SelectableFields EventsV1Events { get; } = EventsV1EventFields();
+
+    private static SelectableFields PodFields() => Core(
         Field("metadata.name", MetadataName),
         Field("metadata.namespace", MetadataNamespace),
         Field("spec.nodeName", o => Text(o, "spec", "nodeName")),
@@ -66,7 +68,7 @@ internal static class SelectableFieldTable
         Field("status.podIPs", _ => ""),
         Field("status.nominatedNodeName", o => Text(o, "status", "nominatedNodeName")));
 
-    private static SelectableFields CoreEvents() => Core(
+    private static SelectableFields CoreEventFields() => Core(
         Field("metadata.name", MetadataName),
         Field("metadata.namespace", MetadataNamespace),
         Field("involvedObject.kind", o => Text(o, "involvedObject", "kind")),
@@ -83,7 +85,7 @@ internal static class SelectableFieldTable
 
     // events.k8s.io/v1 shares core Event storage upstream; its conversion maps regarding.* and
     // reportingController onto the core fields, which are read here from the events.k8s.io JSON.
-    private static SelectableFields EventsV1Events() => Core(
+    private static SelectableFields EventsV1EventFields() => Core(
         Field("metadata.name", MetadataName),
         Field("metadata.namespace", MetadataNamespace),
         Field("regarding.kind", o => Text(o, "regarding", "kind")),

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
@@ -6,9 +7,16 @@ using Timonel.ApiServer.Registry;
 
 namespace Timonel.ApiServer.Admission;
 
-/// <summary>Namespaced objects go only into namespaces that exist and are not terminating.</summary>
-internal sealed class NamespaceLifecycle(WatchedObjects namespaces) : IAdmissionHook
+/// <summary>
+/// Upstream's NamespaceLifecycle admission plugin: namespaced objects go only into namespaces
+/// that exist and are not terminating, and the namespaces the system needs (default,
+/// kube-system, kube-public, upstream's immortal set) may not be deleted.
+/// </summary>
+internal sealed class NamespaceLifecycle(WatchedObjects namespaces) : IAdmissionHook, IDeleteAdmissionHook
 {
+    /// <summary>Namespaces a delete is refused for, as upstream registers the plugin.</summary>
+    public static readonly FrozenSet<string> ImmortalNamespaces = new[] { "default", "kube-system", "kube-public" }.ToFrozenSet(StringComparer.Ordinal);
+
     public bool AppliesTo(ApiResource resource) => resource.Namespaced;
 
     public async Task AdmitCreateAsync(ApiResource resource, JsonObject obj, bool dryRun, CancellationToken cancellationToken)
@@ -28,6 +36,18 @@ internal sealed class NamespaceLifecycle(WatchedObjects namespaces) : IAdmission
                 $"{resource.GroupResource} \"{Meta.Name(obj)}\" is forbidden: unable to create new content in namespace {name} because it is being terminated",
                 new StatusDetails(Meta.Name(obj), resource.Group, resource.Plural, [new StatusCause("NamespaceTerminating", $"namespace {name} is being terminated", "metadata.namespace")]));
         }
+    }
+
+    public Task AdmitDeleteAsync(ApiResource resource, JsonObject current, CancellationToken cancellationToken)
+    {
+        if (resource.Definition == namespaces.Resource.Definition && Meta.Name(current) is { } name && ImmortalNamespaces.Contains(name))
+        {
+            throw new ApiException(HttpStatusCode.Forbidden, "Forbidden",
+                $"{resource.GroupResource} \"{name}\" is forbidden: this namespace may not be deleted",
+                new StatusDetails(name, resource.Group, resource.Plural));
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task AdmitUpdateAsync(ApiResource resource, JsonObject obj, JsonObject old, bool dryRun, CancellationToken cancellationToken) => Task.CompletedTask;

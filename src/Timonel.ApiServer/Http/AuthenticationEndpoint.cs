@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
+using Timonel.Api.Resources;
 using Timonel.ApiServer.Security;
 using Timonel.ApiServer.ServiceAccounts;
 
@@ -13,7 +14,7 @@ namespace Timonel.ApiServer.Http;
 /// service-account issuer's discovery documents (/.well-known/openid-configuration,
 /// /openid/v1/jwks).
 /// </summary>
-internal sealed class AuthenticationEndpoint(ServiceAccountIssuer issuer, TokenRequestHandler tokens, string jwksUri)
+internal sealed class AuthenticationEndpoint(ResourceCatalog catalog, ServiceAccountIssuer issuer, TokenRequestHandler tokens, string jwksUri)
 {
     public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
     public const string JwksPath = "/openid/v1/jwks";
@@ -25,7 +26,9 @@ internal sealed class AuthenticationEndpoint(ServiceAccountIssuer issuer, TokenR
     public async Task<bool> TryServeResourceAsync(HttpContext context, RequestInfo info, UserInfo user)
     {
         var ct = context.RequestAborted;
-        if (info is { Group: "", Version: "v1", Resource: "serviceaccounts", Subresource: "token", Namespace: { } ns, Name: { } name })
+        // The token subresource is wherever a definition says it is served (serviceaccounts/token).
+        if (info is { Subresource: { } sub, Namespace: { } ns, Name: { } name }
+            && catalog.Find(info.Group, info.Version, info.Resource)?.Definition.Subresource(sub)?.Handler == SubresourceHandler.Token)
         {
             RequirePost(context);
             var request = await ReadObjectAsync(context, allowEmpty: true, ct).ConfigureAwait(false);

@@ -25,12 +25,10 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
         switch (parts)
         {
             case ["api"]:
-                var api = discovery.ForApi(accept, $"{context.Request.Host.Host}:{context.Connection.LocalPort}");
-                await ResponseBody.WriteJsonDocumentAsync(context, api.ContentType, api.Body).ConfigureAwait(false);
+                await WriteDiscoveryAsync(context, discovery.ForApi(accept, $"{context.Request.Host.Host}:{context.Connection.LocalPort}")).ConfigureAwait(false);
                 return true;
             case ["apis"]:
-                var apis = discovery.ForApis(accept);
-                await ResponseBody.WriteJsonDocumentAsync(context, apis.ContentType, apis.Body).ConfigureAwait(false);
+                await WriteDiscoveryAsync(context, discovery.ForApis(accept)).ConfigureAwait(false);
                 return true;
             case ["api", var version]:
                 return await WriteOrNotFoundAsync(context, discovery.ResourceListJson("", version)).ConfigureAwait(false);
@@ -64,6 +62,23 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
             default:
                 return false;
         }
+    }
+
+    // Aggregated documents carry an ETag, as upstream's: a client holding the current one gets 304.
+    private static Task WriteDiscoveryAsync(HttpContext context, DiscoveryResponse response)
+    {
+        if (response.ETag is { } etag)
+        {
+            context.Response.Headers.ETag = etag;
+            context.Response.Headers.Vary = "Accept";
+            if (context.Request.Headers.IfNoneMatch.Any(v => v == etag))
+            {
+                context.Response.StatusCode = StatusCodes.Status304NotModified;
+                return Task.CompletedTask;
+            }
+        }
+
+        return ResponseBody.WriteJsonDocumentAsync(context, response.ContentType, response.Body);
     }
 
     private static async Task<bool> WriteOrNotFoundAsync(HttpContext context, byte[]? body)

@@ -28,8 +28,6 @@ internal sealed class ResourceEndpoint(
     TimeProvider time,
     Streaming.PodStreamEndpoint? podStreams = null)
 {
-    private static readonly string[] Subresources = ["status", "scale", "binding", "eviction", "finalize"];
-
     public async Task HandleAsync(HttpContext context, RequestInfo info)
     {
         var ct = context.RequestAborted;
@@ -41,15 +39,21 @@ internal sealed class ResourceEndpoint(
             throw new ApiException(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource: {resource.GroupResource} is cluster-scoped and cannot be addressed inside a namespace");
         }
 
-        if (podStreams is not null && info is { Subresource: { } streamed, Name: { } podName, Namespace: { } podNamespace } && resource.Group.Length == 0 && resource.Plural == "pods" && Streaming.PodStreamEndpoint.Subresources.Contains(streamed))
+        // The definition says which subresources exist and how each is served (token has its own endpoint).
+        var handler = SubresourceHandler.None;
+        if (info.Subresource is { } sub)
         {
-            await podStreams.HandleAsync(context, resource, podNamespace, podName, streamed, ct).ConfigureAwait(false);
-            return;
-        }
+            handler = resource.Definition.Subresource(sub)?.Handler ?? SubresourceHandler.None;
+            if (handler == SubresourceHandler.NodeStream && podStreams is not null && info is { Name: { } podName, Namespace: { } podNamespace })
+            {
+                await podStreams.HandleAsync(context, resource, podNamespace, podName, sub, ct).ConfigureAwait(false);
+                return;
+            }
 
-        if (info.Subresource is { } sub && (!Subresources.Contains(sub) || !resource.Subresources.Contains(sub)))
-        {
-            throw new ApiException(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource: {resource.GroupResource} has no subresource \"{sub}\"");
+            if (handler is SubresourceHandler.None or SubresourceHandler.Token or SubresourceHandler.NodeStream)
+            {
+                throw new ApiException(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource: {resource.GroupResource} has no subresource \"{sub}\"");
+            }
         }
 
         if (resource.Namespaced && info.Name is not null && info.Namespace is null)
@@ -66,7 +70,7 @@ internal sealed class ResourceEndpoint(
             await lister.WaitUntilFreshAsync(context.Request.Query["resourceVersion"], ct).ConfigureAwait(false);
         }
 
-        switch (method, info.Name, info.Subresource)
+        switch (method, info.Name, handler)
         {
             case ("GET", null, _):
                 await ListOrWatchAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
@@ -77,35 +81,35 @@ internal sealed class ResourceEndpoint(
             case ("DELETE", null, _):
                 await DeleteCollectionAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
                 break;
-            case ("GET", { } name, null or "status") when OutputFormat.From(context) == OutputKind.Object:
+            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status) when OutputFormat.From(context) == OutputKind.Object:
                 await ResponseBody.WriteJsonDocumentAsync(context, "application/json", await objects.GetRawAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)
                     ?? throw ApiException.NotFound(resource.Group, resource.Plural, name)).ConfigureAwait(false);
                 break;
-            case ("GET", { } name, null or "status"):
+            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status):
                 await WriteObjectAsync(context, resource, (await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object, 200).ConfigureAwait(false);
                 break;
-            case ("GET", { } name, "scale"):
+            case ("GET", { } name, SubresourceHandler.Scale):
                 await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale((await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object), 200).ConfigureAwait(false);
                 break;
-            case ("PUT", { } name, null or "status" or "finalize"):
+            case ("PUT", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Finalize):
                 await UpdateAsync(context, resource, info.Namespace, name, info.Subresource, ct).ConfigureAwait(false);
                 break;
-            case ("PUT", { } name, "scale"):
+            case ("PUT", { } name, SubresourceHandler.Scale):
                 await UpdateScaleAsync(context, resource, info.Namespace, name, null, ct).ConfigureAwait(false);
                 break;
-            case ("PATCH", { } name, "scale"):
+            case ("PATCH", { } name, SubresourceHandler.Scale):
                 await UpdateScaleAsync(context, resource, info.Namespace, name, PatchType(context), ct).ConfigureAwait(false);
                 break;
-            case ("PATCH", { } name, null or "status"):
+            case ("PATCH", { } name, SubresourceHandler.None or SubresourceHandler.Status):
                 await PatchAsync(context, resource, info.Namespace, name, info.Subresource, ct).ConfigureAwait(false);
                 break;
-            case ("DELETE", { } name, null):
+            case ("DELETE", { } name, SubresourceHandler.None):
                 await DeleteAsync(context, resource, info.Namespace, name, ct).ConfigureAwait(false);
                 break;
-            case ("POST", { } name, "binding"):
+            case ("POST", { } name, SubresourceHandler.Binding):
                 await BindAsync(context, resource, info.Namespace!, name, ct).ConfigureAwait(false);
                 break;
-            case ("POST", { } name, "eviction"):
+            case ("POST", { } name, SubresourceHandler.Eviction):
                 await EvictAsync(context, resource, info.Namespace!, name, ct).ConfigureAwait(false);
                 break;
             default:
@@ -199,10 +203,6 @@ internal sealed class ResourceEndpoint(
     private async Task DeleteAsync(HttpContext context, ApiResource resource, string? ns, string name, CancellationToken ct)
     {
         var options = await DeleteOptionsFromAsync(context, ct).ConfigureAwait(false);
-        if (resource.Group == "" && resource.Plural == "namespaces" && name is "default" or "kube-system" or "kube-public")
-        {
-            throw ApiException.Forbidden($"namespaces \"{name}\" is forbidden: this namespace may not be deleted");
-        }
 
         var (obj, _) = await deleter.DeleteAsync(resource, ns, name, options, ct).ConfigureAwait(false);
         await WriteObjectAsync(context, resource, obj.Object, 200).ConfigureAwait(false);

@@ -14,6 +14,7 @@ namespace Timonel.ApiServer.Registry;
 internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionHook> hooks, TimeProvider time)
 {
     private readonly IAdmissionHook[] _hooks = hooks.ToArray();
+    private readonly IDeleteAdmissionHook[] _deleteHooks = hooks.OfType<IDeleteAdmissionHook>().ToArray();
 
     /// <summary>Returns the object as it now is: still present (deleting) or as it was when removed.</summary>
     public async Task<(StoredObject Object, bool Removed)> DeleteAsync(ApiResource resource, string? ns, string name, DeleteOptions options, CancellationToken cancellationToken)
@@ -46,15 +47,15 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
             throw ApiException.Conflict(resource.Group, resource.Plural, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {Meta.ResourceVersion(obj)}");
         }
 
-        var meta = Meta.Metadata(obj);
-        var changed = false;
-
-        if (IsNamespace(resource))
+        foreach (var hook in _deleteHooks)
         {
-            changed |= MarkNamespaceTerminating(obj);
+            await hook.AdmitDeleteAsync(resource, obj, cancellationToken).ConfigureAwait(false);
         }
 
-        var grace = GracePeriod(resource, obj, options);
+        var policy = resource.Definition.Deletion;
+        var meta = Meta.Metadata(obj);
+        var changed = policy.BeginDelete(obj);
+        var grace = policy.GracePeriod(obj, options.GracePeriodSeconds);
         if (grace > 0)
         {
             // Graceful: the node agent sees deletionTimestamp, stops the pod, then deletes with grace 0.
@@ -66,7 +67,7 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
                 changed = true;
             }
         }
-        else if (IsPod(resource) && Meta.IsDeleting(obj) && Meta.Long(meta["deletionGracePeriodSeconds"]) is > 0)
+        else if (policy.EndsGraceOnImmediateDelete && Meta.IsDeleting(obj) && Meta.Long(meta["deletionGracePeriodSeconds"]) is > 0)
         {
             meta["deletionGracePeriodSeconds"] = 0;
             changed = true;
@@ -87,7 +88,7 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
             changed = true;
         }
 
-        var heldByFinalizers = finalizers.Count > 0 || (IsNamespace(resource) && (obj["spec"]?["finalizers"] as JsonArray)?.Count > 0);
+        var heldByFinalizers = finalizers.Count > 0 || policy.HeldBeyondFinalizers(obj);
         if (grace > 0 || heldByFinalizers)
         {
             if (!Meta.IsDeleting(obj))
@@ -118,35 +119,5 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
         }
 
         return (deleted, true);
-    }
-
-    private static bool IsPod(ApiResource r) => r.Group == "" && r.Plural == "pods";
-
-    private static bool IsNamespace(ApiResource r) => r.Group == "" && r.Plural == "namespaces";
-
-    /// <summary>Pods bound to a node get a grace period (request, else spec, else 30 s); everything else is deleted at once.</summary>
-    private static long GracePeriod(ApiResource resource, JsonObject obj, DeleteOptions options)
-    {
-        if (!IsPod(resource))
-        {
-            return 0;
-        }
-
-        var grace = options.GracePeriodSeconds ?? Meta.Long(obj["spec"]?["terminationGracePeriodSeconds"]) ?? 30;
-        var bound = Meta.Str(obj["spec"]?["nodeName"]) is { Length: > 0 };
-        var finished = Meta.Str(obj["status"]?["phase"]) is "Succeeded" or "Failed";
-        return bound && !finished ? grace : 0;
-    }
-
-    private static bool MarkNamespaceTerminating(JsonObject ns)
-    {
-        if (Meta.Str(ns["status"]?["phase"]) == "Terminating")
-        {
-            return false;
-        }
-
-        ns["status"] ??= new JsonObject();
-        ns["status"]!["phase"] = "Terminating";
-        return true;
     }
 }

@@ -174,12 +174,12 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         meta["resourceVersion"] = current.ModRevision.ToString(CultureInfo.InvariantCulture);
 
         var strategy = ResourceStrategies.For(resource);
-        switch (subresource)
+        switch (subresource is null ? null : resource.Definition.Subresource(subresource)?.Handler)
         {
-            case "status":
+            case SubresourceHandler.Status:
                 strategy.PrepareForStatusUpdate(obj, old);
                 break;
-            case "finalize":
+            case SubresourceHandler.Finalize:
                 NamespaceStrategy.PrepareForFinalize(obj, old);
                 break;
             default:
@@ -224,7 +224,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             }
 
             // The last finalizer of a deleting object is gone: the update completes the delete.
-            if (Meta.IsDeleting(obj) && Meta.Finalizers(obj).Count == 0 && IsDeleteComplete(resource, obj))
+            if (Meta.IsDeleting(obj) && Meta.Finalizers(obj).Count == 0 && resource.Definition.Deletion.IsDeleteComplete(obj))
             {
                 var deleted = await objects.DeleteAsync(resource, Meta.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
                 foreach (var hook in _hooks.Where(h => h.AppliesTo(resource)))
@@ -249,12 +249,6 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             throw;
         }
     }
-
-    /// <summary>True when nothing but finalizers held the object: pods also wait for their grace period to be zeroed.</summary>
-    private static bool IsDeleteComplete(ApiResource resource, JsonObject obj) =>
-        !(resource.Group == "" && resource.Plural is "pods" or "namespaces") || (Meta.Long(obj["metadata"]?["deletionGracePeriodSeconds"]) ?? 0) == 0 && (resource.Plural != "namespaces" || SpecFinalizers(obj) == 0);
-
-    private static int SpecFinalizers(JsonObject ns) => (ns["spec"]?["finalizers"] as JsonArray)?.Count ?? 0;
 
     // Upstream decodes into typed objects whose omitempty maps and lists vanish when emptied
     // (e.g. removing the last label): do the same for metadata's collections.

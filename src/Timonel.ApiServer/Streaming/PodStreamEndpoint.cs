@@ -19,8 +19,6 @@ namespace Timonel.ApiServer.Streaming;
 /// </summary>
 internal sealed class PodStreamEndpoint(ResourceCatalog catalog, ObjectStore objects, KubeletConnector kubelets)
 {
-    public static readonly IReadOnlyList<string> Subresources = ["log", "exec", "attach", "portforward"];
-
     private static readonly string[] LogParameters = ["follow", "previous", "tailLines", "sinceSeconds", "sinceTime", "timestamps", "limitBytes"];
 
     public async Task HandleAsync(HttpContext context, ApiResource pods, string ns, string name, string subresource, CancellationToken ct)

@@ -81,7 +81,7 @@ public sealed class EventRecorder : IAsyncDisposable
         var apiVersion = obj.ApiVersion;
         if (string.IsNullOrEmpty(kind) || string.IsNullOrEmpty(apiVersion))
         {
-            var resource = ResourceCatalog.Default.All.FirstOrDefault(r => r.ModelType == obj.GetType());
+            var resource = ResourceCatalog.Default.FindByModelType(obj.GetType());
             kind = string.IsNullOrEmpty(kind) ? resource?.Kind : kind;
             apiVersion = string.IsNullOrEmpty(apiVersion) ? resource?.ApiVersion : apiVersion;
         }

@@ -70,7 +70,7 @@ public class TableConvertorsTests
     [Fact]
     public void For_UnknownResource_GivesNameAndAge()
     {
-        var widget = new ApiResource("example.com", "v1", "Widget", "widgets", "widget", true, typeof(object), [], [], []);
+        var widget = new ResourceDefinition("example.com", "v1", "Widget", "widgets", true, typeof(object)).Served[0];
         var convertor = TableConvertors.For(widget);
         var obj = Parse($$$"""{"metadata":{"name":"w1","creationTimestamp":"{{{Ago(TimeSpan.FromSeconds(90))}}}"}}""");
 
@@ -83,7 +83,7 @@ public class TableConvertorsTests
     [Fact]
     public void For_SamePluralInOtherGroup_IsNotConfused()
     {
-        var foreignPods = new ApiResource("example.com", "v1", "Pod", "pods", "pod", true, typeof(object), [], [], []);
+        var foreignPods = new ResourceDefinition("example.com", "v1", "Pod", "pods", true, typeof(object)).Served[0];
 
         Assert.Equal(["Name", "Age"], TableConvertors.For(foreignPods).Columns.Select(c => c.Name));
     }

@@ -74,6 +74,18 @@ internal sealed class ApiClient : IDisposable
         return await SendAsync(request);
     }
 
+    /// <summary>A GET with extra request headers (If-None-Match, say).</summary>
+    public async Task<ApiResponse> GetWithHeadersAsync(string path, string? accept, params (string Name, string Value)[] headers)
+    {
+        using var request = Request(HttpMethod.Get, path, null, null, accept, authenticate: true);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await SendAsync(request);
+    }
+
     /// <summary>Sends raw bytes (protobuf, invalid UTF-8, byte order marks) as the body.</summary>
     public async Task<ApiResponse> SendBytesAsync(HttpMethod method, string path, byte[] body, string contentType)
     {

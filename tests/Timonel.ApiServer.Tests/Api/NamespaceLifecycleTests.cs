@@ -78,6 +78,27 @@ public sealed class NamespaceLifecycleTests(ApiServerFixture fx) : IClassFixture
         Assert.Equal("Active", ApiResponse.Str((await fx.Client.GetAsync($"/api/v1/namespaces/{name}")).Object["status"]!["phase"]));
     }
 
+    [Theory]
+    [InlineData("default")]
+    [InlineData("kube-system")]
+    public async Task Delete_ProtectedNamespace_HasUpstreamMessageAndDetails(string name)
+    {
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.DeleteAsync($"/api/v1/namespaces/{name}"));
+
+        ApiAssert.Failure(response, 403, "Forbidden", $"namespaces \"{name}\" is forbidden: this namespace may not be deleted");
+        Assert.Equal(name, ApiResponse.Str(response.Object["details"]!["name"]));
+        Assert.Equal("namespaces", ApiResponse.Str(response.Object["details"]!["kind"]));
+    }
+
+    [Fact]
+    public async Task DeleteCollection_ReachingAProtectedNamespace_Is403AndKeepsIt()
+    {
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.DeleteAsync("/api/v1/namespaces?fieldSelector=metadata.name%3Dkube-public"));
+
+        ApiAssert.Failure(response, 403, "Forbidden", "namespaces \"kube-public\" is forbidden: this namespace may not be deleted");
+        Assert.Equal("Active", ApiResponse.Str((await fx.Client.GetAsync("/api/v1/namespaces/kube-public")).Object["status"]!["phase"]));
+    }
+
     [Fact]
     public async Task Delete_MissingNamespace_Is404()
     {

@@ -1,0 +1,96 @@
+using k8s.Models;
+using Timonel.Api.Selectors;
+using Timonel.Api.Strategies;
+using Timonel.Api.Tables;
+
+namespace Timonel.Api.Resources;
+
+/// <summary>The definitions of Timonel's built-in resources, in discovery order: the only list of them.</summary>
+public static class BuiltInResources
+{
+    private static readonly string[] All = ["all"];
+
+    // Upstream keeps the legacy groups' objects under /registry/<resource>/, a few under historical names.
+    private static readonly string[] LegacyStorageGroups =
+        ["", "apps", "batch", "policy", "autoscaling", "coordination.k8s.io", "rbac.authorization.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "networking.k8s.io", "discovery.k8s.io"];
+
+    private static readonly SubresourceDefinition Status = new("status", SubresourceHandler.Status);
+    private static readonly SubresourceDefinition Scale = new("scale", SubresourceHandler.Scale);
+
+    /// <summary>A fresh list of the built-in definitions (definitions are immutable; the list is the caller's).</summary>
+    public static IReadOnlyList<ResourceDefinition> Definitions() =>
+    [
+        // core/v1
+        Core("Namespace", "namespaces", false, typeof(V1Namespace), new NamespaceStrategy(), new NamespaceTable(), ["ns"], sub: [Status, new("finalize", SubresourceHandler.Finalize)], fields: SelectableFieldTable.Namespaces, deletion: DeletePolicy.FinalizedNamespace),
+        Core("Pod", "pods", true, typeof(V1Pod), new PodStrategy(), new PodTable(), ["po"], All, sub: [
+                Status, new("binding", SubresourceHandler.Binding), new("eviction", SubresourceHandler.Eviction),
+                new("log", SubresourceHandler.NodeStream), new("exec", SubresourceHandler.NodeStream), new("attach", SubresourceHandler.NodeStream), new("portforward", SubresourceHandler.NodeStream),
+            ], fields: SelectableFieldTable.Pods, deletion: DeletePolicy.GracefulPod),
+        Core("Service", "services", true, typeof(V1Service), new ServiceStrategy(), new ServiceTable(), ["svc"], All, sub: [Status], fields: SelectableFieldTable.Services),
+        Core("Endpoints", "endpoints", true, typeof(V1Endpoints), new GenericStrategy(namespaced: true, hasStatus: false), new EndpointsTable(), ["ep"]),
+        Core("ConfigMap", "configmaps", true, typeof(V1ConfigMap), new ConfigMapStrategy(), new ConfigMapTable(), ["cm"]),
+        Core("Secret", "secrets", true, typeof(V1Secret), new SecretStrategy(), new SecretTable(), fields: SelectableFieldTable.Secrets),
+        Core("ServiceAccount", "serviceaccounts", true, typeof(V1ServiceAccount), new GenericStrategy(namespaced: true, hasStatus: false), new ServiceAccountTable(), ["sa"], sub: [new("token", SubresourceHandler.Token)]),
+        Core("Node", "nodes", false, typeof(V1Node), new NodeStrategy(), new NodeTable(), ["no"], sub: [Status], fields: SelectableFieldTable.Nodes),
+        Core("Event", "events", true, typeof(Corev1Event), new EventStrategy(eventsApi: false), EventTable.Core, ["ev"], fields: SelectableFieldTable.CoreEvents),
+        Core("PersistentVolume", "persistentvolumes", false, typeof(V1PersistentVolume), new PersistentVolumeStrategy(), new PersistentVolumeTable(), ["pv"], sub: [Status]),
+        Core("PersistentVolumeClaim", "persistentvolumeclaims", true, typeof(V1PersistentVolumeClaim), new PersistentVolumeClaimStrategy(), new PersistentVolumeClaimTable(), ["pvc"], sub: [Status]),
+        Core("ResourceQuota", "resourcequotas", true, typeof(V1ResourceQuota), new ResourceQuotaStrategy(), new ResourceQuotaTable(), ["quota"], sub: [Status]),
+        Core("LimitRange", "limitranges", true, typeof(V1LimitRange), new LimitRangeStrategy(), new CreatedAtTable(), ["limits"]),
+
+        // apps/v1
+        Of("apps", "v1", "Deployment", "deployments", true, typeof(V1Deployment), new DeploymentStrategy(), new DeploymentTable(), ["deploy"], All, sub: [Status, Scale]),
+        Of("apps", "v1", "ReplicaSet", "replicasets", true, typeof(V1ReplicaSet), new ReplicaSetStrategy(), new ReplicaSetTable(), ["rs"], All, sub: [Status, Scale]),
+        Of("apps", "v1", "StatefulSet", "statefulsets", true, typeof(V1StatefulSet), new StatefulSetStrategy(), new StatefulSetTable(), ["sts"], All, sub: [Status, Scale]),
+        Of("apps", "v1", "DaemonSet", "daemonsets", true, typeof(V1DaemonSet), new DaemonSetStrategy(), new DaemonSetTable(), ["ds"], All, sub: [Status]),
+        Of("apps", "v1", "ControllerRevision", "controllerrevisions", true, typeof(V1ControllerRevision), new ControllerRevisionStrategy(), new ControllerRevisionTable()),
+
+        // batch/v1
+        Of("batch", "v1", "Job", "jobs", true, typeof(V1Job), new JobStrategy(), new JobTable(), categories: All, sub: [Status], fields: SelectableFieldTable.Jobs),
+        Of("batch", "v1", "CronJob", "cronjobs", true, typeof(V1CronJob), new CronJobStrategy(), new CronJobTable(), ["cj"], All, sub: [Status]),
+
+        Of("coordination.k8s.io", "v1", "Lease", "leases", true, typeof(V1Lease), new LeaseStrategy(), new LeaseTable()),
+        Of("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, typeof(V1EndpointSlice), new EndpointSliceStrategy(), new EndpointSliceTable()),
+        Of("events.k8s.io", "v1", "Event", "events", true, typeof(Eventsv1Event), new EventStrategy(eventsApi: true), EventTable.EventsV1, ["ev"], fields: SelectableFieldTable.EventsV1Events),
+
+        Of("networking.k8s.io", "v1", "Ingress", "ingresses", true, typeof(V1Ingress), new IngressStrategy(), new IngressTable(), ["ing"], sub: [Status], storagePrefix: "/registry/ingress/"),
+        Of("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false, typeof(V1IngressClass), new IngressClassStrategy(), new IngressClassTable()),
+        Of("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, typeof(V1NetworkPolicy), new NetworkPolicyStrategy(), new NetworkPolicyTable(), ["netpol"]),
+
+        Of("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, typeof(V1PodDisruptionBudget), new PodDisruptionBudgetStrategy(), new PodDisruptionBudgetTable(), ["pdb"], sub: [Status]),
+
+        Of("rbac.authorization.k8s.io", "v1", "Role", "roles", true, typeof(V1Role), new RoleStrategy(namespaced: true), new CreatedAtTable()),
+        Of("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, typeof(V1RoleBinding), new RoleBindingStrategy(namespaced: true), RoleBindingTable.Namespaced),
+        Of("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, typeof(V1ClusterRole), new RoleStrategy(namespaced: false), new CreatedAtTable()),
+        Of("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, typeof(V1ClusterRoleBinding), new RoleBindingStrategy(namespaced: false), RoleBindingTable.Cluster),
+
+        Of("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, typeof(V2HorizontalPodAutoscaler), new HorizontalPodAutoscalerStrategy(), new HorizontalPodAutoscalerTable(), ["hpa"], All, sub: [Status]),
+        Of("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, typeof(V1PriorityClass), new PriorityClassStrategy(), new PriorityClassTable(), ["pc"]),
+        Of("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, typeof(V1StorageClass), new StorageClassStrategy(), new StorageClassTable(), ["sc"]),
+    ];
+
+    private static ResourceDefinition Core(
+        string kind, string plural, bool namespaced, Type type, IResourceStrategy strategy, ITableConvertor table, string[]? shortNames = null, string[]? categories = null,
+        SubresourceDefinition[]? sub = null, SelectableFields? fields = null, DeletePolicy? deletion = null) =>
+        Of("", "v1", kind, plural, namespaced, type, strategy, table, shortNames, categories, sub, fields, deletion, plural switch
+        {
+            "nodes" => "/registry/minions/",
+            "services" => "/registry/services/specs/",
+            _ => null,
+        });
+
+    private static ResourceDefinition Of(
+        string group, string version, string kind, string plural, bool namespaced, Type type, IResourceStrategy strategy, ITableConvertor table, string[]? shortNames = null, string[]? categories = null,
+        SubresourceDefinition[]? sub = null, SelectableFields? fields = null, DeletePolicy? deletion = null, string? storagePrefix = null) =>
+        new(group, version, kind, plural, namespaced, type)
+        {
+            Strategy = strategy,
+            Table = table,
+            ShortNames = shortNames ?? [],
+            Categories = categories ?? [],
+            Subresources = sub ?? [],
+            Fields = fields ?? SelectableFieldTable.Default,
+            Deletion = deletion ?? DeletePolicy.Immediate,
+            StoragePrefix = storagePrefix ?? (LegacyStorageGroups.Contains(group) ? $"/registry/{plural}/" : $"/registry/{group}/{plural}/"),
+        };
+}
