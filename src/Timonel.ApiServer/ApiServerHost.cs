@@ -95,6 +95,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             throw;
         }
 
+        WatchCaches? watchCaches = null;
         try
         {
             pki ??= await ClusterBootstrap.LoadOrJoinAsync(options.DataDir, sans, store, token, pkiLog, cancellationToken).ConfigureAwait(false);
@@ -125,10 +126,15 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects, time);
             var updater = new GuaranteedUpdater(objects, writer);
-            var watchCaches = options.WatchCache
+            watchCaches = options.WatchCache
                 ? new WatchCaches(objects, new WatchCacheOptions { ConsistentReadsFromCache = !options.SharedDatastore }, time, loggerFactory.CreateLogger<WatchCache>())
                 : null;
             var cachedReads = watchCaches is null ? null : new CachedReads(watchCaches, lister);
+            if (watchCaches is not null)
+            {
+                await watchCaches.StartAsync(catalog.All, cancellationToken).ConfigureAwait(false);
+            }
+
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
             var kubelets = new KubeletConnector(pki, time.GetUtcNow(), options.KubeletDialFilter);
@@ -198,6 +204,11 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         catch
         {
             pki?.Dispose();
+            if (watchCaches is not null)
+            {
+                await watchCaches.DisposeAsync().ConfigureAwait(false);
+            }
+
             await store.DisposeAsync().ConfigureAwait(false);
             await DisposeBuiltAsync(webHost).ConfigureAwait(false);
             throw;

@@ -121,8 +121,9 @@ internal sealed partial class WatchStreamer
         while (true)
         {
             var wait = nextBookmark - time.GetUtcNow();
-            using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            tick.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+            // On the server's clock, so that tests can move it.
+            using var due = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time);
+            using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct, due.Token);
             bool ready;
             try
             {

@@ -6,9 +6,9 @@ using Timonel.ApiServer.Registry;
 namespace Timonel.ApiServer.Watch.Cache;
 
 /// <summary>
-/// One <see cref="WatchCache"/> per resource, started the first time the resource is watched or
-/// read from the cache, then kept until the server stops (upstream starts one per resource at
-/// start-up; starting on demand spares resources nobody watches their memory).
+/// One <see cref="WatchCache"/> per resource (per key prefix), started with the server as
+/// upstream's are, so that a client resuming a watch from a revision it saw before (on another
+/// server, or before a reconnect) finds it in the window; kept until the server stops.
 /// </summary>
 internal sealed class WatchCaches(ObjectStore objects, WatchCacheOptions options, TimeProvider time, ILogger log) : IAsyncDisposable
 {
@@ -21,6 +21,13 @@ internal sealed class WatchCaches(ObjectStore objects, WatchCacheOptions options
     public ObjectStore Objects => objects;
 
     public WatchCache For(ApiResource resource) => _caches.GetOrAdd(resource.KeyPrefix, prefix => new Lazy<WatchCache>(() => Start(prefix))).Value;
+
+    /// <summary>Starts the caches of <paramref name="resources"/> and waits (bounded) until each has listed.</summary>
+    public async Task StartAsync(IEnumerable<ApiResource> resources, CancellationToken cancellationToken)
+    {
+        var started = resources.Select(For).Distinct().ToList();
+        await Task.WhenAll(started.Select(c => c.WaitForRevisionAsync(0, options.FreshnessWait, cancellationToken))).ConfigureAwait(false);
+    }
 
     private WatchCache Start(string prefix)
     {
