@@ -130,13 +130,14 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 ? new WatchCaches(objects, new WatchCacheOptions { ConsistentReadsFromCache = !options.SharedDatastore }, time, loggerFactory.CreateLogger<WatchCache>())
                 : null;
             var cachedReads = watchCaches is null ? null : new CachedReads(watchCaches, lister);
+
+            await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
+            await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
+            // After the bootstrap objects: the store has a revision to start the caches' watches after.
             if (watchCaches is not null)
             {
                 await watchCaches.StartAsync(catalog.All, cancellationToken).ConfigureAwait(false);
             }
-
-            await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
-            await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
             var kubelets = new KubeletConnector(pki, time.GetUtcNow(), options.KubeletDialFilter);
 
             Log.Stage(log, "bootstrap objects ensured", clock.Elapsed.TotalMilliseconds);

@@ -34,6 +34,10 @@ public abstract class WatchCacheTests : IAsyncLifetime
     {
         _store = new CountingStore(await CreateStoreAsync());
         _objects = new ObjectStore(_store);
+
+        // A store that has seen a write, as a server's always has after its bootstrap objects
+        // (on an empty one the cache waits for a first write before it starts).
+        await _store.CreateAsync("/registry/namespaces/seed", ObjectStore.Encode(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "seed" } }), CancellationToken.None);
     }
 
     public async Task DisposeAsync()

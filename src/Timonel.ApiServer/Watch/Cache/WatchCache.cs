@@ -68,6 +68,14 @@ internal sealed partial class WatchCache
                 if (!listed)
                 {
                     var list = await store.RangeAsync(new RangeRequest(Prefix), cancellationToken).ConfigureAwait(false);
+                    if (list.Revision == 0)
+                    {
+                        // An empty store: a watch "after 0" means "from now" to the store, so a write
+                        // landing between this list and the watch would be lost. Wait for a first write.
+                        await Task.Delay(_options.RetryDelay, _time, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
                     Replace(list);
                     listed = true;
                 }
