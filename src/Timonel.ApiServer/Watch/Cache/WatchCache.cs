@@ -84,6 +84,9 @@ internal sealed partial class WatchCache
                 {
                     Apply(e);
                 }
+
+                // A store watch only ends when the store is closing: resume after a pause, not in a spin.
+                throw new StoreUnavailableException("the store ended the watch");
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
