@@ -15,6 +15,7 @@ using Timonel.ApiServer.Security;
 using Timonel.ApiServer.ServiceAccounts;
 using Timonel.ApiServer.Streaming;
 using Timonel.ApiServer.Watch;
+using Timonel.ApiServer.Watch.Cache;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer;
@@ -30,10 +31,12 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     private readonly IStore _store;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _background;
+    private readonly WatchCaches? _watchCaches;
 
-    private ApiServerHost(WebApplication app, IStore store, ClusterPki pki, ResourceCatalog catalog, string url, string kubeconfigPath, Task background)
+    private ApiServerHost(WebApplication app, IStore store, ClusterPki pki, ResourceCatalog catalog, string url, string kubeconfigPath, Task background, WatchCaches? watchCaches)
     {
         Catalog = catalog;
+        _watchCaches = watchCaches;
         _app = app;
         _store = store;
         Pki = pki;
@@ -99,6 +102,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             throw;
         }
 
+        WatchCaches? watchCaches = null;
         try
         {
             pki ??= await ClusterBootstrap.LoadOrJoinAsync(options.DataDir, sans, store, token, pkiLog, cancellationToken).ConfigureAwait(false);
@@ -129,8 +133,18 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects, time);
             var updater = new GuaranteedUpdater(objects, writer);
+            watchCaches = options.WatchCache
+                ? new WatchCaches(objects, new WatchCacheOptions { ConsistentReadsFromCache = !options.SharedDatastore }, time, loggerFactory.CreateLogger<WatchCache>())
+                : null;
+            var cachedReads = watchCaches is null ? null : new CachedReads(watchCaches, lister);
+
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
+            // After the bootstrap objects: the store has a revision to start the caches' watches after.
+            if (watchCaches is not null)
+            {
+                await watchCaches.StartAsync(catalog.All, cancellationToken).ConfigureAwait(false);
+            }
             var kubelets = new KubeletConnector(pki, time.GetUtcNow(), options.KubeletDialFilter);
 
             Log.Stage(log, "bootstrap objects ensured", clock.Elapsed.TotalMilliseconds);
@@ -158,7 +172,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var pipeline = new RequestPipeline(
                 authenticator,
                 options.Authorizer ?? new AllowAllAuthorizer(),
-                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time), updater, new BindingSubresource(updater, time), new EvictionSubresource(catalog, objects, lister, deleter, updater, time), time, new PodStreamEndpoint(catalog, objects, kubelets)),
+                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time, watchCaches, cachedReads), updater, new BindingSubresource(updater, time), new EvictionSubresource(catalog, objects, lister, deleter, updater, time), time, new PodStreamEndpoint(catalog, objects, kubelets), cachedReads),
                 new AuthenticationEndpoint(catalog, issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}"),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi),
                 new RequestMetrics(),
@@ -190,7 +204,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None),
                 Task.Run(() => endpoints.RunAsync(stopping.Token), CancellationToken.None),
                 Task.WhenAll(caches.Select(c => Task.Run(() => c.RunAsync(stopping.Token), CancellationToken.None))));
-            var result = new ApiServerHost(app, store, pki, catalog, url, kubeconfig, background);
+            var result = new ApiServerHost(app, store, pki, catalog, url, kubeconfig, background, watchCaches);
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);
             return result;
@@ -198,6 +212,11 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         catch
         {
             pki?.Dispose();
+            if (watchCaches is not null)
+            {
+                await watchCaches.DisposeAsync().ConfigureAwait(false);
+            }
+
             await store.DisposeAsync().ConfigureAwait(false);
             await DisposeBuiltAsync(webHost).ConfigureAwait(false);
             throw;
@@ -273,6 +292,11 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _app.StopAsync().ConfigureAwait(false);
         await _background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_watchCaches is not null)
+        {
+            await _watchCaches.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _app.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
         Pki.Dispose();

@@ -84,6 +84,13 @@ public sealed record ApiServerOptions
     /// </summary>
     public Security.IAuthorizer? Authorizer { get; init; }
 
+    /// <summary>
+    /// --watch-cache: serve watches, and gets and lists at a resourceVersion, from one in-memory
+    /// cache per resource fed by a single store watch (upstream's --watch-cache, on by default).
+    /// False: every watch opens its own store watch and every read goes to the store.
+    /// </summary>
+    public bool WatchCache { get; init; } = true;
+
     /// <summary>The address to advertise: <see cref="AdvertiseAddress"/>, or one derived from the bind address.</summary>
     public IPAddress ResolveAdvertiseAddress() => AdvertiseAddress ?? Registry.AdvertiseAddress.Choose(BindAddress);
 

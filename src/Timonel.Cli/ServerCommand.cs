@@ -38,10 +38,11 @@ internal static class ServerCommand
         var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "A KubeSchedulerConfiguration file (profiles, plugins, weights)" };
         var disableControllerManager = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controller manager in this server" };
         var notReadyToleration = new Option<long>("--default-not-ready-toleration-seconds") { Description = "tolerationSeconds of the not-ready:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
+        var watchCache = new Option<bool>("--watch-cache") { Description = "Serve watches, and gets and lists at a resourceVersion, from an in-memory cache per resource (--watch-cache=false: every watch opens its own datastore watch)", DefaultValueFactory = _ => true };
         var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, advertise, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager, disableScheduler, schedulerConfig, disableSimulator })
+        foreach (var o in new Option[] { dataDir, port, bind, advertise, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, watchCache, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager, disableScheduler, schedulerConfig, disableSimulator })
         {
             command.Options.Add(o);
         }
@@ -104,6 +105,7 @@ internal static class ServerCommand
                     DatastoreEndpoint = parse.GetValue(datastore),
                     DefaultNotReadyTolerationSeconds = parse.GetValue(notReadyToleration),
                     DefaultUnreachableTolerationSeconds = parse.GetValue(unreachableToleration),
+                    WatchCache = parse.GetValue(watchCache),
                 };
                 if (parse.GetValue(nodeMonitorGrace) < 1)
                 {

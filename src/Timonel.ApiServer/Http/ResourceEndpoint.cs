@@ -26,7 +26,8 @@ internal sealed class ResourceEndpoint(
     BindingSubresource binding,
     EvictionSubresource eviction,
     TimeProvider time,
-    Streaming.PodStreamEndpoint? podStreams = null)
+    Streaming.PodStreamEndpoint? podStreams = null,
+    Watch.Cache.CachedReads? cachedReads = null)
 {
     public async Task HandleAsync(HttpContext context, RequestInfo info)
     {
@@ -64,6 +65,24 @@ internal sealed class ResourceEndpoint(
         var method = context.Request.Method;
         // Upstream negotiates the answer's media type before doing anything: a 406 writes nothing.
         OutputFormat.From(context);
+        if (method == "GET" && info.Name is { } cachedName && info.Subresource is null or "status" && cachedReads is not null
+            && context.Request.Query["resourceVersion"].ToString() is { Length: > 0 } getRv
+            && await cachedReads.GetAsync(resource, info.Namespace, cachedName, getRv, ct).ConfigureAwait(false) is { Served: true } cached)
+        {
+            // A get at a resourceVersion ("0": any; N: not older than N) is the watch cache's, as upstream.
+            var item = cached.Item ?? throw ApiException.NotFound(resource.Group, resource.Plural, cachedName);
+            if (OutputFormat.From(context) == OutputKind.Object)
+            {
+                await ResponseBody.WriteJsonDocumentAsync(context, "application/json", item.ObjectJson!).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteObjectAsync(context, resource, (JsonObject)item.Object!.DeepClone(), 200).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         if (method == "GET" && info.Name is not null)
         {
             // Upstream's watch cache serves a get at a resourceVersion only once it has reached it.
@@ -124,6 +143,12 @@ internal sealed class ResourceEndpoint(
         if (options.Watch)
         {
             await watcher.StreamAsync(context, resource, ns, options, output, ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (cachedReads is not null && await cachedReads.ListAsync(resource, ns, options, ct).ConfigureAwait(false) is { } cached)
+        {
+            await CachedListWriter.WriteAsync(context, resource, options, output, cached.Items, cached.Revision, time).ConfigureAwait(false);
             return;
         }
 

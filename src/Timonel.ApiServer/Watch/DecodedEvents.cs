@@ -19,6 +19,12 @@ internal sealed class DecodedEvent(WatchEvent e)
     private byte[]? _objectJson;
     private byte[]? _previousJson;
 
+    /// <summary>The key the event is about.</summary>
+    public string Key => e.Kv.Key;
+
+    /// <summary>The revision of the change.</summary>
+    public long Revision => e.Revision;
+
     /// <summary>True for a delete: the event's object is the previous one.</summary>
     public bool IsDelete => e.Type == WatchEventType.Delete;
 

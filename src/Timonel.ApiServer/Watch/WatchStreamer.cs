@@ -18,7 +18,7 @@ namespace Timonel.ApiServer.Watch;
 /// a resourceVersion replays history after it, or ends with a 410 ERROR event once compacted.
 /// With selectors, an object moving into the selection is ADDED and one moving out is DELETED.
 /// </summary>
-internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, TimeProvider time)
+internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister lister, TimeProvider time, Cache.WatchCaches? caches = null, Cache.CachedReads? cachedReads = null)
 {
     private readonly DecodedEvents _decoded = new();
 
@@ -46,35 +46,16 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-cache, private";
 
-        long after;
         try
         {
-            // sendInitialEvents decides when given; otherwise only "no resourceVersion" or "0" replays the state.
-            var initial = options.SendInitialEvents ?? options.ResourceVersion is null or "0";
-            if (initial)
+            if (caches is not null && cachedReads is not null)
             {
-                var page = await lister.ListAsync(resource, ns, options with { Limit = 0, Continue = null, ResourceVersionMatch = null }, ct).ConfigureAwait(false);
-                foreach (var item in page.Items)
-                {
-                    await writer.WriteAsync("ADDED", item, ct).ConfigureAwait(false);
-                }
-
-                after = page.Revision;
-                if (options.SendInitialEvents == true && options.AllowBookmarks)
-                {
-                    await writer.WriteBookmarkAsync(after, initialEventsEnd: true, ct).ConfigureAwait(false);
-                }
+                await StreamFromCacheAsync(context, resource, ns, options, writer, caches, cachedReads, ct).ConfigureAwait(false);
             }
             else
             {
-                // sendInitialEvents=false without a resourceVersion starts at the newest revision.
-                after = options.ResourceVersion is null or "0"
-                    ? await objects.Store.GetCurrentRevisionAsync(ct).ConfigureAwait(false)
-                    : long.Parse(options.ResourceVersion, CultureInfo.InvariantCulture);
+                await StreamFromStoreAsync(context, resource, ns, options, writer, ct).ConfigureAwait(false);
             }
-
-            await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
-            await FollowAsync(resource, ns, options, after, writer, ct).ConfigureAwait(false);
         }
         catch (ApiException e) when (e.Code == 504 && !context.Response.HasStarted)
         {
@@ -96,6 +77,37 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
             // This watcher fell too far behind the store: end the stream; the client watches
             // again from the last resourceVersion it saw, as it does after any closed watch.
         }
+    }
+
+    private async Task StreamFromStoreAsync(HttpContext context, ApiResource resource, string? ns, ListOptions options, EventWriter writer, CancellationToken ct)
+    {
+        long after;
+        // sendInitialEvents decides when given; otherwise only "no resourceVersion" or "0" replays the state.
+        var initial = options.SendInitialEvents ?? options.ResourceVersion is null or "0";
+        if (initial)
+        {
+            var page = await lister.ListAsync(resource, ns, options with { Limit = 0, Continue = null, ResourceVersionMatch = null }, ct).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                await writer.WriteAsync("ADDED", item, ct).ConfigureAwait(false);
+            }
+
+            after = page.Revision;
+            if (options.SendInitialEvents == true && options.AllowBookmarks)
+            {
+                await writer.WriteBookmarkAsync(after, initialEventsEnd: true, ct).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            // sendInitialEvents=false without a resourceVersion starts at the newest revision.
+            after = options.ResourceVersion is null or "0"
+                ? await objects.Store.GetCurrentRevisionAsync(ct).ConfigureAwait(false)
+                : long.Parse(options.ResourceVersion, CultureInfo.InvariantCulture);
+        }
+
+        await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
+        await FollowAsync(resource, ns, options, after, writer, ct).ConfigureAwait(false);
     }
 
     private async Task FollowAsync(ApiResource resource, string? ns, ListOptions options, long after, EventWriter writer, CancellationToken ct)
@@ -162,7 +174,7 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
                     }
 
                     last = e.Revision;
-                    await WriteEventAsync(resource, options, e, writer, ct).ConfigureAwait(false);
+                    await WriteEventAsync(resource, options, _decoded.Get(e), writer, ct).ConfigureAwait(false);
                 }
 
                 await writer.FlushAsync(ct).ConfigureAwait(false);
@@ -174,12 +186,11 @@ internal sealed class WatchStreamer(ObjectStore objects, ObjectLister lister, Ti
         }
     }
 
-    private async Task WriteEventAsync(ApiResource resource, ListOptions options, WatchEvent e, EventWriter writer, CancellationToken ct)
+    private static async Task WriteEventAsync(ApiResource resource, ListOptions options, DecodedEvent d, EventWriter writer, CancellationToken ct)
     {
         var filtered = !options.Labels.IsEmpty || !options.Fields.IsEmpty;
-        var d = _decoded.Get(e);
         var prevMatches = d.HasPrevious && (!filtered || options.Matches(resource, d.Previous!));
-        if (e.Type == WatchEventType.Delete)
+        if (d.IsDelete)
         {
             if (prevMatches)
             {

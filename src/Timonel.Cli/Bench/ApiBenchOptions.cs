@@ -39,6 +39,12 @@ internal sealed record ApiBenchOptions
     /// <summary>Updates per second during the watch fan-out.</summary>
     public double WatchRate { get; init; } = 20;
 
+    /// <summary>--server-arg: extra flags for the private server (e.g. --watch-cache=false), to compare settings back to back.</summary>
+    public IReadOnlyList<string> ServerArgs { get; init; } = [];
+
+    /// <summary>--read-resource-version: resourceVersion sent with the gets and the full lists ("0": any state, served from the watch cache); null sends none.</summary>
+    public string? ReadResourceVersion { get; init; }
+
     /// <summary>Measurements to run, by name (create, get, list, watch); empty runs all.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
 

@@ -15,7 +15,7 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
     {
         var started = DateTimeOffset.UtcNow;
         await using var target = options.ServerUrl is null
-            ? await BenchTarget.StartChildAsync(options.DatastoreEndpoint, cancellationToken).ConfigureAwait(false)
+            ? await BenchTarget.StartChildAsync(options.DatastoreEndpoint, cancellationToken, [.. options.ServerArgs]).ConfigureAwait(false)
             : BenchTarget.Existing(options);
         using var client = BenchHttp.Create(target, options.HttpVersion, RequestTimeout);
         using var watchClient = BenchHttp.Create(target, options.HttpVersion, Timeout.InfiniteTimeSpan);
@@ -48,7 +48,7 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
                 if (options.Runs("get"))
                 {
                     progress.WriteLine($"getting configmaps by name for {options.GetDuration.TotalSeconds:F0} s...");
-                    var get = await CreateGetMeasurement.GetAsync(client, ns, Math.Max(1, create.Ok), options.GetDuration, options.Concurrency, target.Pid, cancellationToken).ConfigureAwait(false);
+                    var get = await CreateGetMeasurement.GetAsync(client, ns, Math.Max(1, create.Ok), options.GetDuration, options.Concurrency, target.Pid, options.ReadResourceVersion, cancellationToken).ConfigureAwait(false);
                     results = results with { Get = get };
                     progress.WriteLine(BenchReport.Line(get));
                 }
@@ -58,7 +58,7 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
             {
                 var ns = await NamespaceAsync(client, $"bench-list-{run}", namespaces, cancellationToken).ConfigureAwait(false);
                 progress.WriteLine($"creating {options.ListPods} pods, then listing them...");
-                var list = await ListMeasurement.RunAsync(client, ns, options.ListPods, options.ListPageSize, options.Concurrency, target.Pid, cancellationToken).ConfigureAwait(false);
+                var list = await ListMeasurement.RunAsync(client, ns, options.ListPods, options.ListPageSize, options.Concurrency, target.Pid, options.ReadResourceVersion, cancellationToken).ConfigureAwait(false);
                 results = results with { List = list };
                 progress.WriteLine(BenchReport.Line(list.Fill));
             }

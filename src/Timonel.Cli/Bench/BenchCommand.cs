@@ -34,10 +34,12 @@ internal static class BenchCommand
         var updates = new Option<int>("--watch-updates") { Description = "Updates sent to the watchers", DefaultValueFactory = _ => defaults.WatchUpdates };
         var rate = new Option<double>("--watch-rate") { Description = "Updates per second during the fan-out", DefaultValueFactory = _ => defaults.WatchRate };
         var only = new Option<string[]>("--only") { Description = "Run only these measurements: create, get, list, watch", AllowMultipleArgumentsPerToken = true };
+        var serverArgs = new Option<string[]>("--server-arg") { Description = "Extra flag for the private server, e.g. --server-arg=--watch-cache=false (repeatable)" };
+        var readRv = new Option<string?>("--read-resource-version") { Description = "resourceVersion sent with the gets and full lists (e.g. 0: served from the watch cache); default none" };
         var markdown = new Option<string?>("--markdown") { Description = "Also write the results as a markdown fragment to this file" };
 
         var command = new Command("api", "Measure the API server: creates/s, gets/s, large lists, watch fan-out latency, memory");
-        foreach (var o in new Option[] { server, token, ca, pid, datastore, concurrency, http, creates, getSeconds, listPods, pageSize, watchers, updates, rate, only, markdown })
+        foreach (var o in new Option[] { server, token, ca, pid, datastore, concurrency, http, creates, getSeconds, listPods, pageSize, watchers, updates, rate, only, serverArgs, readRv, markdown })
         {
             command.Options.Add(o);
         }
@@ -71,6 +73,8 @@ internal static class BenchCommand
                     WatchRate = parse.GetValue(rate),
                     Only = (parse.GetValue(only) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal),
                     MarkdownFile = parse.GetValue(markdown),
+                    ServerArgs = parse.GetValue(serverArgs) ?? [],
+                    ReadResourceVersion = parse.GetValue(readRv),
                 };
                 options.Validate();
             }

@@ -10,12 +10,12 @@ internal static class CreateGetMeasurement
             return await ClosedLoop.FailureOfAsync(response, ct).ConfigureAwait(false);
         }, cancellationToken);
 
-    public static Task<RateResult> GetAsync(HttpClient client, string ns, int existing, TimeSpan duration, int concurrency, int? serverPid, CancellationToken cancellationToken) =>
+    public static Task<RateResult> GetAsync(HttpClient client, string ns, int existing, TimeSpan duration, int concurrency, int? serverPid, string? resourceVersion, CancellationToken cancellationToken) =>
         ClosedLoop.RunAsync("get configmap", concurrency, null, duration, serverPid, async (i, ct) =>
         {
             // A fixed stride over the names visits every object evenly without a shared Random.
             var name = BenchObjects.ConfigMapName((int)(i * 7919L % existing));
-            using var response = await client.GetAsync($"api/v1/namespaces/{ns}/configmaps/{name}", ct).ConfigureAwait(false);
+            using var response = await client.GetAsync($"api/v1/namespaces/{ns}/configmaps/{name}" + (resourceVersion is null ? "" : $"?resourceVersion={Uri.EscapeDataString(resourceVersion)}"), ct).ConfigureAwait(false);
             return await ClosedLoop.FailureOfAsync(response, ct).ConfigureAwait(false);
         }, cancellationToken);
 }

@@ -11,7 +11,7 @@ internal static class ListMeasurement
 {
     private const int FullListRuns = 3;
 
-    public static async Task<ListResult> RunAsync(HttpClient client, string ns, int pods, int pageSize, int concurrency, int? serverPid, CancellationToken cancellationToken)
+    public static async Task<ListResult> RunAsync(HttpClient client, string ns, int pods, int pageSize, int concurrency, int? serverPid, string? resourceVersion, CancellationToken cancellationToken)
     {
         var fill = await ClosedLoop.RunAsync("create pod", concurrency, pods, null, serverPid, async (i, ct) =>
         {
@@ -23,7 +23,7 @@ internal static class ListMeasurement
         var full = new List<PageRun>();
         for (var run = 0; run < FullListRuns; run++)
         {
-            full.Add(await ListAsync(client, $"api/v1/namespaces/{ns}/pods", 0, cancellationToken).ConfigureAwait(false));
+            full.Add(await ListAsync(client, $"api/v1/namespaces/{ns}/pods" + (resourceVersion is null ? "" : $"?resourceVersion={Uri.EscapeDataString(resourceVersion)}"), 0, cancellationToken).ConfigureAwait(false));
         }
 
         var median = full.OrderBy(r => r.Seconds).ElementAt(FullListRuns / 2);
