@@ -30,6 +30,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     private readonly IStore _store;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _background;
+    private Audit.AuditLogFile? _audit;
 
     private ApiServerHost(WebApplication app, IStore store, ClusterPki pki, ResourceCatalog catalog, string url, string kubeconfigPath, Task background)
     {
@@ -76,6 +77,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         var sans = options.ExtraSans.Append(options.ServiceNetwork.FirstAddress).ToList();
         var pkiLog = loggerFactory.CreateLogger("pki");
         ClusterPki? pki = null;
+        Audit.AuditLogFile? auditLog = null;
         if (!options.SharedDatastore)
         {
             // The embedded store serves one server: the PKI lives in the data dir only.
@@ -94,6 +96,11 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         }
         catch
         {
+            if (auditLog is not null)
+            {
+                await auditLog.DisposeAsync().ConfigureAwait(false);
+            }
+
             pki?.Dispose();
             await DisposeBuiltAsync(webHost).ConfigureAwait(false);
             throw;
@@ -155,6 +162,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var app = await webHost.ConfigureAwait(false);
             Log.Stage(log, "web host built", clock.Elapsed.TotalMilliseconds);
 
+            auditLog = options.AuditLogPath is { Length: > 0 } auditPath ? new Audit.AuditLogFile(auditPath, loggerFactory.CreateLogger("audit")) : null;
             var pipeline = new RequestPipeline(
                 authenticator,
                 options.Authorizer ?? new AllowAllAuthorizer(),
@@ -174,6 +182,8 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                         return false;
                     }
                 },
+                auditLog,
+                time,
                 loggerFactory.CreateLogger<RequestPipeline>());
             app.Run(pipeline.InvokeAsync);
 
@@ -190,7 +200,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None),
                 Task.Run(() => endpoints.RunAsync(stopping.Token), CancellationToken.None),
                 Task.WhenAll(caches.Select(c => Task.Run(() => c.RunAsync(stopping.Token), CancellationToken.None))));
-            var result = new ApiServerHost(app, store, pki, catalog, url, kubeconfig, background);
+            var result = new ApiServerHost(app, store, pki, catalog, url, kubeconfig, background) { _audit = auditLog };
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);
             return result;
@@ -274,6 +284,11 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _app.DisposeAsync().ConfigureAwait(false);
+        if (_audit is not null)
+        {
+            await _audit.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _store.DisposeAsync().ConfigureAwait(false);
         Pki.Dispose();
         _stopping.Dispose();
