@@ -32,6 +32,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _background;
     private readonly WatchCaches? _watchCaches;
+    private Audit.AuditLogFile? _audit;
 
     private ApiServerHost(WebApplication app, IStore store, ClusterPki pki, ResourceCatalog catalog, string url, string kubeconfigPath, Task background, WatchCaches? watchCaches)
     {
@@ -79,6 +80,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         var sans = options.ExtraSans.Append(options.ServiceNetwork.FirstAddress).ToList();
         var pkiLog = loggerFactory.CreateLogger("pki");
         ClusterPki? pki = null;
+        Audit.AuditLogFile? auditLog = null;
         if (!options.SharedDatastore)
         {
             // The embedded store serves one server: the PKI lives in the data dir only.
@@ -97,6 +99,11 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         }
         catch
         {
+            if (auditLog is not null)
+            {
+                await auditLog.DisposeAsync().ConfigureAwait(false);
+            }
+
             pki?.Dispose();
             await DisposeBuiltAsync(webHost).ConfigureAwait(false);
             throw;
@@ -169,6 +176,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var app = await webHost.ConfigureAwait(false);
             Log.Stage(log, "web host built", clock.Elapsed.TotalMilliseconds);
 
+            auditLog = options.AuditLogPath is { Length: > 0 } auditPath ? new Audit.AuditLogFile(auditPath, loggerFactory.CreateLogger("audit")) : null;
             var pipeline = new RequestPipeline(
                 authenticator,
                 options.Authorizer ?? new AllowAllAuthorizer(),
@@ -188,6 +196,8 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                         return false;
                     }
                 },
+                auditLog,
+                time,
                 loggerFactory.CreateLogger<RequestPipeline>());
             app.Run(pipeline.InvokeAsync);
 
@@ -204,7 +214,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None),
                 Task.Run(() => endpoints.RunAsync(stopping.Token), CancellationToken.None),
                 Task.WhenAll(caches.Select(c => Task.Run(() => c.RunAsync(stopping.Token), CancellationToken.None))));
-            var result = new ApiServerHost(app, store, pki, catalog, url, kubeconfig, background, watchCaches);
+            var result = new ApiServerHost(app, store, pki, catalog, url, kubeconfig, background, watchCaches) { _audit = auditLog };
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);
             return result;
@@ -298,6 +308,11 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
+        if (_audit is not null)
+        {
+            await _audit.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _store.DisposeAsync().ConfigureAwait(false);
         Pki.Dispose();
         _stopping.Dispose();

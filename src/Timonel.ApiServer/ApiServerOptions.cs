@@ -91,6 +91,12 @@ public sealed record ApiServerOptions
     /// </summary>
     public bool WatchCache { get; init; } = true;
 
+    /// <summary>
+    /// Where to append the audit log (upstream's --audit-log-path): one audit.k8s.io/v1 Event per
+    /// request at the Metadata level, stage ResponseComplete (no bodies). Null: no audit log.
+    /// </summary>
+    public string? AuditLogPath { get; init; }
+
     /// <summary>The address to advertise: <see cref="AdvertiseAddress"/>, or one derived from the bind address.</summary>
     public IPAddress ResolveAdvertiseAddress() => AdvertiseAddress ?? Registry.AdvertiseAddress.Choose(BindAddress);
 

@@ -19,6 +19,7 @@ internal static class ServerCommand
         var port = new Option<int>("--port") { Description = "HTTPS port of the API server", DefaultValueFactory = _ => 6443 };
         var bind = new Option<string>("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
         var advertise = new Option<string?>("--advertise-address") { Description = "Address published in the kubernetes Service's endpoints (default: the bind address, or the first non-loopback IPv4 address when binding 0.0.0.0 or loopback)" };
+        var auditLogPath = new Option<string?>("--audit-log-path") { Description = "Append an audit log here: one JSON audit.k8s.io/v1 Event per request (Metadata level: who, acting as whom, did what to which object, with what result; no bodies)" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Run only the control plane, no local node agent" };
         var datastore = new Option<string?>("--datastore-endpoint") { Description = "Datastore: empty for embedded SQLite, memory:// for an in-memory store, or etcd client URLs (http://127.0.0.1:2379[,...])" };
         var datastoreCa = new Option<string?>("--datastore-cafile") { Description = "CA certificate (PEM) that signed the etcd servers' certificates" };
@@ -42,7 +43,7 @@ internal static class ServerCommand
         var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, advertise, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, watchCache, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager, disableScheduler, schedulerConfig, disableSimulator })
+        foreach (var o in new Option[] { dataDir, port, bind, advertise, auditLogPath, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, watchCache, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager, disableScheduler, schedulerConfig, disableSimulator })
         {
             command.Options.Add(o);
         }
@@ -106,6 +107,7 @@ internal static class ServerCommand
                     DefaultNotReadyTolerationSeconds = parse.GetValue(notReadyToleration),
                     DefaultUnreachableTolerationSeconds = parse.GetValue(unreachableToleration),
                     WatchCache = parse.GetValue(watchCache),
+                    AuditLogPath = parse.GetValue(auditLogPath) is { Length: > 0 } audit ? Path.GetFullPath(audit) : null,
                 };
                 if (parse.GetValue(nodeMonitorGrace) < 1)
                 {

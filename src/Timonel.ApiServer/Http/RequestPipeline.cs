@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Timonel.ApiServer.Audit;
 using Timonel.Api.Errors;
 using Timonel.ApiServer.Health;
 using Timonel.ApiServer.Security;
@@ -21,28 +22,47 @@ internal sealed partial class RequestPipeline(
     DiscoveryEndpoint discovery,
     RequestMetrics metrics,
     Func<CancellationToken, Task<bool>> isReady,
+    IAuditSink? audit,
+    TimeProvider time,
     ILogger<RequestPipeline> logger)
 {
+    /// <summary>
+    /// authentication → audit → impersonation → authorization → handler (which runs mutating
+    /// admission, validation, validating admission and the store write), as upstream's chain.
+    /// </summary>
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        var received = time.GetUtcNow();
         var path = context.Request.Path.Value ?? "/";
+        // Every response carries its audit ID, audited or not, as upstream's.
+        var auditId = Guid.NewGuid().ToString();
+        context.Response.Headers["Audit-Id"] = auditId;
         RequestInfo? info = null;
+        UserInfo? requestor = null;
+        UserInfo? actingAs = null;
+        RequestAttributes? attributes = null;
+        var decision = "forbid";
         try
         {
-            var user = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
-            if (user is null)
+            requestor = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+            if (requestor is null)
             {
                 throw ApiException.Unauthorized();
             }
 
+            var user = await Impersonation.ApplyAsync(requestor, context.Request.Headers, path, authorizer, context.RequestAborted).ConfigureAwait(false);
+            actingAs = ReferenceEquals(user, requestor) ? null : user;
+
             // Upstream authorizes before it routes: a refused request learns nothing about what exists.
-            var attributes = RequestAttributesFactory.From(user, context.Request.Method, path, context.Request.Query);
-            var decision = await authorizer.AuthorizeAsync(attributes, context.RequestAborted).ConfigureAwait(false);
-            if (decision.Verdict != AuthorizationVerdict.Allow)
+            attributes = RequestAttributesFactory.From(user, context.Request.Method, path, context.Request.Query);
+            var verdict = await authorizer.AuthorizeAsync(attributes, context.RequestAborted).ConfigureAwait(false);
+            if (verdict.Verdict != AuthorizationVerdict.Allow)
             {
-                throw Forbidden.For(attributes, decision.Reason);
+                throw Forbidden.For(attributes, verdict.Reason);
             }
+
+            decision = "allow";
 
             info = RequestInfo.Parse(path);
             if (info is not null && info.Resource.Length > 0)
@@ -93,6 +113,22 @@ internal sealed partial class RequestPipeline(
         finally
         {
             var verb = context.Request.Method;
+            if (audit is not null && requestor is not null)
+            {
+                audit.Record(new AuditEvent(
+                    auditId,
+                    context.Request.Path + context.Request.QueryString,
+                    attributes ?? RequestAttributesFactory.From(requestor, verb, path, context.Request.Query),
+                    requestor,
+                    actingAs,
+                    context.Connection.RemoteIpAddress is { } ip ? [ip.ToString()] : [],
+                    context.Request.Headers.UserAgent.ToString(),
+                    context.Response.StatusCode,
+                    received,
+                    time.GetUtcNow(),
+                    decision));
+            }
+
             metrics.Record(verb, info?.Resource ?? "", context.Response.StatusCode);
             Log.Request(logger, verb, path, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }

@@ -1,0 +1,80 @@
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Timonel.Api.Serialization;
+
+namespace Timonel.ApiServer.Audit;
+
+/// <summary>
+/// Upstream's log backend (--audit-log-path): one JSON audit event per line, appended by a
+/// background writer so a slow disk never holds up a request. When the buffer is full, new
+/// events are dropped and counted (upstream's blocking mode would stall the API instead).
+/// </summary>
+public sealed partial class AuditLogFile : IAuditSink, IAsyncDisposable
+{
+    /// <summary>Events that may wait to be written.</summary>
+    public const int Capacity = 10_000;
+
+    private readonly Channel<AuditEvent> _queue = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly string _path;
+    private readonly ILogger _log;
+    private readonly Task _writer;
+    private long _dropped;
+
+    public AuditLogFile(string path, ILogger log)
+    {
+        _path = path;
+        _log = log;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _writer = Task.Run(WriteAllAsync);
+    }
+
+    /// <summary>Events dropped because the writer fell behind.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Record(AuditEvent auditEvent)
+    {
+        if (!_queue.Writer.TryWrite(auditEvent))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+    }
+
+    private async Task WriteAllAsync()
+    {
+        var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        await using (stream.ConfigureAwait(false))
+        {
+            var line = new StringBuilder();
+            while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (_queue.Reader.TryRead(out var e))
+                {
+                    line.Clear();
+                    line.Append(AuditEventJson.ToJson(e).ToJsonString(GoJsonEncoder.SerializerOptions));
+                    line.Append('\n');
+                    var bytes = Encoding.UTF8.GetBytes(line.ToString());
+                    try
+                    {
+                        await stream.WriteAsync(bytes).ConfigureAwait(false);
+                    }
+                    catch (IOException ex)
+                    {
+                        LogWriteFailed(_path, ex.Message);
+                    }
+                }
+
+                await stream.FlushAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "could not write the audit log {Path}: {Reason}")]
+    private partial void LogWriteFailed(string path, string reason);
+}
