@@ -127,14 +127,15 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var serviceAccounts = new WatchedObjects(objects, catalog.Find("", "v1", "serviceaccounts")!, cacheLog);
             var limitRanges = new WatchedObjects(objects, catalog.Find("", "v1", "limitranges")!, cacheLog);
             var quotas = new WatchedObjects(objects, catalog.Find("", "v1", "resourcequotas")!, cacheLog);
-            WatchedObjects[] caches = [namespaces, serviceAccounts, limitRanges, quotas];
+            var storageClasses = new WatchedObjects(objects, catalog.Find("storage.k8s.io", "v1", "storageclasses")!, cacheLog);
+            WatchedObjects[] caches = [namespaces, serviceAccounts, limitRanges, quotas, storageClasses];
             IAdmissionHook[] hooks = [new NamespaceLifecycle(namespaces), allocations, new ResourceQuotaAdmission(objects, quotas)];
             IMutatingAdmissionHook[] mutating =
             [
                 new ServiceAccountAdmission(serviceAccounts, namespaces, options.RequireServiceAccounts, new Random(), time),
                 new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds),
-                new LimitRanger(objects, limitRanges),
-                new DefaultStorageClass(objects, catalog),
+                new LimitRanger(limitRanges),
+                new DefaultStorageClass(storageClasses),
             ];
             var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time);
             var deleter = new ObjectDeleter(objects, hooks, time);

@@ -11,11 +11,9 @@ namespace Timonel.ApiServer.Admission;
 /// annotated storageclass.kubernetes.io/is-default-class=true; the newest when several are), as
 /// upstream's DefaultStorageClass admission plugin does. An explicit "" means "no class" and is kept.
 /// </summary>
-internal sealed class DefaultStorageClass(ObjectStore objects, ResourceCatalog catalog) : IMutatingAdmissionHook
+internal sealed class DefaultStorageClass(WatchedObjects storageClasses) : IMutatingAdmissionHook
 {
     public const string DefaultAnnotation = "storageclass.kubernetes.io/is-default-class";
-
-    private readonly ApiResource _storageClasses = catalog.Find("storage.k8s.io", "v1", "storageclasses")!;
 
     public bool AppliesTo(ApiResource resource) => resource.Group.Length == 0 && resource.Plural == "persistentvolumeclaims";
 
@@ -27,9 +25,7 @@ internal sealed class DefaultStorageClass(ObjectStore objects, ResourceCatalog c
             return;
         }
 
-        var page = await objects.Store.RangeAsync(new RangeRequest(_storageClasses.KeyPrefix), cancellationToken).ConfigureAwait(false);
-        var chosen = page.Items
-            .Select(kv => ObjectStore.Decode(kv).Object)
+        var chosen = (await storageClasses.ListAsync(null, cancellationToken).ConfigureAwait(false))
             .Where(sc => sc.Obj("metadata").Obj("annotations").Str(DefaultAnnotation) == "true")
             .OrderByDescending(sc => sc.Obj("metadata").Str("creationTimestamp"), StringComparer.Ordinal)
             .ThenBy(sc => sc.Obj("metadata").Str("name"), StringComparer.Ordinal)

@@ -16,10 +16,8 @@ namespace Timonel.ApiServer.Admission;
 /// pod as a whole and each claim must lie within min/max and the limit/request ratio.
 /// Violations are a 403 naming each broken bound.
 /// </summary>
-internal sealed class LimitRanger(ObjectStore objects, WatchedObjects limitRanges) : IMutatingAdmissionHook
+internal sealed class LimitRanger(WatchedObjects limitRanges) : IMutatingAdmissionHook
 {
-    private readonly ApiResource _limitRanges = limitRanges.Resource;
-
     public bool AppliesTo(ApiResource resource) => resource.Group.Length == 0 && resource.Plural is "pods" or "persistentvolumeclaims";
 
     public async Task MutateCreateAsync(ApiResource resource, JsonObject obj, CancellationToken cancellationToken)
@@ -30,16 +28,16 @@ internal sealed class LimitRanger(ObjectStore objects, WatchedObjects limitRange
             return;
         }
 
-        var page = await objects.Store.RangeAsync(new RangeRequest($"{_limitRanges.KeyPrefix}{ns}/"), cancellationToken).ConfigureAwait(false);
-        if (page.Items.Count == 0)
+        // From the cache, as upstream's plugin reads its lister (admission never scans the store).
+        var ranges = await limitRanges.ListAsync(ns, cancellationToken).ConfigureAwait(false);
+        if (ranges.Count == 0)
         {
             return;
         }
 
         var errors = new List<string>();
-        foreach (var kv in page.Items)
+        foreach (var limitRange in ranges)
         {
-            var limitRange = ObjectStore.Decode(kv).Object;
             foreach (var (_, item) in limitRange.Obj("spec").Arr("limits").Objects())
             {
                 switch (item.Str("type"))

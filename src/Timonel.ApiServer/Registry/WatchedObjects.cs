@@ -54,6 +54,22 @@ internal sealed partial class WatchedObjects
     }
 
     /// <summary>
+    /// The objects in <paramref name="ns"/> (every object for a cluster-scoped resource, or with
+    /// a null namespace): from the cache when it is current, else read live.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonObject>> ListAsync(string? ns, CancellationToken cancellationToken)
+    {
+        var prefix = _resource.Namespaced && !string.IsNullOrEmpty(ns) ? $"{_resource.KeyPrefix}{ns}/" : _resource.KeyPrefix;
+        if (IsCurrent)
+        {
+            return [.. _items.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value)];
+        }
+
+        var page = await _objects.Store.RangeAsync(new RangeRequest(prefix), cancellationToken).ConfigureAwait(false);
+        return [.. page.Items.Select(kv => ObjectStore.Decode(kv).Object)];
+    }
+
+    /// <summary>
     /// True when the namespace surely holds none of these objects (the common case for
     /// LimitRanges and ResourceQuotas); false when it holds some or the cache cannot tell, and
     /// the caller reads them live.
