@@ -89,6 +89,35 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
+    public void AddAt_ClockMovedAfterTheCallerReadIt_FiresAtTheAbsoluteTime()
+    {
+        var clock = new FakeTimeProvider();
+        using var queue = new WorkQueue<string>(time: clock);
+        var due = clock.GetUtcNow() + TimeSpan.FromSeconds(10);
+        // The caller computed its due time, then the clock jumped before it reached the queue
+        // (a test advancing a fake clock, or a slow API call): the item is due at the same moment.
+        clock.Advance(TimeSpan.FromSeconds(8));
+        queue.AddAt("a", due);
+        queue.AddAfter("b", due - clock.GetUtcNow() + TimeSpan.FromSeconds(8)); // the stale relative form, for contrast
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, queue.Count);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, queue.Count);
+        clock.Advance(TimeSpan.FromSeconds(8));
+        Assert.Equal(2, queue.Count);
+    }
+
+    [Fact]
+    public void AddAt_TimeAlreadyPassed_QueuedAtOnce()
+    {
+        var clock = new FakeTimeProvider();
+        using var queue = new WorkQueue<string>(time: clock);
+        queue.AddAt("a", clock.GetUtcNow() - TimeSpan.FromSeconds(1));
+        Assert.Equal(1, queue.Count);
+    }
+
+    [Fact]
     public void AddAfter_ZeroDelay_QueuedAtOnce()
     {
         using var queue = new WorkQueue<string>(time: new FakeTimeProvider());

@@ -38,6 +38,9 @@ public abstract class Controller : IDisposable
 
     public void EnqueueAfter(string key, TimeSpan delay) => Queue.AddAfter(key, delay);
 
+    /// <summary>Queues the key at an absolute time on the controller's clock (now, if already passed).</summary>
+    public void EnqueueAt(string key, DateTimeOffset at) => Queue.AddAt(key, at);
+
     /// <summary>
     /// Waits for the informers to sync, then runs <paramref name="workers"/> workers until
     /// cancelled; on cancellation the queue shuts down and in-flight syncs see the token.

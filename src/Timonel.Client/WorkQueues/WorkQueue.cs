@@ -72,27 +72,44 @@ public sealed class WorkQueue<TKey> : IDisposable
     {
         lock (_lock)
         {
-            if (_shuttingDown)
-            {
-                return;
-            }
-
-            if (delay <= TimeSpan.Zero)
-            {
-                AddLocked(item);
-                return;
-            }
-
-            var readyAt = _time.GetUtcNow() + delay;
-            if (_readyAt.TryGetValue(item, out var existing) && existing <= readyAt)
-            {
-                return;
-            }
-
-            _readyAt[item] = readyAt;
-            _delayed.Enqueue(item, readyAt);
-            ArmTimer();
+            AddAtLocked(item, delay <= TimeSpan.Zero ? null : _time.GetUtcNow() + delay);
         }
+    }
+
+    /// <summary>
+    /// Queues an item at an absolute time on the queue's clock; a time already passed queues it
+    /// now. A caller that knows when something is due (a cron schedule) says when, not how long
+    /// from its own reading of the clock, which may be stale by the time the queue reads it.
+    /// </summary>
+    public void AddAt(TKey item, DateTimeOffset readyAt)
+    {
+        lock (_lock)
+        {
+            AddAtLocked(item, readyAt <= _time.GetUtcNow() ? null : readyAt);
+        }
+    }
+
+    private void AddAtLocked(TKey item, DateTimeOffset? readyAt)
+    {
+        if (_shuttingDown)
+        {
+            return;
+        }
+
+        if (readyAt is not { } at)
+        {
+            AddLocked(item);
+            return;
+        }
+
+        if (_readyAt.TryGetValue(item, out var existing) && existing <= at)
+        {
+            return;
+        }
+
+        _readyAt[item] = at;
+        _delayed.Enqueue(item, at);
+        ArmTimer();
     }
 
     /// <summary>Queues an item after the rate limiter's delay for it (per-item backoff, overall bucket).</summary>

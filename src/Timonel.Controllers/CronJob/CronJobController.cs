@@ -63,9 +63,9 @@ public sealed class CronJobController : Controller, IController
         await CleanupHistoryAsync(cronJob, jobs, cancellationToken).ConfigureAwait(false);
         if (next is { } at)
         {
-            // Measured from the clock now, not from the sync's start: the API calls above take
-            // time (or a test's clock jumps meanwhile), and the queue adds the delay to its own now.
-            EnqueueAfter(key, at + RequeueSlack - Time.GetUtcNow());
+            // An absolute due time, as upstream arms it: a delay measured from this sync's reading
+            // of the clock would land late if the clock moved before the queue read it.
+            EnqueueAt(key, at + RequeueSlack);
         }
     }
 
