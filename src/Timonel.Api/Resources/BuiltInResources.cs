@@ -37,6 +37,8 @@ public static class BuiltInResources
         Core("PersistentVolumeClaim", "persistentvolumeclaims", true, typeof(V1PersistentVolumeClaim), new PersistentVolumeClaimStrategy(), new PersistentVolumeClaimTable(), ["pvc"], sub: [Status]),
         Core("ResourceQuota", "resourcequotas", true, typeof(V1ResourceQuota), new ResourceQuotaStrategy(), new ResourceQuotaTable(), ["quota"], sub: [Status]),
         Core("LimitRange", "limitranges", true, typeof(V1LimitRange), new LimitRangeStrategy(), new CreatedAtTable(), ["limits"]),
+        Core("PodTemplate", "podtemplates", true, typeof(V1PodTemplate), new PodTemplateStrategy(), new PodTemplateTable()),
+        Core("ReplicationController", "replicationcontrollers", true, typeof(V1ReplicationController), new ReplicationControllerStrategy(), new ReplicationControllerTable(), ["rc"], All, sub: [Status, Scale]),
 
         // apps/v1
         Of("apps", "v1", "Deployment", "deployments", true, typeof(V1Deployment), new DeploymentStrategy(), new DeploymentTable(), ["deploy"], All, sub: [Status, Scale]),
@@ -76,6 +78,7 @@ public static class BuiltInResources
         {
             "nodes" => "/registry/minions/",
             "services" => "/registry/services/specs/",
+            "replicationcontrollers" => "/registry/controllers/",
             _ => null,
         });
 

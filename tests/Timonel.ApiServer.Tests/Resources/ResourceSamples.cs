@@ -73,6 +73,8 @@ internal static class ResourceSamples
         {
             ["spec"] = new JsonObject { ["limits"] = new JsonArray(new JsonObject { ["type"] = "Container", ["max"] = new JsonObject { ["cpu"] = "4" } }) },
         },
+        "podtemplates" => new JsonObject { ["template"] = Template() },
+        "replicationcontrollers" => new JsonObject { ["spec"] = new JsonObject { ["selector"] = new JsonObject { ["app"] = "a" }, ["template"] = Template() } },
         "deployments.apps" or "replicasets.apps" or "daemonsets.apps" => new JsonObject { ["spec"] = new JsonObject { ["selector"] = Selector(), ["template"] = Template() } },
         "statefulsets.apps" => new JsonObject { ["spec"] = new JsonObject { ["serviceName"] = "s", ["selector"] = Selector(), ["template"] = Template() } },
         "controllerrevisions.apps" => new JsonObject { ["revision"] = 1 },
