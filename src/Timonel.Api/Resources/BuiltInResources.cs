@@ -12,7 +12,10 @@ public static class BuiltInResources
 
     // Upstream keeps the legacy groups' objects under /registry/<resource>/, a few under historical names.
     private static readonly string[] LegacyStorageGroups =
-        ["", "apps", "batch", "policy", "autoscaling", "coordination.k8s.io", "rbac.authorization.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "networking.k8s.io", "discovery.k8s.io"];
+        ["", "apps", "batch", "policy", "autoscaling", "coordination.k8s.io", "rbac.authorization.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "networking.k8s.io", "discovery.k8s.io",
+         "admissionregistration.k8s.io", "flowcontrol.apiserver.k8s.io", "node.k8s.io", "certificates.k8s.io"];
+
+    private static readonly string[] ApiExtensions = ["api-extensions"];
 
     private static readonly SubresourceDefinition Status = new("status", SubresourceHandler.Status);
     private static readonly SubresourceDefinition Scale = new("scale", SubresourceHandler.Scale);
@@ -37,6 +40,8 @@ public static class BuiltInResources
         Core("PersistentVolumeClaim", "persistentvolumeclaims", true, typeof(V1PersistentVolumeClaim), new PersistentVolumeClaimStrategy(), new PersistentVolumeClaimTable(), ["pvc"], sub: [Status]),
         Core("ResourceQuota", "resourcequotas", true, typeof(V1ResourceQuota), new ResourceQuotaStrategy(), new ResourceQuotaTable(), ["quota"], sub: [Status]),
         Core("LimitRange", "limitranges", true, typeof(V1LimitRange), new LimitRangeStrategy(), new CreatedAtTable(), ["limits"]),
+        Core("PodTemplate", "podtemplates", true, typeof(V1PodTemplate), new PodTemplateStrategy(), new PodTemplateTable()),
+        Core("ReplicationController", "replicationcontrollers", true, typeof(V1ReplicationController), new ReplicationControllerStrategy(), new ReplicationControllerTable(), ["rc"], All, sub: [Status, Scale]),
 
         // apps/v1
         Of("apps", "v1", "Deployment", "deployments", true, typeof(V1Deployment), new DeploymentStrategy(), new DeploymentTable(), ["deploy"], All, sub: [Status, Scale]),
@@ -67,7 +72,37 @@ public static class BuiltInResources
         Of("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, typeof(V2HorizontalPodAutoscaler), new HorizontalPodAutoscalerStrategy(), new HorizontalPodAutoscalerTable(), ["hpa"], All, sub: [Status]),
         Of("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, typeof(V1PriorityClass), new PriorityClassStrategy(), new PriorityClassTable(), ["pc"]),
         Of("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, typeof(V1StorageClass), new StorageClassStrategy(), new StorageClassTable(), ["sc"]),
+
+        // Stored only: upstream's defaulting and required fields; nothing in Timonel acts on them.
+        Of("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false, typeof(V1MutatingWebhookConfiguration),
+            Stored(false, o => StoredKindRules.WebhookDefaults(o, mutating: true), StoredKindRules.Webhooks), StoredKindTables.WebhookConfiguration, categories: ApiExtensions),
+        Of("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy", "validatingadmissionpolicies", false, typeof(V1ValidatingAdmissionPolicy),
+            Stored(true, StoredKindRules.AdmissionPolicyDefaults, StoredKindRules.AdmissionPolicy), StoredKindTables.ValidatingAdmissionPolicy, categories: ApiExtensions, sub: [Status]),
+        Of("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", false, typeof(V1ValidatingAdmissionPolicyBinding),
+            Stored(false, null, StoredKindRules.AdmissionPolicyBinding), StoredKindTables.ValidatingAdmissionPolicyBinding, categories: ApiExtensions),
+        Of("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false, typeof(V1ValidatingWebhookConfiguration),
+            Stored(false, o => StoredKindRules.WebhookDefaults(o, mutating: false), StoredKindRules.Webhooks), StoredKindTables.WebhookConfiguration, categories: ApiExtensions),
+        Of("apiregistration.k8s.io", "v1", "APIService", "apiservices", false, typeof(V1APIService),
+            Stored(true, null, StoredKindRules.ApiService), StoredKindTables.ApiService, categories: ApiExtensions, sub: [Status]),
+        Of("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false, typeof(V1CertificateSigningRequest),
+            Stored(true, null, StoredKindRules.CertificateSigningRequest), StoredKindTables.CertificateSigningRequest, ["csr"], sub: [Status, new("approval", SubresourceHandler.Status)]),
+        Of("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", false, typeof(V1FlowSchema),
+            Stored(true, StoredKindRules.FlowSchemaDefaults, StoredKindRules.FlowSchema), StoredKindTables.FlowSchema, sub: [Status]),
+        Of("flowcontrol.apiserver.k8s.io", "v1", "PriorityLevelConfiguration", "prioritylevelconfigurations", false, typeof(V1PriorityLevelConfiguration),
+            Stored(true, StoredKindRules.PriorityLevelDefaults, StoredKindRules.PriorityLevel), StoredKindTables.PriorityLevelConfiguration, sub: [Status]),
+        Of("networking.k8s.io", "v1", "IPAddress", "ipaddresses", false, typeof(V1IPAddress),
+            Stored(false, null, StoredKindRules.IpAddress, StoredKindRules.IpAddressName), StoredKindTables.IpAddress, ["ip"]),
+        Of("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", false, typeof(V1ServiceCIDR),
+            Stored(true, null, StoredKindRules.ServiceCidr), StoredKindTables.ServiceCidr, sub: [Status]),
+        Of("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", false, typeof(V1RuntimeClass), Stored(false, null, StoredKindRules.RuntimeClass), StoredKindTables.RuntimeClass),
+        Of("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false, typeof(V1CSIDriver), Stored(false, StoredKindRules.CsiDriverDefaults, StoredKindRules.CsiDriver), StoredKindTables.CsiDriver),
+        Of("storage.k8s.io", "v1", "CSINode", "csinodes", false, typeof(V1CSINode), Stored(false, null, StoredKindRules.CsiNode), StoredKindTables.CsiNode),
+        Of("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities", true, typeof(V1CSIStorageCapacity), Stored(false, null, StoredKindRules.CsiStorageCapacity, namespaced: true), StoredKindTables.CsiStorageCapacity),
+        Of("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", false, typeof(V1VolumeAttachment), Stored(true, null, StoredKindRules.VolumeAttachment), StoredKindTables.VolumeAttachment, sub: [Status]),
     ];
+
+    private static StoredKindStrategy Stored(bool hasStatus, Action<System.Text.Json.Nodes.JsonObject>? defaults, Action<System.Text.Json.Nodes.JsonObject, List<Timonel.Api.Errors.FieldError>> validate, Strategies.Validation.NameRule? nameRule = null, bool namespaced = false) =>
+        new(namespaced, hasStatus, defaults, validate, nameRule);
 
     private static ResourceDefinition Core(
         string kind, string plural, bool namespaced, Type type, IResourceStrategy strategy, ITableConvertor table, string[]? shortNames = null, string[]? categories = null,
@@ -76,6 +111,7 @@ public static class BuiltInResources
         {
             "nodes" => "/registry/minions/",
             "services" => "/registry/services/specs/",
+            "replicationcontrollers" => "/registry/controllers/",
             _ => null,
         });
 

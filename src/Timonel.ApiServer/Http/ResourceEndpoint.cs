@@ -108,7 +108,7 @@ internal sealed class ResourceEndpoint(
                 await WriteObjectAsync(context, resource, (await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object, 200).ConfigureAwait(false);
                 break;
             case ("GET", { } name, SubresourceHandler.Scale):
-                await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale((await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object), 200).ConfigureAwait(false);
+                await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(resource, (await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object), 200).ConfigureAwait(false);
                 break;
             case ("PUT", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Finalize):
                 await UpdateAsync(context, resource, info.Namespace, name, info.Subresource, ct).ConfigureAwait(false);
@@ -217,12 +217,12 @@ internal sealed class ResourceEndpoint(
             else
             {
                 // The patched Scale carries the current resourceVersion; only one the client wrote pins it.
-                scale = PatchApplier.Apply(patchType, ScaleSubresource.ToScale(current.Object), RequestBody.Parse(body, patchType, isPatch: true), typeof(k8s.Models.V1Scale));
+                scale = PatchApplier.Apply(patchType, ScaleSubresource.ToScale(resource, current.Object), RequestBody.Parse(body, patchType, isPatch: true), typeof(k8s.Models.V1Scale));
             }
 
             return ScaleSubresource.ApplyScale(current.Object, scale);
         }, null, options, ct).ConfigureAwait(false);
-        await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(updated.Object), 200).ConfigureAwait(false);
+        await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(resource, updated.Object), 200).ConfigureAwait(false);
     }
 
     private async Task DeleteAsync(HttpContext context, ApiResource resource, string? ns, string name, CancellationToken ct)

@@ -4,7 +4,7 @@ using Timonel.Api.Resources;
 
 namespace Timonel.ApiServer.Registry;
 
-/// <summary>Creates what every cluster starts with: the system namespaces, the kubernetes Service and the kube-dns Service.</summary>
+/// <summary>Creates what every cluster starts with: the system namespaces, the kubernetes Service, the kube-dns Service and the mandatory flow control objects.</summary>
 internal sealed class Bootstrap(ResourceCatalog catalog, ObjectWriter writer, ObjectStore objects)
 {
     private static readonly string[] Namespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -20,6 +20,8 @@ internal sealed class Bootstrap(ResourceCatalog catalog, ObjectWriter writer, Ob
                 await CreateIgnoringExistsAsync(namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, cancellationToken).ConfigureAwait(false);
             }
         })).ConfigureAwait(false);
+
+        await EnsureFlowControlAsync(cancellationToken).ConfigureAwait(false);
 
         var services = catalog.Find("", "v1", "services")!;
         if (await objects.GetAsync(services, "default", "kubernetes", cancellationToken).ConfigureAwait(false) is null)
@@ -50,6 +52,25 @@ internal sealed class Bootstrap(ResourceCatalog catalog, ObjectWriter writer, Ob
             catch (ApiException e) when (e.Code is 422 or 409)
             {
                 // The fixed ClusterIP is held by another Service (an older cluster): start without kube-dns rather than not at all.
+            }
+        }
+    }
+
+    /// <summary>Creates the mandatory priority levels and flow schemas that are missing (upstream's configuration controller keeps them).</summary>
+    private async Task EnsureFlowControlAsync(CancellationToken cancellationToken)
+    {
+        var levels = catalog.Find("flowcontrol.apiserver.k8s.io", "v1", "prioritylevelconfigurations");
+        var schemas = catalog.Find("flowcontrol.apiserver.k8s.io", "v1", "flowschemas");
+        if (levels is null || schemas is null)
+        {
+            return;
+        }
+
+        foreach (var (resource, obj) in FlowControlBootstrap.PriorityLevels().Select(o => (levels, o)).Concat(FlowControlBootstrap.FlowSchemas().Select(o => (schemas, o))))
+        {
+            if (await objects.GetAsync(resource, null, Meta.Name(obj)!, cancellationToken).ConfigureAwait(false) is null)
+            {
+                await CreateIgnoringExistsAsync(resource, null, obj, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -1,15 +1,21 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
+using Timonel.Api.Resources;
 using Timonel.Api.Selectors;
 
 namespace Timonel.ApiServer.Registry;
 
-/// <summary>The autoscaling/v1 Scale view of deployments, replica sets and stateful sets.</summary>
+/// <summary>The autoscaling/v1 Scale view of deployments, replica sets, stateful sets and replication controllers.</summary>
 internal static class ScaleSubresource
 {
-    public static JsonObject ToScale(JsonObject obj)
+    public static JsonObject ToScale(ApiResource resource, JsonObject obj)
     {
+        // core/v1's one scalable kind (ReplicationController) selects with a label map, the apps kinds with a metav1.LabelSelector.
+        var selectorJson = obj["spec"]?["selector"] as JsonObject;
+        var selector = resource.Group.Length == 0
+            ? LabelSelector.FromSet(selectorJson?.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!.ToString()))
+            : LabelSelector.FromLabelSelectorJson(selectorJson);
         var meta = (JsonObject)obj["metadata"]!;
         return new JsonObject
         {
@@ -27,7 +33,7 @@ internal static class ScaleSubresource
             ["status"] = new JsonObject
             {
                 ["replicas"] = Meta.Long(obj["status"]?["replicas"]) ?? 0,
-                ["selector"] = LabelSelector.FromLabelSelectorJson(obj["spec"]?["selector"] as JsonObject).ToString(),
+                ["selector"] = selector.ToString(),
             },
         };
     }

@@ -6,7 +6,7 @@ using Timonel.Client.Informers;
 
 namespace Timonel.Controllers.ReplicaSet;
 
-public sealed partial class ReplicaSetController
+public partial class ReplicaSetController<TSet>
 {
     /// <summary>
     /// Creates or deletes pods to reach spec.replicas. Returns the first error (after recording
@@ -58,7 +58,7 @@ public sealed partial class ReplicaSetController
 
     private async Task<Exception?> CreatePodAsync(string key, V1ReplicaSet rs, CancellationToken cancellationToken)
     {
-        var pod = PodFromTemplate(rs);
+        var pod = PodFromTemplate(rs, _kind.Resource.ApiVersion, _kind.Resource.Kind);
         try
         {
             var created = await _context.Client.CoreV1.CreateNamespacedPodAsync(pod, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -95,7 +95,7 @@ public sealed partial class ReplicaSetController
     }
 
     /// <summary>A pod from the template, named "&lt;rs&gt;-xxxxx", controlled by the ReplicaSet (upstream's GetPodFromTemplate).</summary>
-    internal static V1Pod PodFromTemplate(V1ReplicaSet rs)
+    internal static V1Pod PodFromTemplate(V1ReplicaSet rs, string apiVersion, string kind)
     {
         var template = ObjectCopy.DeepCopy(rs.Spec.Template);
         return new V1Pod
@@ -109,7 +109,7 @@ public sealed partial class ReplicaSetController
                 Labels = template.Metadata?.Labels,
                 Annotations = template.Metadata?.Annotations,
                 Finalizers = template.Metadata?.Finalizers,
-                OwnerReferences = [ControllerRefs.ControllerRef("apps/v1", "ReplicaSet", rs.Metadata)],
+                OwnerReferences = [ControllerRefs.ControllerRef(apiVersion, kind, rs.Metadata)],
             },
             Spec = template.Spec,
         };
@@ -123,9 +123,9 @@ public sealed partial class ReplicaSetController
         ControllerRefs.ForPods(
             _context.Client,
             rs,
-            "apps/v1",
-            "ReplicaSet",
+            _kind.Resource.ApiVersion,
+            _kind.Resource.Kind,
             selector,
-            async ct => (await _context.Client.AppsV1.ReadNamespacedReplicaSetAsync(rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false)).Metadata)
+            ct => _kind.ReadMetadataAsync(_context.Client, rs.Metadata.NamespaceProperty, rs.Metadata.Name, ct))
         .ClaimAsync(candidates, null, cancellationToken);
 }

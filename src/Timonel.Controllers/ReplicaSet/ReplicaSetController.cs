@@ -13,25 +13,30 @@ namespace Timonel.Controllers.ReplicaSet;
 /// the template in slow-start batches, deletes the surplus by <see cref="PodDeletionRanking"/>,
 /// adopts matching orphans and releases pods that stopped matching, and reports status.
 /// Expectations stop a sync from acting again before the informer has seen its last creates and deletes.
+/// The same logic runs over ReplicationControllers (upstream's replication manager is the
+/// ReplicaSet controller over converted RCs): <typeparamref name="TSet"/> is the kind it manages,
+/// and <see cref="IReplicatedKind{TSet}"/> gives its ReplicaSet view, its status write and its live read.
 /// </summary>
-public sealed partial class ReplicaSetController : Controller, IController
+/// <typeparam name="TSet">V1ReplicaSet or V1ReplicationController.</typeparam>
+public partial class ReplicaSetController<TSet> : Controller, IController
+    where TSet : class, IKubernetesObject<V1ObjectMeta>
 {
     /// <summary>Upstream's BurstReplicas: at most this many creates or deletes per sync.</summary>
     internal const int BurstReplicas = 500;
 
-    private const string Component = "replicaset-controller";
-
     private readonly ControllerContext _context;
-    private readonly SharedInformer<V1ReplicaSet> _replicaSets;
+    private readonly IReplicatedKind<TSet> _kind;
+    private readonly SharedInformer<TSet> _replicaSets;
     private readonly SharedInformer<V1Pod> _pods;
     private readonly UidTrackingExpectations _expectations;
 
-    public ReplicaSetController(ControllerContext context)
-        : base(Component, context.Loggers.CreateLogger(Component), context.Time)
+    protected ReplicaSetController(ControllerContext context, IReplicatedKind<TSet> kind)
+        : base(kind.Component, context.Loggers.CreateLogger(kind.Component), context.Time)
     {
         _context = context;
+        _kind = kind;
         _expectations = new UidTrackingExpectations(context.Time);
-        _replicaSets = context.Informers.Get(ResourceKinds.ReplicaSets);
+        _replicaSets = context.Informers.Get(kind.Resource);
         _pods = context.Informers.Get(ResourceKinds.Pods);
         _replicaSets.AddEventHandler(
             onAdd: Enqueue,
@@ -44,18 +49,22 @@ public sealed partial class ReplicaSetController : Controller, IController
         _pods.AddEventHandler(OnPodAdded, OnPodUpdated, OnPodDeleted);
     }
 
-    string IController.Name => "replicaset";
+    string IController.Name => _kind.ControllerName;
+
+    private string Component => _kind.Component;
 
     public Task RunAsync(CancellationToken cancellationToken) => RunAsync(_context.Options.Workers, [_replicaSets, _pods], cancellationToken);
 
     protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
-        var rs = _replicaSets.Cache.Get(key);
-        if (rs is null)
+        var cached = _replicaSets.Cache.Get(key);
+        if (cached is null)
         {
             _expectations.DeleteExpectations(key);
             return;
         }
+
+        var rs = _kind.View(cached);
 
         var needsSync = _expectations.SatisfiedExpectations(key);
         var selector = ObjectSelectors.From(rs.Spec?.Selector);
@@ -71,7 +80,7 @@ public sealed partial class ReplicaSetController : Controller, IController
         }
 
         var status = ReplicaSetStatusBuilder.Build(rs, owned, manageError, _context.Time.GetUtcNow());
-        var updated = await UpdateStatusAsync(rs, status, cancellationToken).ConfigureAwait(false);
+        var updated = await UpdateStatusAsync(cached, rs, status, cancellationToken).ConfigureAwait(false);
         if (manageError is not null)
         {
             throw manageError;
@@ -84,19 +93,17 @@ public sealed partial class ReplicaSetController : Controller, IController
         }
     }
 
-    private async Task<V1ReplicaSet> UpdateStatusAsync(V1ReplicaSet rs, V1ReplicaSetStatus status, CancellationToken cancellationToken)
+    private async Task<V1ReplicaSet> UpdateStatusAsync(TSet cached, V1ReplicaSet rs, V1ReplicaSetStatus status, CancellationToken cancellationToken)
     {
         if (ReplicaSetStatusBuilder.Same(rs.Status, status) && rs.Status?.ObservedGeneration == rs.Metadata.Generation)
         {
             return rs;
         }
 
-        var copy = ObjectCopy.DeepCopy(rs);
         status.ObservedGeneration = rs.Metadata.Generation;
-        copy.Status = status;
         try
         {
-            return await _context.Client.AppsV1.ReplaceNamespacedReplicaSetStatusAsync(copy, copy.Metadata.Name, copy.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await _kind.UpdateStatusAsync(_context.Client, cached, status, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (ApiErrors.IsNotFound(e))
         {
@@ -106,18 +113,18 @@ public sealed partial class ReplicaSetController : Controller, IController
 
     private V1ReplicaSet? ResolveControllerRef(string? ns, V1OwnerReference? owner)
     {
-        if (owner is not { Kind: "ReplicaSet" } || ns is null)
+        if (owner is null || owner.Kind != _kind.Resource.Kind || ns is null)
         {
             return null;
         }
 
         var rs = _replicaSets.Cache.Get(ns, owner.Name);
-        return rs?.Metadata.Uid == owner.Uid ? rs : null;
+        return rs?.Metadata.Uid == owner.Uid ? _kind.View(rs) : null;
     }
 
     private void EnqueueMatchingReplicaSets(V1Pod pod)
     {
-        foreach (var rs in _replicaSets.Cache.ListByNamespace(pod.Metadata.NamespaceProperty))
+        foreach (var rs in _replicaSets.Cache.ListByNamespace(pod.Metadata.NamespaceProperty).Select(_kind.View))
         {
             if (ObjectSelectors.Matches(ObjectSelectors.From(rs.Spec?.Selector), pod.Metadata))
             {

@@ -73,6 +73,8 @@ internal static class ResourceSamples
         {
             ["spec"] = new JsonObject { ["limits"] = new JsonArray(new JsonObject { ["type"] = "Container", ["max"] = new JsonObject { ["cpu"] = "4" } }) },
         },
+        "podtemplates" => new JsonObject { ["template"] = Template() },
+        "replicationcontrollers" => new JsonObject { ["spec"] = new JsonObject { ["selector"] = new JsonObject { ["app"] = "a" }, ["template"] = Template() } },
         "deployments.apps" or "replicasets.apps" or "daemonsets.apps" => new JsonObject { ["spec"] = new JsonObject { ["selector"] = Selector(), ["template"] = Template() } },
         "statefulsets.apps" => new JsonObject { ["spec"] = new JsonObject { ["serviceName"] = "s", ["selector"] = Selector(), ["template"] = Template() } },
         "controllerrevisions.apps" => new JsonObject { ["revision"] = 1 },
@@ -109,6 +111,63 @@ internal static class ResourceSamples
         },
         "priorityclasses.scheduling.k8s.io" => new JsonObject { ["value"] = 1000 },
         "storageclasses.storage.k8s.io" => new JsonObject { ["provisioner"] = "timonel.dev/contract" },
+        "mutatingwebhookconfigurations.admissionregistration.k8s.io" or "validatingwebhookconfigurations.admissionregistration.k8s.io" => new JsonObject
+        {
+            ["webhooks"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "contract.timonel.dev",
+                ["clientConfig"] = new JsonObject { ["url"] = "https://127.0.0.1:9443/hook" },
+                ["sideEffects"] = "None",
+                ["admissionReviewVersions"] = new JsonArray("v1"),
+            }),
+        },
+        "validatingadmissionpolicies.admissionregistration.k8s.io" => new JsonObject
+        {
+            ["spec"] = new JsonObject
+            {
+                ["matchConstraints"] = new JsonObject
+                {
+                    ["resourceRules"] = new JsonArray(new JsonObject
+                    {
+                        ["apiGroups"] = new JsonArray("apps"), ["apiVersions"] = new JsonArray("v1"), ["operations"] = new JsonArray("CREATE"), ["resources"] = new JsonArray("deployments"),
+                    }),
+                },
+                ["validations"] = new JsonArray(new JsonObject { ["expression"] = "object.spec.replicas <= 5" }),
+            },
+        },
+        "validatingadmissionpolicybindings.admissionregistration.k8s.io" => new JsonObject { ["spec"] = new JsonObject { ["policyName"] = "p", ["validationActions"] = new JsonArray("Deny") } },
+        // APIService names are version.group, IPAddress names the address: the sample names them.
+        "apiservices.apiregistration.k8s.io" => new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "v1.contract.timonel.dev" },
+            ["spec"] = new JsonObject { ["group"] = "contract.timonel.dev", ["version"] = "v1", ["groupPriorityMinimum"] = 100, ["versionPriority"] = 10 },
+        },
+        "ipaddresses.networking.k8s.io" => new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "192.0.2.10" },
+            ["spec"] = new JsonObject { ["parentRef"] = new JsonObject { ["group"] = "", ["resource"] = "services", ["namespace"] = ns, ["name"] = "s" } },
+        },
+        "servicecidrs.networking.k8s.io" => new JsonObject { ["spec"] = new JsonObject { ["cidrs"] = new JsonArray("10.250.0.0/24") } },
+        "certificatesigningrequests.certificates.k8s.io" => new JsonObject
+        {
+            ["spec"] = new JsonObject { ["request"] = ContractCsr, ["signerName"] = "timonel.dev/contract", ["usages"] = new JsonArray("client auth") },
+        },
+        "flowschemas.flowcontrol.apiserver.k8s.io" => new JsonObject { ["spec"] = new JsonObject { ["priorityLevelConfiguration"] = new JsonObject { ["name"] = "global-default" } } },
+        "prioritylevelconfigurations.flowcontrol.apiserver.k8s.io" => new JsonObject
+        {
+            ["spec"] = new JsonObject { ["type"] = "Limited", ["limited"] = new JsonObject { ["limitResponse"] = new JsonObject { ["type"] = "Reject" } } },
+        },
+        "runtimeclasses.node.k8s.io" => new JsonObject { ["handler"] = "runc" },
+        "csidrivers.storage.k8s.io" => new JsonObject { ["spec"] = new JsonObject() },
+        "csinodes.storage.k8s.io" => new JsonObject { ["spec"] = new JsonObject { ["drivers"] = new JsonArray() } },
+        "csistoragecapacities.storage.k8s.io" => new JsonObject { ["storageClassName"] = "sc" },
+        "volumeattachments.storage.k8s.io" => new JsonObject
+        {
+            ["spec"] = new JsonObject { ["attacher"] = "csi.timonel.dev", ["nodeName"] = "n", ["source"] = new JsonObject { ["persistentVolumeName"] = "pv" } },
+        },
         _ => null,
     };
+
+    /// <summary>A PEM certificate signing request (CN=contract), base64-encoded as spec.request carries it.</summary>
+    private const string ContractCsr = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlITk1IVUNBUUF3RXpFUk1BOEdBMVVFQXd3SVkyOXVkSEpoWTNRd1dUQVRCZ2NxaGtqT1BRSUJCZ2dxaGtqTwpQUU1CQndOQ0FBUmwrUEU3VjFTbGhxbExFK1h4dzFuUGhLcVVIdjlmMThxd21YWGd3dDBXU0IwdlRQd1cwQ2Y1CkloQkhuK1cwaUM5THFEcUNzanUyeWhwUVZRclJNTWFFb0FBd0NnWUlLb1pJemowRUF3SURTQUF3UlFJZ2FwUE0KU0Q1NVlxQ20zcnpWSmx1TGlFV0p5aTFrOTJGakhKTzdHZXZmNXFzQ0lRRFZjd1VSM1pTcHA0WjR3SWVLOW9UTwp6WFNOUkxrb2t2ZEk1dEp1VmFiWnFBPT0KLS0tLS1FTkQgQ0VSVElGSUNBVEUgUkVRVUVTVC0tLS0tCg==";
 }

@@ -27,6 +27,31 @@ public static class WorkloadValidation
                 errs.Add(FieldError.Invalid("spec.selector", JsonAccess.Compact(selector), $"empty selector is invalid for {kindLower}"));
             }
         }
+        ValidateTemplate(spec, selector, kindLower, errs, requireAlways, validatePodSpec);
+    }
+
+    /// <summary>
+    /// A core/v1 ReplicationController spec (upstream's ValidateReplicationControllerSpec): the
+    /// selector is a label map that must not be empty and must match the template's labels;
+    /// the template is required and restarts Always.
+    /// </summary>
+    public static void ValidateReplicationControllerSpec(JsonObject? spec, List<FieldError> errs)
+    {
+        ValidateCounts(spec, errs);
+        var selector = spec.Obj("selector");
+        LabelValidation.ValidateLabels(selector, "spec.selector", errs);
+        if (!selector.StringMap().Any())
+        {
+            errs.Add(FieldError.Required("spec.selector", ""));
+        }
+
+        // A map selector is a matchLabels selector; an empty one is not checked against the labels.
+        var asLabelSelector = new JsonObject { ["matchLabels"] = selector?.DeepClone() };
+        ValidateTemplate(spec, asLabelSelector, "replicationcontroller", errs, requireAlways: true, validatePodSpec: true);
+    }
+
+    private static void ValidateTemplate(JsonObject? spec, JsonObject? selector, string kindLower, List<FieldError> errs, bool requireAlways, bool validatePodSpec)
+    {
         var template = spec.Obj("template");
         if (template is null)
         {
@@ -66,6 +91,7 @@ public static class WorkloadValidation
     {
         "daemonset" => "DaemonSet",
         "statefulset" => "StatefulSet",
+        "replicationcontroller" => "ReplicationController",
         _ => "ReplicaSet",
     };
 
