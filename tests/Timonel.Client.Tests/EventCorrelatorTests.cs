@@ -98,4 +98,15 @@ public sealed class EventCorrelatorTests
         Assert.Equal("node-a", same.Event.ReportingInstance);
         Assert.Equal("kubelet", same.Event.ReportingComponent);
     }
+
+    [Fact]
+    public void Observe_TwoEventsInOneClockTick_DistinctNames()
+    {
+        var correlator = new EventCorrelator("kubelet", "node-a");
+        var first = correlator.Observe(Rs(), "Normal", "Created", "Created container: a", T0)!.Value;
+        var second = correlator.Observe(Rs(), "Normal", "Started", "Started container a", T0)!.Value;
+
+        Assert.NotEqual(first.Event.Metadata.Name, second.Event.Metadata.Name);
+        Assert.StartsWith("web.", second.Event.Metadata.Name, StringComparison.Ordinal);
+    }
 }

@@ -29,6 +29,7 @@ internal sealed class EventCorrelator(string component, string host)
     private readonly Dictionary<string, Seen> _seen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Similar> _similar = new(StringComparer.Ordinal);
     private readonly EventSpamFilter _spam = new();
+    private long _lastNanos;
 
     /// <summary>The Event to write for this occurrence and whether it updates an existing one.</summary>
     /// <returns>Null when the spam filter drops the event.</returns>
@@ -47,7 +48,7 @@ internal sealed class EventCorrelator(string component, string host)
         if (!repeat)
         {
             Prune(now);
-            seen = new Seen($"{involved.Name}.{UnixNanos(now):x}", now, 0, now);
+            seen = new Seen($"{involved.Name}.{NextNanos(now):x}", now, 0, now);
         }
 
         seen = seen! with { Count = seen.Count + 1, LastAt = now };
@@ -120,7 +121,16 @@ internal sealed class EventCorrelator(string component, string host)
         }
     }
 
-    private static long UnixNanos(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+    /// <summary>
+    /// Upstream's name suffix, the time in Unix nanoseconds — made strictly increasing: two events
+    /// in one clock tick (100 ns here, or a frozen test clock) would otherwise share a name and the
+    /// second create would fail with AlreadyExists.
+    /// </summary>
+    private long NextNanos(DateTimeOffset t)
+    {
+        _lastNanos = Math.Max((t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100, _lastNanos + 1);
+        return _lastNanos;
+    }
 
     private sealed record Similar(HashSet<string> Messages, DateTimeOffset LastAt);
 
