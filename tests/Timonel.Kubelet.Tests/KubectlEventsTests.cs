@@ -40,6 +40,11 @@ public sealed class KubectlEventsTests : IClassFixture<StreamingFixture>
         AssertLine(lines, "Normal", "Started", "kubelet", "Started container main");
         Assert.DoesNotContain("Pulling", describe.Stdout, StringComparison.Ordinal);
         Assert.Equal(0, events.ExitCode);
+
+        // The node's own events, from the agent's start.
+        var nodeEvents = (await _f.Client.CoreV1.ListNamespacedEventAsync("default")).Items.Where(e => e.InvolvedObject.Kind == "Node" && e.InvolvedObject.Name == _f.Options.NodeName).ToList();
+        Assert.Contains(nodeEvents, e => e.Reason == "Starting" && e.Message == "Starting kubelet.");
+        Assert.Contains(nodeEvents, e => e.Reason == "NodeReady" && e.Message == $"Node {_f.Options.NodeName} status is now: NodeReady");
         Assert.Contains(events.Stdout.Split('\n'), l => l.Contains("Normal", StringComparison.Ordinal) && l.Contains("Started", StringComparison.Ordinal) && l.Contains("pod/describe", StringComparison.Ordinal) && l.Contains("Started container main", StringComparison.Ordinal));
     }
 
