@@ -92,10 +92,14 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         try
         {
             await containerd.StartAsync(cancellationToken).ConfigureAwait(false);
-            var importer = new ImageImporter(paths.Socket, Path.Combine(options.AgentDir, "images-imported.json"), loggers.CreateLogger("images"));
+            var importRecord = Path.Combine(options.AgentDir, "images-imported.json");
+            var importer = new ImageImporter(paths.Socket, importRecord, loggers.CreateLogger("images"));
             Directory.CreateDirectory(paths.ImagesDir);
             await importer.ImportDirectoryAsync(Path.GetDirectoryName(pause)!, cancellationToken).ConfigureAwait(false);
             await importer.ImportDirectoryAsync(paths.ImagesDir, cancellationToken).ConfigureAwait(false);
+
+            // What the node imports it never pulls (CRI pinned images, as k3s's airgap images).
+            var pinned = new PinnedImages(importRecord, PauseImage.Reference);
 
             cri = new CriClient(paths.Socket);
             // The import record survives a wiped containerd root; the sandbox image must not go missing.
@@ -106,13 +110,15 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             }
 
             var time = TimeProvider.System;
-            var heartbeat = new NodeHeartbeat(client, cri, options, machine, time, loggers.CreateLogger("kubelet.node"));
-            await heartbeat.PostStatusAsync(force: true, cancellationToken).ConfigureAwait(false);
             events = new EventRecorder(client, "kubelet", options.NodeName, loggers.CreateLogger("kubelet.events"), time);
+            NodeEvents.Starting(events, options.NodeName);
+            var heartbeat = new NodeHeartbeat(client, cri, options, machine, time, loggers.CreateLogger("kubelet.node"), events);
+            await heartbeat.PostStatusAsync(force: true, cancellationToken).ConfigureAwait(false);
             var runtime = new PodRuntime(cri, client, new Prober(cri, new NodeNetwork(options.NetworkNamespace)), new EnvResolver(client), options, cgroups, time, options.NodeIp.ToString(), paths.PodLogs)
             {
                 Volumes = new VolumeManager(client, options.PodsDir, options.VolumeResyncInterval, time, loggers.CreateLogger("kubelet.volumes")),
                 Events = events,
+                PinnedImages = pinned,
             };
             routes = await StartRoutesAsync(client, options, node.Spec.PodCIDR, loggers, cancellationToken).ConfigureAwait(false);
             var pods = new PodManager(runtime, loggers);

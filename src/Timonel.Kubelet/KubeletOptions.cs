@@ -102,6 +102,13 @@ public sealed record KubeletOptions
     /// <summary>How often log file sizes are checked for rotation (upstream's containerLogMonitorInterval, 10 s).</summary>
     public TimeSpan ContainerLogMonitorInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// --image-pull-policy-override: when set (IfNotPresent or Never), every container's image
+    /// follows it instead of its own imagePullPolicy — for air-gapped nodes, where a pull can only
+    /// fail. Null or empty: each container's policy, as upstream.
+    /// </summary>
+    public string? ImagePullPolicyOverride { get; init; }
+
     public string AgentDir => Path.Combine(DataDir, "agent");
 
     /// <summary>Per-pod directories (volumes) under DATA_DIR/agent/pods/&lt;uid&gt;.</summary>

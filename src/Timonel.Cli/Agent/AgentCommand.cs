@@ -20,10 +20,11 @@ internal static class AgentCommand
         var clusterDns = new Option<string>("--cluster-dns") { Description = "Comma-separated nameserver IPs put in ClusterFirst pods' resolv.conf (the kube-dns ClusterIP); empty: pods use the node's resolvers", DefaultValueFactory = _ => "10.43.0.10" };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain: pods' search path and the names the node's DNS server answers", DefaultValueFactory = _ => "cluster.local" };
         var resolvConf = new Option<string>("--resolv-conf") { Description = "The node's resolver file: pods with dnsPolicy Default use it, the node's DNS server forwards other names to its nameservers", DefaultValueFactory = _ => "/etc/resolv.conf" };
+        var pullOverride = new Option<string?>("--image-pull-policy-override") { Description = "IfNotPresent or Never: every container's image follows this instead of its imagePullPolicy (air-gapped nodes, where a pull can only fail); empty (default): each container's own policy" };
         var verbose = new Option<bool>("--debug") { Description = "Debug logs" };
         var cleanup = new Option<bool>("--cleanup") { Description = "After the agent stopped: stop and remove every pod it left running (containers, shims, pod network namespaces, mounts, cgroups; its containerd too), delete what it leaves in the node's network (the service proxy's table ip timonel, the pod masquerade table ip timonel-podnet, the routes to other nodes' pods), and exit" };
         var command = new Command("agent", "Run a node agent: containerd, pods, node heartbeats");
-        foreach (var o in new Option[] { server, token, caFile, dataDir, nodeName, nodeIp, clusterCidr, clusterDns, clusterDomain, resolvConf, verbose, cleanup })
+        foreach (var o in new Option[] { server, token, caFile, dataDir, nodeName, nodeIp, clusterCidr, clusterDns, clusterDomain, resolvConf, pullOverride, verbose, cleanup })
         {
             command.Options.Add(o);
         }
@@ -59,6 +60,7 @@ internal static class AgentCommand
                     ClusterDns = AgentHost.ParseClusterDns(parse.GetValue(clusterDns)),
                     ClusterDomain = AgentHost.ParseClusterDomain(parse.GetValue(clusterDomain)),
                     ResolvConf = Path.GetFullPath(parse.GetValue(resolvConf) is { Length: > 0 } file ? file : throw new ArgumentException("--resolv-conf must name a file")),
+                    ImagePullPolicyOverride = AgentHost.ParseImagePullPolicyOverride(parse.GetValue(pullOverride)),
                 };
                 _ = Kubelet.Network.CniConfig.ParseCidr(options.ClusterCidr);
             }

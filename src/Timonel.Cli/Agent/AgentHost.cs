@@ -51,6 +51,14 @@ internal static class AgentHost
         [.. (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => IPAddress.TryParse(s, out var ip) ? ip : throw new ArgumentException($"--cluster-dns \"{s}\" is not an IP address"))];
 
+    /// <summary>--image-pull-policy-override: IfNotPresent, Never, or empty for none (Always would only add failing pulls on the nodes it is meant for).</summary>
+    public static string? ParseImagePullPolicyOverride(string? text) => text switch
+    {
+        null or "" => null,
+        "IfNotPresent" or "Never" => text,
+        _ => throw new ArgumentException($"--image-pull-policy-override \"{text}\" is not one of IfNotPresent, Never or \"\" (none)"),
+    };
+
     /// <summary>--cluster-domain: a DNS domain such as cluster.local (a trailing dot is allowed).</summary>
     public static string ParseClusterDomain(string? text)
     {

@@ -3,11 +3,14 @@ using k8s.Models;
 namespace Timonel.Client.Events;
 
 /// <summary>
-/// Decides what to write for an event, as upstream's event correlator does: the spam filter drops
-/// events of an object that has sent too many; after <see cref="MaxSimilar"/> events that differ
-/// only in message within <see cref="Window"/>, further ones are combined into one Event
-/// ("(combined from similar events): ..."); a repeat (same object, type, reason, message and
-/// source, or the same combined event) reuses the Event's name and bumps its count.
+/// Decides what to write for an event, as upstream's event correlator does, in its order: after
+/// <see cref="MaxSimilar"/> events that differ only in message (same source, object, type and
+/// reason; the field path is not part of it) within <see cref="Window"/>, further ones are
+/// combined into one Event ("(combined from similar events): ..."); a repeat (same object and
+/// field path, type, reason, message and source, or the same combined event) reuses the Event's
+/// name and bumps its count; last, the spam filter drops events of an object (whatever their
+/// type or reason) that has sent too many. As upstream, a dropped occurrence still counts in the
+/// aggregation, so the next written repeat carries the full count.
 /// Single-threaded: only the recorder's loop calls it.
 /// </summary>
 internal sealed class EventCorrelator(string component, string host)
@@ -26,22 +29,18 @@ internal sealed class EventCorrelator(string component, string host)
     private readonly Dictionary<string, Seen> _seen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Similar> _similar = new(StringComparer.Ordinal);
     private readonly EventSpamFilter _spam = new();
+    private long _lastNanos;
 
     /// <summary>The Event to write for this occurrence and whether it updates an existing one.</summary>
     /// <returns>Null when the spam filter drops the event.</returns>
     public (Corev1Event Event, bool IsRepeat)? Observe(V1ObjectReference involved, string type, string reason, string message, DateTimeOffset now)
     {
-        var spamKey = string.Join('\u0000', component, host, involved.Kind, involved.NamespaceProperty, involved.Name, involved.Uid, involved.ApiVersion, type);
-        if (!_spam.Allow(spamKey, now))
-        {
-            return null;
-        }
-
-        var similarKey = string.Join('\u0000', spamKey, involved.FieldPath, reason);
-        var key = string.Join('\u0000', similarKey, message);
+        var spamKey = string.Join('\u0000', component, host, involved.Kind, involved.NamespaceProperty, involved.Name, involved.Uid, involved.ApiVersion);
+        var similarKey = string.Join('\u0000', spamKey, type, reason);
+        var key = string.Join('\u0000', spamKey, involved.FieldPath, type, reason, message);
         if (Combine(similarKey, message, now))
         {
-            key = similarKey;
+            key = string.Join('\u0000', similarKey, "combined");
             message = CombinedPrefix + message;
         }
 
@@ -49,7 +48,7 @@ internal sealed class EventCorrelator(string component, string host)
         if (!repeat)
         {
             Prune(now);
-            seen = new Seen($"{involved.Name}.{UnixNanos(now):x}", now, 0, now);
+            seen = new Seen($"{involved.Name}.{NextNanos(now):x}", now, 0, now);
         }
 
         seen = seen! with { Count = seen.Count + 1, LastAt = now };
@@ -68,9 +67,9 @@ internal sealed class EventCorrelator(string component, string host)
             LastTimestamp = now.UtcDateTime,
             Source = new V1EventSource { Component = component, Host = string.IsNullOrEmpty(host) ? null : host },
             ReportingComponent = component,
-            ReportingInstance = host,
+            ReportingInstance = string.IsNullOrEmpty(host) ? null : host,
         };
-        return (evt, repeat);
+        return _spam.Allow(spamKey, now) ? (evt, repeat) : null;
     }
 
     /// <summary>Records a message among its similar events; true once they are to be combined.</summary>
@@ -122,7 +121,16 @@ internal sealed class EventCorrelator(string component, string host)
         }
     }
 
-    private static long UnixNanos(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+    /// <summary>
+    /// Upstream's name suffix, the time in Unix nanoseconds — made strictly increasing: two events
+    /// in one clock tick (100 ns here, or a frozen test clock) would otherwise share a name and the
+    /// second create would fail with AlreadyExists.
+    /// </summary>
+    private long NextNanos(DateTimeOffset t)
+    {
+        _lastNanos = Math.Max((t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100, _lastNanos + 1);
+        return _lastNanos;
+    }
 
     private sealed record Similar(HashSet<string> Messages, DateTimeOffset LastAt);
 

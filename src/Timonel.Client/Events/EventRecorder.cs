@@ -73,6 +73,14 @@ public sealed class EventRecorder : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until every event recorded before the call has been written (or dropped); for tests and orderly shutdowns.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _queue.Writer.WriteAsync(new Occurrence(null!, "", "", "", _time.GetUtcNow(), flushed), cancellationToken).ConfigureAwait(false);
+        await flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A reference to the object as Events name it (kind and apiVersion from the object, else from the API catalog).</summary>
     public static V1ObjectReference ReferenceTo(IKubernetesObject<V1ObjectMeta> obj)
     {
@@ -118,6 +126,12 @@ public sealed class EventRecorder : IAsyncDisposable
     {
         await foreach (var o in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (o.Flushed is { } flushed)
+            {
+                flushed.TrySetResult();
+                continue;
+            }
+
             if (_correlator.Observe(o.Involved, o.Type, o.Reason, o.Message, o.At) is not var (evt, isRepeat))
             {
                 continue;
@@ -166,5 +180,6 @@ public sealed class EventRecorder : IAsyncDisposable
         await _client.CoreV1.CreateNamespacedEventAsync(evt, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    private sealed record Occurrence(V1ObjectReference Involved, string Type, string Reason, string Message, DateTimeOffset At);
+    /// <param name="Flushed">Set on a flush marker instead of an event: completed when the loop reaches it.</param>
+    private sealed record Occurrence(V1ObjectReference Involved, string Type, string Reason, string Message, DateTimeOffset At, TaskCompletionSource? Flushed = null);
 }

@@ -28,6 +28,7 @@ public sealed partial class NodeLifecycleController : IController
     private readonly NodeTaintController _taints;
     private readonly TaintEvictionController _evictions;
     private readonly ConcurrentDictionary<string, NodeHealth> _health = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
     private readonly ILogger _log;
 
     public NodeLifecycleController(ControllerContext context)
@@ -38,7 +39,14 @@ public sealed partial class NodeLifecycleController : IController
         _leases = context.Informers.Get(ResourceKinds.Leases, new InformerOptions { Namespace = LeaseNamespace });
         _pods = context.Informers.Get(ResourceKinds.Pods);
         _pods.AddIndexer(TaintEvictionController.NodeIndex, p => p.Spec?.NodeName is { Length: > 0 } n ? [n] : []);
-        _nodes.AddEventHandler(onDelete: n => _health.TryRemove(n.Metadata.Name, out _));
+        _nodes.AddEventHandler(onDelete: n =>
+        {
+            _health.TryRemove(n.Metadata.Name, out _);
+            if (_known.TryRemove(n.Metadata.Name, out _))
+            {
+                NodeEvent(n.Metadata.Name, "RemovingNode", $"Removing Node {n.Metadata.Name} from Controller");
+            }
+        });
         _taints = new NodeTaintController(context, _nodes);
         _evictions = new TaintEvictionController(context, _nodes, _pods);
     }
@@ -77,6 +85,12 @@ public sealed partial class NodeLifecycleController : IController
             {
                 foreach (var node in _nodes.Cache.List())
                 {
+                    if (_known.TryAdd(node.Metadata.Name, true))
+                    {
+                        // Upstream's node controller announces every node it starts watching (after its own restart too).
+                        NodeEvent(node.Metadata.Name, "RegisteredNode", $"Registered Node {node.Metadata.Name} in Controller");
+                    }
+
                     try
                     {
                         await MonitorNodeAsync(node, cancellationToken).ConfigureAwait(false);
@@ -94,6 +108,10 @@ public sealed partial class NodeLifecycleController : IController
         {
         }
     }
+
+    /// <summary>An event about a node as upstream's recordNodeEvent writes it: the node's name as its UID, "Node NAME event: ...".</summary>
+    private void NodeEvent(string nodeName, string reason, string message) =>
+        _context.Events.Normal(Component, new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = nodeName, Uid = nodeName } }, reason, $"Node {nodeName} event: {message}");
 
     private async Task MonitorNodeAsync(V1Node node, CancellationToken cancellationToken)
     {

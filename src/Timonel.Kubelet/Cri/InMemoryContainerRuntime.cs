@@ -18,7 +18,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Sandbox> _sandboxes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Entry> _containers = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _images = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _images = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly Func<int, string> _podIp;
     private long _sequence;
@@ -32,6 +32,24 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
 
     /// <summary>Images whose pull fails with NotFound, as a registry without them answers.</summary>
     public ISet<string> MissingImages { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>When set, RunPodSandbox fails with this detail (code Unknown), as a CNI failure does.</summary>
+    public string? SandboxFailure { get; set; }
+
+    /// <summary>What an exec of a command (its words joined by spaces) answers; any other command exits 0 with no output.</summary>
+    public IDictionary<string, (int ExitCode, string Output)> ExecResults { get; } = new Dictionary<string, (int, string)>(StringComparer.Ordinal);
+
+    /// <summary>The size every image reports (ImageStatus.size), in bytes.</summary>
+    public const ulong ImageSize = 4_269_694;
+
+    /// <summary>Makes an image present without a pull, as an import does; a pinned one reports pinned as containerd 1.7+ does for its sandbox image.</summary>
+    public void AddImage(string image, bool pinned = false)
+    {
+        lock (_lock)
+        {
+            _images[image] = pinned;
+        }
+    }
 
     /// <summary>Every mutating call, in order ("RunPodSandbox", "CreateContainer app", "StopContainer c3", ...), for tests.</summary>
     public List<string> Calls { get; } = [];
@@ -99,6 +117,11 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     {
         lock (_lock)
         {
+            if (SandboxFailure is { } failure)
+            {
+                throw new RpcException(new Status(StatusCode.Unknown, failure));
+            }
+
             var n = _sandboxes.Count + 1;
             var id = NextId("s");
             var ip = config.Linux?.SecurityContext?.NamespaceOptions?.Network == NamespaceMode.Node ? string.Empty : _podIp(n);
@@ -234,8 +257,9 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         lock (_lock)
         {
             var c = ContainerOf(containerId);
+            var (exitCode, output) = ExecResults.TryGetValue(string.Join(' ', command), out var result) ? result : (0, string.Empty);
             return Task.FromResult(c.State == ContainerState.ContainerRunning
-                ? new ExecSyncResponse { ExitCode = 0, Stdout = ByteString.Empty, Stderr = ByteString.Empty }
+                ? new ExecSyncResponse { ExitCode = exitCode, Stdout = ByteString.CopyFromUtf8(output), Stderr = ByteString.Empty }
                 : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"container {containerId} is not running")));
         }
     }
@@ -244,7 +268,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     {
         lock (_lock)
         {
-            return Task.FromResult(_images.Contains(image) ? new Image { Id = "sha256:" + image, RepoTags = { image } } : null);
+            return Task.FromResult(_images.TryGetValue(image, out var pinned) ? new Image { Id = "sha256:" + image, RepoTags = { image }, Size = ImageSize, Pinned = pinned } : null);
         }
     }
 
@@ -257,7 +281,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
                 throw new RpcException(new Status(StatusCode.NotFound, $"failed to resolve reference \"{image}\": not found"));
             }
 
-            _images.Add(image);
+            _images.TryAdd(image, false);
             Calls.Add($"PullImage {image}");
             return Task.CompletedTask;
         }

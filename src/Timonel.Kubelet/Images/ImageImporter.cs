@@ -8,8 +8,9 @@ namespace Timonel.Kubelet.Images;
 /// <summary>
 /// Imports image tarballs (docker-archive or OCI) into the agent's containerd, namespace k8s.io
 /// so that CRI sees them, through `ctr images import`. Remembers each tarball's SHA-256 so a
-/// tarball dropped in DIR/agent/images is imported once, and again only when it changes. Imported
-/// images are recorded as pinned: the kubelet never garbage-collects them.
+/// tarball dropped in DIR/agent/images is imported once, and again only when it changes. The
+/// record also names each tarball's images: they are the node's pinned images (<see cref="PinnedImages"/>),
+/// never pulled and never garbage-collected.
 /// </summary>
 public sealed partial class ImageImporter
 {
@@ -24,29 +25,33 @@ public sealed partial class ImageImporter
         _log = log;
     }
 
-    /// <summary>Imports every *.tar in <paramref name="dir"/> not imported before with the same content; returns how many were imported.</summary>
-    public async Task<int> ImportDirectoryAsync(string dir, CancellationToken cancellationToken)
+    /// <summary>
+    /// Imports every *.tar in <paramref name="dir"/> not imported before with the same content;
+    /// returns the names of every image of the directory's tarballs (imported now or before).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ImportDirectoryAsync(string dir, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(dir))
         {
-            return 0;
+            return [];
         }
 
-        var state = await LoadStateAsync(cancellationToken).ConfigureAwait(false);
-        var imported = 0;
+        var state = await LoadStateAsync(_stateFile, cancellationToken).ConfigureAwait(false);
+        var names = new List<string>();
         foreach (var file in Directory.EnumerateFiles(dir, "*.tar").Order(StringComparer.Ordinal))
         {
             var sum = await Sha256Async(file, cancellationToken).ConfigureAwait(false);
-            if (state.TryGetValue(Path.GetFullPath(file), out var known) && known == sum)
+            if (state.TryGetValue(Path.GetFullPath(file), out var known) && known.Sha256 == sum)
             {
+                names.AddRange(known.Images);
                 continue;
             }
 
             try
             {
-                await ImportAsync(file, cancellationToken).ConfigureAwait(false);
-                state[Path.GetFullPath(file)] = sum;
-                imported++;
+                var images = await ImportAsync(file, cancellationToken).ConfigureAwait(false);
+                state[Path.GetFullPath(file)] = new ImportRecord(sum, [.. images]);
+                names.AddRange(images);
             }
             catch (InvalidOperationException e)
             {
@@ -56,7 +61,7 @@ public sealed partial class ImageImporter
         }
 
         await SaveStateAsync(state, cancellationToken).ConfigureAwait(false);
-        return imported;
+        return names;
     }
 
     /// <summary>Imports one tarball now; returns the image names ctr printed.</summary>
@@ -100,27 +105,33 @@ public sealed partial class ImageImporter
         return names;
     }
 
-    private async Task<Dictionary<string, string>> LoadStateAsync(CancellationToken cancellationToken)
+    /// <summary>The images named in an import record (every image imported through it); none when it is absent or damaged.</summary>
+    public static async Task<IReadOnlyList<string>> ImportedImagesAsync(string stateFile, CancellationToken cancellationToken) =>
+        [.. (await LoadStateAsync(stateFile, cancellationToken).ConfigureAwait(false)).Values.SelectMany(r => r.Images)];
+
+    private static async Task<Dictionary<string, ImportRecord>> LoadStateAsync(string stateFile, CancellationToken cancellationToken)
     {
-        if (!File.Exists(_stateFile))
+        if (!File.Exists(stateFile))
         {
-            return new Dictionary<string, string>(StringComparer.Ordinal);
+            return new Dictionary<string, ImportRecord>(StringComparer.Ordinal);
         }
 
         try
         {
-            await using var file = File.OpenRead(_stateFile);
-            return await JsonSerializer.DeserializeAsync<Dictionary<string, string>>(file, cancellationToken: cancellationToken).ConfigureAwait(false)
-                ?? new Dictionary<string, string>(StringComparer.Ordinal);
+            await using var file = File.OpenRead(stateFile);
+            var state = await JsonSerializer.DeserializeAsync<Dictionary<string, ImportRecord>>(file, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return state is null
+                ? new Dictionary<string, ImportRecord>(StringComparer.Ordinal)
+                : new Dictionary<string, ImportRecord>(state.Where(kv => kv.Value is { Sha256: not null, Images: not null }), StringComparer.Ordinal);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or IOException)
         {
-            // A damaged record only costs one re-import.
-            return new Dictionary<string, string>(StringComparer.Ordinal);
+            // A damaged (or older, names-less) record only costs one re-import.
+            return new Dictionary<string, ImportRecord>(StringComparer.Ordinal);
         }
     }
 
-    private async Task SaveStateAsync(Dictionary<string, string> state, CancellationToken cancellationToken)
+    private async Task SaveStateAsync(Dictionary<string, ImportRecord> state, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_stateFile)!);
         var temp = _stateFile + ".tmp";
@@ -133,6 +144,9 @@ public sealed partial class ImageImporter
         await using var stream = File.OpenRead(file);
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
     }
+
+    /// <summary>One imported tarball: its content hash and the image names ctr reported.</summary>
+    private sealed record ImportRecord(string Sha256, List<string> Images);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "imported {File} ({Images}) in {Ms:F0} ms")]
     private partial void LogImported(string file, string images, double ms);

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Events;
 using Timonel.Kubelet.Cri;
 using Timonel.Kubelet.Cri.V1;
 
@@ -27,8 +28,12 @@ public sealed partial class NodeHeartbeat
     private string? _lastPosted;
     private DateTime _lastPostedAt;
 
-    public NodeHeartbeat(IKubernetes client, CriClient cri, KubeletOptions options, MachineInfo machine, TimeProvider time, ILogger log)
+    private readonly EventRecorder? _events;
+
+    /// <param name="events">Where the Node's condition changes go as events (NodeReady, NodeNotReady, ...); none when null.</param>
+    public NodeHeartbeat(IKubernetes client, CriClient cri, KubeletOptions options, MachineInfo machine, TimeProvider time, ILogger log, EventRecorder? events = null)
     {
+        _events = events;
         _client = client;
         _cri = cri;
         _options = options;
@@ -86,6 +91,11 @@ public sealed partial class NodeHeartbeat
 
         var patch = new V1Patch(KubernetesJson.Serialize(new { status }), V1Patch.PatchType.MergePatch);
         await _client.CoreV1.PatchNodeStatusAsync(patch, _options.NodeName, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (_events is not null)
+        {
+            NodeEvents.ConditionsChanged(_events, _options.NodeName, node.Status?.Conditions, status.Conditions);
+        }
+
         _lastPosted = fingerprint;
         _lastPostedAt = now;
     }

@@ -7,6 +7,8 @@ namespace Timonel.Kubelet.Pods;
 /// own loop with upstream's semantics: nothing but startup runs until startup succeeds; a probe
 /// flips after successThreshold successes or failureThreshold failures; readiness starts false.
 /// A failed liveness or startup probe asks the pod worker (through <c>onChange</c>) to restart.
+/// Every failed run, below the threshold too, is reported through <c>unhealthy</c> with upstream's
+/// Unhealthy event text ("Liveness probe failed: OUTPUT").
 /// </summary>
 public sealed class ContainerProbes : IAsyncDisposable
 {
@@ -17,10 +19,12 @@ public sealed class ContainerProbes : IAsyncDisposable
     private readonly string _containerId;
     private readonly string? _podIp;
     private readonly Action _onChange;
+    private readonly Action<string>? _unhealthy;
     private readonly TimeProvider _time;
 
-    public ContainerProbes(Prober prober, V1Container container, string containerId, string? podIp, Action onChange, TimeProvider time)
+    public ContainerProbes(Prober prober, V1Container container, string containerId, string? podIp, Action onChange, TimeProvider time, Action<string>? unhealthy = null)
     {
+        _unhealthy = unhealthy;
         _prober = prober;
         _container = container;
         _containerId = containerId;
@@ -37,7 +41,7 @@ public sealed class ContainerProbes : IAsyncDisposable
 
     public bool Ready { get; private set; }
 
-    /// <summary>Set when liveness or startup failed: the message says why the container is restarted.</summary>
+    /// <summary>Set when liveness or startup failed: upstream's "Container NAME failed liveness probe".</summary>
     public string? KillReason { get; private set; }
 
     public void Start()
@@ -103,9 +107,10 @@ public sealed class ContainerProbes : IAsyncDisposable
                     else
                     {
                         successes = 0;
+                        _unhealthy?.Invoke($"{kind} probe failed: {outcome.Message}");
                         if (++failures >= failureThreshold)
                         {
-                            Failed(kind, outcome.Message);
+                            Failed(kind);
                             if (kind != ProbeKind.Readiness)
                             {
                                 return;
@@ -139,7 +144,7 @@ public sealed class ContainerProbes : IAsyncDisposable
         }
     }
 
-    private void Failed(ProbeKind kind, string message)
+    private void Failed(ProbeKind kind)
     {
         switch (kind)
         {
@@ -148,7 +153,7 @@ public sealed class ContainerProbes : IAsyncDisposable
                 _onChange();
                 break;
             case ProbeKind.Liveness or ProbeKind.Startup when KillReason is null:
-                KillReason = $"Container {_container.Name} failed {(kind == ProbeKind.Liveness ? "liveness" : "startup")} probe, will be restarted: {message}";
+                KillReason = $"Container {_container.Name} failed {(kind == ProbeKind.Liveness ? "liveness" : "startup")} probe";
                 _onChange();
                 break;
             default:

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Events;
 using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Volumes;
 
@@ -10,7 +11,8 @@ namespace Timonel.Kubelet.Pods;
 /// Starts one instance of a pod's container (upstream's startContainer): honours crash-loop
 /// backoff, pulls the image per its policy, resolves env and mounts, creates and starts it in
 /// the sandbox and runs its postStart hook. Every failure becomes the container's waiting reason
-/// (CrashLoopBackOff, ErrImagePull, CreateContainerConfigError, CreateContainerError, RunContainerError).
+/// (CrashLoopBackOff, ErrImagePull, CreateContainerConfigError, CreateContainerError, RunContainerError)
+/// and an event, with upstream's reasons and texts (Created, Started, BackOff, Failed "Error: ...").
 /// </summary>
 internal sealed partial class ContainerStarter
 {
@@ -34,7 +36,7 @@ internal sealed partial class ContainerStarter
         _terminator = terminator;
         _wake = wake;
         _log = log;
-        _images = new ImagePuller(runtime.Cri);
+        _images = new ImagePuller(runtime);
     }
 
     /// <summary>Starts a container (first time or restart) in the pod's sandbox; returns what the status shows of it.</summary>
@@ -48,13 +50,15 @@ internal sealed partial class ContainerStarter
         if (isRestart && _backoff.IsInBackoff(backoffKey, now, out _))
         {
             var delay = _backoff.Peek(backoffKey, now) / 2;
+            _rt.Events.Container(pod, container, EventTypes.Warning, "BackOff", $"Back-off restarting failed container {container.Name} in pod {PodName(pod)}");
             return new ContainerView(current, previous, "CrashLoopBackOff",
-                $"back-off {FormatDelay(delay)} restarting failed container={container.Name} pod={pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})", false, false);
+                $"back-off {FormatDelay(delay)} restarting failed container={container.Name} pod={PodName(pod)}", false, false);
         }
 
-        if (await _images.EnsureAsync(container, now, cancellationToken).ConfigureAwait(false) is { } pullProblem)
+        if (await _images.EnsureAsync(pod, container, now, cancellationToken).ConfigureAwait(false) is { } pullProblem)
         {
-            return Waiting(container, current, previous, pullProblem.Reason, pullProblem.Message);
+            // Upstream's error for these is the reason itself: the event reads "Error: ErrImagePull".
+            return Failed(pod, container, current, previous, pullProblem.Reason, pullProblem.Message, pullProblem.Reason);
         }
 
         ContainerConfig config;
@@ -67,7 +71,7 @@ internal sealed partial class ContainerStarter
         }
         catch (InvalidOperationException e)
         {
-            return Waiting(container, current, previous, "CreateContainerConfigError", e.Message);
+            return Failed(pod, container, current, previous, "CreateContainerConfigError", e.Message, e.Message);
         }
 
         if (isRestart)
@@ -89,17 +93,19 @@ internal sealed partial class ContainerStarter
         }
         catch (RpcException e)
         {
-            return Waiting(container, current, previous, "CreateContainerError", e.Status.Detail);
+            return Failed(pod, container, current, previous, "CreateContainerError", e.Status.Detail, e.Status.Detail);
         }
 
+        _rt.Events.Container(pod, container, EventTypes.Normal, "Created", $"Created container: {container.Name}");
         try
         {
             await _rt.Cri.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e)
         {
-            return Waiting(container, await _records.GetAsync(id, cancellationToken).ConfigureAwait(false), current, "RunContainerError", e.Status.Detail);
+            return Failed(pod, container, await _records.GetAsync(id, cancellationToken).ConfigureAwait(false), current, "RunContainerError", e.Status.Detail, e.Status.Detail);
         }
+        _rt.Events.Container(pod, container, EventTypes.Normal, "Started", $"Started container {container.Name}");
 
         _state.Waiting.Remove(container.Name);
         LogContainerStarted(Key(pod), container.Name, restartCount);
@@ -110,15 +116,23 @@ internal sealed partial class ContainerStarter
             if (!outcome.Success)
             {
                 LogHookFailed(Key(pod), container.Name, "PostStart", outcome.Message);
-                await _terminator.KillContainerAsync(pod, container, id, _state.PodIp, grace, cancellationToken).ConfigureAwait(false);
+                _rt.Events.Container(pod, container, EventTypes.Warning, "FailedPostStartHook", outcome.Message);
+                await _terminator.KillContainerAsync(pod, container, id, _state.PodIp, grace, "FailedPostStartHook", cancellationToken).ConfigureAwait(false);
             }
         }
 
         var record = await _records.GetAsync(id, cancellationToken).ConfigureAwait(false);
         var probes = record is { State: RecordState.Running } && !init
-            ? _rt.Probes.Ensure(pod.Metadata.Uid, container, id, _state.PodIp, _wake)
+            ? _rt.Probes.Ensure(pod.Metadata.Uid, container, id, _state.PodIp, _wake, PodSyncer.Unhealthy(_rt, pod, container))
             : null;
         return new ContainerView(record, current, null, null, probes?.Ready ?? false, probes?.Started ?? true);
+    }
+
+    /// <summary>A failed start: a Warning "Failed" event "Error: ..." as upstream, and the container waits with the reason.</summary>
+    private ContainerView Failed(V1Pod pod, V1Container container, ContainerRecord? current, ContainerRecord? previous, string reason, string message, string error)
+    {
+        _rt.Events.Container(pod, container, EventTypes.Warning, "Failed", $"Error: {error}");
+        return Waiting(container, current, previous, reason, message);
     }
 
     private ContainerView Waiting(V1Container container, ContainerRecord? current, ContainerRecord? previous, string reason, string message)
@@ -126,6 +140,9 @@ internal sealed partial class ContainerStarter
         _state.Waiting[container.Name] = (reason, message);
         return new ContainerView(current, previous, reason, message, false, false);
     }
+
+    /// <summary>A pod as upstream's logs and messages name it: name_namespace(uid).</summary>
+    private static string PodName(V1Pod pod) => $"{pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})";
 
     private static string Key(V1Pod pod) => $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}";
 

@@ -1,6 +1,7 @@
 using k8s;
 using Timonel.Client.Events;
 using Timonel.Kubelet.Cri;
+using Timonel.Kubelet.Images;
 using Timonel.Kubelet.Runtime;
 using Timonel.Kubelet.Volumes;
 
@@ -23,6 +24,9 @@ public sealed record PodRuntime(
 
     /// <summary>Events about pods (source component "kubelet").</summary>
     public required EventRecorder Events { get; init; }
+
+    /// <summary>Images never pulled while present (the pause image and the node's imported ones), even under imagePullPolicy Always.</summary>
+    public PinnedImages PinnedImages { get; init; } = new(null, PauseImage.Reference);
 
     /// <summary>The node's one writer of pod statuses: posts a status only when it changed.</summary>
     public StatusManager Status { get; init; } = StatusManager.ForClient(Client);

@@ -115,7 +115,7 @@ internal sealed partial class PodSyncer
             }
 
             return probeKill(action.Container, current) is { } reason
-                ? action with { KillReason = reason, Start = policy != "Never" }
+                ? action with { KillReason = reason + (policy != "Never" ? ", will be restarted" : ", will not be restarted"), Start = policy != "Never" }
                 : action with { Probed = true };
         }
 

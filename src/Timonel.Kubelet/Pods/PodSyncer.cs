@@ -1,5 +1,7 @@
 using k8s.Models;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Events;
 using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Volumes;
 
@@ -85,7 +87,11 @@ internal sealed partial class PodSyncer
 
     /// <summary>The running app containers' probes, started on first sight; a failed liveness or startup probe names a kill.</summary>
     private Func<V1Container, ContainerRecord, string?> ProbeKill(V1Pod pod) =>
-        (container, record) => _rt.Probes.Ensure(pod.Metadata.Uid, container, record.Id, _state.PodIp, _wake).KillReason;
+        (container, record) => _rt.Probes.Ensure(pod.Metadata.Uid, container, record.Id, _state.PodIp, _wake, Unhealthy(_rt, pod, container)).KillReason;
+
+    /// <summary>Upstream's Warning Unhealthy event for every failed probe run of a container.</summary>
+    public static Action<string> Unhealthy(PodRuntime rt, V1Pod pod, V1Container container) =>
+        message => rt.Events.Container(pod, container, EventTypes.Warning, "Unhealthy", message);
 
     /// <summary>A ready sandbox not seen before (agent restart, or created by an earlier sync): its IP is the pod's.</summary>
     private async Task AdoptReadySandboxAsync(V1Pod pod, IReadOnlyList<PodSandbox> sandboxes, CancellationToken cancellationToken)
@@ -103,6 +109,7 @@ internal sealed partial class PodSyncer
     {
         if (actions.KillPod)
         {
+            _rt.Events.Event(pod, EventTypes.Normal, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
             // A dead sandbox takes its containers with it: stop what is left before starting over.
             await _rt.Probes.DropPodAsync(pod.Metadata.Uid).ConfigureAwait(false);
             foreach (var old in sandboxes)
@@ -115,7 +122,17 @@ internal sealed partial class PodSyncer
         {
             var config = RuntimeConfigBuilder.Sandbox(pod, actions.Attempt, _rt.PodLogRoot, _rt.Cgroups, PodDns.Config(pod, _rt.Options));
             Directory.CreateDirectory(config.LogDirectory);
-            _state.SandboxId = await _rt.Cri.RunPodSandboxAsync(config, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                _state.SandboxId = await _rt.Cri.RunPodSandboxAsync(config, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e)
+            {
+                // The worker retries the sync; the event says why the pod stays ContainerCreating.
+                _rt.Events.Event(pod, EventTypes.Warning, "FailedCreatePodSandBox", $"Failed to create pod sandbox: {ContainerEvents.GrpcError(e)}");
+                throw;
+            }
+
             _state.PodIp = await SandboxIpAsync(pod, _state.SandboxId, cancellationToken).ConfigureAwait(false);
             LogSandboxStarted(Key(pod), _state.PodIp ?? "-");
             return config;
@@ -137,14 +154,14 @@ internal sealed partial class PodSyncer
         if (action.KillReason is { } reason && current is not null)
         {
             LogKill(Key(pod), reason);
-            await _terminator.KillContainerAsync(pod, container, current.Id, _state.PodIp, PodTerminator.GracePeriod(pod, null), cancellationToken).ConfigureAwait(false);
+            await _terminator.KillContainerAsync(pod, container, current.Id, _state.PodIp, PodTerminator.GracePeriod(pod, null), reason, cancellationToken).ConfigureAwait(false);
             _records.Forget(current.Id);
             current = await _records.GetAsync(current.Id, cancellationToken).ConfigureAwait(false) ?? current;
         }
 
         if (action.Probed && current is not null)
         {
-            var probes = _rt.Probes.Ensure(pod.Metadata.Uid, container, current.Id, _state.PodIp, _wake);
+            var probes = _rt.Probes.Ensure(pod.Metadata.Uid, container, current.Id, _state.PodIp, _wake, Unhealthy(_rt, pod, container));
             return new ContainerView(current, action.Previous, null, null, probes.Ready, probes.Started);
         }
 
@@ -163,7 +180,7 @@ internal sealed partial class PodSyncer
     {
         LogEvicted(Key(pod), message);
         _state.EvictionMessage = message;
-        _rt.Events.Event(pod, "Warning", EvictionManager.EvictedReason, message);
+        _rt.Events.Event(pod, EventTypes.Warning, EvictionManager.EvictedReason, message);
         await _rt.Probes.DropPodAsync(pod.Metadata.Uid).ConfigureAwait(false);
         await _terminator.KillRunningAsync(pod, records.Values.SelectMany(l => l), _state.PodIp, EvictionManager.GraceSeconds, cancellationToken).ConfigureAwait(false);
     }
@@ -177,7 +194,7 @@ internal sealed partial class PodSyncer
         foreach (var failure in await _volumes.SetUpAsync(pod, cancellationToken).ConfigureAwait(false))
         {
             LogMountFailed(Key(pod), failure);
-            _rt.Events.Event(pod, "Warning", "FailedMount", failure);
+            _rt.Events.Event(pod, EventTypes.Warning, "FailedMount", failure);
         }
 
         return _volumes.AllReady(pod);

@@ -2,7 +2,9 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Events;
 
 namespace Timonel.Kubelet.Pods;
 
@@ -25,10 +27,19 @@ internal sealed partial class PodTerminator
     /// <summary>The grace period a kill gets: the deletion's, else the pod's, else 30 s.</summary>
     public static long GracePeriod(V1Pod pod, long? deletionGrace) => Math.Max(0, deletionGrace ?? pod.Spec.TerminationGracePeriodSeconds ?? 30);
 
-    /// <summary>preStop (within the grace period), then SIGTERM and SIGKILL at the end of what is left of it.</summary>
-    public async Task KillContainerAsync(V1Pod pod, V1Container? container, string id, string? podIp, long graceSeconds, CancellationToken cancellationToken)
+    /// <summary>
+    /// A Normal Killing event ("Stopping container NAME", or <paramref name="message"/> when the kill
+    /// has a reason, e.g. a failed liveness probe), preStop (within the grace period), then SIGTERM
+    /// and SIGKILL at the end of what is left of it.
+    /// </summary>
+    public async Task KillContainerAsync(V1Pod pod, V1Container? container, string id, string? podIp, long graceSeconds, string? message, CancellationToken cancellationToken)
     {
         var started = _rt.Time.GetUtcNow();
+        if (container is not null)
+        {
+            _rt.Events.Container(pod, container, EventTypes.Normal, "Killing", message ?? $"Stopping container {container.Name}");
+        }
+
         if (container?.Lifecycle?.PreStop is { } preStop && graceSeconds > 0)
         {
             var outcome = await _rt.Prober.RunHandlerAsync(preStop, container, id, podIp, TimeSpan.FromSeconds(graceSeconds), cancellationToken).ConfigureAwait(false);
@@ -48,7 +59,7 @@ internal sealed partial class PodTerminator
     {
         var specs = (pod.Spec.InitContainers ?? []).Concat(pod.Spec.Containers ?? []).ToDictionary(c => c.Name, StringComparer.Ordinal);
         return Task.WhenAll(records.Where(r => r.State == RecordState.Running)
-            .Select(r => KillContainerAsync(pod, specs.GetValueOrDefault(r.Name), r.Id, podIp, graceSeconds, cancellationToken)));
+            .Select(r => KillContainerAsync(pod, specs.GetValueOrDefault(r.Name), r.Id, podIp, graceSeconds, null, cancellationToken)));
     }
 
     /// <summary>
@@ -59,9 +70,19 @@ internal sealed partial class PodTerminator
     {
         var grace = GracePeriod(pod, pod.Metadata.DeletionGracePeriodSeconds);
         await _rt.Probes.DropPodAsync(pod.Metadata.Uid).ConfigureAwait(false);
-        var list = await records.ListAsync(cancellationToken).ConfigureAwait(false);
-        await KillRunningAsync(pod, list.Values.SelectMany(l => l), podIp, grace, cancellationToken).ConfigureAwait(false);
-        await RemoveAllAsync(pod.Metadata.Uid, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var list = await records.ListAsync(cancellationToken).ConfigureAwait(false);
+            await KillRunningAsync(pod, list.Values.SelectMany(l => l), podIp, grace, cancellationToken).ConfigureAwait(false);
+            await RemoveAllAsync(pod.Metadata.Uid, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            // The worker retries the teardown; the pod's events say why it is stuck, as upstream.
+            _rt.Events.Event(pod, EventTypes.Warning, "FailedKillPod", $"error killing pod: {ContainerEvents.GrpcError(e)}");
+            throw;
+        }
+
         LogTerminated(Key(pod));
         if (removed)
         {

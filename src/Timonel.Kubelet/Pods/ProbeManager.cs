@@ -22,9 +22,9 @@ public sealed class ProbeManager : IAsyncDisposable
 
     /// <summary>
     /// The probes of <paramref name="containerId"/>, started on first use; <paramref name="onChange"/>
-    /// runs when a result flips (the pod worker syncs again).
+    /// runs when a result flips (the pod worker syncs again), <paramref name="unhealthy"/> on every failed run.
     /// </summary>
-    public ContainerProbes Ensure(string podUid, V1Container container, string containerId, string? podIp, Action onChange)
+    public ContainerProbes Ensure(string podUid, V1Container container, string containerId, string? podIp, Action onChange, Action<string>? unhealthy = null)
     {
         ContainerProbes? replaced;
         ContainerProbes probes;
@@ -35,7 +35,7 @@ public sealed class ProbeManager : IAsyncDisposable
                 return replaced;
             }
 
-            probes = new ContainerProbes(_prober, container, containerId, podIp, onChange, _time);
+            probes = new ContainerProbes(_prober, container, containerId, podIp, onChange, _time, unhealthy);
             _probes[(podUid, container.Name)] = probes;
         }
 

@@ -30,7 +30,7 @@ public sealed class Prober
         var timeout = TimeSpan.FromSeconds(Math.Max(1, probe.TimeoutSeconds ?? 1));
         if (probe.Exec is { } exec)
         {
-            return ExecAsync(exec.Command ?? [], containerId, timeout, cancellationToken);
+            return ExecAsync(exec.Command ?? [], containerId, timeout, probe: true, cancellationToken);
         }
 
         if (probe.HttpGet is { } http)
@@ -56,7 +56,7 @@ public sealed class Prober
     {
         if (handler.Exec is { } exec)
         {
-            return await ExecAsync(exec.Command ?? [], containerId, timeout, cancellationToken).ConfigureAwait(false);
+            return await ExecAsync(exec.Command ?? [], containerId, timeout, probe: false, cancellationToken).ConfigureAwait(false);
         }
 
         if (handler.HttpGet is { } http)
@@ -73,7 +73,8 @@ public sealed class Prober
         return new ProbeOutcome(false, "handler has no action");
     }
 
-    private async Task<ProbeOutcome> ExecAsync(IList<string> command, string containerId, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="probe">A probe's failure says only the command's output, as upstream's exec prober (the Unhealthy event quotes it); a hook's says the exit code too.</param>
+    private async Task<ProbeOutcome> ExecAsync(IList<string> command, string containerId, TimeSpan timeout, bool probe, CancellationToken cancellationToken)
     {
         if (command.Count == 0)
         {
@@ -86,7 +87,7 @@ public sealed class Prober
             var output = (response.Stdout.ToStringUtf8() + response.Stderr.ToStringUtf8()).Trim();
             return response.ExitCode == 0
                 ? new ProbeOutcome(true, output)
-                : new ProbeOutcome(false, $"command exited with {response.ExitCode}: {output}");
+                : new ProbeOutcome(false, probe ? output : $"command exited with {response.ExitCode}: {output}");
         }
         catch (RpcException e)
         {

@@ -25,6 +25,25 @@ public sealed class NodeLifecycleControllerTests
     }
 
     [Fact]
+    public async Task Monitor_NewNode_RegisteredNodeEventOnceAsUpstream()
+    {
+        await using var harness = await ControllerHarness.StartAsync(FastOptions(graceSeconds: 3), "nodelifecycle");
+        await CreateNodeAsync(harness.Client, "n1");
+        await RenewLeaseAsync(harness.Client, "n1");
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!harness.Events.Any(e => e.Reason == "RegisteredNode") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        // A few more monitor passes: the node is announced once, not on every pass.
+        await Task.Delay(1500);
+        var registered = Assert.Single(harness.Events, e => e.Reason == "RegisteredNode");
+        Assert.Equal(("Node", "n1", "node-controller", "Normal", "Node n1 event: Registered Node n1 in Controller"), (registered.Kind, registered.Name, registered.Component, registered.Type, registered.Message));
+    }
+
+    [Fact]
     public async Task Monitor_RenewedLease_KeepsNodeReadyAndUntainted()
     {
         await using var harness = await ControllerHarness.StartAsync(FastOptions(graceSeconds: 3), "nodelifecycle");

@@ -120,7 +120,8 @@ public sealed class ComputePodActionsTests
 
         var actions = PodSyncer.ComputePodActions(pod, [ReadySandbox()], Group(Running("app", pod.Spec.Containers[0])), false, true, (_, _) => "liveness failed", _ => false);
 
-        Assert.Equal("liveness failed", Assert.Single(actions.ToKill).KillReason);
+        // Upstream's Killing message: the probe's reason and what follows from the restart policy.
+        Assert.Equal(restart ? "liveness failed, will be restarted" : "liveness failed, will not be restarted", Assert.Single(actions.ToKill).KillReason);
         Assert.Equal(restart, actions.ToStart.Any());
     }
 
