@@ -20,6 +20,7 @@ internal static class ServerCommand
         var bind = new Option<string>("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
         var advertise = new Option<string?>("--advertise-address") { Description = "Address published in the kubernetes Service's endpoints (default: the bind address, or the first non-loopback IPv4 address when binding 0.0.0.0 or loopback)" };
         var auditLogPath = new Option<string?>("--audit-log-path") { Description = "Append an audit log here: one JSON audit.k8s.io/v1 Event per request (Metadata level: who, acting as whom, did what to which object, with what result; no bodies)" };
+        var pullOverride = new Option<string?>("--image-pull-policy-override") { Description = "For the local agent: IfNotPresent or Never, followed by every container instead of its imagePullPolicy (air-gapped machines); empty (default): each container's own policy" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Run only the control plane, no local node agent" };
         var datastore = new Option<string?>("--datastore-endpoint") { Description = "Datastore: empty for embedded SQLite, memory:// for an in-memory store, or etcd client URLs (http://127.0.0.1:2379[,...])" };
         var datastoreCa = new Option<string?>("--datastore-cafile") { Description = "CA certificate (PEM) that signed the etcd servers' certificates" };
@@ -43,7 +44,7 @@ internal static class ServerCommand
         var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, advertise, auditLogPath, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, watchCache, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager, disableScheduler, schedulerConfig, disableSimulator })
+        foreach (var o in new Option[] { dataDir, port, bind, advertise, auditLogPath, pullOverride, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, watchCache, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager, disableScheduler, schedulerConfig, disableSimulator })
         {
             command.Options.Add(o);
         }
@@ -53,6 +54,7 @@ internal static class ServerCommand
             using var loggers = Logging.Create(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
             var log = loggers.CreateLogger("server");
             ApiServerOptions options;
+            string? imagePullOverride;
             DatastoreSettings datastoreSettings;
             ClusterComponents components;
             try
@@ -91,6 +93,7 @@ internal static class ServerCommand
                     }
                 }
 
+                imagePullOverride = AgentHost.ParseImagePullPolicyOverride(parse.GetValue(pullOverride));
                 options = new ApiServerOptions
                 {
                     JoinToken = joinToken,
@@ -163,7 +166,7 @@ internal static class ServerCommand
                 var running = components.RunAsync(host.KubeconfigPath, options.Port, loggers, stopComponents.Token);
                 try
                 {
-                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, parse.GetValue(clusterCidr)!, loggers, ct).ConfigureAwait(false))
+                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, parse.GetValue(clusterCidr)!, imagePullOverride, loggers, ct).ConfigureAwait(false))
                     {
                         await host.WaitForStopRequestAsync(ct).ConfigureAwait(false);
                         // Stop order, while the API still serves: the components release their

@@ -16,7 +16,7 @@ internal static class AgentHost
     /// The local agent of `timonel server` (unless --disable-agent): same data dir, the admin
     /// kubeconfig the server wrote. Call after the API server serves; dispose before the server.
     /// </summary>
-    public static Task<RunningAgent> StartInServerAsync(string dataDir, string kubeconfigPath, string clusterCidr, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static Task<RunningAgent> StartInServerAsync(string dataDir, string kubeconfigPath, string clusterCidr, string? imagePullPolicyOverride, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath));
         var options = new KubeletOptions
@@ -25,6 +25,7 @@ internal static class AgentHost
             NodeName = DefaultNodeName(),
             NodeIp = MachineInfo.DefaultNodeIp(),
             ClusterCidr = clusterCidr,
+            ImagePullPolicyOverride = imagePullPolicyOverride,
         };
         return RunningAgent.StartAsync(options, client, loggers, cancellationToken);
     }
