@@ -148,6 +148,8 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
+            var localApiServices = new LocalApiServices(catalog, writer, objects, deleter, time, loggerFactory.CreateLogger<LocalApiServices>());
+            await localApiServices.SyncAsync(cancellationToken).ConfigureAwait(false);
             // After the bootstrap objects: the store has a revision to start the caches' watches after.
             if (watchCaches is not null)
             {
@@ -210,6 +212,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             await KubeconfigWriter.WriteAsync(kubeconfig, url, pki.ServerCaPem, pki.AdminCertificatePem, pki.AdminKeyPem, cancellationToken).ConfigureAwait(false);
 
             var stopping = new CancellationTokenSource();
+            localApiServices.FollowCatalog(stopping.Token);
             // Emptying terminating namespaces is the namespace controller's job (controller manager).
             var background = Task.WhenAll(
                 Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None),

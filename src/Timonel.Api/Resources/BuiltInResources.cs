@@ -83,7 +83,7 @@ public static class BuiltInResources
         Of("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false, typeof(V1ValidatingWebhookConfiguration),
             Stored(false, o => StoredKindRules.WebhookDefaults(o, mutating: false), StoredKindRules.Webhooks), StoredKindTables.WebhookConfiguration, categories: ApiExtensions),
         Of("apiregistration.k8s.io", "v1", "APIService", "apiservices", false, typeof(V1APIService),
-            Stored(true, null, StoredKindRules.ApiService), StoredKindTables.ApiService, categories: ApiExtensions, sub: [Status]),
+            Stored(true, null, StoredKindRules.ApiService, Strategies.Validation.NameRules.PathSegment), StoredKindTables.ApiService, categories: ApiExtensions, sub: [Status]),
         Of("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false, typeof(V1CertificateSigningRequest),
             Stored(true, null, StoredKindRules.CertificateSigningRequest), StoredKindTables.CertificateSigningRequest, ["csr"], sub: [Status, new("approval", SubresourceHandler.Status)]),
         Of("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", false, typeof(V1FlowSchema),

@@ -310,7 +310,8 @@ public static class StoredKindRules
         var group = spec.Str("group") ?? "";
         var version = spec.Str("version") ?? "";
         RequiredString(spec, "version", "spec.version", errs);
-        var expected = group.Length == 0 ? version : $"{version}.{group}";
+        // "v1." for the core group, as upstream names it.
+        var expected = $"{version}.{group}";
         if (obj.Obj("metadata").Str("name") is { } name && version.Length > 0 && name != expected)
         {
             errs.Add(FieldError.Invalid("metadata.name", name, $"must be {expected}"));
