@@ -156,8 +156,8 @@ public sealed partial class NodeTeardown
             LogShimKilled(pid);
         }
 
-        // A killed shim's container processes die with it (the shim is their subreaper's parent
-        // and runc set the parent-death signal); wait a moment so the unmounts below find them gone.
+        // Their containers are gone already (CRI stop, then runc's force delete above): these are
+        // shims left serving nothing. Wait a moment so the unmounts below find them gone.
         for (var i = 0; i < 50 && shims.Any(Libc.IsAlive); i++)
         {
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
