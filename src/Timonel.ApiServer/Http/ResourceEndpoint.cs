@@ -65,6 +65,13 @@ internal sealed class ResourceEndpoint(
         var method = context.Request.Method;
         // Upstream negotiates the answer's media type before doing anything: a 406 writes nothing.
         OutputFormat.From(context);
+        if (method == "GET" && info.Name is not null && context.Request.Query["resourceVersion"].ToString() is { Length: > 0 } rv
+            && !long.TryParse(rv, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+        {
+            // As for lists: a get at something that is no revision is a client mistake.
+            throw ApiException.BadRequest($"resourceVersion \"{rv}\" is invalid: use a value the server returned, \"0\", or none");
+        }
+
         if (method == "GET" && info.Name is { } cachedName && info.Subresource is null or "status" && cachedReads is not null
             && context.Request.Query["resourceVersion"].ToString() is { Length: > 0 } getRv
             && await cachedReads.GetAsync(resource, info.Namespace, cachedName, getRv, ct).ConfigureAwait(false) is { Served: true } cached)
