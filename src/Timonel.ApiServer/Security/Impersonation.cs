@@ -28,7 +28,8 @@ public static class Impersonation
     public static async Task<UserInfo> ApplyAsync(UserInfo requestor, IHeaderDictionary headers, string path, IAuthorizer authorizer, CancellationToken cancellationToken)
     {
         var user = headers[UserHeader].ToString();
-        var groups = headers[GroupHeader].SelectMany(v => (v ?? "").Split(',')).Select(g => g.Trim()).Where(g => g.Length > 0).ToList();
+        // One group per header line, as upstream reads them (a group name may hold a comma).
+        var groups = headers[GroupHeader].OfType<string>().Where(g => g.Length > 0).ToList();
         var uid = headers[UidHeader].ToString();
         var extra = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var header in headers.Where(h => h.Key.StartsWith(ExtraHeaderPrefix, StringComparison.OrdinalIgnoreCase)).ToList())
