@@ -18,14 +18,17 @@ public sealed partial class AuditLogFile : IAuditSink, IAsyncDisposable
     private readonly Channel<AuditEvent> _queue = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly string _path;
     private readonly ILogger _log;
+    private readonly FileStream _stream;
     private readonly Task _writer;
     private long _dropped;
 
+    /// <summary>Opens (creates) the file now, so that a path that cannot be written stops the server at start with the reason.</summary>
     public AuditLogFile(string path, ILogger log)
     {
         _path = path;
         _log = log;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         _writer = Task.Run(WriteAllAsync);
     }
 
@@ -48,7 +51,7 @@ public sealed partial class AuditLogFile : IAuditSink, IAsyncDisposable
 
     private async Task WriteAllAsync()
     {
-        var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        var stream = _stream;
         await using (stream.ConfigureAwait(false))
         {
             var line = new StringBuilder();

@@ -63,4 +63,16 @@ public sealed class AuditLogTests(AuditLogFixture fx) : IClassFixture<AuditLogFi
         Assert.Null(create["requestObject"]);
         Assert.Null(create["responseObject"]);
     }
+
+    [Fact]
+    public async Task AuditLog_PathThatCannotBeWritten_ServerRefusesToStart()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("timonel-audit-bad-").FullName;
+        var options = new ApiServerOptions { DataDir = dataDir, Port = 1, AuditLogPath = "/proc/timonel-audit/audit.log" };
+
+        var error = await Record.ExceptionAsync(() => ApiServerHost.StartAsync(options, _ => Task.FromResult<Storage.IStore>(new Storage.Memory.MemoryStore()), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, CancellationToken.None));
+
+        Assert.True(error is IOException or UnauthorizedAccessException, $"expected an I/O error naming the path, got {error}");
+        Assert.Contains("/proc/timonel-audit", error!.Message, StringComparison.Ordinal);
+    }
 }
