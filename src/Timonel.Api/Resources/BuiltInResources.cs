@@ -41,11 +41,11 @@ public static class BuiltInResources
         Core("ResourceQuota", "resourcequotas", true, typeof(V1ResourceQuota), new ResourceQuotaStrategy(), new ResourceQuotaTable(), ["quota"], sub: [Status]),
         Core("LimitRange", "limitranges", true, typeof(V1LimitRange), new LimitRangeStrategy(), new CreatedAtTable(), ["limits"]),
         Core("PodTemplate", "podtemplates", true, typeof(V1PodTemplate), new PodTemplateStrategy(), new PodTemplateTable()),
-        Core("ReplicationController", "replicationcontrollers", true, typeof(V1ReplicationController), new ReplicationControllerStrategy(), new ReplicationControllerTable(), ["rc"], All, sub: [Status, Scale]),
+        Core("ReplicationController", "replicationcontrollers", true, typeof(V1ReplicationController), new ReplicationControllerStrategy(), ReplicaSetTable.ForReplicationControllers(), ["rc"], All, sub: [Status, Scale]),
 
         // apps/v1
         Of("apps", "v1", "Deployment", "deployments", true, typeof(V1Deployment), new DeploymentStrategy(), new DeploymentTable(), ["deploy"], All, sub: [Status, Scale]),
-        Of("apps", "v1", "ReplicaSet", "replicasets", true, typeof(V1ReplicaSet), new ReplicaSetStrategy(), new ReplicaSetTable(), ["rs"], All, sub: [Status, Scale]),
+        Of("apps", "v1", "ReplicaSet", "replicasets", true, typeof(V1ReplicaSet), new ReplicaSetStrategy(), ReplicaSetTable.ForReplicaSets(), ["rs"], All, sub: [Status, Scale]),
         Of("apps", "v1", "StatefulSet", "statefulsets", true, typeof(V1StatefulSet), new StatefulSetStrategy(), new StatefulSetTable(), ["sts"], All, sub: [Status, Scale]),
         Of("apps", "v1", "DaemonSet", "daemonsets", true, typeof(V1DaemonSet), new DaemonSetStrategy(), new DaemonSetTable(), ["ds"], All, sub: [Status]),
         Of("apps", "v1", "ControllerRevision", "controllerrevisions", true, typeof(V1ControllerRevision), new ControllerRevisionStrategy(), new ControllerRevisionTable()),
