@@ -28,6 +28,7 @@ public static class ControllerRegistry
         ("nodeipam", c => new NodeIpamController(c)),
         ("replicaset", c => new ReplicaSetController(c)),
         ("replicationcontroller", c => new ReplicationManager(c)),
+        ("disruption", c => new Disruption.DisruptionController(c)),
         ("deployment", c => new DeploymentController(c)),
         ("nodelifecycle", c => new NodeLifecycleController(c)),
         ("podgc", c => new PodGcController(c)),
