@@ -174,8 +174,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             // The first X509 chain build costs ~0.1-0.25 s: pay it off the request path.
             _ = Task.Run(() => authenticator.Certificates.Validate(pki.AdminCertificate), CancellationToken.None);
 
-            https.Pki = pki;
-            https.Validator = authenticator.Certificates;
+            https.Options = KestrelHttps.ServerOptions(pki, authenticator.Certificates);
             var app = await webHost.ConfigureAwait(false);
             Log.Stage(log, "web host built", clock.Elapsed.TotalMilliseconds);
 
@@ -268,8 +267,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             k.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
             KestrelHttps.ConfigureHttps(
                 k,
-                () => https.Pki ?? throw new InvalidOperationException("certificates are not loaded yet"),
-                () => https.Validator ?? throw new InvalidOperationException("certificates are not loaded yet"),
+                () => https.Options ?? throw new InvalidOperationException("certificates are not loaded yet"),
                 options.Port,
                 options.BindAddress);
         });
@@ -283,9 +281,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     /// <summary>What Kestrel's HTTPS endpoint needs, filled in before the host starts.</summary>
     private sealed class HttpsBinding
     {
-        public ClusterPki? Pki { get; set; }
-
-        public ClientCertificateValidator? Validator { get; set; }
+        public System.Net.Security.SslServerAuthenticationOptions? Options { get; set; }
     }
 
     /// <summary>
