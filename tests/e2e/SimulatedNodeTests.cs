@@ -72,6 +72,50 @@ public sealed class SimulatedNodeTests : IAsyncLifetime
         Assert.Matches(@"sim-0\s+Ready", nodes);
     }
 
+    [Fact]
+    public async Task KubectlDrain_NodeWithThreeReplicasUnderMinAvailableTwo_EvictsOneAtATimeAndFinishes()
+    {
+        await kubectl.CreateNamespaceAsync("drain");
+        // Every replica on sim-0 first: sim-1 is cordoned while they are placed.
+        KubectlAssert.Succeeds(await kubectl.RunAsync("cordon", "sim-1"));
+        KubectlAssert.Succeeds(await kubectl.ApplyAsync("""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: drain}
+            spec:
+              replicas: 3
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec: {containers: [{name: web, image: nginx}]}
+            ---
+            apiVersion: policy/v1
+            kind: PodDisruptionBudget
+            metadata: {name: web, namespace: drain}
+            spec:
+              minAvailable: 2
+              selector: {matchLabels: {app: web}}
+            """));
+        KubectlAssert.Succeeds(await kubectl.RunAsync(["-n", "drain", "rollout", "status", "deployment/web", "--timeout=90s"], null, timeout: WaitLimit));
+        Assert.Equal("sim-0 sim-0 sim-0", await kubectl.JsonPathAsync("drain", "pods", "{.items[*].spec.nodeName}"));
+        await Eventually.WaitAsync(
+            async _ => await kubectl.JsonPathAsync("drain", "pdb/web", "{.status.disruptionsAllowed}") == "1",
+            WaitLimit,
+            "the budget allows one disruption");
+        KubectlAssert.Succeeds(await kubectl.RunAsync("uncordon", "sim-1"));
+
+        var drain = KubectlAssert.Succeeds(await kubectl.RunAsync(["drain", "sim-0", "--ignore-daemonsets", "--timeout=150s"], null, timeout: TimeSpan.FromSeconds(170)));
+
+        // The second eviction waited for the first replacement: the budget refused it at least once.
+        Assert.Contains("disruption budget", drain.Stderr + drain.Stdout, StringComparison.Ordinal);
+        Assert.Contains("node/sim-0 drained", drain.Stdout, StringComparison.Ordinal);
+        await Eventually.WaitAsync(
+            async _ => await kubectl.JsonPathAsync("drain", "pods", "{.items[*].spec.nodeName}") == "sim-1 sim-1 sim-1",
+            WaitLimit,
+            "the three replicas on sim-1, the evicted ones gone");
+        KubectlAssert.Succeeds(await kubectl.RunAsync(["-n", "drain", "rollout", "status", "deployment/web", "--timeout=90s"], null, timeout: WaitLimit));
+    }
+
     private async Task RunTimonelAsync(params string[] args)
     {
         var start = new ProcessStartInfo(RepoRoot.Launcher) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
