@@ -153,7 +153,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             // After the bootstrap objects: the store has a revision to start the caches' watches after.
             if (watchCaches is not null)
             {
-                await watchCaches.StartAsync(catalog.All, cancellationToken).ConfigureAwait(false);
+                await watchCaches.StartAsync(catalog.Stored, cancellationToken).ConfigureAwait(false);
             }
             var kubelets = new KubeletConnector(pki, time.GetUtcNow(), options.KubeletDialFilter);
 
@@ -179,25 +179,30 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             Log.Stage(log, "web host built", clock.Elapsed.TotalMilliseconds);
 
             auditLog = options.AuditLogPath is { Length: > 0 } auditPath ? new Audit.AuditLogFile(auditPath, loggerFactory.CreateLogger("audit")) : null;
+            var authorizer = options.Authorizer ?? new AllowAllAuthorizer();
+            var bindings = new BindingSubresource(updater, time);
+            Func<CancellationToken, Task<bool>> storeReachable = async ct =>
+            {
+                try
+                {
+                    await store.GetCurrentRevisionAsync(ct).ConfigureAwait(false);
+                    return true;
+                }
+                catch (StoreUnavailableException)
+                {
+                    return false;
+                }
+            };
             var pipeline = new RequestPipeline(
                 authenticator,
-                options.Authorizer ?? new AllowAllAuthorizer(),
-                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time, watchCaches, cachedReads), updater, new BindingSubresource(updater, time), new EvictionSubresource(catalog, objects, lister, deleter, updater, time), time, new PodStreamEndpoint(catalog, objects, kubelets), cachedReads),
+                authorizer,
+                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time, watchCaches, cachedReads), updater, bindings, new EvictionSubresource(catalog, objects, lister, deleter, updater, time), time, new PodStreamEndpoint(catalog, objects, kubelets), cachedReads,
+                    new ComputedCoreEndpoint(catalog, bindings, new ComponentStatuses(objects, catalog, storeReachable, time), time)),
                 new AuthenticationEndpoint(catalog, issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}"),
+                new ReviewEndpoint(catalog, new Reviews.TokenReviewer(authenticator, issuer.ApiAudiences), new Reviews.AccessReviewer(authorizer)),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi),
                 new RequestMetrics(),
-                async ct =>
-                {
-                    try
-                    {
-                        await store.GetCurrentRevisionAsync(ct).ConfigureAwait(false);
-                        return true;
-                    }
-                    catch (StoreUnavailableException)
-                    {
-                        return false;
-                    }
-                },
+                storeReachable,
                 auditLog,
                 time,
                 loggerFactory.CreateLogger<RequestPipeline>());

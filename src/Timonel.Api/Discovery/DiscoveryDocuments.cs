@@ -136,7 +136,7 @@ public sealed class DiscoveryDocuments
                 ["singularName"] = r.Singular,
                 ["namespaced"] = r.Namespaced,
                 ["kind"] = r.Kind,
-                ["verbs"] = Strings(ResourceVerbs),
+                ["verbs"] = Strings(r.Definition.Verbs),
             };
             if (r.ShortNames.Count > 0)
             {
@@ -148,7 +148,12 @@ public sealed class DiscoveryDocuments
                 entry["categories"] = Strings(r.Categories);
             }
 
-            entry["storageVersionHash"] = StorageVersionHash(r.Group, r.Version, r.Kind);
+            // Upstream gives a hash only for what is stored (no hash for reviews, bindings, componentstatuses).
+            if (r.Definition.IsStored)
+            {
+                entry["storageVersionHash"] = StorageVersionHash(r.Group, r.Version, r.Kind);
+            }
+
             entries.Add(entry);
 
             foreach (var sub in r.Subresources.Order(StringComparer.Ordinal))
@@ -225,7 +230,7 @@ public sealed class DiscoveryDocuments
             ["responseKind"] = Gvk(r.Group, r.Version, r.Kind),
             ["scope"] = r.Namespaced ? "Namespaced" : "Cluster",
             ["singularResource"] = r.Singular,
-            ["verbs"] = Strings(ResourceVerbs),
+            ["verbs"] = Strings(r.Definition.Verbs),
         };
         if (r.ShortNames.Count > 0)
         {

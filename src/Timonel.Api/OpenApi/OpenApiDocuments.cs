@@ -106,7 +106,7 @@ public sealed class OpenApiDocuments
     private static (byte[] Json, byte[] Protobuf) BuildV2(ResourceCatalog catalog, SchemaGenerator generator)
     {
         var paths = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
-        foreach (var r in catalog.All)
+        foreach (var r in catalog.Stored)
         {
             foreach (var path in PathsOf(r, generator, out _))
             {
@@ -126,7 +126,7 @@ public sealed class OpenApiDocuments
         {
             var paths = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
             var roots = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var r in catalog.All.Where(r => r.Group == gv.Group && r.Version == gv.Version))
+            foreach (var r in catalog.Stored.Where(r => r.Group == gv.Group && r.Version == gv.Version))
             {
                 foreach (var path in PathsOf(r, generator, out var used))
                 {

@@ -85,7 +85,7 @@ public static class BuiltInResources
         Of("apiregistration.k8s.io", "v1", "APIService", "apiservices", false, typeof(V1APIService),
             Stored(true, null, StoredKindRules.ApiService, Strategies.Validation.NameRules.PathSegment), StoredKindTables.ApiService, categories: ApiExtensions, sub: [Status]),
         Of("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false, typeof(V1CertificateSigningRequest),
-            Stored(true, null, StoredKindRules.CertificateSigningRequest), StoredKindTables.CertificateSigningRequest, ["csr"], sub: [Status, new("approval", SubresourceHandler.Status)]),
+            new CertificateSigningRequestStrategy(), StoredKindTables.CertificateSigningRequest, ["csr"], sub: [Status, new("approval", SubresourceHandler.Status)]),
         Of("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", false, typeof(V1FlowSchema),
             Stored(true, StoredKindRules.FlowSchemaDefaults, StoredKindRules.FlowSchema), StoredKindTables.FlowSchema, sub: [Status]),
         Of("flowcontrol.apiserver.k8s.io", "v1", "PriorityLevelConfiguration", "prioritylevelconfigurations", false, typeof(V1PriorityLevelConfiguration),
@@ -99,6 +99,9 @@ public static class BuiltInResources
         Of("storage.k8s.io", "v1", "CSINode", "csinodes", false, typeof(V1CSINode), Stored(false, null, StoredKindRules.CsiNode), StoredKindTables.CsiNode),
         Of("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities", true, typeof(V1CSIStorageCapacity), Stored(false, null, StoredKindRules.CsiStorageCapacity, namespaced: true), StoredKindTables.CsiStorageCapacity),
         Of("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", false, typeof(V1VolumeAttachment), Stored(true, null, StoredKindRules.VolumeAttachment), StoredKindTables.VolumeAttachment, sub: [Status]),
+
+        // Served, never stored (NotStoredResources).
+        .. NotStoredResources.Definitions(),
     ];
 
     private static StoredKindStrategy Stored(bool hasStatus, Action<System.Text.Json.Nodes.JsonObject>? defaults, Action<System.Text.Json.Nodes.JsonObject, List<Timonel.Api.Errors.FieldError>> validate, Strategies.Validation.NameRule? nameRule = null, bool namespaced = false) =>

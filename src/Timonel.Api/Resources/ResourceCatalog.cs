@@ -44,8 +44,11 @@ public sealed class ResourceCatalog
     /// <summary>Every definition, in discovery order.</summary>
     public IReadOnlyList<ResourceDefinition> Definitions => Volatile.Read(ref _current).Definitions;
 
-    /// <summary>Every served version of every resource, in discovery order.</summary>
+    /// <summary>Every served version of every resource, in discovery order (stored or not: reviews, bindings and componentstatuses are served, never stored).</summary>
     public IReadOnlyList<ApiResource> All => Volatile.Read(ref _current).All;
+
+    /// <summary>The served versions of the resources whose objects are stored: what lists, watches, caches and informers can follow.</summary>
+    public IReadOnlyList<ApiResource> Stored => Volatile.Read(ref _current).Stored;
 
     /// <summary>Group/versions in discovery order, e.g. ("", "v1"), ("apps", "v1").</summary>
     public IEnumerable<(string Group, string Version)> GroupVersions => All.Select(r => (r.Group, r.Version)).Distinct();
@@ -130,6 +133,7 @@ public sealed class ResourceCatalog
             Definitions = definitions;
             Revision = revision;
             All = definitions.SelectMany(d => d.Served).ToList();
+            Stored = All.Where(r => r.Definition.IsStored).ToList();
             ByPath = All.ToDictionary(r => (r.Group, r.Version, r.Plural));
             ByKind = new();
             foreach (var r in All)
@@ -143,6 +147,8 @@ public sealed class ResourceCatalog
         public long Revision { get; }
 
         public IReadOnlyList<ApiResource> All { get; }
+
+        public IReadOnlyList<ApiResource> Stored { get; }
 
         public Dictionary<(string Group, string Version, string Plural), ApiResource> ByPath { get; }
 

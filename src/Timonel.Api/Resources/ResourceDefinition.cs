@@ -15,6 +15,10 @@ namespace Timonel.Api.Resources;
 /// </summary>
 public sealed class ResourceDefinition
 {
+    private static readonly IReadOnlyList<string> StoredVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+    private static readonly IReadOnlyList<string> ReadOnlyVerbs = ["get", "list"];
+    private static readonly IReadOnlyList<string> CreateOnlyVerbs = ["create"];
+
     private readonly string? _storagePrefix;
     private IResourceStrategy? _strategy;
     private IReadOnlyList<ApiResource>? _served;
@@ -91,6 +95,20 @@ public sealed class ResourceDefinition
     /// <summary>Field selector labels; metadata.name and metadata.namespace unless set.</summary>
     internal SelectableFields Fields { get; init; } = SelectableFieldTable.Default;
 
+    /// <summary>How requests for the resource are answered: stored objects unless set (reviews, bindings and componentstatuses are not stored).</summary>
+    public ResourceHandler Handler { get; init; } = ResourceHandler.Store;
+
+    /// <summary>True when objects of the resource are kept in the store (list, watch and informers apply).</summary>
+    public bool IsStored => Handler == ResourceHandler.Store;
+
+    /// <summary>The verbs discovery lists, as upstream's for the same kind of REST storage.</summary>
+    public IReadOnlyList<string> Verbs => Handler switch
+    {
+        ResourceHandler.Store => StoredVerbs,
+        ResourceHandler.ComponentStatus => ReadOnlyVerbs,
+        _ => CreateOnlyVerbs,
+    };
+
     /// <summary>What a delete does before the object goes (grace periods, finalization).</summary>
     public DeletePolicy Deletion { get; init; } = DeletePolicy.Immediate;
 
@@ -120,6 +138,41 @@ public sealed class ResourceDefinition
 
 /// <summary>One version of a resource: whether it is served, and whether objects are stored in it.</summary>
 public sealed record ResourceVersion(string Name, bool Served, bool Storage);
+
+/// <summary>
+/// How the API server answers requests for a resource. Everything but <see cref="Store"/> is
+/// computed per request and never stored: only the verbs of <see cref="ResourceDefinition.Verbs"/>
+/// are served, anything else is 405 as upstream.
+/// </summary>
+public enum ResourceHandler
+{
+    /// <summary>Objects kept in the store, with every REST verb.</summary>
+    Store,
+
+    /// <summary>POST of a Binding to the namespace's bindings: binds the pod named in metadata.name (BindingSubresource).</summary>
+    Binding,
+
+    /// <summary>GET and list of the control plane's health (scheduler, controller-manager, etcd-0).</summary>
+    ComponentStatus,
+
+    /// <summary>POST of a TokenReview: the server's authenticator judges spec.token.</summary>
+    TokenReview,
+
+    /// <summary>POST of a SelfSubjectReview: the caller's own user info.</summary>
+    SelfSubjectReview,
+
+    /// <summary>POST of a SubjectAccessReview: the server's authorizer judges spec's user and attributes.</summary>
+    SubjectAccessReview,
+
+    /// <summary>POST of a LocalSubjectAccessReview: as SubjectAccessReview, inside the path's namespace.</summary>
+    LocalSubjectAccessReview,
+
+    /// <summary>POST of a SelfSubjectAccessReview: the authorizer judges the caller.</summary>
+    SelfSubjectAccessReview,
+
+    /// <summary>POST of a SelfSubjectRulesReview: what the caller may do in spec.namespace, as the authorizer's rule resolver says.</summary>
+    SelfSubjectRulesReview,
+}
 
 /// <summary>How the API server serves a subresource.</summary>
 public enum SubresourceHandler

@@ -19,6 +19,7 @@ internal sealed partial class RequestPipeline(
     IAuthorizer authorizer,
     ResourceEndpoint resources,
     AuthenticationEndpoint authentication,
+    ReviewEndpoint reviews,
     DiscoveryEndpoint discovery,
     RequestMetrics metrics,
     Func<CancellationToken, Task<bool>> isReady,
@@ -53,6 +54,7 @@ internal sealed partial class RequestPipeline(
 
             var user = await Impersonation.ApplyAsync(requestor, context.Request.Headers, path, authorizer, context.RequestAborted).ConfigureAwait(false);
             actingAs = ReferenceEquals(user, requestor) ? null : user;
+            RequestUser.Set(context, user);
 
             // Upstream authorizes before it routes: a refused request learns nothing about what exists.
             attributes = RequestAttributesFactory.From(user, context.Request.Method, path, context.Request.Query);
@@ -67,7 +69,8 @@ internal sealed partial class RequestPipeline(
             info = RequestInfo.Parse(path);
             if (info is not null && info.Resource.Length > 0)
             {
-                if (!await authentication.TryServeResourceAsync(context, info, user).ConfigureAwait(false))
+                if (!await authentication.TryServeResourceAsync(context, info, user).ConfigureAwait(false)
+                    && !await reviews.TryServeAsync(context, info, user).ConfigureAwait(false))
                 {
                     await resources.HandleAsync(context, info).ConfigureAwait(false);
                 }

@@ -27,7 +27,8 @@ internal sealed class ResourceEndpoint(
     EvictionSubresource eviction,
     TimeProvider time,
     Streaming.PodStreamEndpoint? podStreams = null,
-    Watch.Cache.CachedReads? cachedReads = null)
+    Watch.Cache.CachedReads? cachedReads = null,
+    ComputedCoreEndpoint? computed = null)
 {
     public async Task HandleAsync(HttpContext context, RequestInfo info)
     {
@@ -38,6 +39,17 @@ internal sealed class ResourceEndpoint(
         if (info.Namespace is not null && !resource.Namespaced)
         {
             throw new ApiException(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource: {resource.GroupResource} is cluster-scoped and cannot be addressed inside a namespace");
+        }
+
+        // Resources that are not stored have their own handlers (reviews are served before this endpoint).
+        if (!resource.Definition.IsStored)
+        {
+            if (computed is not null && await computed.TryServeAsync(context, info, resource).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            throw ApiException.MethodNotAllowed($"{context.Request.Method} is not supported on {context.Request.Path}");
         }
 
         // The definition says which subresources exist and how each is served (token has its own endpoint).
@@ -185,6 +197,11 @@ internal sealed class ResourceEndpoint(
 
         var options = WriteOptionsFrom(context);
         var obj = await ReadObjectAsync(context, ct).ConfigureAwait(false);
+        if (resource is { Group: CertificateSigningRequests.Group, Plural: CertificateSigningRequests.Plural })
+        {
+            CertificateSigningRequests.SetRequester(obj, RequestUser.Get(context));
+        }
+
         var created = await writer.CreateAsync(resource, ns, obj, options, ct).ConfigureAwait(false);
         await WriteObjectAsync(context, resource, created.Object, 201).ConfigureAwait(false);
     }

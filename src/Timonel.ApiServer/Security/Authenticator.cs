@@ -72,6 +72,39 @@ public sealed class Authenticator
         return parts.Length >= 2 && parts[0].Equals("bearer", StringComparison.OrdinalIgnoreCase) ? parts : null;
     }
 
+    /// <summary>
+    /// A TokenReview's verdict on <paramref name="token"/> by the same token authenticators
+    /// requests meet: an audience-aware one judges the token for <paramref name="audiences"/>;
+    /// any other only when <paramref name="audiences"/> share one with
+    /// <paramref name="implicitAudiences"/> (the API server's), which are then the token's.
+    /// </summary>
+    public async ValueTask<TokenAuthentication> ReviewTokenAsync(string token, IReadOnlyList<string> audiences, IReadOnlyList<string> implicitAudiences, CancellationToken ct)
+    {
+        var target = audiences.Count == 0 ? implicitAudiences : audiences;
+        var shared = implicitAudiences.Where(target.Contains).ToList();
+        string? error = null;
+        foreach (var authenticator in _tokens)
+        {
+            if (authenticator is IAudienceAwareTokenAuthenticator aware)
+            {
+                var verdict = await aware.AuthenticateTokenAsync(token, target, ct).ConfigureAwait(false);
+                if (verdict.User is not null)
+                {
+                    return verdict;
+                }
+
+                error ??= verdict.Error;
+            }
+            else if (shared.Count > 0 && await authenticator.AuthenticateTokenAsync(token, ct).ConfigureAwait(false) is { } user)
+            {
+                return new TokenAuthentication(user, shared);
+            }
+        }
+
+        // Upstream's bearer authenticator calls any token nobody accepts invalid, with the reasons it met.
+        return new TokenAuthentication(null, [], error is null ? "invalid bearer token" : $"[invalid bearer token, {error}]");
+    }
+
     private async ValueTask<UserInfo?> AuthenticateTokenAsync(string token, CancellationToken ct)
     {
         // An index loop: foreach over an interface would allocate an enumerator per request.

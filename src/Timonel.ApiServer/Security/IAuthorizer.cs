@@ -37,8 +37,16 @@ public enum AuthorizationVerdict
 /// The default authorizer: every authenticated request is allowed (what the server did before
 /// authorization existed; RBAC replaces it).
 /// </summary>
-public sealed class AllowAllAuthorizer : IAuthorizer
+public sealed class AllowAllAuthorizer : IAuthorizer, IRuleResolver
 {
+    // Upstream's AlwaysAllow rules: every verb on everything, resources and URLs alike.
+    private static readonly UserRules Everything = new(
+        [new ResourceRule(["*"], ["*"], ["*"], [])],
+        [new NonResourceRule(["*"], ["*"])],
+        Incomplete: false);
+
     public Task<AuthorizationDecision> AuthorizeAsync(RequestAttributes attributes, CancellationToken cancellationToken) =>
         Task.FromResult(AuthorizationDecision.Allow);
+
+    public Task<UserRules> RulesForAsync(UserInfo user, string @namespace, CancellationToken cancellationToken) => Task.FromResult(Everything);
 }

@@ -12,7 +12,7 @@ namespace Timonel.ApiServer.ServiceAccounts;
 /// UID the token names. The user is system:serviceaccount:&lt;ns&gt;:&lt;name&gt; in
 /// system:serviceaccounts, system:serviceaccounts:&lt;ns&gt; and system:authenticated.
 /// </summary>
-internal sealed class ServiceAccountTokenAuthenticator(ServiceAccountIssuer issuer, ObjectStore objects, ResourceCatalog catalog, TimeProvider time) : ITokenAuthenticator
+internal sealed class ServiceAccountTokenAuthenticator(ServiceAccountIssuer issuer, ObjectStore objects, ResourceCatalog catalog, TimeProvider time) : IAudienceAwareTokenAuthenticator
 {
     /// <summary>Clock skew tolerated between the signing and the verifying server (go-jose's default leeway).</summary>
     public static readonly TimeSpan Leeway = TimeSpan.FromMinutes(1);
@@ -27,15 +27,39 @@ internal sealed class ServiceAccountTokenAuthenticator(ServiceAccountIssuer issu
     public ValueTask<UserInfo?> AuthenticateTokenAsync(string token, CancellationToken ct)
     {
         // Cheap rejection first: the admin and join tokens are not JWTs.
-        if (token.Length < 16 || !token.StartsWith("eyJ", StringComparison.Ordinal) || issuer.Verify(token) is not { } json || ServiceAccountClaims.FromJson(json) is not { } claims)
+        if (Claims(token) is not { } claims)
         {
             return ValueTask.FromResult<UserInfo?>(null);
         }
 
-        return CheckAsync(claims, ct);
+        return UserOfAsync(claims, issuer.ApiAudiences, ct);
     }
 
-    private async ValueTask<UserInfo?> CheckAsync(ServiceAccountClaims claims, CancellationToken ct)
+    /// <summary>For a TokenReview: the token judged for <paramref name="audiences"/> (the API server's when empty), with the audiences it is valid for.</summary>
+    public async ValueTask<TokenAuthentication> AuthenticateTokenAsync(string token, IReadOnlyList<string> audiences, CancellationToken ct)
+    {
+        if (Claims(token) is not { } claims)
+        {
+            return TokenAuthentication.None;
+        }
+
+        var target = audiences.Count == 0 ? issuer.ApiAudiences : audiences;
+        var matched = target.Where(claims.Audiences.Contains).ToList();
+        if (matched.Count == 0)
+        {
+            return new TokenAuthentication(null, [], $"token audiences {GoList(claims.Audiences)} is invalid for the target audiences {GoList(target)}");
+        }
+
+        var user = await UserOfAsync(claims, matched, ct).ConfigureAwait(false);
+        return user is null ? new TokenAuthentication(null, [], "service account token is not valid: expired, not yet valid, or its service account, pod or secret is gone") : new TokenAuthentication(user, matched);
+    }
+
+    private ServiceAccountClaims? Claims(string token) =>
+        token.Length < 16 || !token.StartsWith("eyJ", StringComparison.Ordinal) || issuer.Verify(token) is not { } json ? null : ServiceAccountClaims.FromJson(json);
+
+    private static string GoList(IEnumerable<string> values) => "[" + string.Join(" ", values.Select(v => $"\"{v}\"")) + "]";
+
+    private async ValueTask<UserInfo?> UserOfAsync(ServiceAccountClaims claims, IReadOnlyList<string> audiences, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         if (now >= claims.Expires + Leeway || (claims.NotBefore ?? claims.IssuedAt) > now + Leeway)
@@ -43,7 +67,7 @@ internal sealed class ServiceAccountTokenAuthenticator(ServiceAccountIssuer issu
             return null;
         }
 
-        if (!claims.Audiences.Any(issuer.ApiAudiences.Contains) || claims.SubjectClaim != claims.Subject)
+        if (!claims.Audiences.Any(audiences.Contains) || claims.SubjectClaim != claims.Subject)
         {
             return null;
         }

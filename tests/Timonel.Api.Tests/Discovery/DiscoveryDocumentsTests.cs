@@ -27,7 +27,9 @@ public sealed class DiscoveryDocumentsTests
             Assert.Equal(r.Kind, entry["kind"]!.GetValue<string>());
             Assert.Equal(r.Namespaced, entry["namespaced"]!.GetValue<bool>());
             Assert.Equal(r.Singular, entry["singularName"]!.GetValue<string>());
-            Assert.Equal(["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], Strings(entry["verbs"]));
+            string[] verbs = r.Definition.IsStored ? ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] : r.Plural == "componentstatuses" ? ["get", "list"] : ["create"];
+            Assert.Equal(verbs, Strings(entry["verbs"]));
+            Assert.Equal(r.Definition.IsStored, entry["storageVersionHash"] is not null);
             Assert.Equal(r.ShortNames, entry["shortNames"] is null ? [] : Strings(entry["shortNames"]));
             Assert.Equal(r.Categories, entry["categories"] is null ? [] : Strings(entry["categories"]));
         }

@@ -41,7 +41,8 @@ public sealed class OpenApiDocumentsTests
     [Fact]
     public void V3_EveryCatalogResource_HasPatchOperationThatKubectlAcceptsForFieldValidation()
     {
-        foreach (var r in ResourceCatalog.Default.All)
+        // Resources that are not stored (reviews, bindings, componentstatuses) have no patch.
+        foreach (var r in ResourceCatalog.Default.Stored)
         {
             var doc = Parse(Docs.V3[GroupVersionPath(r)]);
             Assert.Equal("3.0.0", doc["openapi"]!.GetValue<string>());

@@ -104,4 +104,16 @@ public class ResourceCatalogTests
     {
         Assert.Equal(prefix, ResourceCatalog.Default.Definitions.Single(d => d.Group == group && d.Plural == plural).StoragePrefix);
     }
+
+    [Fact]
+    public void Stored_BuiltIns_LeavesOutTheResourcesThatAreNeverStored()
+    {
+        var notStored = ResourceCatalog.Default.All.Except(ResourceCatalog.Default.Stored).Select(r => r.GroupResource).Order(StringComparer.Ordinal);
+
+        Assert.Equal(
+            ["bindings", "componentstatuses", "localsubjectaccessreviews.authorization.k8s.io", "selfsubjectaccessreviews.authorization.k8s.io", "selfsubjectreviews.authentication.k8s.io",
+             "selfsubjectrulesreviews.authorization.k8s.io", "subjectaccessreviews.authorization.k8s.io", "tokenreviews.authentication.k8s.io"],
+            notStored);
+        Assert.All(ResourceCatalog.Default.Stored, r => Assert.Equal(["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], r.Definition.Verbs));
+    }
 }

@@ -11,6 +11,20 @@ public class OtherTablesTests
         TableConvertors.For(ResourceCatalog.Default.All.First(r => r.Group == group && r.Plural == plural));
 
     [Fact]
+    public void ComponentStatus_Rows_FollowTheHealthyCondition()
+    {
+        var cs = For("", "componentstatuses");
+        var healthy = Parse("""{"metadata":{"name":"etcd-0"},"conditions":[{"type":"Healthy","status":"True","message":"ok"}]}""");
+        var unhealthy = Parse("""{"metadata":{"name":"scheduler"},"conditions":[{"type":"Healthy","status":"False","error":"lease expired"}]}""");
+        var unknown = Parse("""{"metadata":{"name":"x"},"conditions":[{"type":"Other","status":"True"}]}""");
+
+        Assert.Equal(["Name", "Status", "Message", "Error"], cs.Columns.Select(c => c.Name));
+        Assert.Equal<object?>(["etcd-0", "Healthy", "ok", ""], cs.Cells(healthy, Now));
+        Assert.Equal<object?>(["scheduler", "Unhealthy", "", "lease expired"], cs.Cells(unhealthy, Now));
+        Assert.Equal<object?>(["x", "Unknown", "", ""], cs.Cells(unknown, Now));
+    }
+
+    [Fact]
     public void CoreEvent_Row_MatchesUpstreamIncludingWideColumns()
     {
         var events = For("", "events");

@@ -89,19 +89,8 @@ public sealed class UpstreamApiListTests(ApiServerFixture fx) : IClassFixture<Ap
     /// <summary>Resources Timonel does not serve yet ("name apiVersion").</summary>
     private static readonly string[] MissingResources =
     [
-        // The legacy top-level binding resource (POST /api/v1/namespaces/NS/bindings); pods/binding is served.
-        "bindings v1",
-        // Synthesized health of etcd, scheduler and controller manager: not served yet.
-        "componentstatuses v1",
         // CustomResourceDefinitions: issue 18.
         "customresourcedefinitions apiextensions.k8s.io/v1",
-        // Review APIs (create-only, answered by authenticator and authorizer): issue 17.
-        "selfsubjectreviews authentication.k8s.io/v1",
-        "tokenreviews authentication.k8s.io/v1",
-        "localsubjectaccessreviews authorization.k8s.io/v1",
-        "selfsubjectaccessreviews authorization.k8s.io/v1",
-        "selfsubjectrulesreviews authorization.k8s.io/v1",
-        "subjectaccessreviews authorization.k8s.io/v1",
     ];
 
     /// <summary>Group/versions Timonel does not serve yet.</summary>
@@ -109,9 +98,6 @@ public sealed class UpstreamApiListTests(ApiServerFixture fx) : IClassFixture<Ap
     [
         // Issue 18.
         "apiextensions.k8s.io/v1",
-        // Issue 17 (the review APIs are the group's only resources).
-        "authentication.k8s.io/v1",
-        "authorization.k8s.io/v1",
         // HorizontalPodAutoscaler is served in autoscaling/v2 only: v1 needs conversion to and from v2 (not done yet).
         "autoscaling/v1",
     ];

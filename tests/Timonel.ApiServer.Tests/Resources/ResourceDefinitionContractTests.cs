@@ -25,6 +25,18 @@ public class ResourceDefinitionContractTests(ApiServerFixture fx) : IClassFixtur
         return data;
     }
 
+    /// <summary>The definitions whose objects are stored: reviews, bindings and componentstatuses have no CRUD, lists or OpenAPI paths (their own tests cover them).</summary>
+    public static TheoryData<string, string> StoredDefinitions()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var d in ResourceCatalog.Default.Definitions.Where(d => d.IsStored))
+        {
+            data.Add(d.Group, d.Plural);
+        }
+
+        return data;
+    }
+
     [Fact]
     public void Definitions_ServerCatalog_IsWhatTheTheoriesCover()
     {
@@ -52,7 +64,7 @@ public class ResourceDefinitionContractTests(ApiServerFixture fx) : IClassFixtur
     }
 
     [Theory]
-    [MemberData(nameof(Definitions))]
+    [MemberData(nameof(StoredDefinitions))]
     public async Task OpenApiV3_EveryDefinition_HasASchemaOfItsKindAndItsPaths(string group, string plural)
     {
         var d = Definition(group, plural);
@@ -66,7 +78,7 @@ public class ResourceDefinitionContractTests(ApiServerFixture fx) : IClassFixtur
     }
 
     [Theory]
-    [MemberData(nameof(Definitions))]
+    [MemberData(nameof(StoredDefinitions))]
     public async Task Table_EveryDefinition_AnswersWithColumns(string group, string plural)
     {
         var d = Definition(group, plural);
@@ -82,7 +94,7 @@ public class ResourceDefinitionContractTests(ApiServerFixture fx) : IClassFixtur
     }
 
     [Theory]
-    [MemberData(nameof(Definitions))]
+    [MemberData(nameof(StoredDefinitions))]
     public async Task FieldSelector_MetadataFields_AreAccepted(string group, string plural)
     {
         var d = Definition(group, plural);
@@ -97,7 +109,7 @@ public class ResourceDefinitionContractTests(ApiServerFixture fx) : IClassFixtur
     }
 
     [Theory]
-    [MemberData(nameof(Definitions))]
+    [MemberData(nameof(StoredDefinitions))]
     public async Task Create_EveryDefinition_ReadsBackAsWrittenAndDeletes(string group, string plural)
     {
         var d = Definition(group, plural);
