@@ -47,6 +47,14 @@ public sealed class ResourceCatalog
     /// <summary>Every served version of every resource, in discovery order.</summary>
     public IReadOnlyList<ApiResource> All => Volatile.Read(ref _current).All;
 
+    /// <summary>
+    /// One served version per definition: its storage version when served, else its first served
+    /// one. For clients of the registry that act on objects rather than on views (namespace
+    /// deletion, garbage collection, quota counting): each object once, not once per version.
+    /// </summary>
+    public IEnumerable<ApiResource> Primary =>
+        Definitions.Select(d => d.Served.FirstOrDefault(r => r.IsStorageVersion) ?? d.Served.FirstOrDefault()).OfType<ApiResource>();
+
     /// <summary>Group/versions in discovery order, e.g. ("", "v1"), ("apps", "v1").</summary>
     public IEnumerable<(string Group, string Version)> GroupVersions => All.Select(r => (r.Group, r.Version)).Distinct();
 
