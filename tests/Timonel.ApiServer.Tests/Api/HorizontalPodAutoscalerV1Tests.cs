@@ -248,16 +248,23 @@ public sealed class HorizontalPodAutoscalerV1Tests(ApiServerFixture fx) : IClass
         var ns = await fx.NamespaceAsync("hpa-kubectl");
         ApiAssert.Code(201, await fx.Client.PostAsync(V2Path(ns), V2Hpa("web")));
 
-        var run = await Kubectl().RunAsync(["get", "-n", ns, "hpa.v1.autoscaling", "web", "-o", "yaml"]);
-        var table = await Kubectl().RunAsync(["get", "-n", ns, "hpa.v1.autoscaling"]);
+        // kubectl 1.33 expands a short name to its group's preferred version (it asks for
+        // "hpa.v1.autoscaling" at autoscaling/v2, whatever the server), so the v1 view is asked for by the full name.
+        var run = await Kubectl().RunAsync(["get", "-n", ns, "horizontalpodautoscalers.v1.autoscaling", "web", "-o", "yaml", "-v=6"]);
+        var table = await Kubectl().RunAsync(["get", "-n", ns, "horizontalpodautoscalers.v1.autoscaling"]);
+        var shortName = await Kubectl().RunAsync(["get", "-n", ns, "hpa.v1.autoscaling", "web", "-o", "yaml"]);
 
         Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("/apis/autoscaling/v1/namespaces/", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("apiVersion: autoscaling/v1", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("targetCPUUtilizationPercentage: 50", run.Stdout, StringComparison.Ordinal);
         Assert.Contains(MetricsAnnotation, run.Stdout, StringComparison.Ordinal);
         Assert.True(table.ExitCode == 0, table.Stderr);
-        Assert.StartsWith("NAME", table.Stdout, StringComparison.Ordinal);
-        Assert.Contains("web", table.Stdout, StringComparison.Ordinal);
+        var lines = table.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("web", lines[1], StringComparison.Ordinal);
+        Assert.True(shortName.ExitCode == 0, shortName.Stderr);
+        Assert.Contains("name: web", shortName.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
