@@ -27,17 +27,12 @@ public sealed class IdentityConverter : IVersionConverter
     {
         ArgumentNullException.ThrowIfNull(obj);
         var copy = (JsonObject)obj.DeepClone();
-        if (Meta.ApiVersionOf(copy) is { } apiVersion)
+        if (copy["apiVersion"] is JsonValue value && value.TryGetValue<string>(out var apiVersion))
         {
             var slash = apiVersion.LastIndexOf('/');
             copy["apiVersion"] = slash < 0 ? toVersion : apiVersion[..(slash + 1)] + toVersion;
         }
 
         return copy;
-    }
-
-    private static class Meta
-    {
-        public static string? ApiVersionOf(JsonObject obj) => obj["apiVersion"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
     }
 }
