@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Timonel.Api.Resources;
 
 /// <summary>
@@ -16,7 +18,22 @@ public sealed record ApiResource(ResourceDefinition Definition, string Version)
 
     public bool Namespaced => Definition.Namespaced;
 
-    public Type ModelType => Definition.ModelType;
+    /// <summary>The model type of this version.</summary>
+    public Type ModelType => Definition.ModelTypeOf(Version);
+
+    /// <summary>True when objects are stored in this version (reads and writes need no conversion).</summary>
+    public bool IsStorageVersion => Version == Definition.StorageVersion;
+
+    /// <summary>This resource in its storage version: what the registry, admission and the store work with.</summary>
+    public ApiResource Storage => IsStorageVersion ? this : new ApiResource(Definition, Definition.StorageVersion);
+
+    /// <summary>A stored object as this version reads it: the object itself for the storage version, else a converted copy.</summary>
+    public JsonObject FromStorage(JsonObject stored) =>
+        IsStorageVersion ? stored : Definition.Converter.Convert(stored, Definition.StorageVersion, Version);
+
+    /// <summary>An object of this version as it is stored: the object itself for the storage version, else a converted copy.</summary>
+    public JsonObject ToStorage(JsonObject obj) =>
+        IsStorageVersion ? obj : Definition.Converter.Convert(obj, Version, Definition.StorageVersion);
 
     public IReadOnlyList<string> ShortNames => Definition.ShortNames;
 

@@ -69,7 +69,7 @@ public static class BuiltInResources
         Of("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, typeof(V1ClusterRole), new RoleStrategy(namespaced: false), new CreatedAtTable()),
         Of("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, typeof(V1ClusterRoleBinding), new RoleBindingStrategy(namespaced: false), RoleBindingTable.Cluster),
 
-        Of("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, typeof(V2HorizontalPodAutoscaler), new HorizontalPodAutoscalerStrategy(), new HorizontalPodAutoscalerTable(), ["hpa"], All, sub: [Status]),
+        HorizontalPodAutoscalers.Definition(), // autoscaling/v2 stored, v1 converted
         Of("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, typeof(V1PriorityClass), new PriorityClassStrategy(), new PriorityClassTable(), ["pc"]),
         Of("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, typeof(V1StorageClass), new StorageClassStrategy(), new StorageClassTable(), ["sc"]),
 

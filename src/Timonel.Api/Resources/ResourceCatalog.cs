@@ -50,6 +50,14 @@ public sealed class ResourceCatalog
     /// <summary>The served versions of the resources whose objects are stored: what lists, watches, caches and informers can follow.</summary>
     public IReadOnlyList<ApiResource> Stored => Volatile.Read(ref _current).Stored;
 
+    /// <summary>
+    /// One served version per stored definition: its storage version when served, else its first served
+    /// one. For clients of the registry that act on objects rather than on views (namespace
+    /// deletion, garbage collection, quota counting): each object once, not once per version.
+    /// </summary>
+    public IEnumerable<ApiResource> Primary =>
+        Definitions.Where(d => d.IsStored).Select(d => d.Served.FirstOrDefault(r => r.IsStorageVersion) ?? d.Served.FirstOrDefault()).OfType<ApiResource>();
+
     /// <summary>Group/versions in discovery order, e.g. ("", "v1"), ("apps", "v1").</summary>
     public IEnumerable<(string Group, string Version)> GroupVersions => All.Select(r => (r.Group, r.Version)).Distinct();
 

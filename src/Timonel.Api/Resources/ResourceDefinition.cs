@@ -28,7 +28,7 @@ public sealed class ResourceDefinition
     /// <param name="kind">"Pod".</param>
     /// <param name="plural">"pods": the REST path segment.</param>
     /// <param name="namespaced">Scope: true for Namespaced, false for Cluster.</param>
-    /// <param name="modelType">The KubernetesClient model of the kind (its shape drives pruning, patches and OpenAPI).</param>
+    /// <param name="modelType">The KubernetesClient model of the kind in its storage version (its shape drives pruning, patches and OpenAPI).</param>
     /// <param name="versions">At least one; exactly one is the storage version.</param>
     public ResourceDefinition(string group, string kind, string plural, bool namespaced, Type modelType, IReadOnlyList<ResourceVersion> versions)
     {
@@ -74,6 +74,12 @@ public sealed class ResourceDefinition
 
     /// <summary>The version objects are written in.</summary>
     public string StorageVersion => Versions.Single(v => v.Storage).Name;
+
+    /// <summary>Converts objects between <see cref="Versions"/>; identity (versions share a schema) unless set.</summary>
+    public IVersionConverter Converter { get; init; } = IdentityConverter.Instance;
+
+    /// <summary>The model type of <paramref name="version"/>: its own when it has one, else <see cref="ModelType"/>.</summary>
+    public Type ModelTypeOf(string version) => Versions.FirstOrDefault(v => v.Name == version)?.ModelType ?? ModelType;
 
     public IReadOnlyList<string> ShortNames { get; init; } = [];
 
@@ -136,8 +142,11 @@ public sealed class ResourceDefinition
     public override string ToString() => $"{GroupResource} ({Kind})";
 }
 
-/// <summary>One version of a resource: whether it is served, and whether objects are stored in it.</summary>
-public sealed record ResourceVersion(string Name, bool Served, bool Storage);
+/// <summary>
+/// One version of a resource: whether it is served, whether objects are stored in it, and its
+/// model type when its schema is not the definition's (<see cref="ResourceDefinition.ModelType"/>).
+/// </summary>
+public sealed record ResourceVersion(string Name, bool Served, bool Storage, Type? ModelType = null);
 
 /// <summary>
 /// How the API server answers requests for a resource. Everything but <see cref="Store"/> is

@@ -45,7 +45,7 @@ internal static class CachedListWriter
                 buffer.WriteByte((byte)',');
             }
 
-            buffer.Write(selected[i].ObjectJson!);
+            buffer.Write(selected[i].ObjectJsonIn(resource)!);
         }
 
         buffer.Write(ListEnd);

@@ -92,7 +92,7 @@ internal sealed class ResourceEndpoint(
             var item = cached.Item ?? throw ApiException.NotFound(resource.Group, resource.Plural, cachedName);
             if (OutputFormat.From(context) == OutputKind.Object)
             {
-                await ResponseBody.WriteJsonDocumentAsync(context, "application/json", item.ObjectJson!).ConfigureAwait(false);
+                await ResponseBody.WriteJsonDocumentAsync(context, "application/json", item.ObjectJsonIn(resource)!).ConfigureAwait(false);
             }
             else
             {
@@ -119,7 +119,7 @@ internal sealed class ResourceEndpoint(
             case ("DELETE", null, _):
                 await DeleteCollectionAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
                 break;
-            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status) when OutputFormat.From(context) == OutputKind.Object:
+            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status) when OutputFormat.From(context) == OutputKind.Object && resource.IsStorageVersion:
                 await ResponseBody.WriteJsonDocumentAsync(context, "application/json", await objects.GetRawAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)
                     ?? throw ApiException.NotFound(resource.Group, resource.Plural, name)).ConfigureAwait(false);
                 break;
@@ -182,7 +182,7 @@ internal sealed class ResourceEndpoint(
                 ["kind"] = resource.ListKind,
                 ["apiVersion"] = resource.ApiVersion,
                 ["metadata"] = listMeta,
-                ["items"] = new JsonArray(page.Items.Select(i => (JsonNode)i).ToArray()),
+                ["items"] = new JsonArray(page.Items.Select(i => (JsonNode)resource.FromStorage(i)).ToArray()),
             },
         };
         await ResponseBody.WriteJsonAsync(context, body, 200).ConfigureAwait(false);
@@ -222,7 +222,7 @@ internal sealed class ResourceEndpoint(
         var patch = RequestBody.Parse(await RequestBody.ReadAsync(context, ct).ConfigureAwait(false), patchType, isPatch: true);
         // A concurrent writer's win reapplies the patch to the new state; a patch that pins a
         // resourceVersion then fails on its own precondition.
-        var updated = await updater.GuaranteedUpdateAsync(resource, ns, name, current => PatchApplier.Apply(patchType, current.Object, patch, resource.ModelType), subresource, options, ct).ConfigureAwait(false);
+        var updated = await updater.GuaranteedUpdateAsync(resource, ns, name, current => PatchApplier.Apply(patchType, resource.FromStorage(current.Object), patch, resource.ModelType), subresource, options, ct).ConfigureAwait(false);
         await WriteObjectAsync(context, resource, updated.Object, 200).ConfigureAwait(false);
     }
 
@@ -253,7 +253,7 @@ internal sealed class ResourceEndpoint(
     {
         var options = await DeleteOptionsFromAsync(context, ct).ConfigureAwait(false);
 
-        var (obj, _) = await deleter.DeleteAsync(resource, ns, name, options, ct).ConfigureAwait(false);
+        var (obj, _) = await deleter.DeleteAsync(resource.Storage, ns, name, options, ct).ConfigureAwait(false);
         await WriteObjectAsync(context, resource, obj.Object, 200).ConfigureAwait(false);
     }
 
@@ -267,8 +267,8 @@ internal sealed class ResourceEndpoint(
         {
             try
             {
-                var (obj, _) = await deleter.DeleteAsync(resource, Meta.Namespace(item), Meta.Name(item)!, options, ct).ConfigureAwait(false);
-                results.Add(obj.Object);
+                var (obj, _) = await deleter.DeleteAsync(resource.Storage, Meta.Namespace(item), Meta.Name(item)!, options, ct).ConfigureAwait(false);
+                results.Add(resource.FromStorage(obj.Object));
             }
             catch (ApiException e) when (e.Code == 404)
             {
@@ -352,6 +352,7 @@ internal sealed class ResourceEndpoint(
         return new WriteOptions(dryRun == "All", validation, new WarningRecorder(context.Response.Headers));
     }
 
+    /// <summary>Writes a stored object as the request's version reads it (tables are built from the stored form, as upstream's from the internal one).</summary>
     private Task WriteObjectAsync(HttpContext context, ApiResource resource, JsonObject obj, int code)
     {
         var output = OutputFormat.From(context);
@@ -359,7 +360,7 @@ internal sealed class ResourceEndpoint(
         {
             OutputKind.Table => TableBuilder.Table(resource, [obj], new JsonObject { ["resourceVersion"] = Meta.ResourceVersion(obj) }, context.Request.Query["includeObject"], time.GetUtcNow()),
             OutputKind.PartialObjectMetadata => TableBuilder.PartialMetadata(obj),
-            _ => obj,
+            _ => resource.FromStorage(obj),
         };
         return ResponseBody.WriteJsonAsync(context, body, code);
     }

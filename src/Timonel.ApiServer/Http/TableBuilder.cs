@@ -41,7 +41,8 @@ internal static class TableBuilder
                 case "None":
                     break;
                 case "Object":
-                    row["object"] = item.DeepClone();
+                    // The object in the request's version; the cells come from the stored form.
+                    row["object"] = resource.IsStorageVersion ? item.DeepClone() : resource.FromStorage(item);
                     break;
                 default:
                     row["object"] = PartialMetadata(item);

@@ -29,9 +29,11 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
     public async Task<StoredObject> CreateAsync(ApiResource resource, string? ns, JsonObject obj, WriteOptions options, CancellationToken cancellationToken)
     {
         CheckTypeMeta(resource, obj);
-        var meta = Meta.Metadata(obj);
-        BindNamespace(resource, ns, meta);
+        BindNamespace(resource, ns, Meta.Metadata(obj));
         CheckFields(resource, obj, options);
+        // Decoded in the request's version; everything after works on the storage version.
+        (resource, obj) = (resource.Storage, resource.ToStorage(obj));
+        var meta = Meta.Metadata(obj);
         if (Meta.Str(meta["resourceVersion"]) is { Length: > 0 })
         {
             throw ApiException.BadRequest("resourceVersion should not be set on objects to be created");
@@ -125,7 +127,6 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
     {
         CheckTypeMeta(resource, obj);
         var old = current.Object;
-        var meta = Meta.Metadata(obj);
         var name = Meta.Name(old)!;
         var bodyName = Meta.Name(obj);
         if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
@@ -133,9 +134,12 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         }
 
-        meta["name"] = name;
-        BindNamespace(resource, Meta.Namespace(old), meta);
+        Meta.Metadata(obj)["name"] = name;
+        BindNamespace(resource, Meta.Namespace(old), Meta.Metadata(obj));
         CheckFields(resource, obj, options);
+        // Decoded in the request's version; everything after works on the storage version.
+        (resource, obj) = (resource.Storage, resource.ToStorage(obj));
+        var meta = Meta.Metadata(obj);
 
         var requestedVersion = Meta.ResourceVersion(obj);
         if (!string.IsNullOrEmpty(requestedVersion))

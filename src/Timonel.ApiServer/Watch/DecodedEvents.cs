@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Timonel.Api.Resources;
 using Timonel.Api.Serialization;
 using Timonel.ApiServer.Registry;
 using Timonel.Storage;
@@ -10,7 +12,8 @@ namespace Timonel.ApiServer.Watch;
 /// <summary>
 /// A store event prepared once for every watcher: the JSON bytes of its objects (the stored
 /// bytes with resourceVersion spliced in, no parse) and, only when a watcher filters by label
-/// or field or asks for another representation, the parsed objects (read-only, shared).
+/// or field or asks for another representation, the parsed objects (read-only, shared); for a
+/// version other than the storage one, the converted bytes, once per version.
 /// </summary>
 internal sealed class DecodedEvent(WatchEvent e)
 {
@@ -18,6 +21,7 @@ internal sealed class DecodedEvent(WatchEvent e)
     private JsonObject? _previous;
     private byte[]? _objectJson;
     private byte[]? _previousJson;
+    private ConcurrentDictionary<(string Version, bool Previous), byte[]>? _views;
 
     /// <summary>The key the event is about.</summary>
     public string Key => e.Kv.Key;
@@ -42,6 +46,24 @@ internal sealed class DecodedEvent(WatchEvent e)
 
     /// <summary>The previous object's JSON, for a delete only (an update sends the new object).</summary>
     public byte[]? PreviousJson => e.PrevKv is { } prev && e.Type == WatchEventType.Delete ? LazyInitializer.EnsureInitialized(ref _previousJson, () => Json(PreviousAsReported(prev))) : null;
+
+    /// <summary>
+    /// The new object's JSON as <paramref name="resource"/>'s version reads it (Put only): the
+    /// stored bytes for the storage version, else a conversion made once per version and shared
+    /// by every watcher and list of that version.
+    /// </summary>
+    public byte[]? ObjectJsonIn(ApiResource resource) =>
+        resource.IsStorageVersion ? ObjectJson : Object is { } obj ? View(resource, previous: false, obj) : null;
+
+    /// <summary>The previous object's JSON (a delete only) as <paramref name="resource"/>'s version reads it.</summary>
+    public byte[]? PreviousJsonIn(ApiResource resource) =>
+        resource.IsStorageVersion ? PreviousJson : PreviousJson is not null ? View(resource, previous: true, Previous!) : null;
+
+    private byte[] View(ApiResource resource, bool previous, JsonObject stored)
+    {
+        var views = LazyInitializer.EnsureInitialized(ref _views, () => new ConcurrentDictionary<(string, bool), byte[]>());
+        return views.GetOrAdd((resource.Version, previous), _ => JsonSerializer.SerializeToUtf8Bytes(resource.FromStorage(stored), GoJsonEncoder.SerializerOptions));
+    }
 
     private KeyValue PreviousAsReported(KeyValue prev) => e.Type == WatchEventType.Delete ? prev with { ModRevision = e.Revision } : prev;
 

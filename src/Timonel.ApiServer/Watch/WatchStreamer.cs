@@ -223,7 +223,7 @@ internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister li
         public async Task WriteAsync(string type, DecodedEvent e, CancellationToken ct)
         {
             var deleted = e.IsDelete;
-            if (output == OutputKind.Object && (deleted ? e.PreviousJson : e.ObjectJson) is { } objectJson)
+            if (output == OutputKind.Object && (deleted ? e.PreviousJsonIn(resource) : e.ObjectJsonIn(resource)) is { } objectJson)
             {
                 // The shared, pre-serialized object: {"type":"...","object":<bytes>}
                 var body = context.Response.Body;
@@ -250,7 +250,7 @@ internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister li
             {
                 OutputKind.Table => TableBuilder.Table(resource, [obj], new JsonObject { ["resourceVersion"] = Meta.ResourceVersion(obj) }, includeObject, time.GetUtcNow(), withColumns: !_columnsSent),
                 OutputKind.PartialObjectMetadata => TableBuilder.PartialMetadata(obj),
-                _ => obj,
+                _ => resource.FromStorage(obj),
             };
             _columnsSent = true;
             return WriteRawAsync(new JsonObject { ["type"] = type, ["object"] = payload }, ct);

@@ -30,7 +30,7 @@ public sealed partial class GarbageCollectorController : Controller, IController
         _context = context;
         _api = new DynamicClient(context.Client);
         _catalog = ResourceCatalog.Default;
-        _informers = CatalogInformers.Watch(context.Informers, _catalog.Stored.Where(IsCollected), OnChange);
+        _informers = CatalogInformers.Watch(context.Informers, _catalog.Primary.Where(IsCollected), OnChange);
     }
 
     string IController.Name => "garbagecollector";

@@ -33,7 +33,7 @@ public sealed partial class NamespaceController : Controller, IController
         _context = context;
         _api = new DynamicClient(context.Client);
         _namespaceResource = ResourceCatalog.Default.Find("", "v1", "namespaces")!;
-        _content = [.. ResourceCatalog.Default.Stored.Where(r => r.Namespaced)];
+        _content = [.. ResourceCatalog.Default.Primary.Where(r => r.Namespaced)];
         _namespaces = context.Informers.Get(ResourceKinds.Namespaces);
         _namespaces.AddEventHandler(
             onAdd: EnqueueIfDeleting,

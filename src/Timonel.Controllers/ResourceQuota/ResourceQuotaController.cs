@@ -41,7 +41,7 @@ public sealed class ResourceQuotaController : Controller, IController
                     Enqueue(current);
                 }
             });
-        _tracked = CatalogInformers.Watch(context.Informers, _catalog.Stored.Where(r => r.Namespaced && r.Plural != "events"), OnTrackedChange);
+        _tracked = CatalogInformers.Watch(context.Informers, _catalog.Primary.Where(r => r.Namespaced && r.Plural != "events"), OnTrackedChange);
     }
 
     string IController.Name => "resourcequota";

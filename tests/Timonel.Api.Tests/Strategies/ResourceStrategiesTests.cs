@@ -9,7 +9,7 @@ public class ResourceStrategiesTests
     public static TheoryData<string, string> CatalogKinds()
     {
         var data = new TheoryData<string, string>();
-        foreach (var r in ResourceCatalog.Default.All)
+        foreach (var r in ResourceCatalog.Default.Primary)
         {
             data.Add(r.Group, r.Kind);
         }

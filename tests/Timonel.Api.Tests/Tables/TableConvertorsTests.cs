@@ -8,10 +8,11 @@ namespace Timonel.Api.Tests.Tables;
 
 public class TableConvertorsTests
 {
+    /// <summary>One row per definition: a definition served in several versions has one table.</summary>
     public static TheoryData<string, string> CatalogResources()
     {
         var data = new TheoryData<string, string>();
-        foreach (var r in ResourceCatalog.Default.All)
+        foreach (var r in ResourceCatalog.Default.Primary)
         {
             data.Add(r.Group, r.Plural);
         }

@@ -98,8 +98,6 @@ public sealed class UpstreamApiListTests(ApiServerFixture fx) : IClassFixture<Ap
     [
         // Issue 18.
         "apiextensions.k8s.io/v1",
-        // HorizontalPodAutoscaler is served in autoscaling/v2 only: v1 needs conversion to and from v2 (not done yet).
-        "autoscaling/v1",
     ];
 
     private KubectlRunner Kubectl() => new(KubectlRunner.Latest, fx.Host.KubeconfigPath, Directory.CreateTempSubdirectory("apilist-home-").FullName);
