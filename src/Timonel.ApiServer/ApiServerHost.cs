@@ -136,6 +136,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds),
                 new LimitRanger(limitRanges),
                 new DefaultStorageClass(storageClasses),
+                new StorageObjectInUseProtection(),
             ];
             var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time);
             var deleter = new ObjectDeleter(objects, hooks, time);

@@ -29,6 +29,8 @@ public static class ControllerRegistry
         ("replicaset", c => new ReplicaSetController(c)),
         ("replicationcontroller", c => new ReplicationManager(c)),
         ("disruption", c => new Disruption.DisruptionController(c)),
+        ("pvc-protection", c => new VolumeProtection.PvcProtectionController(c)),
+        ("pv-protection", c => new VolumeProtection.PvProtectionController(c)),
         ("deployment", c => new DeploymentController(c)),
         ("nodelifecycle", c => new NodeLifecycleController(c)),
         ("podgc", c => new PodGcController(c)),

@@ -177,7 +177,9 @@ public sealed class SharedInformerTests(ClusterFixture fixture) : IClassFixture<
     public void ResourceKinds_For_UnservedModel_Throws()
     {
         Assert.Equal(ResourceKinds.Deployments, ResourceKinds.For<V1Deployment>());
+        // Served but never stored (nothing to list or watch), and a subresource's body only.
         Assert.Throws<ArgumentException>(() => ResourceKinds.For<V1Binding>());
+        Assert.Throws<ArgumentException>(() => ResourceKinds.For<V1Scale>());
     }
 
     [Fact]

@@ -36,13 +36,14 @@ public static class ResourceKinds
     public static readonly ResourceKind<V1PriorityClass> PriorityClasses = For<V1PriorityClass>();
     public static readonly ResourceKind<V1StorageClass> StorageClasses = For<V1StorageClass>();
 
-    /// <summary>The served resource whose model is <typeparamref name="T"/>, from the API catalog.</summary>
+    /// <summary>The stored resource whose model is <typeparamref name="T"/>, from the API catalog.</summary>
     /// <exception cref="ArgumentException">No served resource uses that model.</exception>
     public static ResourceKind<T> For<T>()
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        var resource = ResourceCatalog.Default.FindByModelType(typeof(T))
-            ?? throw new ArgumentException($"no served resource has the model type {typeof(T).Name}", nameof(T));
+        // Only stored resources can be listed and watched: a review or a binding is create-only.
+        var resource = ResourceCatalog.Default.Stored.FirstOrDefault(r => r.ModelType == typeof(T))
+            ?? throw new ArgumentException($"no stored resource has the model type {typeof(T).Name}", nameof(T));
         return new ResourceKind<T>(resource.Group, resource.Version, resource.Kind, resource.Plural, resource.Namespaced);
     }
 }

@@ -54,6 +54,13 @@ public sealed class DocsExampleTests(ApiServerFixture fixture) : IClassFixture<A
         var deleted = await kubectl.RunAsync(["delete", "-n", ns, "-f", path, "--wait=false"]);
         Assert.True(deleted.ExitCode == 0, $"kubectl delete -f {file}:\n{deleted.Stdout}\n{deleted.Stderr}");
         Assert.Equal(objects, Lines(deleted.Stdout).Count);
+
+        // No controller manager runs here: claims and volumes keep their protection finalizers
+        // (added at create, as upstream). Let go of them as the pvc- and pv-protection controllers
+        // would (no pod uses the claim, the volume is not bound); objects already gone answer 404.
+        await kubectl.RunAsync(["patch", "-n", ns, "-f", path, "--type=merge", "-p", "{\"metadata\":{\"finalizers\":null}}"]);
+        var left = await kubectl.RunAsync(["get", "-n", ns, "-f", path, "--ignore-not-found", "-o", "name"]);
+        Assert.True(left.ExitCode == 0 && left.Stdout.Trim().Length == 0, $"left after delete:\n{left.Stdout}\n{left.Stderr}");
     }
 
     /// <summary>"Kind/name=resourceVersion" of every object of the file, as the server holds them.</summary>

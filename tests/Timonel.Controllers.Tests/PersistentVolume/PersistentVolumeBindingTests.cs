@@ -69,7 +69,7 @@ public sealed class PersistentVolumeBindingTests
     [Fact]
     public async Task Binder_ClaimDeleted_VolumeReleased()
     {
-        await using var h = await ControllerHarness.StartAsync(null, "persistentvolume-binder");
+        await using var h = await ControllerHarness.StartAsync(null, "persistentvolume-binder", "pvc-protection", "pv-protection");
         var ns = await h.Cluster.CreateNamespaceAsync("pv");
         await h.Client.CoreV1.CreatePersistentVolumeAsync(Volume("keep", "1Gi", "manual"));
         await h.Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("data", "1Gi", "manual"), ns);

@@ -13,7 +13,7 @@ public sealed class StatefulSetFixture : IAsyncLifetime
 
     public IKubernetes Client => Harness.Client;
 
-    public async Task InitializeAsync() => _harness = await ControllerHarness.StartAsync(null, "statefulset");
+    public async Task InitializeAsync() => _harness = await ControllerHarness.StartAsync(null, "statefulset", "pvc-protection");
 
     public async Task DisposeAsync()
     {

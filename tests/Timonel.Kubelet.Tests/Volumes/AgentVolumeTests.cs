@@ -100,7 +100,7 @@ public sealed class AgentVolumeTests : IClassFixture<AgentFixture>
         var storage = Path.Combine(_f.Options.DataDir, "storage");
         using var stop = new CancellationTokenSource();
         var manager = new ControllerManager(
-            new ControllerManagerOptions { Controllers = ["persistentvolume-binder", "local-path-provisioner"], LocalPathStorageDir = storage },
+            new ControllerManagerOptions { Controllers = ["persistentvolume-binder", "local-path-provisioner", "pvc-protection", "pv-protection"], LocalPathStorageDir = storage },
             NullLoggerFactory.Instance);
         var running = Task.Run(() => manager.RunAsync(_f.Cluster.NewClient(), stop.Token));
         try
