@@ -54,7 +54,7 @@ public sealed class HollowKubelet : IAsyncDisposable
             runtime,
             client,
             new Prober(runtime, new NodeNetwork(null)) { DialsNothing = !keepsFiles },
-            new EnvResolver(client),
+            new EnvResolver(client) { ServiceVariables = keepsFiles },
             options,
 
             // A cgroup root of its own: the pod terminator's cgroup cleanup touches nothing real.

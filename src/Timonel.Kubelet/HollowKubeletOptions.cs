@@ -14,7 +14,8 @@ public sealed record HollowKubeletOptions
     /// <summary>
     /// Where the pods' volume and log directories go (removed on dispose). Null keeps no files at
     /// all: no log directories, every volume counts as set up without content (no container reads
-    /// it), and httpGet/tcpSocket/grpc checks succeed without dialling the fake pod addresses.
+    /// it), httpGet/tcpSocket/grpc checks succeed without dialling the fake pod addresses, and
+    /// containers get no Service variables (no Service list per container start).
     /// </summary>
     public string? DataDir { get; init; }
 
