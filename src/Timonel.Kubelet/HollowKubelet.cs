@@ -20,9 +20,9 @@ public sealed class HollowKubelet : IAsyncDisposable
 {
     private readonly PodManager _pods;
     private readonly EventRecorder _events;
-    private readonly string _dataDir;
+    private readonly string? _dataDir;
 
-    private HollowKubelet(InMemoryContainerRuntime runtime, PodManager pods, EventRecorder events, string dataDir)
+    private HollowKubelet(InMemoryContainerRuntime runtime, PodManager pods, EventRecorder events, string? dataDir)
     {
         Runtime = runtime;
         _pods = pods;
@@ -37,29 +37,37 @@ public sealed class HollowKubelet : IAsyncDisposable
     public int WorkerCount => _pods.WorkerCount;
 
     /// <param name="dataDir">Where the pods' volume and log directories go (removed on dispose).</param>
-    public static async Task<HollowKubelet> StartAsync(IKubernetes client, string nodeName, IPAddress nodeIp, string dataDir, ILoggerFactory loggers, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static Task<HollowKubelet> StartAsync(IKubernetes client, string nodeName, IPAddress nodeIp, string dataDir, ILoggerFactory loggers, TimeProvider? time = null, CancellationToken cancellationToken = default) =>
+        StartAsync(client, new HollowKubeletOptions { NodeName = nodeName, NodeIp = nodeIp, DataDir = dataDir }, loggers, time, cancellationToken);
+
+    public static async Task<HollowKubelet> StartAsync(IKubernetes client, HollowKubeletOptions hollow, ILoggerFactory loggers, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         time ??= TimeProvider.System;
-        var options = new KubeletOptions { DataDir = dataDir, NodeName = nodeName, NodeIp = nodeIp, DnsPort = null };
-        var runtime = new InMemoryContainerRuntime(time);
-        var events = new EventRecorder(client, "kubelet", nodeName, loggers.CreateLogger("kubelet.events"), time);
+        var keepsFiles = hollow.DataDir is not null;
+
+        // Without files, the paths below are only computed, never created (nothing checks they exist).
+        var dataDir = hollow.DataDir ?? Path.Combine(Path.GetTempPath(), "timonel-hollow-keeps-no-files");
+        var options = new KubeletOptions { DataDir = dataDir, NodeName = hollow.NodeName, NodeIp = hollow.NodeIp, DnsPort = null, RelistInterval = hollow.RelistInterval };
+        var runtime = hollow.Runtime ?? new InMemoryContainerRuntime(time);
+        var events = new EventRecorder(client, "kubelet", hollow.NodeName, loggers.CreateLogger("kubelet.events"), time);
         var podRuntime = new PodRuntime(
             runtime,
             client,
-            new Prober(runtime, new NodeNetwork(null)),
-            new EnvResolver(client),
+            new Prober(runtime, new NodeNetwork(null)) { DialsNothing = !keepsFiles },
+            new EnvResolver(client) { ServiceVariables = keepsFiles },
             options,
 
             // A cgroup root of its own: the pod terminator's cgroup cleanup touches nothing real.
             new CgroupLayout(CgroupVersion.V2, Systemd: false, Path.Combine(dataDir, "cgroup")),
             time,
-            nodeIp.ToString(),
+            hollow.NodeIp.ToString(),
             Path.Combine(options.AgentDir, "logs"))
         {
-            Volumes = new VolumeManager(client, options.PodsDir, options.VolumeResyncInterval, time, loggers.CreateLogger("kubelet.volumes")),
+            Volumes = new VolumeManager(client, options.PodsDir, options.VolumeResyncInterval, time, loggers.CreateLogger("kubelet.volumes")) { SetsUpNothing = !keepsFiles },
             Events = events,
+            CreatesLogDirectories = keepsFiles,
         };
-        var pods = new PodManager(podRuntime, loggers);
+        var pods = hollow.Pods is { } source ? new PodManager(podRuntime, loggers, source) : new PodManager(podRuntime, loggers);
         try
         {
             await pods.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -71,13 +79,22 @@ public sealed class HollowKubelet : IAsyncDisposable
             throw;
         }
 
-        return new HollowKubelet(runtime, pods, events, dataDir);
+        return new HollowKubelet(runtime, pods, events, hollow.DataDir);
     }
 
+    /// <summary>Syncs the pod now rather than at its next relist (the runtime changed under it).</summary>
+    public void Wake(string podUid) => _pods.Wake(podUid);
+
+    /// <summary>Stops the pod workers; the runtime's containers stay, as a stopped kubelet leaves them.</summary>
     public async ValueTask DisposeAsync()
     {
         await _pods.DisposeAsync().ConfigureAwait(false);
         await _events.DisposeAsync().ConfigureAwait(false);
+        if (_dataDir is null)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(_dataDir, recursive: true);

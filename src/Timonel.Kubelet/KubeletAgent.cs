@@ -2,7 +2,6 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Events;
-using Timonel.Dns.Hosting;
 using Timonel.Kubelet.Cri;
 using Timonel.Kubelet.Images;
 using Timonel.Kubelet.Network;
@@ -17,7 +16,8 @@ namespace Timonel.Kubelet;
 /// <summary>
 /// One node agent: checks the machine, registers the Node (with its podCIDR), writes the CNI
 /// config, starts its own containerd, imports the pause image and DATA_DIR/agent/images/*.tar,
-/// then heartbeats and runs the pods bound to the node. Disposing stops the agent and its
+/// then heartbeats and runs the pods bound to the node. The node's DNS server and service proxy
+/// run beside it (Timonel.Cli's NodeAgent composes the three). Disposing stops the agent and its
 /// containerd but leaves containers running; the next start adopts them.
 /// </summary>
 public sealed partial class KubeletAgent : IAsyncDisposable
@@ -31,15 +31,13 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     private readonly Task _heartbeat;
     private readonly KubeletServer _server;
     private readonly Task _logRotation;
-    private readonly NodeDnsService? _dns;
     private int _disposed;
 
-    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeRoutes routes, NodeHeartbeat heartbeat, EventRecorder events, LocalPathReclaimer reclaimer, KubeletServer server, ContainerLogRotator rotator, NodeDnsService? dns)
+    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeRoutes routes, NodeHeartbeat heartbeat, EventRecorder events, LocalPathReclaimer reclaimer, KubeletServer server, ContainerLogRotator rotator)
     {
         _routes = routes;
         _events = events;
         _reclaimer = reclaimer;
-        _dns = dns;
         Options = options;
         Node = node;
         _containerd = containerd;
@@ -66,9 +64,6 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     public string ContainerdSocket => _containerd.SocketPath;
 
     public int ContainerdPid => _containerd.Pid;
-
-    /// <summary>The node's cluster DNS server (null when <see cref="KubeletOptions.DnsPort"/> is null).</summary>
-    public NodeDnsService? Dns => _dns;
 
     public static async Task<KubeletAgent> StartAsync(KubeletOptions options, IKubernetes client, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -127,18 +122,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             reclaimer.Start();
             server = await KubeletServer.StartAsync(options, cri, client, new NodeNetwork(options.NetworkNamespace), loggers, cancellationToken).ConfigureAwait(false);
             var rotator = new ContainerLogRotator(cri, options, time, loggers.CreateLogger("kubelet.logs"));
-            var dns = options.DnsPort is { } dnsPort
-                ? NodeDnsService.Start(client, new NodeDnsOptions
-                {
-                    NodeName = options.NodeName,
-                    ListenAddress = options.NodeIp,
-                    Port = dnsPort,
-                    Cluster = new Timonel.Dns.ClusterDnsOptions { ClusterDomain = options.ClusterDomain },
-                    ResolvConfPath = options.ResolvConf,
-                    Sockets = new NodeNetwork(options.NetworkNamespace).CreateSocketAsync,
-                }, loggers)
-                : null;
-            return new KubeletAgent(options, node, containerd, cri, pods, routes, heartbeat, events, reclaimer, server, rotator, dns);
+            return new KubeletAgent(options, node, containerd, cri, pods, routes, heartbeat, events, reclaimer, server, rotator);
         }
         catch
         {
@@ -171,12 +155,6 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_dns is not null)
-        {
-            // First, while the API is reachable: its EndpointSlice goes with it.
-            await _dns.DisposeAsync().ConfigureAwait(false);
-        }
-
         await _server.DisposeAsync().ConfigureAwait(false);
         // Routes stay in the kernel: pods on other nodes stay reachable while the agent restarts.
         await _routes.DisposeAsync().ConfigureAwait(false);

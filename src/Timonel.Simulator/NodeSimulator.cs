@@ -9,9 +9,11 @@ using Timonel.Client.Informers;
 namespace Timonel.Simulator;
 
 /// <summary>
-/// A kwok-like stand-in for the kubelets of every Node labelled timonel.dev/simulated=true:
-/// heartbeats (Lease and Ready status) and pod lifecycles, without containers. Runs in the
-/// server under the timonel-node-simulator Lease, so one server simulates at a time.
+/// A kubemark-like stand-in for the kubelets of every Node labelled timonel.dev/simulated=true:
+/// heartbeats (Lease and Ready status), and pod lifecycles run by the real kubelet code
+/// (<see cref="Timonel.Kubelet.HollowKubelet"/>) over an in-memory runtime, one per node, all
+/// fed from one pod watch. Runs in the server under the timonel-node-simulator Lease, so one
+/// server simulates at a time. It never dials a simulated node or pod: their addresses are fake.
 /// </summary>
 public sealed class NodeSimulator(ILoggerFactory? loggers = null, NodeSimulatorOptions? options = null, TimeProvider? time = null) : IClusterComponent
 {
@@ -31,9 +33,9 @@ public sealed class NodeSimulator(ILoggerFactory? loggers = null, NodeSimulatorO
         var nodes = informers.Get(ResourceKinds.Nodes, new InformerOptions { LabelSelector = $"{SimulatedNodeTemplate.SimulatedLabel}=true" });
         var pods = informers.Get(ResourceKinds.Pods, new InformerOptions { FieldSelector = BoundPods });
         using var heartbeats = new NodeHeartbeatController(client, nodes, settings, loggerFactory.CreateLogger("node-simulator"), clock);
-        using var lifecycles = new PodLifecycleController(client, nodes, pods, settings, loggerFactory.CreateLogger("node-simulator"), clock);
+        using var kubelets = new HollowNodeController(client, nodes, pods, settings, loggerFactory, clock);
         informers.Start();
-        await Task.WhenAll(heartbeats.RunAsync(cancellationToken), lifecycles.RunAsync(cancellationToken)).ConfigureAwait(false);
+        await Task.WhenAll(heartbeats.RunAsync(cancellationToken), kubelets.RunAsync(cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>True for nodes this simulator plays the kubelet of.</summary>

@@ -39,7 +39,7 @@ public sealed class PodDnsAgentTests(AgentFixture fixture) : IClassFixture<Agent
     {
         // The fixture's node IP must exist in the node's network for the DNS server to bind it.
         fixture.Netns.Exec("sh", "-c", "ip addr show dev lo | grep -q 10.77.0.1/32 || ip addr add 10.77.0.1/32 dev lo");
-        await fixture.Agent.Dns!.Listening.WaitAsync(TimeSpan.FromSeconds(30));
+        await fixture.Dns!.Listening.WaitAsync(TimeSpan.FromSeconds(30));
         var client = await StartAsync(SleepPod("client", "ClusterFirst"));
         var ns = client.Metadata.NamespaceProperty;
         var svc = await fixture.Client.CoreV1.CreateNamespacedServiceAsync(new V1Service

@@ -35,7 +35,8 @@ public sealed class NodeSimulatorPodTests
             Assert.True(c.Ready);
             Assert.True(c.Started);
             Assert.NotNull(c.State.Running?.StartedAt);
-            Assert.StartsWith("sim://", c.ContainerID, StringComparison.Ordinal);
+            // The kubelet's own status code reports the runtime's container IDs.
+            Assert.StartsWith("containerd://", c.ContainerID, StringComparison.Ordinal);
             Assert.False(string.IsNullOrEmpty(c.ImageID));
         });
         var init = Assert.Single(pod.Status.InitContainerStatuses);

@@ -28,7 +28,7 @@ internal sealed class SimulatorHarness : IAsyncDisposable
         new(await TestCluster.StartAsync(), options ?? new NodeSimulatorOptions
         {
             LeaseRenewInterval = TimeSpan.FromSeconds(1),
-            ContainerCreatingDuration = TimeSpan.FromMilliseconds(200),
+            PodRelistInterval = TimeSpan.FromSeconds(1),
         });
 
     /// <summary>Creates a simulated node, with a pod subnet unless <paramref name="podCidr"/> is null.</summary>

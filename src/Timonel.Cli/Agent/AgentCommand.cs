@@ -73,7 +73,7 @@ internal static class AgentCommand
             try
             {
                 var client = AgentHost.ClientFor(parse.GetValue(server)!, parse.GetValue(token)!, parse.GetValue(caFile));
-                await using var agent = await RunningAgent.StartAsync(options, client, loggers, ct).ConfigureAwait(false);
+                await using var agent = await NodeAgent.StartAsync(options, client, loggers, ct).ConfigureAwait(false);
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
                 return 0;
             }

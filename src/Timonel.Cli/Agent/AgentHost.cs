@@ -16,7 +16,7 @@ internal static class AgentHost
     /// The local agent of `timonel server` (unless --disable-agent): same data dir, the admin
     /// kubeconfig the server wrote. Call after the API server serves; dispose before the server.
     /// </summary>
-    public static Task<RunningAgent> StartInServerAsync(string dataDir, string kubeconfigPath, string clusterCidr, string? imagePullPolicyOverride, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static Task<NodeAgent> StartInServerAsync(string dataDir, string kubeconfigPath, string clusterCidr, string? imagePullPolicyOverride, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath));
         var options = new KubeletOptions
@@ -27,7 +27,7 @@ internal static class AgentHost
             ClusterCidr = clusterCidr,
             ImagePullPolicyOverride = imagePullPolicyOverride,
         };
-        return RunningAgent.StartAsync(options, client, loggers, cancellationToken);
+        return NodeAgent.StartAsync(options, client, loggers, cancellationToken);
     }
 
     /// <summary>An API client for `timonel agent --server URL --token T`: the token is sent as a bearer token.</summary>

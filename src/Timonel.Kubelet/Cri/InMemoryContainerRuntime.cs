@@ -6,9 +6,10 @@ namespace Timonel.Kubelet.Cri;
 
 /// <summary>
 /// A container runtime that only keeps books (kubemark's hollow runtime): sandboxes get an IP,
-/// containers move Created → Running → Exited, nothing executes. Tests and simulated nodes drive
-/// it through <see cref="ExitContainer"/> and <see cref="KillSandbox"/>; every image pulls unless
-/// listed in <see cref="MissingImages"/>. Thread-safe.
+/// containers move Created → Running → Exited, nothing executes. Tests drive it through
+/// <see cref="ExitContainer"/> and <see cref="KillSandbox"/>; simulated nodes through
+/// <see cref="Exits"/>, <see cref="SandboxIps"/> and <see cref="ExecAnswers"/>. Every image pulls
+/// unless listed in <see cref="MissingImages"/>. Thread-safe.
 /// </summary>
 public sealed class InMemoryContainerRuntime : IContainerRuntime
 {
@@ -29,6 +30,24 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         _time = time ?? TimeProvider.System;
         _podIp = podIp ?? (n => $"10.88.{(n >> 8) & 0xff}.{n & 0xff}");
     }
+
+    /// <summary>
+    /// The address of a new sandbox, when the caller hands them out (the node simulator's per-node
+    /// IPAM); an <see cref="InvalidOperationException"/> fails RunPodSandbox as a CNI failure does.
+    /// </summary>
+    public Func<PodSandboxConfig, string>? SandboxIps { get; init; }
+
+    /// <summary>Told of each removed sandbox, so an address given by <see cref="SandboxIps"/> can be freed.</summary>
+    public Action<PodSandboxConfig>? SandboxRemoved { get; init; }
+
+    /// <summary>When a container starts: whether and when it exits by itself (null: it runs until stopped).</summary>
+    public Func<PodSandboxConfig, ContainerConfig, ContainerExit?>? Exits { get; init; }
+
+    /// <summary>Told (with the pod's UID) after a container exited by <see cref="Exits"/>, so the kubelet looks at once.</summary>
+    public Action<string>? ContainerExited { get; init; }
+
+    /// <summary>What an exec of a command answers when <see cref="ExecResults"/> does not list it (null: exit 0, no output).</summary>
+    public Func<IReadOnlyList<string>, (int ExitCode, string Output)?>? ExecAnswers { get; init; }
 
     /// <summary>Images whose pull fails with NotFound, as a registry without them answers.</summary>
     public ISet<string> MissingImages { get; } = new HashSet<string>(StringComparer.Ordinal);
@@ -124,7 +143,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
 
             var n = _sandboxes.Count + 1;
             var id = NextId("s");
-            var ip = config.Linux?.SecurityContext?.NamespaceOptions?.Network == NamespaceMode.Node ? string.Empty : _podIp(n);
+            var ip = config.Linux?.SecurityContext?.NamespaceOptions?.Network == NamespaceMode.Node ? string.Empty : SandboxIp(config, n);
             _sandboxes[id] = new Sandbox(id, config.Clone(), Now(), ip);
             Calls.Add($"RunPodSandbox {config.Metadata.Name}/{config.Metadata.Attempt}");
             return Task.FromResult(id);
@@ -147,10 +166,15 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         {
             Calls.Add($"RemovePodSandbox {podSandboxId}");
             StopSandbox(podSandboxId);
-            _sandboxes.Remove(podSandboxId);
+            if (_sandboxes.Remove(podSandboxId, out var removed))
+            {
+                SandboxRemoved?.Invoke(removed.Config);
+            }
+
             foreach (var c in _containers.Values.Where(c => c.SandboxId == podSandboxId).ToList())
             {
                 _containers.Remove(c.Id);
+                c.ExitTimer?.Dispose();
             }
 
             return Task.CompletedTask;
@@ -217,6 +241,12 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
 
             c.State = ContainerState.ContainerRunning;
             c.StartedAt = Now();
+            if (Exits?.Invoke(SandboxOf(c.SandboxId).Config, c.Config) is { } exit)
+            {
+                // Kept on the entry: an unreferenced timer may be collected before it fires.
+                c.ExitTimer = _time.CreateTimer(_ => ExitByItself(c, exit.ExitCode), null, exit.After, Timeout.InfiniteTimeSpan);
+            }
+
             Calls.Add($"StartContainer {c.Config.Metadata.Name}/{c.Config.Metadata.Attempt}");
             return Task.CompletedTask;
         }
@@ -245,6 +275,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         {
             if (_containers.Remove(containerId, out var c))
             {
+                c.ExitTimer?.Dispose();
                 Calls.Add($"RemoveContainer {c.Config.Metadata.Name}/{c.Config.Metadata.Attempt}");
             }
 
@@ -257,7 +288,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         lock (_lock)
         {
             var c = ContainerOf(containerId);
-            var (exitCode, output) = ExecResults.TryGetValue(string.Join(' ', command), out var result) ? result : (0, string.Empty);
+            var (exitCode, output) = ExecResults.TryGetValue(string.Join(' ', command), out var result) ? result : ExecAnswers?.Invoke(command) ?? (0, string.Empty);
             return Task.FromResult(c.State == ContainerState.ContainerRunning
                 ? new ExecSyncResponse { ExitCode = exitCode, Stdout = ByteString.CopyFromUtf8(output), Stderr = ByteString.Empty }
                 : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"container {containerId} is not running")));
@@ -285,6 +316,40 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
             Calls.Add($"PullImage {image}");
             return Task.CompletedTask;
         }
+    }
+
+    private string SandboxIp(PodSandboxConfig config, int n)
+    {
+        if (SandboxIps is null)
+        {
+            return _podIp(n);
+        }
+
+        try
+        {
+            return SandboxIps(config);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unknown, $"failed to setup network for sandbox: {e.Message}"));
+        }
+    }
+
+    private void ExitByItself(Entry c, int exitCode)
+    {
+        string uid;
+        lock (_lock)
+        {
+            if (!_containers.ContainsKey(c.Id) || c.State != ContainerState.ContainerRunning)
+            {
+                return;
+            }
+
+            Finish(c, exitCode);
+            uid = _sandboxes.TryGetValue(c.SandboxId, out var s) ? s.Config.Metadata.Uid : string.Empty;
+        }
+
+        ContainerExited?.Invoke(uid);
     }
 
     private static bool Matches(Google.Protobuf.Collections.MapField<string, string> selector, Google.Protobuf.Collections.MapField<string, string> labels) =>
@@ -322,6 +387,8 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
 
     private void Finish(Entry c, int exitCode)
     {
+        c.ExitTimer?.Dispose();
+        c.ExitTimer = null;
         c.State = ContainerState.ContainerExited;
         c.ExitCode = exitCode;
         c.FinishedAt = Now();
@@ -368,5 +435,10 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         public long FinishedAt { get; set; }
 
         public int ExitCode { get; set; }
+
+        public ITimer? ExitTimer { get; set; }
     }
 }
+
+/// <summary>A container that ends by itself <see cref="After"/> its start, with <see cref="ExitCode"/>.</summary>
+public readonly record struct ContainerExit(TimeSpan After, int ExitCode);

@@ -23,6 +23,12 @@ public sealed class EnvResolver
         _client = client;
     }
 
+    /// <summary>
+    /// False on hollow nodes, where nothing reads a variable: no Service list and read per
+    /// container start (this resolver asks the API each time; upstream reads a Service informer).
+    /// </summary>
+    public bool ServiceVariables { get; init; } = true;
+
     public async Task<List<KeyValuePair<string, string>>> ResolveAsync(V1Pod pod, V1Container container, string? podIp, string hostIp, CancellationToken cancellationToken)
     {
         var ns = pod.Metadata.NamespaceProperty ?? "default";
@@ -249,6 +255,11 @@ public sealed class EnvResolver
     private async Task<IReadOnlyList<V1Service>> ServicesAsync(string ns, bool enableServiceLinks, CancellationToken cancellationToken)
     {
         var services = new List<V1Service>();
+        if (!ServiceVariables)
+        {
+            return services;
+        }
+
         if (enableServiceLinks)
         {
             var list = await _client.CoreV1.ListNamespacedServiceAsync(ns, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -2,14 +2,13 @@ using Grpc.Core;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Timonel.Client.Informers;
 using Timonel.Kubelet.Cri.V1;
 
 namespace Timonel.Kubelet.Pods;
 
 /// <summary>
-/// Watches the pods bound to this node (an informer with fieldSelector spec.nodeName) and keeps
-/// one <see cref="PodWorker"/> per pod UID. Handlers only hand the new object to the worker.
+/// Follows the pods bound to this node (its own informer with fieldSelector spec.nodeName, or a
+/// share of the node simulator's one watch) and keeps one <see cref="PodWorker"/> per pod UID. Handlers only hand the new object to the worker.
 /// At start it removes runtime sandboxes whose pod no longer exists; running pods are adopted
 /// by their workers, untouched.
 /// </summary>
@@ -20,22 +19,23 @@ public sealed partial class PodManager : IAsyncDisposable
     private readonly ILogger _log;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PodWorker> _workers = new(StringComparer.Ordinal);
-    private readonly SharedInformer<V1Pod> _informer;
+    private readonly IPodSource _source;
     private readonly PodTerminator _terminator;
     private IDisposable? _registration;
 
     public PodManager(PodRuntime runtime, ILoggerFactory loggers)
+        : this(runtime, loggers, new InformerPodSource(runtime.Client, runtime.Options.NodeName, loggers.CreateLogger("kubelet.informer"), runtime.Time))
+    {
+    }
+
+    /// <param name="source">The node's pods; the manager disposes it.</param>
+    public PodManager(PodRuntime runtime, ILoggerFactory loggers, IPodSource source)
     {
         _rt = runtime;
         _loggers = loggers;
         _log = loggers.CreateLogger("kubelet.pods");
         _terminator = new PodTerminator(runtime, loggers.CreateLogger("kubelet.pod"));
-        _informer = new SharedInformer<V1Pod>(
-            runtime.Client,
-            ResourceKinds.Pods,
-            new InformerOptions { FieldSelector = $"spec.nodeName={runtime.Options.NodeName}" },
-            loggers.CreateLogger("kubelet.informer"),
-            runtime.Time);
+        _source = source;
     }
 
     /// <summary>The number of pods with a live worker.</summary>
@@ -52,18 +52,32 @@ public sealed partial class PodManager : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _registration = _informer.AddEventHandler(new InformerEventHandler<V1Pod>(Upsert, (_, pod) => Upsert(pod), Removed));
-        _informer.Start();
-        await _informer.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+        _registration = _source.Subscribe(Upsert, Removed);
+        await _source.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
         await RemoveOrphansAsync(cancellationToken).ConfigureAwait(false);
-        _rt.Volumes.CleanUpOrphans(_informer.Cache.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal));
+        _rt.Volumes.CleanUpOrphans(_source.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Syncs the pod's worker now instead of at its next relist (an evented PLEG's nudge: the
+    /// hollow runtime reports a container exit it drove itself).
+    /// </summary>
+    public void Wake(string uid)
+    {
+        lock (_lock)
+        {
+            if (_workers.TryGetValue(uid, out var worker))
+            {
+                worker.Nudge();
+            }
+        }
     }
 
     /// <summary>Stops watching and stops the workers; containers keep running (a restarted agent adopts them).</summary>
     public async ValueTask DisposeAsync()
     {
         _registration?.Dispose();
-        await _informer.DisposeAsync().ConfigureAwait(false);
+        await _source.DisposeAsync().ConfigureAwait(false);
         List<PodWorker> workers;
         lock (_lock)
         {
@@ -139,7 +153,7 @@ public sealed partial class PodManager : IAsyncDisposable
         var filter = new PodSandboxFilter();
         filter.LabelSelector[CriLabels.Managed] = "true";
         var sandboxes = await _rt.Cri.ListPodSandboxAsync(filter, cancellationToken).ConfigureAwait(false);
-        var known = _informer.Cache.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
+        var known = _source.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
         foreach (var uid in sandboxes.Select(s => s.Labels.GetValueOrDefault(CriLabels.PodUid)).OfType<string>().Distinct(StringComparer.Ordinal))
         {
             if (!known.Contains(uid))

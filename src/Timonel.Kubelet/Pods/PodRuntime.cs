@@ -34,6 +34,9 @@ public sealed record PodRuntime(
     /// <summary>The probes of every running container of the node.</summary>
     public ProbeManager Probes { get; init; } = new(Prober, Time);
 
+    /// <summary>False on hollow nodes, whose runtime writes no logs: no per-pod log directory is made.</summary>
+    public bool CreatesLogDirectories { get; init; } = true;
+
     /// <summary>Evicts pods whose disk emptyDirs outgrow their sizeLimit.</summary>
     public EvictionManager Eviction { get; init; } = new(Options.EmptyDirCheckInterval, Time);
 }

@@ -121,7 +121,10 @@ internal sealed partial class PodSyncer
         if (actions.CreateSandbox)
         {
             var config = RuntimeConfigBuilder.Sandbox(pod, actions.Attempt, _rt.PodLogRoot, _rt.Cgroups, PodDns.Config(pod, _rt.Options));
-            Directory.CreateDirectory(config.LogDirectory);
+            if (_rt.CreatesLogDirectories)
+            {
+                Directory.CreateDirectory(config.LogDirectory);
+            }
             try
             {
                 _state.SandboxId = await _rt.Cri.RunPodSandboxAsync(config, cancellationToken).ConfigureAwait(false);

@@ -83,6 +83,9 @@ internal sealed partial class PodWorker : IAsyncDisposable
         _signal.Dispose();
     }
 
+    /// <summary>Syncs now rather than at the next relist.</summary>
+    public void Nudge() => Wake();
+
     private void Wake() => _signal.Release();
 
     private string PodKey => $"{_pod.Metadata.NamespaceProperty}/{_pod.Metadata.Name}";

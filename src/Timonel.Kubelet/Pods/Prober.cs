@@ -25,12 +25,24 @@ public sealed class Prober
         _network = network;
     }
 
+    /// <summary>
+    /// True on hollow nodes: httpGet, tcpSocket and grpc checks succeed without a connection, since
+    /// the pod addresses are fake and dialling them could reach a real host. Exec checks still run
+    /// (through the runtime, which answers them).
+    /// </summary>
+    public bool DialsNothing { get; init; }
+
     public Task<ProbeOutcome> RunAsync(V1Probe probe, V1Container container, string containerId, string? podIp, CancellationToken cancellationToken)
     {
         var timeout = TimeSpan.FromSeconds(Math.Max(1, probe.TimeoutSeconds ?? 1));
         if (probe.Exec is { } exec)
         {
             return ExecAsync(exec.Command ?? [], containerId, timeout, probe: true, cancellationToken);
+        }
+
+        if (DialsNothing)
+        {
+            return Task.FromResult(new ProbeOutcome(true, string.Empty));
         }
 
         if (probe.HttpGet is { } http)
@@ -61,6 +73,11 @@ public sealed class Prober
 
         if (handler.HttpGet is { } http)
         {
+            if (DialsNothing)
+            {
+                return new ProbeOutcome(true, string.Empty);
+            }
+
             return await HttpGetAsync(http, container, podIp, timeout, cancellationToken).ConfigureAwait(false);
         }
 

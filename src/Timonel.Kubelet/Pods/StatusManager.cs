@@ -32,7 +32,7 @@ public sealed class StatusManager
     public async Task<bool> SetPodStatusAsync(V1Pod pod, V1PodStatus status, CancellationToken cancellationToken)
     {
         var uid = pod.Metadata.Uid;
-        if (_posted.TryGetValue(uid, out var last) && PodStatusEquality.SemanticallyEqual(last, status))
+        if (_posted.TryGetValue(uid, out var last) && PodStatusEquality.SemanticallyEqual(last, status) && !OverwrittenByOthers(pod.Status, status))
         {
             return false;
         }
@@ -41,6 +41,21 @@ public sealed class StatusManager
         _posted[uid] = status;
         return true;
     }
+
+    /// <summary>
+    /// Upstream's reconcile: the API's copy lost what the kubelet owns although the kubelet's view
+    /// did not change, e.g. the node lifecycle controller marked the pods of a node it thought
+    /// lost not Ready, and the node came back. Only phase and the Ready conditions are compared,
+    /// so conditions other writers own never cause a write per sync.
+    /// </summary>
+    internal static bool OverwrittenByOthers(V1PodStatus? api, V1PodStatus wanted) =>
+        api is not null
+        && (api.Phase != wanted.Phase
+            || ConditionStatus(api, "Ready") != ConditionStatus(wanted, "Ready")
+            || ConditionStatus(api, "ContainersReady") != ConditionStatus(wanted, "ContainersReady"));
+
+    private static string? ConditionStatus(V1PodStatus status, string type) =>
+        status.Conditions?.FirstOrDefault(c => c.Type == type)?.Status;
 
     /// <summary>The pod is gone from this node: drop what was remembered about it.</summary>
     public void Forget(string uid) => _posted.TryRemove(uid, out _);

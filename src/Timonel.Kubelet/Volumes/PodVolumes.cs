@@ -37,7 +37,7 @@ public sealed class PodVolumes
     public bool AllReady(V1Pod pod) => (pod.Spec.Volumes ?? []).All(v => _ready.ContainsKey(v.Name));
 
     /// <summary>The eviction message when a disk emptyDir of the pod is over its sizeLimit, else null.</summary>
-    public string? EmptyDirLimitViolation(V1Pod pod) =>
+    public string? EmptyDirLimitViolation(V1Pod pod) => _manager.SetsUpNothing ? null :
         EmptyDirLimits.Violation(pod, volume => new VolumeContext(pod, _podDir, _client, _tokens, _time).VolumeDir(VolumeManager.Plugins.OfType<EmptyDirVolumePlugin>().First(), volume));
 
     /// <summary>
@@ -46,6 +46,16 @@ public sealed class PodVolumes
     /// </summary>
     public async Task<IReadOnlyList<string>> SetUpAsync(V1Pod pod, CancellationToken cancellationToken)
     {
+        if (_manager.SetsUpNothing)
+        {
+            foreach (var volume in pod.Spec.Volumes ?? [])
+            {
+                _ready.TryAdd(volume.Name, new MountedVolume(Path.Combine(_podDir, "volumes", volume.Name), ReadOnly: false));
+            }
+
+            return [];
+        }
+
         var now = _time.GetUtcNow();
         var resync = now - _lastResync >= _manager.ResyncInterval;
         var context = new VolumeContext(pod, _podDir, _client, _tokens, _time);

@@ -41,6 +41,12 @@ public sealed partial class VolumeManager
     /// <summary>How often content volumes (configMap, secret, downwardAPI, projected) are rewritten from the API.</summary>
     public TimeSpan ResyncInterval { get; }
 
+    /// <summary>
+    /// True on hollow nodes, where no container reads a file: every volume counts as set up at
+    /// once, with no file written and no object or token read from the API.
+    /// </summary>
+    public bool SetsUpNothing { get; init; }
+
     public string PodDir(string uid) => Path.Combine(PodsDir, uid);
 
     public PodVolumes ForPod(V1Pod pod) => new(this, new ServiceAccountTokens(_client, _time), _client, _time, PodDir(pod.Metadata.Uid));

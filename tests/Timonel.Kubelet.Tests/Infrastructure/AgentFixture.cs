@@ -29,6 +29,9 @@ public sealed class AgentFixture : IAsyncLifetime
 
     public KubeletOptions Options { get; private set; } = null!;
 
+    /// <summary>The node's DNS server, run beside the kubelet as a node agent runs it (it survives <see cref="RestartAgentAsync"/>).</summary>
+    public Timonel.Dns.Hosting.NodeDnsService? Dns { get; private set; }
+
     public NodeNetwork Network => new(Netns.Path);
 
     public IKubernetes Client => Cluster.Client;
@@ -58,6 +61,7 @@ public sealed class AgentFixture : IAsyncLifetime
         Directory.CreateDirectory(images);
         ImageBuilder.Busybox(BusyboxImage).WriteDockerArchive(Path.Combine(images, "busybox.tar"));
         Agent = await StartAgentAsync();
+        Dns = KubeletDns.Start(Options, Cluster.NewClient(), NullLoggerFactory.Instance);
     }
 
     public Task<KubeletAgent> StartAgentAsync() =>
@@ -91,6 +95,11 @@ public sealed class AgentFixture : IAsyncLifetime
         finally
         {
             // Whatever failed above, containerd, the netns and the data dir must not outlive the class.
+            if (Dns is not null)
+            {
+                await Dns.DisposeAsync();
+            }
+
             await Agent.DisposeAsync();
             await Cluster.DisposeAsync();
             Netns.Dispose();
