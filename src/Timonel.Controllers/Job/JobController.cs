@@ -15,7 +15,7 @@ namespace Timonel.Controllers.Job;
 /// suspend, pod failure policy. Finished pods are counted through the job-tracking finalizer and
 /// status.uncountedTerminatedPods, so counts survive pods being deleted.
 /// </summary>
-public sealed class JobController : Controller, IController
+public sealed partial class JobController : Controller, IController
 {
     internal const string Component = "job-controller";
 
@@ -26,6 +26,7 @@ public sealed class JobController : Controller, IController
     private readonly SharedInformer<V1Pod> _pods;
     private readonly ControllerExpectations _expectations;
     private readonly JobPodControl _podControl;
+    private readonly JobStatusWrites _statusWrites;
 
     // Failures since the last success and when the last one was counted, per job key (upstream's backoff records).
     private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset LastFailure)> _backoff = new(StringComparer.Ordinal);
@@ -38,6 +39,7 @@ public sealed class JobController : Controller, IController
         _jobs = context.Informers.Get(ResourceKinds.Jobs);
         _pods = context.Informers.Get(ResourceKinds.Pods);
         _podControl = new JobPodControl(context);
+        _statusWrites = new JobStatusWrites(context.Time);
         _jobs.AddEventHandler(
             onAdd: Enqueue,
             onUpdate: (_, j) => Enqueue(j),
@@ -61,17 +63,30 @@ public sealed class JobController : Controller, IController
         if (cached is null)
         {
             _expectations.DeleteExpectations(key);
+            _statusWrites.Forget(key);
             _backoff.TryRemove(key, out _);
             return;
         }
 
         if (JobConditions.IsFinished(cached))
         {
+            _statusWrites.Forget(key);
             // Pods left behind (e.g. by a crash between the two status writes) must not stay stuck on the finalizer.
             await _podControl.RemoveFinalizersAsync(_pods.Cache.ListByOwnerUid(cached.Metadata.Uid).Where(JobPods.HasTrackingFinalizer), cancellationToken).ConfigureAwait(false);
             return;
         }
 
+        if (_statusWrites.Lags(key, cached))
+        {
+            // Pods let go after our last write would look neither tracked nor counted; the
+            // Job's update event for that write syncs again.
+            Log.JobCacheLags(Logger, key);
+            return;
+        }
+
+        // Read before listing the pods (as upstream): a pod created by an earlier sync that reaches
+        // the cache between the list and this check would otherwise be missed and created again.
+        var satisfied = _expectations.SatisfiedExpectations(key);
         var pods = await ClaimPodsAsync(cached, cancellationToken).ConfigureAwait(false);
 
         var job = Clone(cached);
@@ -83,7 +98,7 @@ public sealed class JobController : Controller, IController
         {
             await DeleteAllActiveAsync(key, job, sync, cancellationToken).ConfigureAwait(false);
         }
-        else if (_expectations.SatisfiedExpectations(key))
+        else if (satisfied)
         {
             await ManageAsync(key, job, sync, cancellationToken).ConfigureAwait(false);
         }
@@ -93,7 +108,7 @@ public sealed class JobController : Controller, IController
         if (hadUncounted)
         {
             // First make the finished pods durable in the status, then let them go, then count them.
-            job = await WriteStatusAsync(cached, job, cancellationToken).ConfigureAwait(false);
+            job = await WriteStatusAsync(key, cached, job, cancellationToken).ConfigureAwait(false);
         }
 
         await _podControl.RemoveFinalizersAsync(sync.PodsToRelease, cancellationToken).ConfigureAwait(false);
@@ -103,8 +118,9 @@ public sealed class JobController : Controller, IController
             RecordBackoff(key, sync);
         }
 
-        var finishedNow = sync.CompleteFinish();
-        job = await WriteStatusAsync(cached, job, cancellationToken).ConfigureAwait(false);
+        // Pods not yet in the cache may still be running: finish only on a complete view.
+        var finishedNow = satisfied ? sync.CompleteFinish() : null;
+        job = await WriteStatusAsync(key, cached, job, cancellationToken).ConfigureAwait(false);
         if (finishedNow is { } condition)
         {
             if (condition.Type == JobConditions.Complete)
@@ -191,7 +207,7 @@ public sealed class JobController : Controller, IController
         }
     }
 
-    private async Task<V1Job> WriteStatusAsync(V1Job cached, V1Job job, CancellationToken cancellationToken)
+    private async Task<V1Job> WriteStatusAsync(string key, V1Job cached, V1Job job, CancellationToken cancellationToken)
     {
         if ((cached.Status is null ? "" : KubernetesJson.Serialize(cached.Status)) == KubernetesJson.Serialize(job.Status) && cached.Metadata.ResourceVersion == job.Metadata.ResourceVersion)
         {
@@ -201,6 +217,7 @@ public sealed class JobController : Controller, IController
         var written = await _context.Client.BatchV1.ReplaceNamespacedJobStatusAsync(job, job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
         // Keep our status (the server echoes it) but take the new resourceVersion for the next write.
         job.Metadata.ResourceVersion = written.Metadata.ResourceVersion;
+        _statusWrites.Record(key, job);
         return job;
     }
 
@@ -316,5 +333,11 @@ public sealed class JobController : Controller, IController
             _expectations.DeletionObserved(key);
             Enqueue(key);
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Debug, Message = "job {Key}: the cache does not show the last status written yet; waiting for it")]
+        public static partial void JobCacheLags(ILogger logger, string key);
     }
 }
