@@ -31,6 +31,7 @@ public static class ControllerRegistry
         ("disruption", c => new Disruption.DisruptionController(c)),
         ("pvc-protection", c => new VolumeProtection.PvcProtectionController(c)),
         ("pv-protection", c => new VolumeProtection.PvProtectionController(c)),
+        ("ephemeral-volume", c => new Ephemeral.EphemeralVolumeController(c)),
         ("deployment", c => new DeploymentController(c)),
         ("nodelifecycle", c => new NodeLifecycleController(c)),
         ("podgc", c => new PodGcController(c)),

@@ -53,6 +53,83 @@ public sealed class RealPodTests : IClassFixture<SingleNodeCluster>
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
     }
 
+    [NodeFact]
+    public async Task DeleteClaim_MountedByARunningPod_StaysUntilThePodGoesAndKeepsItsData()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("pvc");
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync($$"""
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: data, namespace: {{ns}}}
+            spec: {accessModes: [ReadWriteOnce], storageClassName: local-path, resources: {requests: {storage: 64Mi}}}
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: spare, namespace: {{ns}}}
+            spec: {accessModes: [ReadWriteOnce], storageClassName: local-path, resources: {requests: {storage: 64Mi}}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: db, namespace: {{ns}}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - {name: db, image: {{AgentProcess.BusyboxImage}}, command: [sh, -c, "echo kept > /data/file && exec sleep 3600"], volumeMounts: [{name: data, mountPath: /data}]}
+              volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+            """));
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync(["-n", ns, "wait", "--for=condition=Ready", "pod/db", "--timeout=90s"], null, timeout: TimeSpan.FromSeconds(100)));
+
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "delete", "pvc", "data", "spare", "--wait=false"));
+        // The claim no pod uses goes: protection lets go of what it may.
+        await Eventually.WaitAsync(
+            async _ => (await cluster.Kubectl.RunAsync("-n", ns, "get", "pvc", "spare", "--ignore-not-found", "-o", "name")).Stdout.Trim().Length == 0,
+            TimeSpan.FromSeconds(60),
+            "unused claim deleted");
+
+        Assert.NotEmpty(await cluster.Kubectl.JsonPathAsync(ns, "pvc/data", "{.metadata.deletionTimestamp}"));
+        Assert.Equal("kept", KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "exec", "db", "--", "cat", "/data/file")).Stdout.Trim());
+
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync(["-n", ns, "delete", "pod", "db", "--timeout=60s"], null, timeout: TimeSpan.FromSeconds(70)));
+        await Eventually.WaitAsync(
+            async _ => (await cluster.Kubectl.RunAsync("-n", ns, "get", "pvc", "data", "--ignore-not-found", "-o", "name")).Stdout.Trim().Length == 0,
+            TimeSpan.FromSeconds(60),
+            "claim deleted once its pod is gone");
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    [NodeFact]
+    public async Task GenericEphemeralVolume_CreatedForThePodAndRemovedWithIt()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("eph");
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync($$"""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: job, namespace: {{ns}}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - {name: job, image: {{AgentProcess.BusyboxImage}}, command: [sh, -c, "echo scratch > /scratch/file && exec sleep 3600"], volumeMounts: [{name: scratch, mountPath: /scratch}]}
+              volumes:
+              - name: scratch
+                ephemeral:
+                  volumeClaimTemplate:
+                    metadata: {labels: {type: scratch}}
+                    spec: {accessModes: [ReadWriteOnce], storageClassName: local-path, resources: {requests: {storage: 64Mi}}}
+            """));
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync(["-n", ns, "wait", "--for=condition=Ready", "pod/job", "--timeout=90s"], null, timeout: TimeSpan.FromSeconds(100)));
+
+        Assert.Equal("Bound", await cluster.Kubectl.JsonPathAsync(ns, "pvc/job-scratch", "{.status.phase}"));
+        Assert.Equal("Pod/job", await cluster.Kubectl.JsonPathAsync(ns, "pvc/job-scratch", "{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}"));
+        Assert.Equal("scratch", KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "exec", "job", "--", "cat", "/scratch/file")).Stdout.Trim());
+
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync(["-n", ns, "delete", "pod", "job", "--timeout=60s"], null, timeout: TimeSpan.FromSeconds(70)));
+        await Eventually.WaitAsync(
+            async _ => (await cluster.Kubectl.RunAsync("-n", ns, "get", "pvc", "--ignore-not-found", "-o", "name")).Stdout.Trim().Length == 0,
+            TimeSpan.FromSeconds(60),
+            "the ephemeral claim deleted with its pod");
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
     /// <summary>Prints the agent's and its containerd's resident memory with two pods running (a figure for docs/benchmarks.md).</summary>
     private void ReportMemory()
     {

@@ -141,7 +141,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
 
         foreach (var v in pod.Spec.Volumes ?? [])
         {
-            if (v.PersistentVolumeClaim?.ClaimName is { } name)
+            if (PodClaims.ClaimName(pod, v) is { } name)
             {
                 Enqueue($"{ClaimPrefix}{pod.Metadata.NamespaceProperty}/{name}");
             }
@@ -257,7 +257,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
     private string? ConsumerNode(V1PersistentVolumeClaim claim) =>
         _pods.Cache.ListByNamespace(claim.Metadata.NamespaceProperty)
             .Where(p => !string.IsNullOrEmpty(p.Spec?.NodeName) && p.Status?.Phase is not ("Succeeded" or "Failed"))
-            .FirstOrDefault(p => (p.Spec.Volumes ?? []).Any(v => v.PersistentVolumeClaim?.ClaimName == claim.Metadata.Name))?.Spec.NodeName;
+            .FirstOrDefault(p => (p.Spec.Volumes ?? []).Any(v => PodClaims.ClaimName(p, v) == claim.Metadata.Name))?.Spec.NodeName;
 
     private V1StorageClass? DefaultClass() =>
         _classes.Cache.List()

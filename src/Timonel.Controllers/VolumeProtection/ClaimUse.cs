@@ -24,7 +24,7 @@ internal static class ClaimUse
                 return true;
             }
 
-            if (volume.Ephemeral is not null && EphemeralClaimName(pod, volume) == claim && pod.Status?.Phase is not ("Succeeded" or "Failed"))
+            if (volume.Ephemeral is not null && Timonel.Client.Controllers.PodClaims.EphemeralClaimName(pod, volume) == claim && pod.Status?.Phase is not ("Succeeded" or "Failed"))
             {
                 return true;
             }
@@ -44,11 +44,8 @@ internal static class ClaimUse
             }
             else if (volume.Ephemeral is not null)
             {
-                yield return EphemeralClaimName(pod, volume);
+                yield return Timonel.Client.Controllers.PodClaims.EphemeralClaimName(pod, volume);
             }
         }
     }
-
-    /// <summary>The claim a generic ephemeral volume gets: &lt;pod name&gt;-&lt;volume name&gt;.</summary>
-    public static string EphemeralClaimName(V1Pod pod, V1Volume volume) => $"{pod.Metadata.Name}-{volume.Name}";
 }

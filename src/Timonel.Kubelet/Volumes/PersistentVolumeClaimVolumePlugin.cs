@@ -6,7 +6,8 @@ using k8s.Models;
 namespace Timonel.Kubelet.Volumes;
 
 /// <summary>
-/// persistentVolumeClaim: the bound PersistentVolume's hostPath or local path on this node. A
+/// persistentVolumeClaim and generic ephemeral volumes (whose claim the ephemeral-volume
+/// controller made for the pod): the bound PersistentVolume's hostPath or local path on this node. A
 /// hostPath PV is checked by its type, so a local-path PV (DirectoryOrCreate) gets its directory
 /// created here, on the node that uses it.
 /// </summary>
@@ -16,11 +17,11 @@ public sealed class PersistentVolumeClaimVolumePlugin : IVolumePlugin
 
     public bool RefreshesContent => false;
 
-    public bool CanHandle(V1Volume volume) => volume.PersistentVolumeClaim is not null;
+    public bool CanHandle(V1Volume volume) => volume.PersistentVolumeClaim is not null || volume.Ephemeral is not null;
 
     public async Task<MountedVolume> SetUpAsync(VolumeContext context, V1Volume volume, CancellationToken cancellationToken)
     {
-        var claimName = volume.PersistentVolumeClaim.ClaimName;
+        var claimName = Timonel.Client.Controllers.PodClaims.ClaimName(context.Pod, volume)!;
         V1PersistentVolumeClaim claim;
         try
         {
@@ -29,6 +30,11 @@ public sealed class PersistentVolumeClaimVolumePlugin : IVolumePlugin
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
             throw new VolumeException($"persistentvolumeclaim \"{claimName}\" not found");
+        }
+
+        if (volume.Ephemeral is not null && Timonel.Client.Controllers.PodClaims.NotForPod(context.Pod, claim) is { } notOwned)
+        {
+            throw new VolumeException(notOwned);
         }
 
         if (string.IsNullOrEmpty(claim.Spec?.VolumeName) || claim.Status?.Phase != "Bound")
@@ -66,6 +72,6 @@ public sealed class PersistentVolumeClaimVolumePlugin : IVolumePlugin
             throw new VolumeException($"persistentvolume \"{pv.Metadata.Name}\" has a volume source this node cannot mount (hostPath and local are supported)");
         }
 
-        return new MountedVolume(path, ReadOnly: volume.PersistentVolumeClaim.ReadOnlyProperty == true);
+        return new MountedVolume(path, ReadOnly: volume.PersistentVolumeClaim?.ReadOnlyProperty == true);
     }
 }

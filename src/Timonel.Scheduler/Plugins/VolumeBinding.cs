@@ -27,7 +27,7 @@ public sealed class VolumeBinding(PluginHandle handle) : IPreFilterPlugin, IFilt
     {
         nodeNames = null;
         var volumes = pod.Pod.Spec?.Volumes;
-        if (volumes is null || !volumes.Any(v => v.PersistentVolumeClaim is not null))
+        if (volumes is null || !volumes.Any(v => v.PersistentVolumeClaim is not null || v.Ephemeral is not null))
         {
             return Status.Skip;
         }
@@ -35,14 +35,21 @@ public sealed class VolumeBinding(PluginHandle handle) : IPreFilterPlugin, IFilt
         var bound = new List<NodeSelectorMatcher>();
         foreach (var v in volumes)
         {
-            if (v.PersistentVolumeClaim?.ClaimName is not { } claimName)
+            if (Timonel.Client.Controllers.PodClaims.ClaimName(pod.Pod, v) is not { } claimName)
             {
                 continue;
             }
 
             if (!handle.Listers.Claims.TryGetValue($"{pod.Namespace}/{claimName}", out var claim))
             {
-                return Status.Unresolvable($"persistentvolumeclaim \"{claimName}\" not found");
+                return Status.Unresolvable(v.Ephemeral is not null
+                    ? $"waiting for ephemeral volume controller to create the persistentvolumeclaim \"{claimName}\""
+                    : $"persistentvolumeclaim \"{claimName}\" not found");
+            }
+
+            if (v.Ephemeral is not null && Timonel.Client.Controllers.PodClaims.NotForPod(pod.Pod, claim) is not null)
+            {
+                return Status.Unresolvable($"persistentvolumeclaim \"{claimName}\" was not created for the pod");
             }
 
             if (claim.Metadata?.DeletionTimestamp is not null)

@@ -56,6 +56,39 @@ public class VolumeAndImageTests
         Assert.Null(new VolumeBinding(handle).PreFilter(new CycleState(), new PodInfo(WithClaim("data")), new Snapshot(), out _));
     }
 
+    private static V1Pod WithEphemeral()
+    {
+        var p = Make.Pod("p");
+        p.Metadata.Uid = "pod-uid";
+        p.Spec.Volumes = [new V1Volume { Name = "scratch", Ephemeral = new V1EphemeralVolumeSource { VolumeClaimTemplate = new V1PersistentVolumeClaimTemplate { Spec = new V1PersistentVolumeClaimSpec { StorageClassName = "local" } } } }];
+        return p;
+    }
+
+    [Fact]
+    public void PreFilter_EphemeralClaimNotYetCreated_WaitsForTheController()
+    {
+        var s = new VolumeBinding(Handle()).PreFilter(new CycleState(), new PodInfo(WithEphemeral()), new Snapshot(), out _);
+
+        Assert.Equal(StatusCode.UnschedulableAndUnresolvable, s?.Code);
+        Assert.Equal("waiting for ephemeral volume controller to create the persistentvolumeclaim \"p-scratch\"", s?.Message);
+    }
+
+    [Fact]
+    public void PreFilter_EphemeralClaimOfAnotherOwner_Unresolvable_OwnClaimAllowed()
+    {
+        var handle = Handle();
+        handle.Listers.StorageClasses["local"] = new V1StorageClass { Metadata = new V1ObjectMeta { Name = "local" }, VolumeBindingMode = "WaitForFirstConsumer" };
+        var foreign = Claim("p-scratch", "local");
+        handle.Listers.Claims["default/p-scratch"] = foreign;
+
+        var refused = new VolumeBinding(handle).PreFilter(new CycleState(), new PodInfo(WithEphemeral()), new Snapshot(), out _);
+        foreign.Metadata.OwnerReferences = [new V1OwnerReference { ApiVersion = "v1", Kind = "Pod", Name = "p", Uid = "pod-uid", Controller = true }];
+        var allowed = new VolumeBinding(handle).PreFilter(new CycleState(), new PodInfo(WithEphemeral()), new Snapshot(), out _);
+
+        Assert.Equal("persistentvolumeclaim \"p-scratch\" was not created for the pod", refused?.Message);
+        Assert.Null(allowed);
+    }
+
     [Fact]
     public void Filter_BoundVolumeWithNodeAffinity_OnlyMatchingNode()
     {
