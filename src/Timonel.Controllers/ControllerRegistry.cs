@@ -10,8 +10,10 @@ using Timonel.Controllers.StatefulSet;
 using Timonel.Controllers.CronJob;
 using Timonel.Controllers.Job;
 using Timonel.Controllers.TtlAfterFinished;
+using Timonel.Controllers.Ttl;
 using Timonel.Controllers.Endpoints;
 using Timonel.Controllers.EndpointSlice;
+using Timonel.Controllers.EndpointSliceMirroring;
 using Timonel.Controllers.GarbageCollector;
 using Timonel.Controllers.Namespace;
 using Timonel.Controllers.ResourceQuota;
@@ -40,11 +42,13 @@ public static class ControllerRegistry
         ("job", c => new JobController(c)),
         ("cronjob", c => new CronJobController(c)),
         ("ttl-after-finished", c => new TtlAfterFinishedController(c)),
+        ("ttl", c => new TtlController(c)),
         ("garbagecollector", c => new GarbageCollectorController(c)),
         ("namespace", c => new NamespaceController(c)),
         ("serviceaccount", c => new ServiceAccountController(c)),
         ("endpoint", c => new EndpointsController(c)),
         ("endpointslice", c => new EndpointSliceController(c)),
+        ("endpointslicemirroring", c => new EndpointSliceMirroringController(c)),
         ("resourcequota", c => new ResourceQuotaController(c)),
         ("root-ca-cert-publisher", c => new RootCaCertPublisher(c)),
         ("persistentvolume-binder", c => new PersistentVolumeBinderController(c)),
