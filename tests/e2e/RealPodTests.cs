@@ -57,24 +57,24 @@ public sealed class RealPodTests : IClassFixture<SingleNodeCluster>
     public async Task DeleteClaim_MountedByARunningPod_StaysUntilThePodGoesAndKeepsItsData()
     {
         var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("pvc");
-        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync($$"""
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync($$$"""
             apiVersion: v1
             kind: PersistentVolumeClaim
-            metadata: {name: data, namespace: {{ns}}}
-            spec: {accessModes: [ReadWriteOnce], storageClassName: local-path, resources: {requests: {storage: 64Mi}}}
+            metadata: {name: data, namespace: {{{ns}}}}
+            spec: {accessModes: [ReadWriteOnce], storageClassName: local-path, resources: {requests: {storage: 64Mi} } }
             ---
             apiVersion: v1
             kind: PersistentVolumeClaim
-            metadata: {name: spare, namespace: {{ns}}}
-            spec: {accessModes: [ReadWriteOnce], storageClassName: local-path, resources: {requests: {storage: 64Mi}}}
+            metadata: {name: spare, namespace: {{{ns}}}}
+            spec: {accessModes: [ReadWriteOnce], storageClassName: local-path, resources: {requests: {storage: 64Mi} } }
             ---
             apiVersion: v1
             kind: Pod
-            metadata: {name: db, namespace: {{ns}}}
+            metadata: {name: db, namespace: {{{ns}}}}
             spec:
               terminationGracePeriodSeconds: 1
               containers:
-              - {name: db, image: {{AgentProcess.BusyboxImage}}, command: [sh, -c, "echo kept > /data/file && exec sleep 3600"], volumeMounts: [{name: data, mountPath: /data}]}
+              - {name: db, image: {{{AgentProcess.BusyboxImage}}}, command: [sh, -c, "echo kept > /data/file && exec sleep 3600"], volumeMounts: [{name: data, mountPath: /data}]}
               volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
             """));
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync(["-n", ns, "wait", "--for=condition=Ready", "pod/db", "--timeout=90s"], null, timeout: TimeSpan.FromSeconds(100)));
@@ -101,20 +101,20 @@ public sealed class RealPodTests : IClassFixture<SingleNodeCluster>
     public async Task GenericEphemeralVolume_CreatedForThePodAndRemovedWithIt()
     {
         var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("eph");
-        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync($$"""
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync($$$"""
             apiVersion: v1
             kind: Pod
-            metadata: {name: job, namespace: {{ns}}}
+            metadata: {name: job, namespace: {{{ns}}}}
             spec:
               terminationGracePeriodSeconds: 1
               containers:
-              - {name: job, image: {{AgentProcess.BusyboxImage}}, command: [sh, -c, "echo scratch > /scratch/file && exec sleep 3600"], volumeMounts: [{name: scratch, mountPath: /scratch}]}
+              - {name: job, image: {{{AgentProcess.BusyboxImage}}}, command: [sh, -c, "echo scratch > /scratch/file && exec sleep 3600"], volumeMounts: [{name: scratch, mountPath: /scratch}]}
               volumes:
               - name: scratch
                 ephemeral:
                   volumeClaimTemplate:
                     metadata: {labels: {type: scratch}}
-                    spec: {accessModes: [ReadWriteOnce], storageClassName: local-path, resources: {requests: {storage: 64Mi}}}
+                    spec: {accessModes: [ReadWriteOnce], storageClassName: local-path, resources: {requests: {storage: 64Mi} } }
             """));
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync(["-n", ns, "wait", "--for=condition=Ready", "pod/job", "--timeout=90s"], null, timeout: TimeSpan.FromSeconds(100)));
 

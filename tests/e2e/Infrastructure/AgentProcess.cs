@@ -75,24 +75,36 @@ public sealed class AgentProcess : IAsyncDisposable
     /// </summary>
     public async Task<string?> PodNetnsAsync(string ns, string podName)
     {
-        var list = await HostCommand.RunAsync(["runc", "--root", RuncStateDir, "list", "--format", "json"]);
-        if (!list.Succeeded || System.Text.Json.Nodes.JsonNode.Parse(list.Stdout) is not System.Text.Json.Nodes.JsonArray containers)
+        // Each container's runc state is read on its own (what `runc list` does for all at once,
+        // failing as a whole when one container is being created or deleted meanwhile, as the pods
+        // of an earlier test's namespace may be): one that vanishes mid-read is skipped.
+        if (!Directory.Exists(RuncStateDir))
         {
             return null;
         }
 
-        foreach (var container in containers)
+        foreach (var dir in Directory.EnumerateDirectories(RuncStateDir))
         {
-            if (container?["status"]?.GetValue<string>() != "running" || container["bundle"]?.GetValue<string>() is not { } bundle)
+            try
             {
-                continue;
-            }
+                var state = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "state.json")));
+                var pid = state?["init_process_pid"]?.GetValue<int>() ?? 0;
+                var bundle = state?["config"]?["labels"]?.AsArray().Select(l => l?.GetValue<string>()).FirstOrDefault(l => l?.StartsWith("bundle=", StringComparison.Ordinal) == true)?["bundle=".Length..];
+                if (pid <= 0 || bundle is null || !Directory.Exists($"/proc/{pid}"))
+                {
+                    continue;
+                }
 
-            var annotations = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(bundle, "config.json")))?["annotations"];
-            if (annotations?["io.kubernetes.cri.sandbox-name"]?.GetValue<string>() == podName
-                && annotations["io.kubernetes.cri.sandbox-namespace"]?.GetValue<string>() == ns)
+                var annotations = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(bundle, "config.json")))?["annotations"];
+                if (annotations?["io.kubernetes.cri.sandbox-name"]?.GetValue<string>() == podName
+                    && annotations["io.kubernetes.cri.sandbox-namespace"]?.GetValue<string>() == ns)
+                {
+                    return $"/proc/{pid}/ns/net";
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
             {
-                return container["pid"]?.GetValue<int>() is int pid ? $"/proc/{pid}/ns/net" : null;
+                // Created or deleted while read.
             }
         }
 
