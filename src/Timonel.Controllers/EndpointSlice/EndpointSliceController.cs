@@ -32,8 +32,7 @@ public sealed class EndpointSliceController : Controller, IController
     private readonly SharedInformer<V1EndpointSlice> _slices;
 
     // Slices created but not yet seen in the cache, by service key: a sync in between would create them twice.
-    private readonly Dictionary<string, HashSet<string>> _unseen = new(StringComparer.Ordinal);
-    private readonly Lock _unseenLock = new();
+    private readonly UnseenSlices _unseen;
 
     public EndpointSliceController(ControllerContext context)
         : base("endpointslice-controller", context.Loggers.CreateLogger("endpointslice-controller"), context.Time)
@@ -42,6 +41,7 @@ public sealed class EndpointSliceController : Controller, IController
         _services = context.Informers.Get(ResourceKinds.Services);
         _pods = context.Informers.Get(ResourceKinds.Pods);
         _slices = context.Informers.Get(ResourceKinds.EndpointSlices);
+        _unseen = new UnseenSlices(_slices);
         _slices.AddIndexer(ServiceSliceIndex, s => ServiceKeyOf(s) is { } key ? [key] : []);
         _services.AddEventHandler(onAdd: Enqueue, onUpdate: (_, s) => Enqueue(s), onDelete: Enqueue);
         _slices.AddEventHandler(
@@ -74,31 +74,16 @@ public sealed class EndpointSliceController : Controller, IController
 
     private void Seen(V1EndpointSlice slice)
     {
-        if (ServiceKeyOf(slice) is not { } key)
+        if (ServiceKeyOf(slice) is { } key)
         {
-            return;
-        }
-
-        lock (_unseenLock)
-        {
-            if (_unseen.TryGetValue(key, out var names) && names.Remove(slice.Metadata.Name) && names.Count == 0)
-            {
-                _unseen.Remove(key);
-            }
+            _unseen.Seen(key, slice.Metadata.Name);
         }
     }
 
-    private bool WaitingForCache(string key)
-    {
-        lock (_unseenLock)
-        {
-            return _unseen.ContainsKey(key);
-        }
-    }
 
     protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
-        if (WaitingForCache(key))
+        if (_unseen.Waiting(key))
         {
             EnqueueAfter(key, TimeSpan.FromMilliseconds(200));
             return;
@@ -135,19 +120,7 @@ public sealed class EndpointSliceController : Controller, IController
                 try
                 {
                     var created = await _context.Client.DiscoveryV1.CreateNamespacedEndpointSliceAsync(slice, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
-                    lock (_unseenLock)
-                    {
-                        // Checked under the lock: the add event (cache first, then Seen) cannot slip in between.
-                        if (_slices.Cache.Get(ns, created.Metadata.Name) is null)
-                        {
-                            if (!_unseen.TryGetValue(key, out var names))
-                            {
-                                _unseen[key] = names = new HashSet<string>(StringComparer.Ordinal);
-                            }
-
-                            names.Add(created.Metadata.Name);
-                        }
-                    }
+                    _unseen.Created(key, created);
                 }
                 catch (HttpOperationException e) when (ApiErrors.IsNamespaceTerminating(e))
                 {

@@ -31,8 +31,7 @@ public sealed partial class EndpointSliceMirroringController : Controller, ICont
     private readonly SharedInformer<V1EndpointSlice> _slices;
 
     // Slices created but not yet seen in the cache, by endpoints key: a sync in between would create them twice.
-    private readonly Dictionary<string, HashSet<string>> _unseen = new(StringComparer.Ordinal);
-    private readonly Lock _unseenLock = new();
+    private readonly UnseenSlices _unseen;
 
     public EndpointSliceMirroringController(ControllerContext context)
         : base(Component, context.Loggers.CreateLogger(Component), context.Time)
@@ -41,6 +40,7 @@ public sealed partial class EndpointSliceMirroringController : Controller, ICont
         _services = context.Informers.Get(ResourceKinds.Services);
         _endpoints = context.Informers.Get(ResourceKinds.Endpoints);
         _slices = context.Informers.Get(ResourceKinds.EndpointSlices);
+        _unseen = new UnseenSlices(_slices);
         _slices.AddIndexer(EndpointsSliceIndex, s => EndpointsKeyOf(s) is { } key ? [key] : []);
         _services.AddEventHandler(onAdd: Enqueue, onUpdate: (_, s) => Enqueue(s), onDelete: Enqueue);
         _endpoints.AddEventHandler(onAdd: Enqueue, onUpdate: (_, e) => Enqueue(e), onDelete: Enqueue);
@@ -76,27 +76,12 @@ public sealed partial class EndpointSliceMirroringController : Controller, ICont
 
     private void Seen(V1EndpointSlice slice)
     {
-        if (EndpointsKeyOf(slice) is not { } key)
+        if (EndpointsKeyOf(slice) is { } key)
         {
-            return;
-        }
-
-        lock (_unseenLock)
-        {
-            if (_unseen.TryGetValue(key, out var names) && names.Remove(slice.Metadata.Name) && names.Count == 0)
-            {
-                _unseen.Remove(key);
-            }
+            _unseen.Seen(key, slice.Metadata.Name);
         }
     }
 
-    private bool WaitingForCache(string key)
-    {
-        lock (_unseenLock)
-        {
-            return _unseen.ContainsKey(key);
-        }
-    }
 
     /// <summary>Whether these Endpoints should be mirrored: their Service exists without a selector, and nothing opts them out.</summary>
     private static bool ShouldMirror(V1Service? service, V1Endpoints? endpoints) =>
@@ -108,7 +93,7 @@ public sealed partial class EndpointSliceMirroringController : Controller, ICont
 
     protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
-        if (WaitingForCache(key))
+        if (_unseen.Waiting(key))
         {
             EnqueueAfter(key, TimeSpan.FromMilliseconds(200));
             return;
@@ -189,19 +174,7 @@ public sealed partial class EndpointSliceMirroringController : Controller, ICont
             return false;
         }
 
-        lock (_unseenLock)
-        {
-            // Checked under the lock: the add event (cache first, then Seen) cannot slip in between.
-            if (_slices.Cache.Get(created.Metadata.NamespaceProperty, created.Metadata.Name) is null)
-            {
-                if (!_unseen.TryGetValue(key, out var names))
-                {
-                    _unseen[key] = names = new HashSet<string>(StringComparer.Ordinal);
-                }
-
-                names.Add(created.Metadata.Name);
-            }
-        }
+        _unseen.Created(key, created);
 
         Log.Created(Logger, created.Metadata.NamespaceProperty, created.Metadata.Name, key);
         return true;
