@@ -113,12 +113,34 @@ public sealed class WorkQueue<TKey> : IDisposable
     }
 
     /// <summary>Queues an item after the rate limiter's delay for it (per-item backoff, overall bucket).</summary>
-    public void AddRateLimited(TKey item) => AddAfter(item, _rateLimiter.When(item));
+    public void AddRateLimited(TKey item)
+    {
+        // The backoff is counted and its due time armed under one lock: whoever sees the requeue
+        // counted (NumRequeues) also finds the item waiting, due from the clock as read then,
+        // never from a later reading (a clock moved in between would push the retry out).
+        lock (_lock)
+        {
+            var delay = _rateLimiter.When(item);
+            AddAtLocked(item, delay <= TimeSpan.Zero ? null : _time.GetUtcNow() + delay);
+        }
+    }
 
     /// <summary>Resets the item's backoff; call it when the item was processed successfully.</summary>
-    public void Forget(TKey item) => _rateLimiter.Forget(item);
+    public void Forget(TKey item)
+    {
+        lock (_lock)
+        {
+            _rateLimiter.Forget(item);
+        }
+    }
 
-    public int NumRequeues(TKey item) => _rateLimiter.NumRequeues(item);
+    public int NumRequeues(TKey item)
+    {
+        lock (_lock)
+        {
+            return _rateLimiter.NumRequeues(item);
+        }
+    }
 
     /// <summary>
     /// Waits for an item and marks it as being processed; the caller must call <see cref="Done"/>
