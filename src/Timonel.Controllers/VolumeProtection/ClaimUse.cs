@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Client.Controllers;
 
 namespace Timonel.Controllers.VolumeProtection;
 
@@ -17,35 +18,12 @@ internal static class ClaimUse
             return false;
         }
 
-        foreach (var volume in pod.Spec.Volumes ?? [])
-        {
-            if (volume.PersistentVolumeClaim?.ClaimName == claim)
-            {
-                return true;
-            }
-
-            if (volume.Ephemeral is not null && Timonel.Client.Controllers.PodClaims.EphemeralClaimName(pod, volume) == claim && pod.Status?.Phase is not ("Succeeded" or "Failed"))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return (pod.Spec.Volumes ?? []).Any(volume =>
+            PodClaims.ClaimName(pod, volume) == claim
+            && (volume.Ephemeral is null || pod.Status?.Phase is not ("Succeeded" or "Failed")));
     }
 
     /// <summary>Every claim name the pod refers to, directly or through an ephemeral volume.</summary>
-    public static IEnumerable<string> ClaimNames(V1Pod pod)
-    {
-        foreach (var volume in pod.Spec?.Volumes ?? [])
-        {
-            if (volume.PersistentVolumeClaim?.ClaimName is { Length: > 0 } name)
-            {
-                yield return name;
-            }
-            else if (volume.Ephemeral is not null)
-            {
-                yield return Timonel.Client.Controllers.PodClaims.EphemeralClaimName(pod, volume);
-            }
-        }
-    }
+    public static IEnumerable<string> ClaimNames(V1Pod pod) =>
+        (pod.Spec?.Volumes ?? []).Select(volume => PodClaims.ClaimName(pod, volume)).OfType<string>().Where(name => name.Length > 0);
 }
