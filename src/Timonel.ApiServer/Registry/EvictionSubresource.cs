@@ -21,6 +21,10 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
 
     private const string TooManyRequestsMessage = "Cannot evict pod as it would violate the pod's disruption budget.";
 
+    private const string EvictionReason = "EvictionByEvictionAPI";
+
+    private const string EvictionMessage = "Eviction API: evicting";
+
     public async Task EvictAsync(ApiResource pods, string ns, string name, JsonObject eviction, DeleteOptions options, CancellationToken cancellationToken)
     {
         if (Meta.Name(eviction) is { Length: > 0 } evictionName && evictionName != name)
@@ -61,7 +65,7 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
 
         try
         {
-            await deleter.DeleteAsync(pods, ns, name, pinPod && !clientPinned ? options with { PreconditionResourceVersion = Meta.ResourceVersion(pod.Object) } : options, cancellationToken).ConfigureAwait(false);
+            await AddConditionAndDeleteAsync(pods, ns, name, pinPod && !clientPinned ? options with { PreconditionResourceVersion = Meta.ResourceVersion(pod.Object) } : options, cancellationToken).ConfigureAwait(false);
         }
         catch (ApiException e) when (e.Reason == "Conflict" && pinPod && !clientPinned)
         {
@@ -89,7 +93,7 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
             var pin = phase is "Pending" && !deleting && !clientPinned;
             try
             {
-                await deleter.DeleteAsync(pods, ns, name, pin ? options with { PreconditionResourceVersion = Meta.ResourceVersion(pod.Object) } : options, cancellationToken).ConfigureAwait(false);
+                await AddConditionAndDeleteAsync(pods, ns, name, pin ? options with { PreconditionResourceVersion = Meta.ResourceVersion(pod.Object) } : options, cancellationToken).ConfigureAwait(false);
                 return null;
             }
             catch (ApiException e) when (e.Reason == "Conflict" && !clientPinned && attempt < GuaranteedUpdater.MaxAttempts)
@@ -97,6 +101,78 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
                 // The pod changed since it was judged: judge it again.
             }
         }
+    }
+
+    // Upstream's addConditionAndDeletePod: the pod first gets DisruptionTarget=True (reason
+    // EvictionByEvictionAPI) through its status, so whoever watches it (its controller, a Job's
+    // podFailurePolicy) learns why it goes; then it is deleted. A client's preconditions are checked
+    // against the pod as it is before the condition is written, and a pinned resourceVersion moves
+    // to the version that write made, since that change is the eviction's own.
+    private async Task AddConditionAndDeleteAsync(ApiResource pods, string ns, string name, DeleteOptions options, CancellationToken cancellationToken)
+    {
+        if (!options.DryRun)
+        {
+            var written = await updater.GuaranteedUpdateAsync(pods, ns, name, current =>
+            {
+                CheckPreconditions(name, current.Object, options);
+                var pod = (JsonObject)current.Object.DeepClone();
+                return SetDisruptionTarget(pod, time.GetUtcNow()) ? pod : null;
+            }, "status", WriteOptions.Default(), cancellationToken).ConfigureAwait(false);
+            if (options.PreconditionResourceVersion is not null)
+            {
+                options = options with { PreconditionResourceVersion = Meta.ResourceVersion(written.Object) };
+            }
+        }
+
+        await deleter.DeleteAsync(pods, ns, name, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Upstream names the resource "Pod" (kind-cased, no group) in these two conflicts.
+    private static void CheckPreconditions(string name, JsonObject latest, DeleteOptions options)
+    {
+        if (options.PreconditionUid is { Length: > 0 } uid && uid != Meta.Uid(latest))
+        {
+            throw ApiException.Conflict("", "Pod", name, $"the UID in the precondition ({uid}) does not match the UID in record ({Meta.Uid(latest)}). The object might have been deleted and then recreated");
+        }
+
+        if (options.PreconditionResourceVersion is { Length: > 0 } rv && rv != Meta.ResourceVersion(latest))
+        {
+            throw ApiException.Conflict("", "Pod", name, $"the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion in record ({Meta.ResourceVersion(latest)}). The object might have been modified");
+        }
+    }
+
+    // Upstream's UpdatePodCondition: the transition time moves only when the status changes;
+    // false when the pod already says exactly this.
+    private static bool SetDisruptionTarget(JsonObject pod, DateTimeOffset now)
+    {
+        var status = pod["status"] as JsonObject ?? new JsonObject();
+        pod["status"] = status;
+        var conditions = status["conditions"] as JsonArray ?? [];
+        status["conditions"] = conditions;
+        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => Meta.Str(c["type"]) == "DisruptionTarget");
+        if (condition is not null
+            && Meta.Str(condition["status"]) == "True"
+            && Meta.Str(condition["reason"]) == EvictionReason
+            && Meta.Str(condition["message"]) == EvictionMessage)
+        {
+            return false;
+        }
+
+        if (condition is null)
+        {
+            condition = new JsonObject { ["type"] = "DisruptionTarget" };
+            conditions.Add(condition);
+        }
+
+        if (Meta.Str(condition["status"]) != "True" || condition["lastTransitionTime"] is null)
+        {
+            condition["lastTransitionTime"] = Meta.Timestamp(now);
+        }
+
+        condition["status"] = "True";
+        condition["reason"] = EvictionReason;
+        condition["message"] = EvictionMessage;
+        return true;
     }
 
     private async Task<List<JsonObject>> BudgetsOfAsync(string ns, JsonObject pod, CancellationToken cancellationToken)
@@ -118,8 +194,8 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
                 continue;
             }
 
-            // A budget with no or an empty selector selects nothing, not everything.
-            if (!selector.IsEmpty && selector.Matches(labels))
+            // policy/v1: a null selector selects nothing, an empty one every pod of the namespace.
+            if (selector.Matches(labels))
             {
                 matching.Add(pdb);
             }

@@ -14,7 +14,9 @@ namespace Timonel.Controllers.Disruption;
 /// its pods are healthy, how many must be, how many its pods' controllers expect, and so how many
 /// voluntary disruptions (evictions) are allowed now. The eviction subresource spends that
 /// allowance and records the pod in status.disruptedPods; this controller forgets the record once
-/// the pod is being deleted, or after two minutes when it was not.
+/// the pod is being deleted, or after two minutes when it was not; and a pod marked
+/// DisruptionTarget that is still not being deleted after two minutes has the mark turned False
+/// (<see cref="StaleDisruptionConditions"/>).
 /// </summary>
 public sealed partial class DisruptionController : Controller, IController
 {
@@ -24,6 +26,7 @@ public sealed partial class DisruptionController : Controller, IController
     private readonly SharedInformer<V1PodDisruptionBudget> _budgets;
     private readonly SharedInformer<V1Pod> _pods;
     private readonly ControllerScales _scales;
+    private readonly StaleDisruptionConditions _staleConditions;
 
     public DisruptionController(ControllerContext context)
         : base("disruption-controller", context.Loggers.CreateLogger("disruption-controller"), context.Time)
@@ -48,12 +51,25 @@ public sealed partial class DisruptionController : Controller, IController
                 }
             },
             onDelete: EnqueueBudgetsOf);
+        _staleConditions = new StaleDisruptionConditions(context, _pods);
     }
 
     string IController.Name => "disruption";
 
     public Task RunAsync(CancellationToken cancellationToken) =>
-        RunAsync(_context.Options.Workers, [_budgets, _pods, .. _scales.Informers], cancellationToken);
+        Task.WhenAll(
+            RunAsync(_context.Options.Workers, [_budgets, _pods, .. _scales.Informers], cancellationToken),
+            _staleConditions.RunAsync(cancellationToken));
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _staleConditions.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 
     protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {

@@ -21,11 +21,16 @@ public sealed class StatusManager
         _post = post;
     }
 
-    /// <summary>A manager that merge-patches the pod's status subresource through <paramref name="client"/>.</summary>
+    /// <summary>
+    /// A manager that patches the pod's status subresource through <paramref name="client"/>. The
+    /// patch is a strategic merge, so conditions merge by type: one the kubelet does not own
+    /// (DisruptionTarget from an eviction, a readiness gate's) stays as its writer left it, as
+    /// upstream's mergePodStatus keeps them.
+    /// </summary>
     public static StatusManager ForClient(IKubernetes client) => new(async (pod, status, ct) =>
     {
         var body = KubernetesJson.Serialize(new { status });
-        await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(body, V1Patch.PatchType.MergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+        await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(body, V1Patch.PatchType.StrategicMergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
     });
 
     /// <summary>Posts <paramref name="status"/> for <paramref name="pod"/> unless it equals the last one posted; true when posted.</summary>

@@ -324,10 +324,10 @@ public sealed class SubresourceTests(ApiServerFixture fx) : IClassFixture<ApiSer
 
     // No disruption controller runs in this server: the test sets the budget's status itself,
     // observed at the budget's generation unless the status says otherwise.
-    private async Task<string> BudgetAsync(string ns, string name, string app, string status, bool alwaysAllow = false)
+    private async Task<string> BudgetAsync(string ns, string name, string app, string status, bool alwaysAllow = false, JsonObject? selector = null)
     {
         var pdbs = $"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets";
-        var spec = new JsonObject { ["minAvailable"] = 1, ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = app } } };
+        var spec = new JsonObject { ["minAvailable"] = 1, ["selector"] = selector ?? new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = app } } };
         if (alwaysAllow)
         {
             spec["unhealthyPodEvictionPolicy"] = "AlwaysAllow";
@@ -339,6 +339,76 @@ public sealed class SubresourceTests(ApiServerFixture fx) : IClassFixture<ApiSer
         body["observedGeneration"] ??= (long?)created.Object["metadata"]!["generation"] ?? 0;
         Assert.Equal(200, (await fx.Client.PatchAsync($"{pdbs}/{name}/status", new JsonObject { ["status"] = body }.ToJsonString(), ApiClient.MergePatch)).Code);
         return pdbs;
+    }
+
+    [Fact]
+    public async Task Eviction_PodThatLingers_CarriesDisruptionTargetWhileDeleting()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        await RunningReadyPodAsync(pods, "held", "held");
+        Assert.Equal(200, (await fx.Client.PatchAsync($"{pods}/held", "{\"metadata\":{\"finalizers\":[\"example.com/hold\"]}}", ApiClient.MergePatch)).Code);
+
+        var response = await fx.Client.PostAsync($"{pods}/held/eviction", Eviction("held"));
+
+        Assert.Equal(201, response.Code);
+        var pod = (await fx.Client.GetAsync($"{pods}/held")).Object;
+        Assert.NotNull(pod["metadata"]!["deletionTimestamp"]);
+        var condition = Assert.Single(pod["status"]!["conditions"]!.AsArray(), c => ApiResponse.Str(c!["type"]) == "DisruptionTarget")!;
+        Assert.Equal("True", ApiResponse.Str(condition["status"]));
+        Assert.Equal("EvictionByEvictionAPI", ApiResponse.Str(condition["reason"]));
+        Assert.Equal("Eviction API: evicting", ApiResponse.Str(condition["message"]));
+        Assert.NotNull(ApiResponse.Str(condition["lastTransitionTime"]));
+        Assert.Equal(200, (await fx.Client.PatchAsync($"{pods}/held", "{\"metadata\":{\"finalizers\":null}}", ApiClient.MergePatch)).Code);
+    }
+
+    [Fact]
+    public async Task Eviction_ClientPinsCurrentResourceVersion_ConditionWriteDoesNotTurnItIntoAConflict()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        await RunningReadyPodAsync(pods, "pinned", "pinned");
+        var version = ApiResponse.Str((await fx.Client.GetAsync($"{pods}/pinned")).Object["metadata"]!["resourceVersion"]);
+        var eviction = Eviction("pinned");
+        eviction["deleteOptions"] = new JsonObject { ["preconditions"] = new JsonObject { ["resourceVersion"] = version } };
+
+        var response = await fx.Client.PostAsync($"{pods}/pinned/eviction", eviction);
+
+        Assert.Equal(201, response.Code);
+        Assert.Equal(404, (await fx.Client.GetAsync($"{pods}/pinned")).Code);
+    }
+
+    [Fact]
+    public async Task Eviction_ClientPinsStaleResourceVersion_Is409AndPodKeepsNoCondition()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        await RunningReadyPodAsync(pods, "stale", "stale");
+        var eviction = Eviction("stale");
+        eviction["deleteOptions"] = new JsonObject { ["preconditions"] = new JsonObject { ["resourceVersion"] = "1" } };
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PostAsync($"{pods}/stale/eviction", eviction));
+
+        Assert.Equal(409, response.Code);
+        Assert.Contains("the ResourceVersion in the precondition (1) does not match", response.Message, StringComparison.Ordinal);
+        var pod = (await fx.Client.GetAsync($"{pods}/stale")).Object;
+        Assert.DoesNotContain(pod["status"]!["conditions"]!.AsArray(), c => ApiResponse.Str(c!["type"]) == "DisruptionTarget");
+    }
+
+    [Fact]
+    public async Task Eviction_BudgetWithEmptySelector_GuardsEveryPodOfItsNamespace()
+    {
+        var ns = await fx.NamespaceAsync("sub");
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        await RunningReadyPodAsync(pods, "free", "free");
+        Assert.Equal(201, (await fx.Client.PostAsync($"{pods}/free/eviction", Eviction("free"))).Code);
+        await RunningReadyPodAsync(pods, "any", "any");
+        await BudgetAsync(ns, "all-pdb", "unused", "{\"disruptionsAllowed\":0,\"currentHealthy\":1,\"desiredHealthy\":1,\"expectedPods\":1}", selector: new JsonObject());
+
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PostAsync($"{pods}/any/eviction", Eviction("any")));
+
+        ApiAssert.Failure(response, 429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.");
+        Assert.Equal(200, (await fx.Client.GetAsync($"{pods}/any")).Code);
     }
 
     [Fact]

@@ -2,6 +2,8 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Time.Testing;
+using Timonel.Client.Informers;
 using Timonel.Testing;
 using Xunit;
 using static Timonel.Controllers.Tests.TestObjects;
@@ -163,6 +165,51 @@ public sealed class DisruptionControllerTests
         var pdb = await StatusAsync(harness.Client, ns, "web", s => s.CurrentHealthy == 2 && (s.DisruptedPods is null || s.DisruptedPods.Count == 0), "evicted pod left the count");
         Assert.Equal(0, pdb.Status.DisruptionsAllowed);
         Assert.Equal(HttpStatusCode.TooManyRequests, await EvictAsync(harness.Client, ns, "web-2"));
+    }
+
+    [Fact]
+    public async Task StalePods_MarkedButNotDeletedForTwoMinutes_MarkTurnedFalse_DeletingPodKeepsIt()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await ControllerHarness.StartAsync(null, clock, "disruption");
+        var ns = await harness.Cluster.CreateNamespaceAsync("stale");
+        var kept = Pod("kept");
+        kept.Metadata.Finalizers = ["example.com/hold"];
+        await PodStatus.CreateRunningAsync(harness.Client, ns, kept, "10.0.0.1", ready: true);
+        await PodStatus.CreateRunningAsync(harness.Client, ns, Pod("spared"), "10.0.0.2", ready: true);
+        // The deleting pod's mark is older, so the controller's one worker judges it first.
+        await MarkDisruptedAsync(harness.Client, ns, "kept", clock.GetUtcNow().AddMinutes(-1));
+        await harness.Client.CoreV1.DeleteNamespacedPodAsync("kept", ns);
+        await Eventually.WaitAsync(
+            _ => Task.FromResult(harness.Informers.Get(ResourceKinds.Pods).Cache.Get(ns, "kept")?.Metadata.DeletionTimestamp is not null),
+            WaitLimit,
+            "the controller's cache sees the pod deleting");
+        await MarkDisruptedAsync(harness.Client, ns, "spared", clock.GetUtcNow());
+
+        clock.Advance(TimeSpan.FromMinutes(3));
+        var spared = await Eventually.WaitAsync(
+            async ct =>
+            {
+                var pod = await harness.Client.CoreV1.ReadNamespacedPodAsync("spared", ns, cancellationToken: ct);
+                return pod.Status.Conditions.Single(c => c.Type == "DisruptionTarget").Status == "False" ? pod : null;
+            },
+            WaitLimit,
+            "the stale mark turned False");
+
+        var condition = spared.Status.Conditions.Single(c => c.Type == "DisruptionTarget");
+        Assert.Null(condition.Reason);
+        Assert.Equal(clock.GetUtcNow().UtcDateTime, condition.LastTransitionTime!.Value, TimeSpan.FromSeconds(1));
+        var deleting = await harness.Client.CoreV1.ReadNamespacedPodAsync("kept", ns);
+        Assert.Equal("True", deleting.Status.Conditions.Single(c => c.Type == "DisruptionTarget").Status);
+        deleting.Metadata.Finalizers = null;
+        await harness.Client.CoreV1.ReplaceNamespacedPodAsync(deleting, "kept", ns);
+    }
+
+    private static async Task MarkDisruptedAsync(IKubernetes client, string ns, string name, DateTimeOffset since)
+    {
+        var pod = await client.CoreV1.ReadNamespacedPodAsync(name, ns);
+        pod.Status.Conditions.Add(new V1PodCondition { Type = "DisruptionTarget", Status = "True", Reason = "EvictionByEvictionAPI", Message = "Eviction API: evicting", LastTransitionTime = since.UtcDateTime });
+        await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, name, ns);
     }
 
     private static async Task<HttpStatusCode> EvictAsync(IKubernetes client, string ns, string pod)
