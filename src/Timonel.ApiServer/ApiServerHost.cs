@@ -129,7 +129,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var quotas = new WatchedObjects(objects, catalog.Find("", "v1", "resourcequotas")!, cacheLog);
             var storageClasses = new WatchedObjects(objects, catalog.Find("storage.k8s.io", "v1", "storageclasses")!, cacheLog);
             WatchedObjects[] caches = [namespaces, serviceAccounts, limitRanges, quotas, storageClasses];
-            IAdmissionHook[] hooks = [new NamespaceLifecycle(namespaces), allocations, new ResourceQuotaAdmission(objects, quotas)];
+            IAdmissionHook[] hooks = [new NamespaceLifecycle(namespaces), new PersistentVolumeClaimResize(storageClasses), allocations, new ResourceQuotaAdmission(objects, quotas)];
             IMutatingAdmissionHook[] mutating =
             [
                 new ServiceAccountAdmission(serviceAccounts, namespaces, options.RequireServiceAccounts, new Random(), time),

@@ -34,6 +34,7 @@ public static class ControllerRegistry
         ("pvc-protection", c => new VolumeProtection.PvcProtectionController(c)),
         ("pv-protection", c => new VolumeProtection.PvProtectionController(c)),
         ("ephemeral-volume", c => new Ephemeral.EphemeralVolumeController(c)),
+        ("persistentvolume-expander", c => new VolumeExpansion.ExpandController(c)),
         ("deployment", c => new DeploymentController(c)),
         ("nodelifecycle", c => new NodeLifecycleController(c)),
         ("podgc", c => new PodGcController(c)),

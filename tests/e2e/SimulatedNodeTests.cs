@@ -73,6 +73,57 @@ public sealed class SimulatedNodeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task KubectlPatch_GrowBoundClaims_RefusedOnTheDefaultClassAndWaitingForAResizerWhereAllowed()
+    {
+        await kubectl.CreateNamespaceAsync("grow");
+        KubectlAssert.Succeeds(await kubectl.ApplyAsync("""
+            apiVersion: storage.k8s.io/v1
+            kind: StorageClass
+            metadata: {name: growable}
+            provisioner: timonel.dev/local-path
+            volumeBindingMode: WaitForFirstConsumer
+            allowVolumeExpansion: true
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: fixed, namespace: grow}
+            spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: elastic, namespace: grow}
+            spec: {accessModes: [ReadWriteOnce], storageClassName: growable, resources: {requests: {storage: 1Gi}}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: db, namespace: grow}
+            spec:
+              containers: [{name: db, image: postgres, volumeMounts: [{name: a, mountPath: /a}, {name: b, mountPath: /b}]}]
+              volumes:
+              - {name: a, persistentVolumeClaim: {claimName: fixed}}
+              - {name: b, persistentVolumeClaim: {claimName: elastic}}
+            """));
+        await Eventually.WaitAsync(
+            async _ => await kubectl.JsonPathAsync("grow", "pvc", "{.items[*].status.phase}") == "Bound Bound",
+            WaitLimit,
+            "both claims bound");
+        const string Grow = "{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"2Gi\"}}}}";
+
+        KubectlAssert.Fails(
+            await kubectl.RunAsync("-n", "grow", "patch", "pvc", "fixed", "-p", Grow),
+            "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize");
+        Assert.Equal("1Gi", await kubectl.JsonPathAsync("grow", "pvc/fixed", "{.spec.resources.requests.storage}"));
+
+        KubectlAssert.Succeeds(await kubectl.RunAsync("-n", "grow", "patch", "pvc", "elastic", "-p", Grow));
+        await Eventually.WaitAsync(
+            async _ => (await kubectl.RunAsync("-n", "grow", "get", "events", "--field-selector", "involvedObject.name=elastic,reason=ExternalExpanding", "-o", "jsonpath={.items[*].message}")).Stdout
+                .Contains("waiting for an external controller to expand this PVC", StringComparison.Ordinal),
+            WaitLimit,
+            "the expander says the claim waits for an external resizer");
+        Assert.Equal("2Gi", await kubectl.JsonPathAsync("grow", "pvc/elastic", "{.spec.resources.requests.storage}"));
+    }
+
+    [Fact]
     public async Task KubectlDrain_NodeWithThreeReplicasUnderMinAvailableTwo_EvictsOneAtATimeAndFinishes()
     {
         await kubectl.CreateNamespaceAsync("drain");
