@@ -48,14 +48,6 @@ public sealed class LegacyTokenCleanerTests
         await CreateTokenAsync(client, ns, "mounted", "robot");
         await CreateTokenAsync(client, ns, "recent", "robot", new Dictionary<string, string> { ["kubernetes.io/legacy-token-last-used"] = Date(clock.GetUtcNow()) });
         await CreateTokenAsync(client, ns, "handmade", "robot");
-        // Auto-generated tokens are the ones their account lists; "handmade" is not listed.
-        await client.CoreV1.CreateNamespacedServiceAccountAsync(
-            new V1ServiceAccount
-            {
-                Metadata = new V1ObjectMeta { Name = "robot" },
-                Secrets = [new V1ObjectReference { Name = "unused" }, new V1ObjectReference { Name = "mounted" }, new V1ObjectReference { Name = "recent" }],
-            },
-            ns);
         await client.CoreV1.CreateNamespacedPodAsync(
             new V1Pod
             {
@@ -65,6 +57,16 @@ public sealed class LegacyTokenCleanerTests
                     Containers = [new V1Container { Name = "c", Image = "busybox" }],
                     Volumes = [new V1Volume { Name = "t", Secret = new V1SecretVolumeSource { SecretName = "mounted" } }],
                 },
+            },
+            ns);
+        // The pod must be in the cleaner's cache before its account lists the secret it mounts.
+        await Eventually.WaitAsync(_ => Task.FromResult(harness.Informers.Get(Timonel.Client.Informers.ResourceKinds.Pods).Cache.Get(ns, "user") is not null), Patience, "pod in the cache");
+        // Auto-generated tokens are the ones their account lists; "handmade" is not listed.
+        await client.CoreV1.CreateNamespacedServiceAccountAsync(
+            new V1ServiceAccount
+            {
+                Metadata = new V1ObjectMeta { Name = "robot" },
+                Secrets = [new V1ObjectReference { Name = "unused" }, new V1ObjectReference { Name = "mounted" }, new V1ObjectReference { Name = "recent" }],
             },
             ns);
 
