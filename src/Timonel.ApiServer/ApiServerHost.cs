@@ -149,6 +149,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
+            await new LegacyTokenTracking(catalog, writer, objects, time).EnsureAsync(cancellationToken).ConfigureAwait(false);
             var localApiServices = new LocalApiServices(catalog, writer, objects, deleter, time, loggerFactory.CreateLogger<LocalApiServices>());
             await localApiServices.SyncAsync(cancellationToken).ConfigureAwait(false);
             // After the bootstrap objects: the store has a revision to start the caches' watches after.
@@ -160,7 +161,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
             Log.Stage(log, "bootstrap objects ensured", clock.Elapsed.TotalMilliseconds);
             var issuer = new ServiceAccountIssuer(pki.ServiceAccountKey, options.ServiceAccountIssuer, options.ApiAudiences);
-            var authenticator = Authenticator.ForCluster(pki, [new JoinTokenAuthenticator(pki.JoinToken), new ServiceAccountTokenAuthenticator(issuer, objects, catalog, time)]);
+            var legacyTokens = new LegacyTokenAuthenticator(
+                new ServiceAccountIssuer(pki.ServiceAccountKey, LegacyServiceAccountToken.Issuer, []), issuer.ApiAudiences, objects, updater, catalog, time, loggerFactory.CreateLogger<LegacyTokenAuthenticator>());
+            var authenticator = Authenticator.ForCluster(pki, [new JoinTokenAuthenticator(pki.JoinToken), new ServiceAccountTokenAuthenticator(issuer, objects, catalog, time), legacyTokens]);
             var advertise = options.ResolveAdvertiseAddress();
             var endpoints = new KubernetesEndpointsReconciler(store, objects, writer, catalog, advertise, options.Port, time, loggerFactory.CreateLogger<KubernetesEndpointsReconciler>())
             {

@@ -31,7 +31,7 @@ internal sealed class ClusterComponents
         var components = new List<IClusterComponent>();
         if (ControllerManager)
         {
-            components.Add(new ControllerManager(ControllerOptions with { RootCaPem = RootCaPem ?? ControllerOptions.RootCaPem }, loggers));
+            components.Add(new ControllerManager(ControllerOptions with { RootCaPem = RootCaPem ?? ControllerOptions.RootCaPem }, loggers, tokenSigner: TokenSigner, health: ControllerHealth));
         }
 
         if (NodeSimulator)
@@ -46,6 +46,12 @@ internal sealed class ClusterComponents
 
         return components;
     }
+
+    /// <summary>Signs the legacy tokens serviceaccount-token writes; set once the server has its service-account key.</summary>
+    public Controllers.ServiceAccount.IServiceAccountTokenSigner? TokenSigner { get; set; }
+
+    /// <summary>The controller manager's per-controller health checks (served by <see cref="ControllerManagerHealthServer"/>).</summary>
+    public Controllers.Health.ControllerHealth ControllerHealth { get; } = new();
 
     /// <summary>The server's CA bundle (PEM), published to every namespace as kube-root-ca.crt; known once the server has its PKI.</summary>
     public string? RootCaPem { get; set; }

@@ -34,7 +34,9 @@ internal static class ServerCommand
         var verbose = new Option<bool>("--debug") { Description = "Log every request" };
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "IPv4 CIDR for pod addresses, cut into one subnet per node", DefaultValueFactory = _ => "10.42.0.0/16" };
         var nodeMonitorGrace = new Option<int>("--node-monitor-grace-period") { Description = "Seconds without a node heartbeat before the node is marked unhealthy", DefaultValueFactory = _ => 40 };
-        var controllers = new Option<string>("--controllers") { Description = "Controllers to run: '*' for all, '-name' to disable one (comma separated)", DefaultValueFactory = _ => "*" };
+        var controllers = new Option<string>("--controllers") { Description = "Controllers to run: '*' for all on by default, 'name' to enable one, '-name' to disable one (comma separated; kube-controller-manager's names, e.g. replicaset-controller or replicaset)", DefaultValueFactory = _ => "*" };
+        var legacyTokenCleanUp = new Option<string>("--legacy-service-account-token-clean-up-period") { Description = "How long a legacy service-account token may go unused before it is marked invalid, and then deleted after as long again (a duration such as 8760h)", DefaultValueFactory = _ => "8760h0m0s" };
+        var controllerManagerPort = new Option<int>("--controller-manager-secure-port") { Description = "HTTPS port (127.0.0.1, self-signed) of the controller manager's /healthz and /healthz/<controller>; 0 turns it off", DefaultValueFactory = _ => ControllerManagerHealthServer.DefaultPort };
         var disableSimulator = new Option<bool>("--disable-simulator") { Description = "Do not simulate kubelets for nodes labelled timonel.dev/simulated=true" };
         var disableScheduler = new Option<bool>("--disable-scheduler") { Description = "Do not run the scheduler in this server" };
         var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "A KubeSchedulerConfiguration file (profiles, plugins, weights)" };
@@ -44,7 +46,7 @@ internal static class ServerCommand
         var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds") { Description = "tolerationSeconds of the unreachable:NoExecute toleration added to pods that have none", DefaultValueFactory = _ => 300 };
 
         var command = new Command("server", "Run the Timonel control plane");
-        foreach (var o in new Option[] { dataDir, port, bind, advertise, auditLogPath, pullOverride, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, watchCache, clusterCidr, nodeMonitorGrace, controllers, disableControllerManager, disableScheduler, schedulerConfig, disableSimulator })
+        foreach (var o in new Option[] { dataDir, port, bind, advertise, auditLogPath, pullOverride, disableAgent, datastore, datastoreCa, datastoreCert, datastoreKey, serviceCidr, nodePorts, tlsSan, token, tokenFile, verbose, notReadyToleration, unreachableToleration, watchCache, clusterCidr, nodeMonitorGrace, controllers, legacyTokenCleanUp, controllerManagerPort, disableControllerManager, disableScheduler, schedulerConfig, disableSimulator })
         {
             command.Options.Add(o);
         }
@@ -103,7 +105,7 @@ internal static class ServerCommand
                     AdvertiseAddress = advertiseAddress,
                     // The serviceaccount controller creates each namespace's "default" account:
                     // only with it running may pods be refused for lacking one, as upstream does.
-                    RequireServiceAccounts = !parse.GetValue(disableControllerManager) && !parse.GetValue(controllers)!.Split(',').Any(c => c.Trim() == "-serviceaccount"),
+                    RequireServiceAccounts = !parse.GetValue(disableControllerManager) && ControllerNames.IsEnabled("serviceaccount", ControllerList(parse.GetValue(controllers)!)),
                     ServiceNetwork = ServiceNetwork.Parse(parse.GetValue(serviceCidr)!, parse.GetValue(nodePorts)!),
                     ExtraSans = parse.GetValue(tlsSan) ?? [],
                     DatastoreEndpoint = parse.GetValue(datastore),
@@ -117,11 +119,27 @@ internal static class ServerCommand
                     throw new ArgumentException($"--node-monitor-grace-period {parse.GetValue(nodeMonitorGrace)} must be at least 1 second");
                 }
 
+                if (ControllerNames.Validate(ControllerList(parse.GetValue(controllers)!)) is { } unknown)
+                {
+                    throw new ArgumentException($"--controllers: {unknown}");
+                }
+
+                if (!Api.Strategies.Validation.GoDuration.TryParse(parse.GetValue(legacyTokenCleanUp)!, out var cleanUpPeriod) || cleanUpPeriod <= TimeSpan.Zero)
+                {
+                    throw new ArgumentException($"--legacy-service-account-token-clean-up-period \"{parse.GetValue(legacyTokenCleanUp)}\" must be a positive duration such as 8760h");
+                }
+
+                if (parse.GetValue(controllerManagerPort) is < 0 or > 65535)
+                {
+                    throw new ArgumentException($"--controller-manager-secure-port {parse.GetValue(controllerManagerPort)} must be between 0 and 65535");
+                }
+
                 var controllerOptions = new ControllerManagerOptions
                 {
+                    LegacyServiceAccountTokenCleanUpPeriod = cleanUpPeriod,
                     ClusterCidr = parse.GetValue(clusterCidr)!,
                     NodeMonitorGracePeriod = TimeSpan.FromSeconds(parse.GetValue(nodeMonitorGrace)),
-                    Controllers = parse.GetValue(controllers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    Controllers = ControllerList(parse.GetValue(controllers)!),
                     // local-path volumes live under the server's data dir, as k3s keeps them under its own.
                     LocalPathStorageDir = Path.Combine(options.DataDir, "storage"),
                 };
@@ -163,6 +181,10 @@ internal static class ServerCommand
                     ct).ConfigureAwait(false);
                 using var stopComponents = new CancellationTokenSource();
                 components.RootCaPem = host.Pki.ServerCaPem;
+                components.TokenSigner = new ControllerTokenSigner(new ApiServer.ServiceAccounts.LegacyTokenSigner(host.Pki.ServiceAccountKey));
+                await using var health = components.ControllerManager && parse.GetValue(controllerManagerPort) > 0
+                    ? await ControllerManagerHealthServer.StartAsync(components.ControllerHealth, IPAddress.Loopback, parse.GetValue(controllerManagerPort), log, ct).ConfigureAwait(false)
+                    : null;
                 var running = components.RunAsync(host.KubeconfigPath, options.Port, loggers, stopComponents.Token);
                 try
                 {
@@ -191,6 +213,9 @@ internal static class ServerCommand
         });
         return command;
     }
+
+    /// <summary>The --controllers list: comma separated, blanks ignored.</summary>
+    internal static string[] ControllerList(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static async Task StopComponentsAsync(CancellationTokenSource stop, Task running)
     {

@@ -11,4 +11,8 @@ public sealed record ControllerContext(
     ControllerEvents Events,
     ILoggerFactory Loggers,
     TimeProvider Time,
-    ControllerManagerOptions Options);
+    ControllerManagerOptions Options)
+{
+    /// <summary>Signs the tokens serviceaccount-token puts in Secrets; null when the manager was given no key.</summary>
+    public ServiceAccount.IServiceAccountTokenSigner? TokenSigner { get; init; }
+}

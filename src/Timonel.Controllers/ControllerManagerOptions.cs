@@ -48,25 +48,15 @@ public sealed record ControllerManagerOptions
     /// <summary>Workers per controller (upstream's --concurrent-*-syncs, 5 for most).</summary>
     public int Workers { get; init; } = 5;
 
-    public bool IsEnabled(string name)
-    {
-        var enabled = false;
-        foreach (var entry in Controllers)
-        {
-            if (entry == "*")
-            {
-                enabled = true;
-            }
-            else if (entry == name)
-            {
-                return true;
-            }
-            else if (entry == "-" + name)
-            {
-                return false;
-            }
-        }
+    /// <summary>
+    /// --legacy-service-account-token-clean-up-period: a legacy token unused this long is marked
+    /// invalid, and deleted after as long again (upstream's default, one year).
+    /// </summary>
+    public TimeSpan LegacyServiceAccountTokenCleanUpPeriod { get; init; } = TimeSpan.FromDays(365);
 
-        return enabled;
-    }
+    /// <summary>How often legacy-serviceaccount-token-cleaner looks at every token (upstream's syncInterval, a day; not a flag there).</summary>
+    public TimeSpan LegacyServiceAccountTokenSyncInterval { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>Whether the registry's controller <paramref name="name"/> runs under <see cref="Controllers"/> (see <see cref="ControllerNames.IsEnabled"/>).</summary>
+    public bool IsEnabled(string name) => ControllerNames.IsEnabled(name, Controllers);
 }

@@ -47,6 +47,8 @@ public static class ControllerRegistry
         ("garbagecollector", c => new GarbageCollectorController(c)),
         ("namespace", c => new NamespaceController(c)),
         ("serviceaccount", c => new ServiceAccountController(c)),
+        ("serviceaccount-token", c => new TokensController(c)),
+        ("legacy-serviceaccount-token-cleaner", c => new LegacyTokenCleaner(c)),
         ("endpoint", c => new EndpointsController(c)),
         ("endpointslice", c => new EndpointSliceController(c)),
         ("endpointslicemirroring", c => new EndpointSliceMirroringController(c)),

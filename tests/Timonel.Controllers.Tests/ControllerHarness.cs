@@ -41,7 +41,11 @@ public sealed class ControllerHarness : IAsyncDisposable
         StartAsync(options, TimeProvider.System, controllers);
 
     /// <summary>Starts a cluster and the named controllers with <paramref name="time"/> as their clock (informers keep the real one).</summary>
-    public static async Task<ControllerHarness> StartAsync(ControllerManagerOptions? options, TimeProvider time, params string[] controllers)
+    public static Task<ControllerHarness> StartAsync(ControllerManagerOptions? options, TimeProvider time, params string[] controllers) =>
+        StartAsync(options, time, null, controllers);
+
+    /// <summary>As above, with a token signer made from the started cluster (serviceaccount-token signs with the cluster's key).</summary>
+    public static async Task<ControllerHarness> StartAsync(ControllerManagerOptions? options, TimeProvider time, Func<TestCluster, global::Timonel.Controllers.ServiceAccount.IServiceAccountTokenSigner>? signer, params string[] controllers)
     {
         var cluster = await TestCluster.StartAsync();
         var client = cluster.NewClient();
@@ -49,7 +53,7 @@ public sealed class ControllerHarness : IAsyncDisposable
         var informers = new SharedInformerFactory(client, loggers);
         var events = new ConcurrentQueue<HarnessEvent>();
         var sink = new ControllerEvents((obj, component, type, reason, message) => events.Enqueue(new HarnessEvent(obj.Kind, obj.Metadata.Name, component, type, reason, message)));
-        var context = new ControllerContext(client, informers, sink, loggers, time, options ?? new ControllerManagerOptions());
+        var context = new ControllerContext(client, informers, sink, loggers, time, options ?? new ControllerManagerOptions()) { TokenSigner = signer?.Invoke(cluster) };
         var built = ControllerRegistry.All.Where(c => controllers.Contains(c.Name)).Select(c => c.Create(context)).ToList();
         if (built.Count != controllers.Length)
         {
