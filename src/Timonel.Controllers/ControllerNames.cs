@@ -43,7 +43,7 @@ public static class ControllerNames
         ("cloud-node-lifecycle-controller", ["cloud-node-lifecycle"], null),
         ("persistentvolume-binder-controller", ["persistentvolume-binder"], "persistentvolume-binder"),
         ("persistentvolume-attach-detach-controller", ["attachdetach"], null),
-        ("persistentvolume-expander-controller", ["persistentvolume-expander"], null),
+        ("persistentvolume-expander-controller", ["persistentvolume-expander"], "persistentvolume-expander"),
         ("clusterrole-aggregation-controller", ["clusterrole-aggregation"], null),
         ("persistentvolumeclaim-protection-controller", ["pvc-protection"], "pvc-protection"),
         ("persistentvolume-protection-controller", ["pv-protection"], "pv-protection"),
