@@ -46,7 +46,7 @@ public sealed class ServiceCidrTests(ApiServerFixture fx) : IClassFixture<ApiSer
         Assert.True(run.ExitCode == 0, run.Stderr);
         var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["NAME", "CIDRS", "AGE"], Columns(lines[0]));
-        Assert.Equal(["kubernetes", "10.43.0.0/16"], Columns(lines[1])[..2]);
+        Assert.Equal(["kubernetes", "10.43.0.0/16"], Columns(lines.Single(l => l.StartsWith("kubernetes ", StringComparison.Ordinal)))[..2]);
         var ready = cidr.Object["status"]!["conditions"]!.AsArray().Single(c => ApiResponse.Str(c!["type"]) == "Ready")!;
         Assert.Equal("True", ApiResponse.Str(ready["status"]));
     }

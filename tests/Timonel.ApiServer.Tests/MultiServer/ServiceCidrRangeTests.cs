@@ -65,14 +65,14 @@ public sealed class ServiceCidrRangeTests
     public async Task Start_DataDirWithOldClusterIpClaims_MigratesThemToIpAddresses()
     {
         var store = new MemoryStore();
-        var old = ServiceAllocations.LegacyIpPrefix + "10.96.0.7";
+        var old = ServiceAllocations.LegacyIpPrefix + "10.96.0.5";
         await store.CreateAsync(old, "legacy/svc"u8.ToArray(), CancellationToken.None);
 
         await using var group = await ServerGroup.StartAsync(1, Tiny, store);
         var client = group.Client(0);
         var ns = await NamespaceAsync(client, "legacy");
-        var address = await client.GetAsync($"{Addresses}/10.96.0.7");
-        var taken = await client.PostAsync(Services(ns), TestObjects.Service("copy", clusterIp: "10.96.0.7"));
+        var address = await client.GetAsync($"{Addresses}/10.96.0.5");
+        var taken = await client.PostAsync(Services(ns), TestObjects.Service("copy", clusterIp: "10.96.0.5"));
 
         Assert.Equal(200, address.Code);
         var parent = address.Object["spec"]!["parentRef"]!;
