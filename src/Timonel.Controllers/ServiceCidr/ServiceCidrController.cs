@@ -116,8 +116,31 @@ public sealed class ServiceCidrController : Controller, IController
         await _context.Client.NetworkingV1.ReplaceServiceCIDRStatusAsync(copy, copy.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    private static IEnumerable<IPNetwork> Prefixes(V1ServiceCIDR cidr) =>
-        (cidr.Spec?.Cidrs ?? []).Select(c => IPNetwork.TryParse(c, out var net) ? net : (IPNetwork?)null).OfType<IPNetwork>();
+    private static IEnumerable<IPNetwork> Prefixes(V1ServiceCIDR cidr) => (cidr.Spec?.Cidrs ?? []).Select(Prefix).OfType<IPNetwork>();
+
+    /// <summary>The network of a CIDR, host bits cleared (validation lets "10.97.0.5/24" through, and the allocator reads it as 10.97.0.0/24).</summary>
+    private static IPNetwork? Prefix(string cidr)
+    {
+        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0 || !IPAddress.TryParse(cidr[..slash], out var address) || !int.TryParse(cidr[(slash + 1)..], out var bits))
+        {
+            return null;
+        }
+
+        var bytes = address.GetAddressBytes();
+        if (bits < 0 || bits > bytes.Length * 8)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var keep = Math.Clamp(bits - (i * 8), 0, 8);
+            bytes[i] &= (byte)(0xFF << (8 - keep));
+        }
+
+        return new IPNetwork(new IPAddress(bytes), bits);
+    }
 
     /// <summary>Enqueues every ServiceCIDR being deleted: a change of addresses or ranges may decide whether it can go.</summary>
     private void EnqueueTerminating()
