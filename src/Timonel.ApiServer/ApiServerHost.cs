@@ -117,8 +117,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var catalog = ResourceCatalog.CreateBuiltIn();
             var objects = new ObjectStore(store);
             var services = catalog.Find("", "v1", "services")!;
-            var allocations = new ServiceAllocations(options.ServiceNetwork, store, services, new Random(), loggerFactory.CreateLogger("allocations"));
+            var allocations = new ServiceAllocations(options.ServiceNetwork, store, services, new Random(), loggerFactory.CreateLogger("allocations"), time, objects);
             Log.Stage(log, "store opened", clock.Elapsed.TotalMilliseconds);
+            await new ServiceIpMigration(store, allocations, loggerFactory.CreateLogger<ServiceIpMigration>()).MigrateAsync(cancellationToken).ConfigureAwait(false);
             var repair = new AllocationRepair(allocations, store, services, loggerFactory.CreateLogger<AllocationRepair>());
             await repair.RepairAsync(cancellationToken).ConfigureAwait(false);
             // What admission reads on every pod create, kept in memory from the store's watch.
@@ -147,6 +148,8 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 : null;
             var cachedReads = watchCaches is null ? null : new CachedReads(watchCaches, lister);
 
+            // Before the kubernetes Service: its ClusterIP comes from this range.
+            await new DefaultServiceCidr(catalog, writer, objects, time).EnsureAsync(options.ServiceNetwork.Cidr, cancellationToken).ConfigureAwait(false);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
             await new LegacyTokenTracking(catalog, writer, objects, time).EnsureAsync(cancellationToken).ConfigureAwait(false);

@@ -18,6 +18,7 @@ using Timonel.Controllers.GarbageCollector;
 using Timonel.Controllers.Namespace;
 using Timonel.Controllers.ResourceQuota;
 using Timonel.Controllers.ServiceAccount;
+using Timonel.Controllers.ServiceCidr;
 using Timonel.Controllers.ServiceLoadBalancer;
 
 namespace Timonel.Controllers;
@@ -56,6 +57,7 @@ public static class ControllerRegistry
         ("root-ca-cert-publisher", c => new RootCaCertPublisher(c)),
         ("persistentvolume-binder", c => new PersistentVolumeBinderController(c)),
         ("local-path-provisioner", c => new LocalPathProvisioner(c)),
+        ("service-cidr", c => new ServiceCidrController(c)),
         ("service-lb-controller", c => new ServiceLoadBalancerController(c, new LocalCloudProvider())),
     ];
 }

@@ -61,6 +61,8 @@ public static class BuiltInResources
         Of("networking.k8s.io", "v1", "Ingress", "ingresses", true, typeof(V1Ingress), new IngressStrategy(), new IngressTable(), ["ing"], sub: [Status], storagePrefix: "/registry/ingress/"),
         Of("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false, typeof(V1IngressClass), new IngressClassStrategy(), new IngressClassTable()),
         Of("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, typeof(V1NetworkPolicy), new NetworkPolicyStrategy(), new NetworkPolicyTable(), ["netpol"]),
+        Of("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", false, typeof(V1ServiceCIDR), new ServiceCidrStrategy(), StoredKindTables.ServiceCidr, sub: [Status]),
+        Of("networking.k8s.io", "v1", "IPAddress", "ipaddresses", false, typeof(V1IPAddress), new IpAddressStrategy(), StoredKindTables.IpAddress, ["ip"]),
 
         Of("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, typeof(V1PodDisruptionBudget), new PodDisruptionBudgetStrategy(), new PodDisruptionBudgetTable(), ["pdb"], sub: [Status]),
 
@@ -90,10 +92,6 @@ public static class BuiltInResources
             Stored(true, StoredKindRules.FlowSchemaDefaults, StoredKindRules.FlowSchema), StoredKindTables.FlowSchema, sub: [Status]),
         Of("flowcontrol.apiserver.k8s.io", "v1", "PriorityLevelConfiguration", "prioritylevelconfigurations", false, typeof(V1PriorityLevelConfiguration),
             Stored(true, StoredKindRules.PriorityLevelDefaults, StoredKindRules.PriorityLevel), StoredKindTables.PriorityLevelConfiguration, sub: [Status]),
-        Of("networking.k8s.io", "v1", "IPAddress", "ipaddresses", false, typeof(V1IPAddress),
-            Stored(false, null, StoredKindRules.IpAddress, StoredKindRules.IpAddressName), StoredKindTables.IpAddress, ["ip"]),
-        Of("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", false, typeof(V1ServiceCIDR),
-            Stored(true, null, StoredKindRules.ServiceCidr), StoredKindTables.ServiceCidr, sub: [Status]),
         Of("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", false, typeof(V1RuntimeClass), Stored(false, null, StoredKindRules.RuntimeClass), StoredKindTables.RuntimeClass),
         Of("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false, typeof(V1CSIDriver), Stored(false, StoredKindRules.CsiDriverDefaults, StoredKindRules.CsiDriver), StoredKindTables.CsiDriver),
         Of("storage.k8s.io", "v1", "CSINode", "csinodes", false, typeof(V1CSINode), Stored(false, null, StoredKindRules.CsiNode), StoredKindTables.CsiNode),

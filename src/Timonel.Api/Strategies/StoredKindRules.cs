@@ -328,48 +328,6 @@ public static class StoredKindRules
         }
     }
 
-    public static void ServiceCidr(JsonObject obj, List<FieldError> errs)
-    {
-        var cidrs = obj.Obj("spec").Arr("cidrs");
-        if (cidrs is not { Count: > 0 })
-        {
-            errs.Add(FieldError.Required("spec.cidrs", "at least one CIDR required"));
-            return;
-        }
-
-        if (cidrs.Count > 2)
-        {
-            errs.Add(FieldError.Invalid("spec.cidrs", JsonAccess.Compact(cidrs), "may only hold up to 2 values"));
-        }
-
-        foreach (var (i, cidr) in cidrs.Strings())
-        {
-            foreach (var msg in NameValidation.IsValidCidr(cidr))
-            {
-                errs.Add(FieldError.Invalid($"spec.cidrs[{i}]", cidr, msg));
-            }
-        }
-    }
-
-    public static void IpAddress(JsonObject obj, List<FieldError> errs)
-    {
-        var parent = obj.Obj("spec").Obj("parentRef");
-        if (parent is null)
-        {
-            errs.Add(FieldError.Required("spec.parentRef", ""));
-            return;
-        }
-
-        RequiredString(parent, "resource", "spec.parentRef.resource", errs);
-        RequiredString(parent, "name", "spec.parentRef.name", errs);
-    }
-
-    /// <summary>IPAddress names are the address itself, in canonical form.</summary>
-    public static readonly NameRule IpAddressName = (name, _) =>
-        System.Net.IPAddress.TryParse(name, out var ip) && ip.ToString() == name && !name.Contains('%', StringComparison.Ordinal)
-            ? []
-            : ["must be a canonical format IP address"];
-
     private static void RequiredString(JsonObject? parent, string key, string path, List<FieldError> errs)
     {
         if (parent.Str(key) is not { Length: > 0 })

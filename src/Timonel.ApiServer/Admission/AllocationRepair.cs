@@ -6,10 +6,11 @@ using Timonel.Storage;
 namespace Timonel.ApiServer.Admission;
 
 /// <summary>
-/// Keeps the allocation claims in step with the stored Services, as upstream's ClusterIP and
-/// NodePort repair controllers do: a value a Service holds without a claim (data written before
-/// claims existed, or copied by a migration) is claimed for it; a claim no Service holds (a
-/// server crashed between claim and write) is freed once it has looked leaked on
+/// Keeps the allocation claims (IPAddress objects for ClusterIPs) in step with the stored
+/// Services, as upstream's ClusterIP and NodePort repair controllers do: a value a Service holds
+/// without a claim (data written before claims existed, a migrated datastore, an IPAddress
+/// deleted by hand) is claimed for it; a claim no Service holds (a server crashed between claim
+/// and write, or its Service now has another address) is freed once it has looked leaked on
 /// <see cref="PassesBeforeLeakCleanup"/> consecutive passes, so an in-flight create whose
 /// Service is not written yet is never robbed. Every server may run it: each write is
 /// conditional, so concurrent passes do not fight.
@@ -34,7 +35,11 @@ internal sealed partial class AllocationRepair(ServiceAllocations allocations, I
         {
             await foreach (var (value, claim) in allocator.ListClaimsAsync(cancellationToken).ConfigureAwait(false))
             {
-                claims[claim.Key] = (allocator, value, claim);
+                // An IPAddress a user created blocks its address but is not the repair's to free.
+                if (allocator.IsManaged(claim))
+                {
+                    claims[claim.Key] = (allocator, value, claim);
+                }
             }
         }
 
@@ -53,8 +58,14 @@ internal sealed partial class AllocationRepair(ServiceAllocations allocations, I
                 {
                     var key = allocator.KeyFor(value);
                     held.Add(key);
-                    if (claims.ContainsKey(key))
+                    if (claims.TryGetValue(key, out var existing))
                     {
+                        if (allocator.OwnerOf(existing.Claim) != owner)
+                        {
+                            // Another Service's IPAddress: leave it (upstream reports the duplicate too).
+                            Log.Duplicate(logger, key, owner);
+                        }
+
                         continue;
                     }
 
@@ -98,7 +109,7 @@ internal sealed partial class AllocationRepair(ServiceAllocations allocations, I
             if ((await allocator.ReleaseExactAsync(value, claim.ModRevision, cancellationToken).ConfigureAwait(false)).Succeeded)
             {
                 freed++;
-                Log.Freed(logger, key, StoreAllocator.OwnerOf(claim));
+                Log.Freed(logger, key, allocator.OwnerOf(claim));
             }
         }
 

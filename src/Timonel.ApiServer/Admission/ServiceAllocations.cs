@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -12,37 +10,49 @@ using Timonel.Storage;
 namespace Timonel.ApiServer.Admission;
 
 /// <summary>
-/// Gives Services their ClusterIP (from the service CIDR) and NodePorts (from 30000-32767), and
-/// takes them back on update and delete. Each value is claimed in the store before the Service
-/// is written (<see cref="StoreAllocator"/>), so several API servers on one datastore never hand
-/// out the same value twice; a failed write releases exactly the claims it made.
+/// Gives Services their ClusterIP (from the ready ServiceCIDRs, <see cref="ServiceCidrRanges"/>)
+/// and NodePorts (from 30000-32767), and takes them back on update and delete. Each value is
+/// claimed in the store before the Service is written (<see cref="StoreAllocator"/>; a ClusterIP
+/// claim is its IPAddress object), so several API servers on one datastore never hand out the
+/// same value twice; a failed write releases exactly the claims it made.
 /// <see cref="AllocationRepair"/> reconciles claims with the stored Services.
 /// </summary>
 internal sealed partial class ServiceAllocations : IAdmissionHook
 {
-    public const string IpPrefix = "/timonel/allocations/serviceips/";
+    /// <summary>Where ClusterIP claims lived before they were IPAddress objects (<see cref="ServiceIpMigration"/>).</summary>
+    public const string LegacyIpPrefix = "/timonel/allocations/serviceips/";
     public const string NodePortPrefix = "/timonel/allocations/nodeports/";
 
-    private readonly uint _network;
+    private static readonly ApiResource IpAddresses = ResourceCatalog.Default.Find("networking.k8s.io", "v1", "ipaddresses")!;
+
     private readonly IStore _store;
     private readonly ApiResource _services;
     private readonly ILogger _logger;
+    private readonly Random _random;
+    private readonly IClaimCodec _ipClaims;
     private readonly ConditionalWeakTable<JsonObject, List<Reservation>> _reservations = [];
 
-    public ServiceAllocations(ServiceNetwork network, IStore store, ApiResource services, Random random, ILogger logger)
+    public ServiceAllocations(ServiceNetwork network, IStore store, ApiResource services, Random random, ILogger logger, TimeProvider? time = null, ObjectStore? objects = null)
     {
-        _network = network.NetworkAddress;
         _store = store;
         _services = services;
         _logger = logger;
-        // Skip the network address (offset 0) and the broadcast; offset 1 is the kubernetes service.
-        Ips = new StoreAllocator(store, IpPrefix, 1, network.Size - 2, o => Address(o), ip => Offset(ip), random);
+        _random = random;
+        _ipClaims = new IpAddressClaims(time ?? TimeProvider.System, objects);
+        Ranges = new ServiceCidrRanges(store, network);
+        // Every IPv4 address: claims are read and written by address; which ranges hand them out is Ranges' business.
+        Ips = new StoreAllocator(store, IpPrefix, 0, 1L << 32, IpRange.Format, IpRange.ParseCanonical, random, _ipClaims);
         Ports = new StoreAllocator(
             store, NodePortPrefix, network.NodePortFirst, network.NodePortLast - network.NodePortFirst + 1,
             p => p.ToString(CultureInfo.InvariantCulture),
             s => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : null,
             random);
     }
+
+    /// <summary>The store prefix of IPAddress objects: the ClusterIP claims.</summary>
+    public static string IpPrefix => IpAddresses.KeyPrefix;
+
+    public ServiceCidrRanges Ranges { get; }
 
     public StoreAllocator Ips { get; }
 
@@ -94,7 +104,7 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
         _reservations.Remove(obj);
         // A change to ExternalName (or a dropped clusterIP or nodePort) gives the value back.
         var owner = Owner(old);
-        await ReleaseAsync(Ips, ClusterIps(old).Except(ClusterIps(obj)).Select(Offset).OfType<long>(), owner, cancellationToken).ConfigureAwait(false);
+        await ReleaseAsync(Ips, ClusterIps(old).Except(ClusterIps(obj)).Select(IpRange.Parse).OfType<long>(), owner, cancellationToken).ConfigureAwait(false);
         await ReleaseAsync(Ports, NodePorts(old).Except(NodePorts(obj)), owner, cancellationToken).ConfigureAwait(false);
     }
 
@@ -120,7 +130,7 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
             foreach (var r in reserved)
             {
                 var held = holds is not null && (r.Allocator == Ips
-                    ? ClusterIps(holds).Select(Offset).Contains(r.Value)
+                    ? HeldIps(holds).Contains(r.Value)
                     : NodePorts(holds).Contains(r.Value));
                 if (!held)
                 {
@@ -137,15 +147,15 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
     public async Task DeletedAsync(ApiResource resource, JsonObject deleted, CancellationToken cancellationToken)
     {
         var owner = Owner(deleted);
-        await ReleaseAsync(Ips, ClusterIps(deleted).Select(Offset).OfType<long>(), owner, cancellationToken).ConfigureAwait(false);
+        await ReleaseAsync(Ips, HeldIps(deleted), owner, cancellationToken).ConfigureAwait(false);
         await ReleaseAsync(Ports, NodePorts(deleted), owner, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>"namespace/name": the owner recorded in a claim.</summary>
     public static string Owner(JsonObject svc) => $"{Meta.Namespace(svc)}/{Meta.Name(svc)}";
 
-    /// <summary>The ClusterIP offsets a stored Service holds (within this server's CIDR).</summary>
-    public IEnumerable<long> HeldIps(JsonObject svc) => ClusterIps(svc).Select(Offset).OfType<long>();
+    /// <summary>The IPv4 ClusterIPs (as integers) a stored Service holds.</summary>
+    public IEnumerable<long> HeldIps(JsonObject svc) => ClusterIps(svc).Select(IpRange.Parse).OfType<long>();
 
     /// <summary>The node ports a stored Service holds (within this server's range).</summary>
     public IEnumerable<long> HeldPorts(JsonObject svc) => NodePorts(svc).Where(Ports.Contains);
@@ -201,29 +211,53 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
             return;
         }
 
-        long offset;
+        long ip;
+        var ranges = await Ranges.ReadyAsync(cancellationToken).ConfigureAwait(false);
         if (automatic)
         {
-            var next = await Ips.ClaimNextAsync(owner, dryRun, cancellationToken).ConfigureAwait(false)
-                ?? throw ApiException.Internal("failed to allocate a service IP: the service CIDR is full");
-            offset = next.Value;
+            // Upstream's MetaAllocator: the first ready range with a free address.
+            (long Value, long ModRevision)? next = null;
+            foreach (var range in ranges)
+            {
+                next = await InRange(range).ClaimNextAsync(owner, dryRun, cancellationToken).ConfigureAwait(false);
+                if (next is not null)
+                {
+                    break;
+                }
+            }
+
+            ip = next?.Value ?? throw ApiException.Internal("failed to allocate a service IP: the service CIDR is full");
             if (!dryRun)
             {
-                reserved.Add(new Reservation(Ips, offset, next.ModRevision));
+                reserved.Add(new Reservation(Ips, ip, next.Value.ModRevision));
             }
         }
         else
         {
-            offset = Offset(requested!) ?? throw ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
-                [FieldError.Invalid("spec.clusterIPs", requested, $"failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {Cidr()}")]);
-            await ClaimAsync(Ips, offset, owner, dryRun, reserved, cancellationToken, () => ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
+            ip = IpRange.Parse(requested!) is { } parsed && ranges.Any(r => r.Contains(parsed)) ? parsed : throw NotInRange(svc, requested!, ranges, dryRun);
+            await ClaimAsync(Ips, ip, owner, dryRun, reserved, cancellationToken, () => ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
                 [FieldError.Invalid("spec.clusterIPs", requested, $"failed to allocate IP {requested}: provided IP is already allocated")])).ConfigureAwait(false);
         }
 
-        var ip = Address(offset);
-        spec["clusterIP"] = ip;
-        spec["clusterIPs"] = new JsonArray(ip);
+        var address = IpRange.Format(ip);
+        spec["clusterIP"] = address;
+        spec["clusterIPs"] = new JsonArray(address);
     }
+
+    /// <summary>
+    /// Upstream 1.33's words for an address no ready ServiceCIDR holds: its MetaAllocator finds no
+    /// range for it; a dry run asks one range's allocator, which names that range.
+    /// </summary>
+    private static ApiException NotInRange(JsonObject svc, string requested, IReadOnlyList<IpRange> ranges, bool dryRun)
+    {
+        var reason = dryRun && ranges.Count > 0
+            ? $"the provided IP ({requested}) is not in the valid range. The range of valid IPs is {ranges[0].Cidr}"
+            : "the provided network does not match the current range";
+        return ApiException.Invalid("", "Service", Meta.Name(svc) ?? "", [FieldError.Invalid("spec.clusterIPs", requested, $"failed to allocate IP {requested}: {reason}")]);
+    }
+
+    private StoreAllocator InRange(IpRange range) =>
+        new(_store, IpPrefix, range.First, range.Usable, IpRange.Format, IpRange.ParseCanonical, _random, _ipClaims);
 
     private async Task AllocatePortsAsync(JsonObject svc, JsonObject? old, bool dryRun, bool automatic, List<Reservation> reserved, CancellationToken cancellationToken)
     {
@@ -318,27 +352,6 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
 
     private static IEnumerable<long> NodePorts(JsonObject svc) =>
         (svc["spec"]?["ports"] as JsonArray)?.Select(p => Meta.Long(p?["nodePort"])).OfType<long>().Where(p => p != 0) ?? [];
-
-    private long? Offset(string ip)
-    {
-        if (!IPAddress.TryParse(ip, out var addr) || addr.AddressFamily != AddressFamily.InterNetwork)
-        {
-            return null;
-        }
-
-        var bytes = addr.GetAddressBytes();
-        var value = ((uint)bytes[0] << 24) | ((uint)bytes[1] << 16) | ((uint)bytes[2] << 8) | bytes[3];
-        var offset = (long)value - _network;
-        return offset >= Ips.First && offset < Ips.First + Ips.Size ? offset : null;
-    }
-
-    private string Address(long offset)
-    {
-        var value = (uint)(_network + offset);
-        return new IPAddress([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]).ToString();
-    }
-
-    private string Cidr() => $"{Address(0)}/{32 - (int)Math.Log2(Ips.Size + 2)}";
 
     /// <summary>A claim this request created, released if its write fails.</summary>
     private sealed record Reservation(StoreAllocator Allocator, long Value, long ModRevision);

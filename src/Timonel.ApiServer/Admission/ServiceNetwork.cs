@@ -30,6 +30,9 @@ public sealed record ServiceNetwork(uint NetworkAddress, long Size, long NodePor
         return new ServiceNetwork(value & mask, 1L << (32 - bits), first, last);
     }
 
+    /// <summary>The range in CIDR notation, e.g. 10.43.0.0/16 (the default ServiceCIDR's).</summary>
+    public string Cidr => $"{AddressAt(0)}/{32 - (int)Math.Log2(Size)}";
+
     /// <summary>The first usable address: the kubernetes service's ClusterIP.</summary>
     public string FirstAddress => AddressAt(1);
 

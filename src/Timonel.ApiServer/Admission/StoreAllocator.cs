@@ -1,4 +1,3 @@
-using System.Text;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer.Admission;
@@ -6,12 +5,14 @@ namespace Timonel.ApiServer.Admission;
 /// <summary>
 /// Integers in [First, First+Size) handed out through the store, so that every API server
 /// sharing the datastore sees one set: a value is taken by creating its claim key
-/// (<c>prefix + value</c>, the owner's "namespace/name" as value), which the store grants to
-/// exactly one writer. Upstream's newer allocator works the same way (one IPAddress object
-/// per allocated ClusterIP). Nothing is cached in memory, so nothing goes stale.
+/// (<c>prefix + value</c>, its value written by the claim codec), which the store grants to
+/// exactly one writer. ClusterIPs are claimed as IPAddress objects (<see cref="IpAddressClaims"/>),
+/// as upstream's allocator does. Nothing is cached in memory, so nothing goes stale.
 /// </summary>
-internal sealed class StoreAllocator(IStore store, string prefix, long first, long size, Func<long, string> format, Func<string, long?> parse, Random random)
+internal sealed class StoreAllocator(IStore store, string prefix, long first, long size, Func<long, string> format, Func<string, long?> parse, Random random, IClaimCodec? claims = null)
 {
+    private readonly IClaimCodec _claims = claims ?? PlainClaims.Instance;
+
     /// <summary>Random picks tried before the allocator lists the claims to find a free value.</summary>
     private const int RandomProbes = 8;
 
@@ -28,12 +29,22 @@ internal sealed class StoreAllocator(IStore store, string prefix, long first, lo
     /// <summary>The value a claim key stands for; null for a key this allocator does not own.</summary>
     public long? ValueOf(string key) => key.StartsWith(prefix, StringComparison.Ordinal) && parse(key[prefix.Length..]) is { } v && Contains(v) ? v : null;
 
-    public static string OwnerOf(KeyValue claim) => Encoding.UTF8.GetString(claim.Value.Span);
+    /// <summary>The owner ("namespace/name") a claim names.</summary>
+    public string OwnerOf(KeyValue claim) => _claims.OwnerOf(claim);
+
+    /// <summary>Whether a claim was written by an allocator (not, say, an IPAddress a user created), so the repair may free it.</summary>
+    public bool IsManaged(KeyValue claim) => _claims.IsManaged(claim);
 
     /// <summary>Claims <paramref name="value"/> for <paramref name="owner"/>.</summary>
     public async Task<ClaimResult> TryClaimAsync(long value, string owner, CancellationToken cancellationToken)
     {
-        var result = await store.CreateAsync(KeyFor(value), Encoding.UTF8.GetBytes(owner), cancellationToken).ConfigureAwait(false);
+        var key = KeyFor(value);
+        var result = await store.CreateAsync(key, _claims.Encode(format(value), owner), cancellationToken).ConfigureAwait(false);
+        if (result.Succeeded)
+        {
+            _claims.Written(key, result.Current!.ModRevision);
+        }
+
         return result.Succeeded ? new ClaimResult(ClaimOutcome.Claimed, result.Current!.ModRevision)
             : result.Current is { } held && OwnerOf(held) == owner ? new ClaimResult(ClaimOutcome.AlreadyOwned, held.ModRevision)
             : new ClaimResult(ClaimOutcome.Taken, 0);
@@ -98,13 +109,22 @@ internal sealed class StoreAllocator(IStore store, string prefix, long first, lo
         var held = await store.GetAsync(KeyFor(value), cancellationToken).ConfigureAwait(false);
         if (held is not null && OwnerOf(held) == owner)
         {
-            await store.DeleteAsync(held.Key, held.ModRevision, cancellationToken).ConfigureAwait(false);
+            await ReleaseExactAsync(value, held.ModRevision, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Deletes the claim written at <paramref name="modRevision"/>, if it is still that one.</summary>
-    public Task<WriteResult> ReleaseExactAsync(long value, long modRevision, CancellationToken cancellationToken) =>
-        store.DeleteAsync(KeyFor(value), modRevision, cancellationToken);
+    public async Task<WriteResult> ReleaseExactAsync(long value, long modRevision, CancellationToken cancellationToken)
+    {
+        var key = KeyFor(value);
+        var result = await store.DeleteAsync(key, modRevision, cancellationToken).ConfigureAwait(false);
+        if (result.Succeeded)
+        {
+            _claims.Written(key, result.Revision);
+        }
+
+        return result;
+    }
 
     /// <summary>Every claim in the range, in key order.</summary>
     public async IAsyncEnumerable<(long Value, KeyValue Claim)> ListClaimsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

@@ -58,7 +58,8 @@ internal sealed class ObjectStore(IStore store)
         return mark;
     }
 
-    private void Written(string key, long revision)
+    /// <summary>Records a write made to the store directly (allocation claims), so caches wait for it as for this class's own.</summary>
+    public void Written(string key, long revision)
     {
         foreach (var mark in Volatile.Read(ref _marks))
         {

@@ -105,7 +105,7 @@ public sealed class SharedAllocationTests
         var store = new MemoryStore();
         var repair = NewRepair(store);
         var leak = ServiceAllocations.IpPrefix + "10.96.0.5";
-        await store.CreateAsync(leak, "crashed/svc"u8.ToArray(), CancellationToken.None);
+        await store.CreateAsync(leak, IpAddressClaim("10.96.0.5", "crashed", "svc"), CancellationToken.None);
 
         var passes = new List<int>();
         for (var i = 0; i < AllocationRepair.PassesBeforeLeakCleanup; i++)
@@ -123,7 +123,7 @@ public sealed class SharedAllocationTests
         var store = new MemoryStore();
         var repair = NewRepair(store);
         var claim = ServiceAllocations.IpPrefix + "10.96.0.6";
-        await store.CreateAsync(claim, "ns/late"u8.ToArray(), CancellationToken.None);
+        await store.CreateAsync(claim, IpAddressClaim("10.96.0.6", "ns", "late"), CancellationToken.None);
         await repair.RepairAsync(CancellationToken.None);
         await repair.RepairAsync(CancellationToken.None);
 
@@ -137,6 +137,11 @@ public sealed class SharedAllocationTests
 
         Assert.NotNull(await store.GetAsync(claim, CancellationToken.None));
     }
+
+    /// <summary>An IPAddress as the allocator writes it: the claim of <paramref name="ip"/> for Service ns/name.</summary>
+    private static byte[] IpAddressClaim(string ip, string ns, string name) => System.Text.Encoding.UTF8.GetBytes(
+        "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"IPAddress\",\"metadata\":{\"name\":\"" + ip + "\",\"labels\":{\"ipaddress.kubernetes.io/ip-family\":\"IPv4\",\"ipaddress.kubernetes.io/managed-by\":\"ipallocator.k8s.io\"}},"
+        + "\"spec\":{\"parentRef\":{\"group\":\"\",\"resource\":\"services\",\"namespace\":\"" + ns + "\",\"name\":\"" + name + "\"}}}");
 
     private static AllocationRepair NewRepair(IStore store)
     {
