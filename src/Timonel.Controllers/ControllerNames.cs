@@ -54,7 +54,6 @@ public static class ControllerNames
         ("resourceclaim-controller", ["resource-claim-controller"], null),
         ("legacy-serviceaccount-token-cleaner-controller", ["legacy-service-account-token-cleaner"], "legacy-serviceaccount-token-cleaner"),
         ("validatingadmissionpolicy-status-controller", [], null),
-        // Another branch registers it as "service-cidr"; until then the name is accepted and runs nothing.
         ("service-cidr-controller", [], "service-cidr"),
         ("storage-version-migrator-controller", [], null),
         // Timonel's own (k3s's local-path provisioner); no upstream name.
