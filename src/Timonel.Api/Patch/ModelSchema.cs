@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Text.Json.Serialization;
-using Timonel.Api.Resources;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Api.Patch;
 

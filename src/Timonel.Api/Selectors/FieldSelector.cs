@@ -1,5 +1,6 @@
 using System.Text;
 using Timonel.Api.Errors;
+using Timonel.Registry.Selectors;
 
 namespace Timonel.Api.Selectors;
 

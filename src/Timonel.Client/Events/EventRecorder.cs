@@ -5,7 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Timonel.Api.Resources;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Client.Events;
 

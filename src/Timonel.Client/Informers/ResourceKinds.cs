@@ -1,6 +1,6 @@
 using k8s;
 using k8s.Models;
-using Timonel.Api.Resources;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Client.Informers;
 

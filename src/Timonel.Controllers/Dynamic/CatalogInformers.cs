@@ -1,8 +1,8 @@
 using System.Reflection;
 using k8s;
 using k8s.Models;
-using Timonel.Api.Resources;
 using Timonel.Client.Informers;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Controllers.Dynamic;
 

@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Timonel.Api.Resources;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 using Timonel.Controllers.Dynamic;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Controllers.Namespace;
 
