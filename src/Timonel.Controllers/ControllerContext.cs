@@ -1,6 +1,7 @@
 using k8s;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Informers;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Controllers;
 
@@ -11,4 +12,8 @@ public sealed record ControllerContext(
     ControllerEvents Events,
     ILoggerFactory Loggers,
     TimeProvider Time,
-    ControllerManagerOptions Options);
+    ControllerManagerOptions Options)
+{
+    /// <summary>The served resources, for the controllers that walk them all (garbage collector, namespace, quota).</summary>
+    public ResourceCatalog Catalog { get; init; } = ResourceCatalog.Default;
+}

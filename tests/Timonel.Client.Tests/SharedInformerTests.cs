@@ -185,7 +185,7 @@ public sealed class SharedInformerTests(ClusterFixture fixture) : IClassFixture<
     [Fact]
     public async Task Start_ForbiddenOrUnknownResource_KeepsRetryingWithoutSyncing()
     {
-        var bogus = new ResourceKind<V1ConfigMap>("", "v1", "ConfigMap", "nosuchthings", true);
+        var bogus = new ResourceKind<V1ConfigMap>("", "v1", "ConfigMap", "nosuchthings");
         await using var informer = new SharedInformer<V1ConfigMap>(_cluster.Client, bogus);
         informer.Start();
         await Task.Delay(500);

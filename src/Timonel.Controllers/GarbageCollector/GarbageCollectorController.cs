@@ -29,7 +29,7 @@ public sealed partial class GarbageCollectorController : Controller, IController
     {
         _context = context;
         _api = new DynamicClient(context.Client);
-        _catalog = ResourceCatalog.Default;
+        _catalog = context.Catalog;
         _informers = CatalogInformers.Watch(context.Informers, _catalog.Primary.Where(IsCollected), OnChange);
     }
 

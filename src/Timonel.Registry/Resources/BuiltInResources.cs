@@ -1,5 +1,6 @@
 using k8s.Models;
 using Timonel.Api.Selectors;
+using Timonel.Api.Validation;
 using Timonel.Registry.Selectors;
 using Timonel.Registry.Strategies;
 using Timonel.Registry.Tables;
@@ -84,7 +85,7 @@ public static class BuiltInResources
         Of("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false, typeof(V1ValidatingWebhookConfiguration),
             Stored(false, o => StoredKindRules.WebhookDefaults(o, mutating: false), StoredKindRules.Webhooks), StoredKindTables.WebhookConfiguration, categories: ApiExtensions),
         Of("apiregistration.k8s.io", "v1", "APIService", "apiservices", false, typeof(V1APIService),
-            Stored(true, null, StoredKindRules.ApiService, Strategies.Validation.NameRules.PathSegment), StoredKindTables.ApiService, categories: ApiExtensions, sub: [Status]),
+            Stored(true, null, StoredKindRules.ApiService, NameRules.PathSegment), StoredKindTables.ApiService, categories: ApiExtensions, sub: [Status]),
         Of("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false, typeof(V1CertificateSigningRequest),
             new CertificateSigningRequestStrategy(), StoredKindTables.CertificateSigningRequest, ["csr"], sub: [Status, new("approval", SubresourceHandler.Status)]),
         Of("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", false, typeof(V1FlowSchema),
@@ -105,7 +106,7 @@ public static class BuiltInResources
         .. NotStoredResources.Definitions(),
     ];
 
-    private static StoredKindStrategy Stored(bool hasStatus, Action<System.Text.Json.Nodes.JsonObject>? defaults, Action<System.Text.Json.Nodes.JsonObject, List<Timonel.Api.Errors.FieldError>> validate, Strategies.Validation.NameRule? nameRule = null, bool namespaced = false) =>
+    private static StoredKindStrategy Stored(bool hasStatus, Action<System.Text.Json.Nodes.JsonObject>? defaults, Action<System.Text.Json.Nodes.JsonObject, List<Timonel.Api.Errors.FieldError>> validate, NameRule? nameRule = null, bool namespaced = false) =>
         new(namespaced, hasStatus, defaults, validate, nameRule);
 
     private static ResourceDefinition Core(
