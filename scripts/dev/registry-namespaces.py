@@ -62,12 +62,10 @@ for f in cs:
     if new_ns(f): out = nsre.sub('namespace ' + cur_new + ';', out, count=1)
     # drop usings of vanished namespaces
     out = re.sub(r'^using (' + '|'.join(re.escape(g) for g in gone) + r');\n', '', out, flags=re.M)
-    # static usings and fully qualified names: Timonel.Api.<Old>.<Type>
-    def fq(mm):
-        ns, t = mm.group(1), mm.group(2)
-        if t in moved and moved[t][0] == ns: return moved[t][1] + '.' + t
-        return mm.group(0)
-    out = re.sub(r'\b(Timonel\.Api(?:\.[A-Z][A-Za-z0-9]*)+)\.([A-Z][A-Za-z0-9_]*)\b', fq, out)
+    # static usings and (partly) qualified names: Timonel.Api.<Old>.<Type> or, inside Timonel.*, Api.<Old>.<Type>
+    for t, (o, n) in moved.items():
+        if o != n:
+            out = re.sub(r'(?<![\w.])(?:Timonel\.)?' + re.escape(o[len('Timonel.'):]) + r'\.' + t + r'\b', n + '.' + t, out)
     # insert needed usings after the last using line (or before namespace)
     if ('Timonel.Api.Strategies.Validation' in usings or cur_old == 'Timonel.Api.Strategies.Validation') and cur_new != 'Timonel.Api.Validation':
         need.add('Timonel.Api.Validation')
