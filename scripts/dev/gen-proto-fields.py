@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds src/Timonel.Api/Protobuf/kube-proto-fields.txt: the protobuf field numbers of the
+"""Builds src/Timonel.Registry/Protobuf/kube-proto-fields.txt: the protobuf field numbers of the
 Kubernetes API messages Timonel decodes (request bodies kubectl >= 1.32 sends as
 application/vnd.kubernetes.protobuf). Reads the published generated.proto files and types.go
 (for fields that JSON inlines) from local clones of kubernetes/api and kubernetes/apimachinery.

@@ -124,7 +124,7 @@ internal static class ServerCommand
                     throw new ArgumentException($"--controllers: {unknown}");
                 }
 
-                if (!Api.Strategies.Validation.GoDuration.TryParse(parse.GetValue(legacyTokenCleanUp)!, out var cleanUpPeriod) || cleanUpPeriod <= TimeSpan.Zero)
+                if (!Timonel.Api.Validation.GoDuration.TryParse(parse.GetValue(legacyTokenCleanUp)!, out var cleanUpPeriod) || cleanUpPeriod <= TimeSpan.Zero)
                 {
                     throw new ArgumentException($"--legacy-service-account-token-clean-up-period \"{parse.GetValue(legacyTokenCleanUp)}\" must be a positive duration such as 8760h");
                 }

@@ -1,6 +1,7 @@
 using k8s;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Informers;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Controllers;
 
@@ -15,4 +16,7 @@ public sealed record ControllerContext(
 {
     /// <summary>Signs the tokens serviceaccount-token puts in Secrets; null when the manager was given no key.</summary>
     public ServiceAccount.IServiceAccountTokenSigner? TokenSigner { get; init; }
+
+    /// <summary>The served resources, for the controllers that walk them all (garbage collector, namespace, quota).</summary>
+    public ResourceCatalog Catalog { get; init; } = ResourceCatalog.Default;
 }

@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Timonel.Api.Resources;
+using Timonel.Api.Nodes;
 using Timonel.Client.Hosting;
 using Timonel.Client.Informers;
 

@@ -6,7 +6,7 @@ namespace Timonel.Simulator;
 public sealed record SimulatedNodeTemplate
 {
     /// <summary>The label the simulator acts on; nodes without it belong to real kubelets.</summary>
-    public const string SimulatedLabel = Timonel.Api.Resources.SimulatedNodes.Label;
+    public const string SimulatedLabel = Timonel.Api.Nodes.SimulatedNodes.Label;
 
     public string Cpu { get; init; } = "32";
 

@@ -1,5 +1,5 @@
 using k8s.Models;
-using Timonel.Api.Strategies.Validation;
+using Timonel.Api.Validation;
 
 namespace Timonel.Simulator;
 

@@ -174,18 +174,9 @@ public sealed class SharedInformerTests(ClusterFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public void ResourceKinds_For_UnservedModel_Throws()
-    {
-        Assert.Equal(ResourceKinds.Deployments, ResourceKinds.For<V1Deployment>());
-        // Served but never stored (nothing to list or watch), and a subresource's body only.
-        Assert.Throws<ArgumentException>(() => ResourceKinds.For<V1Binding>());
-        Assert.Throws<ArgumentException>(() => ResourceKinds.For<V1Scale>());
-    }
-
-    [Fact]
     public async Task Start_ForbiddenOrUnknownResource_KeepsRetryingWithoutSyncing()
     {
-        var bogus = new ResourceKind<V1ConfigMap>("", "v1", "ConfigMap", "nosuchthings", true);
+        var bogus = new ResourceKind<V1ConfigMap>("", "v1", "ConfigMap", "nosuchthings");
         await using var informer = new SharedInformer<V1ConfigMap>(_cluster.Client, bogus);
         informer.Start();
         await Task.Delay(500);

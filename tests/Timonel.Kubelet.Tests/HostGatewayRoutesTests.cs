@@ -29,7 +29,7 @@ public sealed class HostGatewayRoutesTests
     public void Desired_SimulatedNode_NoRouteToItsMadeUpAddress()
     {
         var simulated = Node("s", "10.42.5.0/24", "100.74.42.5");
-        simulated.Metadata.Labels = new Dictionary<string, string> { [Timonel.Api.Resources.SimulatedNodes.Label] = "true" };
+        simulated.Metadata.Labels = new Dictionary<string, string> { [Timonel.Api.Nodes.SimulatedNodes.Label] = "true" };
 
         var route = Assert.Single(HostGatewayRoutes.Desired([simulated, Node("b", "10.42.1.0/24", "10.98.0.12")], "a"));
 

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Text.Json.Serialization;
-using Timonel.Api.Resources;
+using k8s.Models;
 
 namespace Timonel.Api.Patch;
 
@@ -14,11 +14,12 @@ namespace Timonel.Api.Patch;
 internal static class ModelSchema
 {
     /// <summary>
-    /// Members of every model reachable from the catalog's resources. Built once, on first use,
-    /// by a thread-safe Lazy; read-only afterwards. Other types are reflected on each call.
+    /// Members of every model reachable from KubernetesClient's resource models (the types it marks
+    /// [KubernetesEntity]; the registry's catalog is not ours to reach from here). Built once, on first
+    /// use, by a thread-safe Lazy; read-only afterwards. Other types are reflected on each call.
     /// </summary>
     private static readonly Lazy<FrozenDictionary<Type, FrozenDictionary<string, Type>>> Catalog =
-        new(() => Build(ResourceCatalog.Default.All.Select(r => r.ModelType)), LazyThreadSafetyMode.ExecutionAndPublication);
+        new(() => Build(typeof(V1Pod).Assembly.GetExportedTypes().Where(t => t.IsDefined(typeof(KubernetesEntityAttribute), inherit: false))), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The type of member <paramref name="jsonName"/> of a model, or of any value of a map; null when unknown.</summary>
     public static Type? Member(Type? type, string jsonName)

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Timonel.Api.Strategies.Validation;
+using Timonel.Api.Validation;
 
 namespace Timonel.Api.Quota;
 

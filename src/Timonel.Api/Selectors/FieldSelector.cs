@@ -6,7 +6,7 @@ namespace Timonel.Api.Selectors;
 /// <summary>
 /// A parsed field selector: an AND of "field=value", "field==value" and "field!=value" terms
 /// (upstream's fields.ParseSelector). Terms are separated by ',', and a value escapes '\', ',' and
-/// '=' with a backslash. Which fields a resource supports is <see cref="ObjectFields"/>'s business.
+/// '=' with a backslash. Which fields a resource supports is the registry's business (its ObjectFields).
 /// Immutable and safe to share between threads.
 /// </summary>
 public sealed class FieldSelector

@@ -7,7 +7,7 @@ namespace Timonel.Api.Selectors;
 /// Formats values the way upstream's Go error messages do (%q quoting, field.Error text), so that
 /// selector errors match kube-apiserver's word for word.
 /// </summary>
-internal static class GoText
+public static class GoText
 {
     /// <summary>Go's %q of a string.</summary>
     public static string Quote(string s)

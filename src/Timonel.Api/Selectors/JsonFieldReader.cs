@@ -8,7 +8,7 @@ namespace Timonel.Api.Selectors;
 /// Reads one field of an object's wire JSON as a selectable-field string, with Go's zero values
 /// for what is missing: "" for strings, "0" for numbers, "false" for booleans.
 /// </summary>
-internal static class JsonFieldReader
+public static class JsonFieldReader
 {
     public static string Text(JsonObject obj, params string[] path) =>
         Find(obj, path) is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : "";

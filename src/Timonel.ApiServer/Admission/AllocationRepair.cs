@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
+using Timonel.Registry.Resources;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer.Admission;

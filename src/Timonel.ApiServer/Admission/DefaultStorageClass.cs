@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Timonel.Api.Resources;
-using Timonel.Api.Strategies.Validation;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Registry;
+using Timonel.Registry.Resources;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer.Admission;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Timonel.Api.Resources;
-using Timonel.Api.Strategies.Validation;
+using Timonel.Api.Validation;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Admission;
 

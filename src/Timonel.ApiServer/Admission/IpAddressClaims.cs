@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
 using Timonel.Storage;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
-using Timonel.Api.Strategies.Validation;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Registry;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Admission;
 

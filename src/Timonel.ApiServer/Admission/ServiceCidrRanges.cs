@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
+using Timonel.Registry.Resources;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer.Admission;

@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Security;
 using Timonel.ApiServer.ServiceAccounts;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Http;
 

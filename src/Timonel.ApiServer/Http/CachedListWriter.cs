@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
 using Timonel.ApiServer.Watch;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Http;
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Http;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
-using Timonel.Api.Discovery;
 using Timonel.Api.Errors;
-using Timonel.Api.OpenApi;
+using Timonel.Registry.Discovery;
+using Timonel.Registry.OpenApi;
 
 namespace Timonel.ApiServer.Http;
 

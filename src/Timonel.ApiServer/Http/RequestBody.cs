@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
-using Timonel.Api.Protobuf;
 using Timonel.Api.Serialization;
+using Timonel.Registry.Protobuf;
 
 namespace Timonel.ApiServer.Http;
 

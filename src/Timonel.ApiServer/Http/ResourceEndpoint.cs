@@ -4,9 +4,9 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
 using Timonel.Api.Patch;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
 using Timonel.ApiServer.Watch;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Http;
 

@@ -2,9 +2,9 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Reviews;
 using Timonel.ApiServer.Security;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Http;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Timonel.Api.Resources;
-using Timonel.Api.Tables;
 using Timonel.ApiServer.Registry;
+using Timonel.Registry.Resources;
+using Timonel.Registry.Tables;
 
 namespace Timonel.ApiServer.Http;
 

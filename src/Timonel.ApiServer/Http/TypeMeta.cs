@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Http;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Timonel.Api.Resources;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Registry;
 

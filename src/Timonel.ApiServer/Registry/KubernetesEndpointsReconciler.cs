@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
+using Timonel.Registry.Resources;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer.Registry;

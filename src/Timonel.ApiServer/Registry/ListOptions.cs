@@ -4,9 +4,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
 using Timonel.Api.Selectors;
 using Timonel.ApiServer.Http;
+using Timonel.Registry.Resources;
+using Timonel.Registry.Selectors;
 
 namespace Timonel.ApiServer.Registry;
 

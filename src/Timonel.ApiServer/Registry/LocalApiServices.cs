@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
-using Timonel.Api.Strategies.Validation;
+using Timonel.Api.Validation;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Registry;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
+using Timonel.Registry.Resources;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer.Registry;

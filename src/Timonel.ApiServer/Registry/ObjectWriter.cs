@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
-using Timonel.Api.Schema;
-using Timonel.Api.Strategies;
 using Timonel.ApiServer.Admission;
+using Timonel.Registry.Resources;
+using Timonel.Registry.Schema;
+using Timonel.Registry.Strategies;
 
 namespace Timonel.ApiServer.Registry;
 
@@ -276,7 +276,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
     }
 
     private static bool HasSpec(ApiResource resource) =>
-        Timonel.Api.Schema.ModelShape.Of(resource.ModelType).Properties.ContainsKey("spec");
+        Timonel.Registry.Schema.ModelShape.Of(resource.ModelType).Properties.ContainsKey("spec");
 
     private static void CheckTypeMeta(ApiResource resource, JsonObject obj)
     {

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
 using Timonel.Api.Selectors;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Registry;
 

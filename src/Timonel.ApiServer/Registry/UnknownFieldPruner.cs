@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using Timonel.Api.Schema;
+using Timonel.Registry.Schema;
 
 namespace Timonel.ApiServer.Registry;
 

@@ -3,9 +3,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
 using Timonel.ApiServer.Security;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.ServiceAccounts;
 

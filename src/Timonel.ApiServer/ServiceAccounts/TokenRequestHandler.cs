@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
-using Timonel.Api.Strategies.Validation;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Registry;
+using Timonel.Registry.Resources;
+using Timonel.Registry.Strategies.Validation;
 
 namespace Timonel.ApiServer.ServiceAccounts;
 

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
+using Timonel.Api.Nodes;
 using Timonel.ApiServer.Security;
 
 namespace Timonel.ApiServer.Streaming;

@@ -4,9 +4,10 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
+using Timonel.Api.Nodes;
 using Timonel.ApiServer.Http;
 using Timonel.ApiServer.Registry;
+using Timonel.Registry.Resources;
 using Timonel.Streaming;
 
 namespace Timonel.ApiServer.Streaming;

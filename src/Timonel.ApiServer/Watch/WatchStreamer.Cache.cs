@@ -1,8 +1,8 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
 using Timonel.ApiServer.Watch.Cache;
+using Timonel.Registry.Resources;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer.Watch;

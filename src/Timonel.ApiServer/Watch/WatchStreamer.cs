@@ -4,10 +4,10 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
 using Timonel.Api.Serialization;
 using Timonel.ApiServer.Http;
 using Timonel.ApiServer.Registry;
+using Timonel.Registry.Resources;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer.Watch;

@@ -5,7 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Timonel.Api.Resources;
+using Timonel.Client.Informers;
 
 namespace Timonel.Client.Events;
 
@@ -81,7 +81,7 @@ public sealed class EventRecorder : IAsyncDisposable
         await flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A reference to the object as Events name it (kind and apiVersion from the object, else from the API catalog).</summary>
+    /// <summary>A reference to the object as Events name it (kind and apiVersion from the object, else from its model's [KubernetesEntity]).</summary>
     public static V1ObjectReference ReferenceTo(IKubernetesObject<V1ObjectMeta> obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
@@ -89,9 +89,9 @@ public sealed class EventRecorder : IAsyncDisposable
         var apiVersion = obj.ApiVersion;
         if (string.IsNullOrEmpty(kind) || string.IsNullOrEmpty(apiVersion))
         {
-            var resource = ResourceCatalog.Default.FindByModelType(obj.GetType());
-            kind = string.IsNullOrEmpty(kind) ? resource?.Kind : kind;
-            apiVersion = string.IsNullOrEmpty(apiVersion) ? resource?.ApiVersion : apiVersion;
+            var entity = ResourceKinds.EntityOf(obj.GetType());
+            kind = string.IsNullOrEmpty(kind) ? entity?.Kind : kind;
+            apiVersion = string.IsNullOrEmpty(apiVersion) ? ApiVersionOf(entity) : apiVersion;
         }
 
         return new V1ObjectReference
@@ -104,6 +104,9 @@ public sealed class EventRecorder : IAsyncDisposable
             ResourceVersion = obj.Metadata?.ResourceVersion,
         };
     }
+
+    private static string? ApiVersionOf(KubernetesEntityAttribute? entity) =>
+        entity is null ? null : string.IsNullOrEmpty(entity.Group) ? entity.ApiVersion : $"{entity.Group}/{entity.ApiVersion}";
 
     /// <summary>Stops accepting events and writes those queued (waiting at most 5 s).</summary>
     public async ValueTask DisposeAsync()

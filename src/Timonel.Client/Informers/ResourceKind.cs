@@ -7,17 +7,20 @@ namespace Timonel.Client.Informers;
 /// Names one REST collection and the model its objects deserialize to, so an informer can list
 /// and watch any resource through the same code. Well-known instances live in <see cref="ResourceKinds"/>.
 /// </summary>
-public sealed record ResourceKind<T>(string Group, string Version, string Kind, string Plural, bool Namespaced)
+public sealed record ResourceKind<T>(string Group, string Version, string Kind, string Plural)
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     /// <summary>"v1" for the core group, else "group/version".</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 
-    /// <summary>The collection path relative to the server root, optionally narrowed to one namespace.</summary>
+    /// <summary>
+    /// The collection path relative to the server root, narrowed to one namespace when one is given
+    /// (callers give one only for namespaced resources: a cluster-scoped collection has no such path).
+    /// </summary>
     public string CollectionPath(string? @namespace)
     {
         var root = Group.Length == 0 ? $"api/{Version}" : $"apis/{Group}/{Version}";
-        return Namespaced && !string.IsNullOrEmpty(@namespace)
+        return !string.IsNullOrEmpty(@namespace)
             ? $"{root}/namespaces/{Uri.EscapeDataString(@namespace)}/{Plural}"
             : $"{root}/{Plural}";
     }

@@ -1,12 +1,13 @@
+using System.Reflection;
 using k8s;
 using k8s.Models;
-using Timonel.Api.Resources;
 
 namespace Timonel.Client.Informers;
 
 /// <summary>
-/// The resources controllers, the scheduler and the kubelet watch, each read from the built-in
-/// resource definitions by its model type (nothing here restates a name), plus that lookup for the rest.
+/// The resources controllers, the scheduler and the kubelet watch, each named by its model type's
+/// [KubernetesEntity] attribute (nothing here restates a name), plus that lookup for the rest. Read
+/// from the models, not from the API server's registry, which no client links.
 /// </summary>
 public static class ResourceKinds
 {
@@ -36,14 +37,16 @@ public static class ResourceKinds
     public static readonly ResourceKind<V1PriorityClass> PriorityClasses = For<V1PriorityClass>();
     public static readonly ResourceKind<V1StorageClass> StorageClasses = For<V1StorageClass>();
 
-    /// <summary>The stored resource whose model is <typeparamref name="T"/>, from the API catalog.</summary>
-    /// <exception cref="ArgumentException">No served resource uses that model.</exception>
+    /// <summary>The resource whose model is <typeparamref name="T"/>, from the model's [KubernetesEntity] attribute.</summary>
+    /// <exception cref="ArgumentException">The type carries no such attribute (it is no KubernetesClient model).</exception>
     public static ResourceKind<T> For<T>()
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        // Only stored resources can be listed and watched: a review or a binding is create-only.
-        var resource = ResourceCatalog.Default.Stored.FirstOrDefault(r => r.ModelType == typeof(T))
-            ?? throw new ArgumentException($"no stored resource has the model type {typeof(T).Name}", nameof(T));
-        return new ResourceKind<T>(resource.Group, resource.Version, resource.Kind, resource.Plural, resource.Namespaced);
+        var entity = EntityOf(typeof(T))
+            ?? throw new ArgumentException($"{typeof(T).Name} has no [KubernetesEntity] attribute naming its resource", nameof(T));
+        return new ResourceKind<T>(entity.Group ?? "", entity.ApiVersion, entity.Kind, entity.PluralName);
     }
+
+    /// <summary>The group, version, kind and plural KubernetesClient generates on a model type; null for other types.</summary>
+    public static KubernetesEntityAttribute? EntityOf(Type modelType) => modelType.GetCustomAttribute<KubernetesEntityAttribute>();
 }

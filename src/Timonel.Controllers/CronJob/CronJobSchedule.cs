@@ -1,5 +1,5 @@
 using Cronos;
-using Timonel.Api.Strategies.Validation;
+using Timonel.Api.Validation;
 
 namespace Timonel.Controllers.CronJob;
 

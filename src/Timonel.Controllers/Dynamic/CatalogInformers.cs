@@ -1,8 +1,8 @@
 using System.Reflection;
 using k8s;
 using k8s.Models;
-using Timonel.Api.Resources;
 using Timonel.Client.Informers;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Controllers.Dynamic;
 
@@ -36,7 +36,7 @@ public static class CatalogInformers
     private static SharedInformer<T> Subscribe<T>(SharedInformerFactory informers, ApiResource resource, CatalogChange onChange)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        var kind = new ResourceKind<T>(resource.Group, resource.Version, resource.Kind, resource.Plural, resource.Namespaced);
+        var kind = new ResourceKind<T>(resource.Group, resource.Version, resource.Kind, resource.Plural);
         var informer = informers.Get(kind);
         informer.AddEventHandler(
             onAdd: o => onChange(resource, null, o),

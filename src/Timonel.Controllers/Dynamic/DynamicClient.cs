@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
-using Timonel.Api.Resources;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Controllers.Dynamic;
 

@@ -2,10 +2,10 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Timonel.Api.Resources;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 using Timonel.Controllers.Dynamic;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Controllers.GarbageCollector;
 
@@ -29,7 +29,7 @@ public sealed partial class GarbageCollectorController : Controller, IController
     {
         _context = context;
         _api = new DynamicClient(context.Client);
-        _catalog = ResourceCatalog.Default;
+        _catalog = context.Catalog;
         _informers = CatalogInformers.Watch(context.Informers, _catalog.Primary.Where(IsCollected), OnChange);
     }
 

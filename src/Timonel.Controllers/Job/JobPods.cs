@@ -1,7 +1,7 @@
 using System.Globalization;
 using k8s;
 using k8s.Models;
-using Timonel.Api.Strategies;
+using Timonel.Registry.Strategies;
 
 namespace Timonel.Controllers.Job;
 

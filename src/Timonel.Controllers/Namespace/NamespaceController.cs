@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Timonel.Api.Resources;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 using Timonel.Controllers.Dynamic;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Controllers.Namespace;
 
@@ -32,8 +32,8 @@ public sealed partial class NamespaceController : Controller, IController
     {
         _context = context;
         _api = new DynamicClient(context.Client);
-        _namespaceResource = ResourceCatalog.Default.Find("", "v1", "namespaces")!;
-        _content = [.. ResourceCatalog.Default.Primary.Where(r => r.Namespaced)];
+        _namespaceResource = context.Catalog.Find("", "v1", "namespaces")!;
+        _content = [.. context.Catalog.Primary.Where(r => r.Namespaced)];
         _namespaces = context.Informers.Get(ResourceKinds.Namespaces);
         _namespaces.AddEventHandler(
             onAdd: EnqueueIfDeleting,

@@ -1,4 +1,5 @@
-using Timonel.Api.Resources;
+
+using Timonel.Registry.Resources;
 
 namespace Timonel.Controllers.ResourceQuota;
 

@@ -3,10 +3,10 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Timonel.Api.Quota;
-using Timonel.Api.Resources;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 using Timonel.Controllers.Dynamic;
+using Timonel.Registry.Resources;
 
 namespace Timonel.Controllers.ResourceQuota;
 
@@ -20,7 +20,7 @@ public sealed class ResourceQuotaController : Controller, IController
 {
     private readonly ControllerContext _context;
     private readonly DynamicClient _api;
-    private readonly ResourceCatalog _catalog = ResourceCatalog.Default;
+    private readonly ResourceCatalog _catalog;
     private readonly SharedInformer<V1ResourceQuota> _quotas;
     private readonly ApiResource _quotaResource;
     private readonly IReadOnlyDictionary<ApiResource, ISharedInformer> _tracked;
@@ -30,6 +30,7 @@ public sealed class ResourceQuotaController : Controller, IController
     {
         _context = context;
         _api = new DynamicClient(context.Client);
+        _catalog = context.Catalog;
         _quotaResource = _catalog.Find("", "v1", "resourcequotas")!;
         _quotas = context.Informers.Get(ResourceKinds.ResourceQuotas);
         _quotas.AddEventHandler(

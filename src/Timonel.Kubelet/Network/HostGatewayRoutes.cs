@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using k8s.Models;
-using Timonel.Api.Resources;
+using Timonel.Api.Nodes;
 
 namespace Timonel.Kubelet.Network;
 

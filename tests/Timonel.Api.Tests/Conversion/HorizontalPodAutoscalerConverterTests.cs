@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Timonel.Api.Conversion;
-using Timonel.Api.Resources;
+using Timonel.Registry.Conversion;
+using Timonel.Registry.Resources;
 using Xunit;
 
 namespace Timonel.Api.Tests.Conversion;

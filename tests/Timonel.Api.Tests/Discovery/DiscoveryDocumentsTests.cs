@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Timonel.Api.Discovery;
-using Timonel.Api.Resources;
+using Timonel.Registry.Discovery;
+using Timonel.Registry.Resources;
 using Xunit;
 
 namespace Timonel.Api.Tests.Discovery;

@@ -1,4 +1,4 @@
-using Timonel.Api.Discovery;
+using Timonel.Registry.Discovery;
 using Xunit;
 
 namespace Timonel.Api.Tests.Discovery;

@@ -3,7 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using k8s.Models;
 using Timonel.Api.Errors;
-using Timonel.Api.Schema;
+using Timonel.Registry.Schema;
 
 namespace Timonel.Api.Tests.Fuzz;
 

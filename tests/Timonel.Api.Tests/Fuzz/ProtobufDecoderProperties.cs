@@ -1,5 +1,5 @@
 using FsCheck.Fluent;
-using Timonel.Api.Protobuf;
+using Timonel.Registry.Protobuf;
 using Xunit;
 using static Timonel.Api.Tests.Protobuf.ProtoWriter;
 

@@ -1,9 +1,10 @@
 using FsCheck;
 using FsCheck.Fluent;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
 using Timonel.Api.Selectors;
-using Timonel.Api.Strategies.Validation;
+using Timonel.Api.Validation;
+using Timonel.Registry.Resources;
+using Timonel.Registry.Selectors;
 using Xunit;
 
 namespace Timonel.Api.Tests.Fuzz;

@@ -1,6 +1,6 @@
 using System.Text;
 using k8s.Models;
-using Timonel.Api.OpenApi;
+using Timonel.Registry.OpenApi;
 using Xunit;
 
 namespace Timonel.Api.Tests.OpenApi;

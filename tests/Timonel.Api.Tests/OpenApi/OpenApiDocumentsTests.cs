@@ -2,9 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using k8s.Models;
-using Timonel.Api.OpenApi;
 using Timonel.Api.Patch;
-using Timonel.Api.Resources;
+using Timonel.Registry.OpenApi;
+using Timonel.Registry.Resources;
 using Xunit;
 
 namespace Timonel.Api.Tests.OpenApi;

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Protobuf;
+using Timonel.Registry.Protobuf;
 using Xunit;
 using static Timonel.Api.Tests.Protobuf.ProtoWriter;
 

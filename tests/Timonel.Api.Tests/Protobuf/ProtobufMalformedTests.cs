@@ -1,6 +1,6 @@
 using System.Text;
 using Timonel.Api.Errors;
-using Timonel.Api.Protobuf;
+using Timonel.Registry.Protobuf;
 using Xunit;
 using static Timonel.Api.Tests.Protobuf.ProtoWriter;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Timonel.Api.Resources;
+using Timonel.Registry.Resources;
 using Xunit;
 
 namespace Timonel.Api.Tests.Resources;

@@ -1,5 +1,5 @@
 using k8s.Models;
-using Timonel.Api.Resources;
+using Timonel.Registry.Resources;
 using Xunit;
 
 namespace Timonel.Api.Tests.Resources;

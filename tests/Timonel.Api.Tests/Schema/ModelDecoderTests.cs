@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Timonel.Api.Errors;
-using Timonel.Api.Schema;
 using Timonel.Api.Serialization;
+using Timonel.Registry.Schema;
 using Xunit;
 
 namespace Timonel.Api.Tests.Schema;

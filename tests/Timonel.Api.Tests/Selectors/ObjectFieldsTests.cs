@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Resources;
 using Timonel.Api.Selectors;
+using Timonel.Registry.Resources;
+using Timonel.Registry.Selectors;
 using Xunit;
 
 namespace Timonel.Api.Tests.Selectors;

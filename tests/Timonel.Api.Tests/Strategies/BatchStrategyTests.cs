@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Strategies;
-using Timonel.Api.Strategies.Validation;
 using static Timonel.Api.Tests.Strategies.StrategyHarness;
 using Xunit;
+using Timonel.Api.Validation;
+using Timonel.Registry.Strategies;
 
 namespace Timonel.Api.Tests.Strategies;
 

@@ -1,4 +1,4 @@
-using Timonel.Api.Strategies.Validation;
+using Timonel.Api.Validation;
 using Xunit;
 
 namespace Timonel.Api.Tests.Strategies;

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Strategies;
 using static Timonel.Api.Tests.Strategies.StrategyHarness;
 using Xunit;
+using Timonel.Registry.Strategies;
 
 namespace Timonel.Api.Tests.Strategies;
 

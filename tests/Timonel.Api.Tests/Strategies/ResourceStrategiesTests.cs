@@ -1,5 +1,5 @@
-using Timonel.Api.Resources;
-using Timonel.Api.Strategies;
+using Timonel.Registry.Resources;
+using Timonel.Registry.Strategies;
 using Xunit;
 
 namespace Timonel.Api.Tests.Strategies;

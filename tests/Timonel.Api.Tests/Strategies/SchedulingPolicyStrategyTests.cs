@@ -1,5 +1,5 @@
 using Timonel.Api.Errors;
-using Timonel.Api.Strategies;
+using Timonel.Registry.Strategies;
 using Xunit;
 using static Timonel.Api.Tests.Strategies.StrategyHarness;
 

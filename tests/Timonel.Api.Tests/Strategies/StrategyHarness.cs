@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Strategies;
+using Timonel.Registry.Strategies;
 using Xunit;
 
 namespace Timonel.Api.Tests.Strategies;

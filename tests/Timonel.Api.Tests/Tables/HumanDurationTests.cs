@@ -1,4 +1,4 @@
-using Timonel.Api.Tables;
+using Timonel.Registry.Tables;
 using Xunit;
 
 namespace Timonel.Api.Tests.Tables;

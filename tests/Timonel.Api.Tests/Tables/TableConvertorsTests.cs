@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Timonel.Api.Resources;
-using Timonel.Api.Tables;
+using Timonel.Registry.Resources;
+using Timonel.Registry.Tables;
 using Xunit;
 using static Timonel.Api.Tests.Tables.TableTestData;
 

@@ -13,7 +13,7 @@ internal static class TableTestData
     public static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
 
     /// <summary>The cell under the column named <paramref name="column"/>.</summary>
-    public static object? Cell(Timonel.Api.Tables.ITableConvertor convertor, JsonObject obj, string column)
+    public static object? Cell(Timonel.Registry.Tables.ITableConvertor convertor, JsonObject obj, string column)
     {
         var index = convertor.Columns.ToList().FindIndex(c => c.Name == column);
         Xunit.Assert.True(index >= 0, $"no column {column}");

@@ -1,5 +1,5 @@
-using Timonel.Api.Resources;
-using Timonel.Api.Tables;
+using Timonel.Registry.Resources;
+using Timonel.Registry.Tables;
 using Xunit;
 using static Timonel.Api.Tests.Tables.TableTestData;
 

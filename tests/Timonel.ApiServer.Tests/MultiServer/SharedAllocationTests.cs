@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Admission;
 using Timonel.ApiServer.Tests.Api;
+using Timonel.Registry.Resources;
 using Timonel.Storage;
 using Timonel.Storage.Memory;
 using Xunit;

@@ -1,6 +1,6 @@
 using k8s.Models;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Tests.Api;
+using Timonel.Registry.Resources;
 using Timonel.Testing;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Tests.Api;
+using Timonel.Registry.Resources;
 using Xunit;
 
 namespace Timonel.ApiServer.Tests.Resources;

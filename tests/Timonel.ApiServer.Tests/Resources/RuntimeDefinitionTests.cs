@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Tests.Api;
+using Timonel.Registry.Resources;
 using Timonel.Testing;
 using Xunit;
 

@@ -2,10 +2,10 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
 using Timonel.ApiServer.Watch;
 using Timonel.ApiServer.Watch.Cache;
+using Timonel.Registry.Resources;
 using Timonel.Storage;
 using Xunit;
 

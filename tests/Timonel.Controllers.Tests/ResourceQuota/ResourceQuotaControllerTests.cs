@@ -1,8 +1,8 @@
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Timonel.Api.Resources;
 using Timonel.Controllers.ResourceQuota;
+using Timonel.Registry.Resources;
 using Timonel.Testing;
 using Xunit;
 

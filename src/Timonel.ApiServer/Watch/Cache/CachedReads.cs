@@ -1,6 +1,6 @@
 using System.Globalization;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Watch.Cache;
 

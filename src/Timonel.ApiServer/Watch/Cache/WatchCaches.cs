@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Timonel.Api.Resources;
 using Timonel.ApiServer.Registry;
+using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Watch.Cache;
 

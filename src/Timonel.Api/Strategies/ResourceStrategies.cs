@@ -1,9 +1,0 @@
-using Timonel.Api.Resources;
-
-namespace Timonel.Api.Strategies;
-
-/// <summary>The strategy of a resource: its definition's (see <see cref="ResourceDefinition.Strategy"/>).</summary>
-public static class ResourceStrategies
-{
-    public static IResourceStrategy For(ApiResource resource) => resource.Definition.Strategy;
-}
