@@ -15,6 +15,9 @@ namespace Timonel.Storage;
 /// </remarks>
 public interface IWatchProgressStore : IStore
 {
+    /// <summary>False when this store's server cannot report progress reliably (then nobody should wait for it).</summary>
+    bool SupportsWatchProgress { get; }
+
     /// <summary>
     /// <see cref="IStore.WatchAsync"/>, plus progress: after <paramref name="progress"/>'s
     /// <see cref="WatchProgress.Request"/> the store eventually calls

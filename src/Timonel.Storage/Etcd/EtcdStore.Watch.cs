@@ -23,6 +23,13 @@ public sealed partial class EtcdStore : IWatchProgressStore
 
     /// <inheritdoc />
     /// <remarks>
+    /// Set from the version of the member first reached when the store opened (upstream checks
+    /// every member; a cluster downgraded under a running server is not noticed).
+    /// </remarks>
+    public bool SupportsWatchProgress { get; private set; }
+
+    /// <inheritdoc />
+    /// <remarks>
     /// A request becomes a <c>WatchProgressRequest</c> on the watch's stream. etcd before 3.4.24 /
     /// 3.5.8 (etcd-io/etcd#15220) answers it at once with its current revision, and the answer may
     /// overtake events still queued for the stream; fixed versions answer only when the watch is

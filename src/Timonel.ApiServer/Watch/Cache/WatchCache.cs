@@ -42,7 +42,7 @@ internal sealed partial class WatchCache
         _log = log;
         _window = new EventWindow(options.WindowEvents);
         _written = objects.TrackWrites(prefix);
-        _progress = objects.Store is IWatchProgressStore ? new WatchProgress(Progressed) : null;
+        _progress = objects.Store is IWatchProgressStore { SupportsWatchProgress: true } ? new WatchProgress(Progressed) : null;
     }
 
     private const long NotAsked = long.MinValue;
