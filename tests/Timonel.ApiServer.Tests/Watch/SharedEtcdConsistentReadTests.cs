@@ -61,7 +61,7 @@ public sealed class SharedEtcdConsistentReadTests : IAsyncLifetime
             var list = await B.GetAsync(Path);
 
             Assert.Equal(200, got.Code);
-            Assert.Equal($"v{i}", ApiResponse.Str(got.Object["data"]!["k"]));
+            Assert.Equal($"v{i}", ApiResponse.Str(got.Object["data"]!["key"]));
             Assert.Contains($"ryw-{i}", Names(list));
         }
 
@@ -92,6 +92,8 @@ public sealed class SharedEtcdConsistentReadTests : IAsyncLifetime
     {
         var c = _servers[2];
         Assert.Equal(201, (await A.PostAsync(Path, TestObjects.ConfigMap("fallback"))).Code);
+        // Then another resource: C's configmap cache, behind etcd's revision, needs progress.
+        Assert.Equal(201, (await A.PostAsync("/api/v1/namespaces/default/secrets", Secret("after-fallback"))).Code);
         var reads = c.Store.ReadsUnder(ConfigMapPrefix);
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
