@@ -43,6 +43,7 @@ public sealed class EtcdProcess : IAsyncDisposable
     /// <summary>True when the etcd binary exists, so tests that need it can run.</summary>
     public static bool IsInstalled => File.Exists(BinaryPath);
 
+    /// <summary>The etcd binary the tests run: $TIMONEL_ETCD, else /usr/bin/etcd.</summary>
     public static string BinaryPath => Environment.GetEnvironmentVariable("TIMONEL_ETCD") is { Length: > 0 } custom ? custom : DefaultBinary;
 
     /// <summary>

@@ -36,8 +36,10 @@ public sealed partial class EtcdStore : IWatchProgressStore
     /// synced, in order. So an answer is reported only once a later answer, to a request sent
     /// after the first answer arrived, has come back: by then the events queued before the first
     /// answer have been sent (the stream sends them while the client's next request is on its
-    /// way). Periodic notices (<c>progress_notify</c>, sent in order with the events) are
-    /// reported as they come.
+    /// way). That does not cover a watch still catching up (just (re)started from an older
+    /// revision, or fallen behind), which old etcd answers for anyway: hence
+    /// <see cref="SupportsWatchProgress"/> only on fixed versions. Periodic notices
+    /// (<c>progress_notify</c>, sent in order with the events) are reported as they come.
     /// </remarks>
     public IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long afterRevision, WatchProgress? progress, CancellationToken cancellationToken) =>
         WatchWithProgressAsync(prefix, afterRevision, progress, cancellationToken);
