@@ -144,7 +144,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var lister = new ObjectLister(objects, time);
             var updater = new GuaranteedUpdater(objects, writer);
             watchCaches = options.WatchCache
-                ? new WatchCaches(objects, new WatchCacheOptions { ConsistentReadsFromCache = !options.SharedDatastore }, time, loggerFactory.CreateLogger<WatchCache>())
+                ? new WatchCaches(objects, new WatchCacheOptions { SharedDatastore = options.SharedDatastore }, time, loggerFactory.CreateLogger<WatchCache>())
                 : null;
             var cachedReads = watchCaches is null ? null : new CachedReads(watchCaches, lister);
 

@@ -21,7 +21,13 @@ internal sealed record DatastoreSettings(string? Endpoint, string? CaFile = null
         CaFile = CaFile,
         CertFile = CertFile,
         KeyFile = KeyFile,
+        // Measurement switch, deliberately not a flag: lets the watch cache use progress answers
+        // of an etcd older than 3.4.31 / 3.5.13, which may overtake events (docs/limits.md).
+        TrustOldEtcdProgress = Environment.GetEnvironmentVariable(TrustOldEtcdProgressVariable) == "1",
     };
+
+    /// <summary>Set to 1 to trust progress answers of an old etcd (benchmarks on the machine's etcd 3.4.23 only).</summary>
+    public const string TrustOldEtcdProgressVariable = "TIMONEL_ETCD_TRUST_OLD_PROGRESS";
 }
 
 /// <summary>Opens the datastore named by --datastore-endpoint (empty: SQLite in the data dir).</summary>

@@ -43,7 +43,8 @@ public sealed class EtcdProcess : IAsyncDisposable
     /// <summary>True when the etcd binary exists, so tests that need it can run.</summary>
     public static bool IsInstalled => File.Exists(BinaryPath);
 
-    private static string BinaryPath => Environment.GetEnvironmentVariable("TIMONEL_ETCD") is { Length: > 0 } custom ? custom : DefaultBinary;
+    /// <summary>The etcd binary the tests run: $TIMONEL_ETCD, else /usr/bin/etcd.</summary>
+    public static string BinaryPath => Environment.GetEnvironmentVariable("TIMONEL_ETCD") is { Length: > 0 } custom ? custom : DefaultBinary;
 
     /// <summary>
     /// Starts <paramref name="members"/> members as one new cluster and waits until each answers

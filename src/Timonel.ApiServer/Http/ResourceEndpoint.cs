@@ -85,10 +85,10 @@ internal sealed class ResourceEndpoint(
         }
 
         if (method == "GET" && info.Name is { } cachedName && info.Subresource is null or "status" && cachedReads is not null
-            && context.Request.Query["resourceVersion"].ToString() is { Length: > 0 } getRv
-            && await cachedReads.GetAsync(resource, info.Namespace, cachedName, getRv, ct).ConfigureAwait(false) is { Served: true } cached)
+            && await cachedReads.GetAsync(resource, info.Namespace, cachedName, context.Request.Query["resourceVersion"].ToString() is { Length: > 0 } getRv ? getRv : null, ct).ConfigureAwait(false) is { Served: true } cached)
         {
-            // A get at a resourceVersion ("0": any; N: not older than N) is the watch cache's, as upstream.
+            // A get at a resourceVersion ("0": any; N: not older than N) is the watch cache's, as
+            // upstream; so is one without on a shared datastore once the cache is current (CachedReads).
             var item = cached.Item ?? throw ApiException.NotFound(resource.Group, resource.Plural, cachedName);
             if (OutputFormat.From(context) == OutputKind.Object)
             {

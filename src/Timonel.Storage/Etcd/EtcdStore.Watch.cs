@@ -5,7 +5,7 @@ using Timonel.Storage.Etcd.Protocol;
 namespace Timonel.Storage.Etcd;
 
 /// <summary>Watches: one etcd watch stream per <see cref="WatchAsync"/>, reconnected after transient failures.</summary>
-public sealed partial class EtcdStore
+public sealed partial class EtcdStore : IWatchProgressStore
 {
     /// <inheritdoc />
     /// <remarks>
@@ -18,7 +18,33 @@ public sealed partial class EtcdStore
     /// <see cref="StoreUnavailableException"/> after <see cref="EtcdStoreOptions.WatchReconnectTimeout"/>
     /// without a member. Disposing the store ends the watch normally.
     /// </remarks>
-    public async IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long afterRevision, CancellationToken cancellationToken) =>
+        WatchAsync(prefix, afterRevision, null, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Set from the version of the member first reached when the store opened (upstream checks
+    /// every member; a cluster downgraded under a running server is not noticed).
+    /// </remarks>
+    public bool SupportsWatchProgress { get; private set; }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A request becomes a <c>WatchProgressRequest</c> on the watch's stream. etcd before 3.4.24 /
+    /// 3.5.8 (etcd-io/etcd#15220) answers it at once with its current revision, and the answer may
+    /// overtake events still queued for the stream; fixed versions answer only when the watch is
+    /// synced, in order. So an answer is reported only once a later answer, to a request sent
+    /// after the first answer arrived, has come back: by then the events queued before the first
+    /// answer have been sent (the stream sends them while the client's next request is on its
+    /// way). That does not cover a watch still catching up (just (re)started from an older
+    /// revision, or fallen behind), which old etcd answers for anyway: hence
+    /// <see cref="SupportsWatchProgress"/> only on fixed versions. Periodic notices
+    /// (<c>progress_notify</c>, sent in order with the events) are reported as they come.
+    /// </remarks>
+    public IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long afterRevision, WatchProgress? progress, CancellationToken cancellationToken) =>
+        WatchWithProgressAsync(prefix, afterRevision, progress, cancellationToken);
+
+    private async IAsyncEnumerable<WatchEvent> WatchWithProgressAsync(string prefix, long afterRevision, WatchProgress? progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(prefix);
@@ -38,7 +64,7 @@ public sealed partial class EtcdStore
         {
             var member = _connection.Current;
             using var call = member.Watch.Watch(new CallOptions(cancellationToken: token));
-            var stream = ReadStreamAsync(call, prefix, cursor, token).GetAsyncEnumerator(token);
+            var stream = ReadStreamAsync(call, prefix, cursor, progress, token).GetAsyncEnumerator(token);
             Exception? broken = null;
             try
             {
@@ -123,7 +149,7 @@ public sealed partial class EtcdStore
     }
 
     /// <summary>Opens one watch on an open stream and yields its events until the stream ends or fails.</summary>
-    private async IAsyncEnumerable<WatchEvent> ReadStreamAsync(AsyncDuplexStreamingCall<WatchRequest, WatchResponse> call, string prefix, WatchCursor cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<WatchEvent> ReadStreamAsync(AsyncDuplexStreamingCall<WatchRequest, WatchResponse> call, string prefix, WatchCursor cursor, WatchProgress? progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var create = new WatchCreateRequest
         {
@@ -135,7 +161,26 @@ public sealed partial class EtcdStore
         };
         await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, cancellationToken).ConfigureAwait(false);
         var resumeAfter = cursor.LastRevision;
+        using var stopRequests = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var requests = progress is null ? null : new ProgressRequests(call, progress);
+        var sending = requests?.SendAsync(stopRequests.Token) ?? Task.CompletedTask;
+        try
+        {
+            await foreach (var e in ReadResponsesAsync(call, cursor, resumeAfter, requests, cancellationToken).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            await stopRequests.CancelAsync().ConfigureAwait(false);
+            await sending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
 
+    /// <summary>The responses of one open watch, as events; progress notices go to <paramref name="requests"/>.</summary>
+    private static async IAsyncEnumerable<WatchEvent> ReadResponsesAsync(AsyncDuplexStreamingCall<WatchRequest, WatchResponse> call, WatchCursor cursor, long resumeAfter, ProgressRequests? requests, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             var response = call.ResponseStream.Current;
@@ -153,9 +198,16 @@ public sealed partial class EtcdStore
             {
                 // A created or progress notice: every event up to its revision has been sent.
                 // A watch from "now" resumes after the creation revision if it must reconnect.
-                if (response.Created && cursor.LastRevision == 0)
+                if (response.Created)
                 {
-                    cursor.LastRevision = response.Header.Revision;
+                    if (cursor.LastRevision == 0)
+                    {
+                        cursor.LastRevision = response.Header.Revision;
+                    }
+                }
+                else
+                {
+                    requests?.Answered(response.WatchId == ProgressRequests.RequestedWatchId, response.Header.Revision);
                 }
 
                 continue;

@@ -61,6 +61,7 @@ public sealed partial class EtcdStore : IStore
         {
             var status = await connection.CallAsync((m, o) => m.Maintenance.StatusAsync(new StatusRequest(), o), idempotent: true, cancellationToken).ConfigureAwait(false);
             EtcdStoreLog.Opened(store._logger, connection.EndpointList, status.Version, status.Header.Revision);
+            store.SupportsWatchProgress = options.TrustOldEtcdProgress || EtcdVersions.OrdersProgress(status.Version);
             return store;
         }
         catch

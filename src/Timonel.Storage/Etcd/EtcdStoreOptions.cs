@@ -24,6 +24,13 @@ public sealed class EtcdStoreOptions
     /// <summary>How long a watch keeps reconnecting after losing every member before it fails.</summary>
     public TimeSpan WatchReconnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Offer watch progress (<see cref="IWatchProgressStore"/>) even on an etcd older than
+    /// 3.4.31 / 3.5.13, whose progress answers may overtake queued events (etcd-io/etcd#15220).
+    /// For tests and measurements on such an etcd only; off, those versions offer none.
+    /// </summary>
+    public bool TrustOldEtcdProgress { get; init; }
+
     /// <summary>How often to compact history (as kube-apiserver's --etcd-compaction-interval); zero disables.</summary>
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
 

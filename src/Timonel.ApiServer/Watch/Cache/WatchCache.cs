@@ -18,6 +18,11 @@ internal sealed partial class WatchCache
     private readonly ILogger _log;
     private readonly ObjectStore.WriteMark _written;
 
+    // Set when the store reports watch progress (etcd): consistent reads on a shared store wait
+    // for "current up to R" from it. _progressAsked is the time of the request not yet answered.
+    private readonly WatchProgress? _progress;
+    private long _progressAsked = NotAsked;
+
     // Guards the state, the window and the watchers, so that a new watcher's starting point
     // (a snapshot, or the window from a revision) and its live events meet without a gap.
     private readonly Lock _lock = new();
@@ -37,7 +42,13 @@ internal sealed partial class WatchCache
         _log = log;
         _window = new EventWindow(options.WindowEvents);
         _written = objects.TrackWrites(prefix);
+        _progress = objects.Store is IWatchProgressStore { SupportsWatchProgress: true } ? new WatchProgress(Progressed) : null;
     }
+
+    private const long NotAsked = long.MinValue;
+
+    /// <summary>True when the store can tell this cache it is current up to a revision (see <see cref="IWatchProgressStore"/>).</summary>
+    public bool ReportsProgress => _progress is not null;
 
     public string Prefix { get; }
 
@@ -80,7 +91,10 @@ internal sealed partial class WatchCache
                     listed = true;
                 }
 
-                await foreach (var e in store.WatchAsync(Prefix, Revision, cancellationToken).ConfigureAwait(false))
+                var events = _progress is not null && store is IWatchProgressStore progressStore
+                    ? progressStore.WatchAsync(Prefix, Revision, _progress, cancellationToken)
+                    : store.WatchAsync(Prefix, Revision, cancellationToken);
+                await foreach (var e in events.ConfigureAwait(false))
                 {
                     Apply(e);
                 }
@@ -133,7 +147,15 @@ internal sealed partial class WatchCache
     public long WrittenRevision => _written.Revision;
 
     /// <summary>Waits until the cache reflects <paramref name="revision"/>; false after <paramref name="timeout"/>.</summary>
-    public async Task<bool> WaitForRevisionAsync(long revision, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<bool> WaitForRevisionAsync(long revision, TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitForRevisionAsync(revision, timeout, requestProgress: false, cancellationToken);
+
+    /// <summary>
+    /// Waits until the cache reflects <paramref name="revision"/>; false after <paramref name="timeout"/>.
+    /// With <paramref name="requestProgress"/> it asks the store for progress while it waits
+    /// (a resource nobody writes never sees an event that would bring it there).
+    /// </summary>
+    public async Task<bool> WaitForRevisionAsync(long revision, TimeSpan timeout, bool requestProgress, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         while (true)
@@ -155,14 +177,52 @@ internal sealed partial class WatchCache
                 return false;
             }
 
+            if (requestProgress)
+            {
+                // Wake up at least every interval to ask again: etcd does not answer while the
+                // watch is behind, and an answer may come from before this reader's revision.
+                RequestProgress();
+                left = left < _options.ProgressRequestInterval ? left : _options.ProgressRequestInterval;
+            }
+
             try
             {
                 await signal.WaitAsync(left, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (requestProgress)
+            {
+                // Asked too early or not answered: the loop asks again until the timeout.
             }
             catch (TimeoutException)
             {
                 return false;
             }
+        }
+    }
+
+    /// <summary>
+    /// Asks the store for progress unless a request is outstanding: its answer (or the next
+    /// event) wakes every waiting reader, so many concurrent readers cost one request, repeated
+    /// at most every <see cref="WatchCacheOptions.ProgressRequestInterval"/> while unanswered
+    /// (upstream's conditionalProgressRequester).
+    /// </summary>
+    public void RequestProgress()
+    {
+        if (_progress is null)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        var asked = Interlocked.Read(ref _progressAsked);
+        if (asked != NotAsked && _time.GetElapsedTime(asked, now) < _options.ProgressRequestInterval)
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _progressAsked, now, asked) == asked)
+        {
+            _progress.Request();
         }
     }
 
@@ -295,6 +355,25 @@ internal sealed partial class WatchCache
             _revision = e.Revision;
             _following = true;
             _watchers.RemoveAll(w => !w.Offer(d));
+            Signal();
+        }
+    }
+
+    // The store's answer: every event under the prefix up to the revision has been applied, so
+    // the cache reflects the store at that revision (upstream's watchCache moves its
+    // resourceVersion on progress notifications the same way).
+    private void Progressed(long revision)
+    {
+        Interlocked.Exchange(ref _progressAsked, NotAsked);
+        lock (_lock)
+        {
+            if (_revision >= 0 && revision > _revision)
+            {
+                _revision = revision;
+                _following = true;
+            }
+
+            // Also when it brought nothing new: waiting readers ask again.
             Signal();
         }
     }

@@ -16,10 +16,18 @@ internal sealed record WatchCacheOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// Whether a list without resourceVersion may be served from the cache. Only when this server
-    /// is the store's only writer: it then knows the newest write of each resource (its own) and
-    /// waits for the cache to reach it. With a shared datastore another server's write is unknown
-    /// here, so such lists read the store (upstream asks etcd for a progress notification).
+    /// Whether a list without resourceVersion (and, on a shared datastore, a get without one) may
+    /// be served from the cache. When this server is the store's only writer it knows the newest
+    /// write of each resource (its own) and waits for the cache to reach it. On a shared datastore
+    /// it reads the store's current revision and waits for the cache to reach that, asking the
+    /// store for progress (etcd's progress notifications); a store that cannot report progress
+    /// is read instead.
     /// </summary>
     public bool ConsistentReadsFromCache { get; init; } = true;
+
+    /// <summary>Other API servers write the same store (a --datastore-endpoint): this server does not know every write.</summary>
+    public bool SharedDatastore { get; init; }
+
+    /// <summary>How often a consistent read that waits asks the store for progress again when unanswered (upstream: 100 ms).</summary>
+    public TimeSpan ProgressRequestInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 }
