@@ -12,7 +12,7 @@ namespace Timonel.Dns.Tests.Infrastructure;
 public sealed class FakeUpstream : IAsyncDisposable
 {
     public static readonly IPAddress Answer = IPAddress.Parse("192.0.2.44");
-    private readonly Socket _udp = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly Socket _udp;
     private readonly TcpListener _tcp;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _udpLoop;
@@ -21,15 +21,35 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     public FakeUpstream()
     {
-        _udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        (_udp, _tcp) = BindPair();
         EndPoint = (IPEndPoint)_udp.LocalEndPoint!;
-        _tcp = new TcpListener(EndPoint);
-        _tcp.Start();
         _udpLoop = Task.Run(UdpLoopAsync);
         _tcpLoop = Task.Run(TcpLoopAsync);
     }
 
     public IPEndPoint EndPoint { get; }
+
+    // A resolver answers UDP and TCP on one port. The kernel picks a free UDP port, but the same
+    // number may be taken for TCP (another test's connection uses it as its local port): then
+    // try another port rather than fail.
+    private static (Socket Udp, TcpListener Tcp) BindPair()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var tcp = new TcpListener((IPEndPoint)udp.LocalEndPoint!);
+            try
+            {
+                tcp.Start();
+                return (udp, tcp);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 50)
+            {
+                udp.Dispose();
+            }
+        }
+    }
 
     public int Queries => Volatile.Read(ref _queries);
 
