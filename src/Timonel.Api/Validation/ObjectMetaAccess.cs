@@ -5,7 +5,8 @@ namespace Timonel.Api.Validation;
 
 /// <summary>
 /// Readers and writers for the metadata of wire-JSON objects (metav1.ObjectMeta), over
-/// <see cref="JsonAccess"/>: a field of the wrong JSON type reads as absent.
+/// <see cref="JsonAccess"/>: a field of the wrong JSON type reads as absent, and so does every field
+/// of a metadata that is not an object (the API server's old helpers threw there).
 /// </summary>
 public static class ObjectMetaAccess
 {
@@ -14,20 +15,20 @@ public static class ObjectMetaAccess
     /// <summary>metadata, created (replacing null or a non-object) when missing.</summary>
     public static JsonObject Metadata(JsonObject obj) => obj.Ensure("metadata");
 
-    public static string? Name(JsonObject obj) => JsonAccess.AsString(obj["metadata"]?["name"]);
+    public static string? Name(JsonObject obj) => obj.Obj("metadata").Str("name");
 
-    public static string? Namespace(JsonObject obj) => JsonAccess.AsString(obj["metadata"]?["namespace"]);
+    public static string? Namespace(JsonObject obj) => obj.Obj("metadata").Str("namespace");
 
-    public static string? Uid(JsonObject obj) => JsonAccess.AsString(obj["metadata"]?["uid"]);
+    public static string? Uid(JsonObject obj) => obj.Obj("metadata").Str("uid");
 
-    public static string? ResourceVersion(JsonObject obj) => JsonAccess.AsString(obj["metadata"]?["resourceVersion"]);
+    public static string? ResourceVersion(JsonObject obj) => obj.Obj("metadata").Str("resourceVersion");
 
     /// <summary>Whether metadata.deletionTimestamp is set (to anything but null).</summary>
-    public static bool IsDeleting(JsonObject obj) => obj["metadata"]?["deletionTimestamp"] is not null;
+    public static bool IsDeleting(JsonObject obj) => obj.Obj("metadata").Has("deletionTimestamp");
 
     /// <summary>The string items of metadata.finalizers, in order; other items are skipped.</summary>
     public static List<string> Finalizers(JsonObject obj) =>
-        (obj["metadata"]?["finalizers"] as JsonArray)?.Select(JsonAccess.AsString).OfType<string>().ToList() ?? [];
+        obj.Obj("metadata").Arr("finalizers")?.Select(JsonAccess.AsString).OfType<string>().ToList() ?? [];
 
     /// <summary>Replaces metadata.finalizers; an empty list removes the field, as Go's omitempty would.</summary>
     public static void SetFinalizers(JsonObject obj, IReadOnlyCollection<string> finalizers)
@@ -48,7 +49,7 @@ public static class ObjectMetaAccess
     /// </summary>
     public static IReadOnlyDictionary<string, string> Labels(JsonObject obj)
     {
-        if (obj["metadata"]?["labels"] is not JsonObject labels)
+        if (obj.Obj("metadata").Obj("labels") is not { } labels)
         {
             return NoLabels;
         }

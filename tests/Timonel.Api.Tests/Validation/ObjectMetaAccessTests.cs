@@ -20,6 +20,9 @@ public class ObjectMetaAccessTests
         Assert.Null(ObjectMetaAccess.Uid(obj));
         Assert.Equal("7", ObjectMetaAccess.ResourceVersion(obj));
         Assert.Null(ObjectMetaAccess.Name(Json("""{"metadata":"x"}""")));
+        Assert.False(ObjectMetaAccess.IsDeleting(Json("""{"metadata":[1]}""")));
+        Assert.Empty(ObjectMetaAccess.Labels(Json("""{"metadata":7}""")));
+        Assert.Empty(ObjectMetaAccess.Finalizers(Json("""{"metadata":"x"}""")));
     }
 
     [Fact]
