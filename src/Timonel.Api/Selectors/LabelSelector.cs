@@ -55,8 +55,23 @@ public sealed class LabelSelector
     /// <summary>A selector of the requirements given (sorted by key here); none makes <see cref="Everything"/>.</summary>
     public static LabelSelector From(IEnumerable<LabelRequirement> requirements)
     {
-        var sorted = requirements.OrderBy(r => r.Key, StringComparer.Ordinal).ToArray();
-        return sorted.Length == 0 ? Everything : new LabelSelector(sorted, false);
+        var array = requirements.ToArray();
+        if (array.Length == 0)
+        {
+            return Everything;
+        }
+
+        // Most selectors have one or two terms, often already in order: sort only when needed (stable, as before).
+        for (var i = 1; i < array.Length; i++)
+        {
+            if (string.CompareOrdinal(array[i - 1].Key, array[i].Key) > 0)
+            {
+                array = [.. array.OrderBy(r => r.Key, StringComparer.Ordinal)];
+                break;
+            }
+        }
+
+        return new LabelSelector(array, false);
     }
 
     /// <summary>
