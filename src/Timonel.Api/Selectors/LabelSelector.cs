@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using k8s.Models;
 
 namespace Timonel.Api.Selectors;
 
@@ -12,9 +13,13 @@ public sealed class LabelSelector
 
     private readonly bool _matchesNothing;
 
-    private LabelSelector(IReadOnlyList<LabelRequirement> requirements, bool matchesNothing)
+    // An array, not the interface: Matches runs per object on hot paths (the scheduler, controllers)
+    // and a for loop over an array allocates no enumerator.
+    private readonly LabelRequirement[] _requirements;
+
+    private LabelSelector(LabelRequirement[] requirements, bool matchesNothing)
     {
-        Requirements = requirements;
+        _requirements = requirements;
         _matchesNothing = matchesNothing;
     }
 
@@ -25,10 +30,10 @@ public sealed class LabelSelector
     public static LabelSelector Nothing { get; } = new([], true);
 
     /// <summary>True when the selector does not restrict anything (upstream's Empty(); false for <see cref="Nothing"/>).</summary>
-    public bool IsEmpty => Requirements.Count == 0 && !_matchesNothing;
+    public bool IsEmpty => _requirements.Length == 0 && !_matchesNothing;
 
     /// <summary>The requirements, sorted by key.</summary>
-    public IReadOnlyList<LabelRequirement> Requirements { get; }
+    public IReadOnlyList<LabelRequirement> Requirements => _requirements;
 
     /// <summary>
     /// Parses the query-string form ("a=b,c!=d,e in (f,g),!h,i&gt;3"); null, empty or blank text is
@@ -44,15 +49,45 @@ public sealed class LabelSelector
 
         SelectorLimits.Check("labelSelector", text);
         var requirements = LabelSelectorParser.Parse(text);
-        return requirements.Count == 0 ? Everything : new LabelSelector(requirements, false);
+        return requirements.Count == 0 ? Everything : new LabelSelector([.. requirements], false);
     }
 
     /// <summary>A selector of the requirements given (sorted by key here); none makes <see cref="Everything"/>.</summary>
     public static LabelSelector From(IEnumerable<LabelRequirement> requirements)
     {
-        var sorted = requirements.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
-        return sorted.Count == 0 ? Everything : new LabelSelector(sorted, false);
+        var array = requirements.ToArray();
+        if (array.Length == 0)
+        {
+            return Everything;
+        }
+
+        // Most selectors have one or two terms, often already in order: sort only when needed (stable, as before).
+        for (var i = 1; i < array.Length; i++)
+        {
+            if (string.CompareOrdinal(array[i - 1].Key, array[i].Key) > 0)
+            {
+                array = [.. array.OrderBy(r => r.Key, StringComparer.Ordinal)];
+                break;
+            }
+        }
+
+        return new LabelSelector(array, false);
     }
+
+    /// <summary>
+    /// A typed metav1.LabelSelector, as upstream's LabelSelectorAsSelector (see
+    /// <see cref="FromLabelSelectorJson"/>): null matches nothing, an empty selector everything, an
+    /// invalid one throws ApiException 400 with upstream's message for its first problem.
+    /// </summary>
+    public static LabelSelector From(V1LabelSelector? selector) => MetaLabelSelector.ToSelector(selector, null);
+
+    /// <summary>
+    /// As <see cref="From(V1LabelSelector?)"/>, and every pair of <paramref name="matchLabelValues"/>
+    /// must also be present (the scheduler's matchLabelKeys: keys of the pod's own labels with their
+    /// values, added unchecked as upstream's SelectorFromSet does). A null selector still matches nothing.
+    /// </summary>
+    public static LabelSelector From(V1LabelSelector? selector, IEnumerable<KeyValuePair<string, string>>? matchLabelValues) =>
+        MetaLabelSelector.ToSelector(selector, matchLabelValues);
 
     /// <summary>
     /// Upstream's SelectorFromSet: every key must equal its value. Null or empty is <see cref="Everything"/>.
@@ -104,9 +139,10 @@ public sealed class LabelSelector
             return false;
         }
 
-        foreach (var requirement in Requirements)
+        var requirements = _requirements;
+        for (var i = 0; i < requirements.Length; i++)
         {
-            if (!requirement.Matches(labels))
+            if (!requirements[i].Matches(labels))
             {
                 return false;
             }
@@ -124,7 +160,7 @@ public sealed class LabelSelector
     /// </summary>
     public bool RequiresExactMatch(string label, out string value)
     {
-        foreach (var r in Requirements)
+        foreach (var r in _requirements)
         {
             if (r.Key != label)
             {
@@ -145,5 +181,5 @@ public sealed class LabelSelector
     }
 
     /// <summary>The canonical selector string ("a=b,c in (d,e)"), as upstream's String(); "" for Everything and Nothing.</summary>
-    public override string ToString() => string.Join(",", Requirements);
+    public override string ToString() => string.Join(",", (IEnumerable<LabelRequirement>)_requirements);
 }

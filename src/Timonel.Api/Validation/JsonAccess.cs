@@ -25,8 +25,12 @@ public static class JsonAccess
 
     public static bool Has(this JsonNode? node, string key) => (node as JsonObject)?[key] is not null;
 
+    /// <summary>
+    /// The string a value holds, else null. TryGetValue rather than GetValueKind + GetValue: a value
+    /// built in code from a char, Guid or date also has kind String, and GetValue&lt;string&gt; throws on it.
+    /// </summary>
     public static string? AsString(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+        node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     public static long? AsLong(JsonNode? node)
     {
@@ -41,6 +45,17 @@ public static class JsonAccess
         }
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == Math.Floor(d) && Math.Abs(d) < 9e18 ? (long)d : null;
     }
+
+    /// <summary>
+    /// A whole number as the API server's metadata code has always read it: an integral JSON number,
+    /// or a float with no fraction (converted with .NET's saturating cast, so 1e19 reads as long.MaxValue).
+    /// Unlike <see cref="AsLong"/>, a value built in code reads only when it holds a long or a double
+    /// (an int reads as null), and huge floats are not refused; kept apart so no caller's result changes.
+    /// </summary>
+    public static long? WholeNumber(JsonNode? node) =>
+        node is JsonValue v && v.TryGetValue<long>(out var l) ? l
+        : node is JsonValue d && d.TryGetValue<double>(out var x) && x == Math.Floor(x) ? (long)x
+        : null;
 
     /// <summary>A number or a string as its text (quantities and int-or-string fields take both).</summary>
     public static string? Scalar(JsonNode? node) => node is JsonValue v

@@ -1,11 +1,17 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using k8s.Models;
 
 namespace Timonel.Api.Validation;
 
 /// <summary>
-/// Parses resource quantities ("100m", "1.5Gi", "2e3") to their decimal value, enough to compare
-/// them; canonical formatting is not needed here.
+/// The one parser of quantity strings ("100m", "1.5Gi", "2e3") to their decimal value, with
+/// upstream's accept/refuse rules: everything that reads a quantity from wire JSON to check,
+/// compare or sum it goes through <see cref="TryParse"/>. KubernetesClient's ResourceQuantity is
+/// not used for that: it accepts what upstream's ParseQuantity refuses (" 1", "1 ", "1Gi"
+/// with a trailing newline). Typed models arrive with their ResourceQuantity already parsed;
+/// <see cref="Value(ResourceQuantity?)"/> and <see cref="MilliValue(ResourceQuantity?)"/> are
+/// upstream's integer views of those.
 /// </summary>
 public static partial class Quantity
 {
@@ -17,6 +23,18 @@ public static partial class Quantity
     // which upstream's parser refuses.
     [GeneratedRegex("^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)\\z")]
     private static partial Regex Shape();
+
+    /// <summary>Upstream's Quantity.Value(): the value rounded up to an integer (0 for null), saturating at the long range.</summary>
+    public static long Value(ResourceQuantity? quantity) => quantity is null ? 0 : Ceiling(quantity.ToDecimal());
+
+    /// <summary>Upstream's Quantity.MilliValue(): the value in thousandths rounded up (0 for null), saturating at the long range.</summary>
+    public static long MilliValue(ResourceQuantity? quantity) => quantity is null ? 0 : Ceiling(quantity.ToDecimal() * 1000m);
+
+    private static long Ceiling(decimal d)
+    {
+        var c = decimal.Ceiling(d);
+        return c >= long.MaxValue ? long.MaxValue : c <= long.MinValue ? long.MinValue : (long)c;
+    }
 
     public static bool TryParse(string? text, out decimal value)
     {

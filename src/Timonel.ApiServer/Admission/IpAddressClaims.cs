@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Registry;
 using Timonel.Storage;
 
@@ -28,7 +29,7 @@ internal sealed class IpAddressClaims(TimeProvider time, ObjectStore? objects = 
             {
                 ["name"] = name,
                 ["uid"] = _uids.Next(),
-                ["creationTimestamp"] = Meta.Timestamp(time.GetUtcNow()),
+                ["creationTimestamp"] = ObjectMetaAccess.Timestamp(time.GetUtcNow()),
                 ["labels"] = new JsonObject { [FamilyLabel] = name.Contains(':', StringComparison.Ordinal) ? "IPv6" : "IPv4", [ManagedByLabel] = Manager },
             },
             ["spec"] = new JsonObject
@@ -41,12 +42,12 @@ internal sealed class IpAddressClaims(TimeProvider time, ObjectStore? objects = 
     public string OwnerOf(KeyValue claim)
     {
         var parent = Parse(claim)?["spec"]?["parentRef"] as JsonObject;
-        var (group, resource, ns, name) = (Meta.Str(parent?["group"]) ?? "", Meta.Str(parent?["resource"]) ?? "", Meta.Str(parent?["namespace"]) ?? "", Meta.Str(parent?["name"]) ?? "");
+        var (group, resource, ns, name) = (JsonAccess.AsString(parent?["group"]) ?? "", JsonAccess.AsString(parent?["resource"]) ?? "", JsonAccess.AsString(parent?["namespace"]) ?? "", JsonAccess.AsString(parent?["name"]) ?? "");
         // A Service's owner is "namespace/name"; anything else gets a form no Service can have.
         return group == "" && resource == "services" ? $"{ns}/{name}" : $"{group}:{resource}:{ns}/{name}";
     }
 
-    public bool IsManaged(KeyValue claim) => Meta.Str(Parse(claim)?["metadata"]?["labels"]?[ManagedByLabel]) == Manager;
+    public bool IsManaged(KeyValue claim) => JsonAccess.AsString(Parse(claim)?["metadata"]?["labels"]?[ManagedByLabel]) == Manager;
 
     public void Written(string key, long revision) => objects?.Written(key, revision);
 

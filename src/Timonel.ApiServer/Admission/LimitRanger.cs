@@ -22,7 +22,7 @@ internal sealed class LimitRanger(WatchedObjects limitRanges) : IMutatingAdmissi
 
     public async Task MutateCreateAsync(ApiResource resource, JsonObject obj, CancellationToken cancellationToken)
     {
-        var ns = Meta.Namespace(obj)!;
+        var ns = ObjectMetaAccess.Namespace(obj)!;
         if (limitRanges.NoneIn(ns))
         {
             return;
@@ -63,8 +63,8 @@ internal sealed class LimitRanger(WatchedObjects limitRanges) : IMutatingAdmissi
         if (errors.Count > 0)
         {
             var message = errors.Count == 1 ? errors[0] : $"[{string.Join(", ", errors)}]";
-            throw new ApiException(HttpStatusCode.Forbidden, "Forbidden", $"{resource.GroupResource} \"{Meta.Name(obj)}\" is forbidden: {message}",
-                new StatusDetails(Meta.Name(obj), resource.Group, resource.Plural, []));
+            throw new ApiException(HttpStatusCode.Forbidden, "Forbidden", $"{resource.GroupResource} \"{ObjectMetaAccess.Name(obj)}\" is forbidden: {message}",
+                new StatusDetails(ObjectMetaAccess.Name(obj), resource.Group, resource.Plural, []));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Net;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Registry;
 using Timonel.Registry.Resources;
 
@@ -21,10 +22,10 @@ internal sealed class NamespaceLifecycle(WatchedObjects namespaces) : IAdmission
 
     public async Task AdmitCreateAsync(ApiResource resource, JsonObject obj, bool dryRun, CancellationToken cancellationToken)
     {
-        var name = Meta.Namespace(obj)!;
+        var name = ObjectMetaAccess.Namespace(obj)!;
         var ns = await namespaces.GetAsync(null, name, cancellationToken).ConfigureAwait(false)
             ?? throw ApiException.NotFound("", "namespaces", name);
-        if (Meta.IsDeleting(ns) || Meta.Str(ns["status"]?["phase"]) == "Terminating")
+        if (ObjectMetaAccess.IsDeleting(ns) || JsonAccess.AsString(ns["status"]?["phase"]) == "Terminating")
         {
             // Events may still be written so that the deletion can be observed, as upstream allows.
             if (resource.Plural == "events")
@@ -33,14 +34,14 @@ internal sealed class NamespaceLifecycle(WatchedObjects namespaces) : IAdmission
             }
 
             throw new ApiException(HttpStatusCode.Forbidden, "Forbidden",
-                $"{resource.GroupResource} \"{Meta.Name(obj)}\" is forbidden: unable to create new content in namespace {name} because it is being terminated",
-                new StatusDetails(Meta.Name(obj), resource.Group, resource.Plural, [new StatusCause("NamespaceTerminating", $"namespace {name} is being terminated", "metadata.namespace")]));
+                $"{resource.GroupResource} \"{ObjectMetaAccess.Name(obj)}\" is forbidden: unable to create new content in namespace {name} because it is being terminated",
+                new StatusDetails(ObjectMetaAccess.Name(obj), resource.Group, resource.Plural, [new StatusCause("NamespaceTerminating", $"namespace {name} is being terminated", "metadata.namespace")]));
         }
     }
 
     public Task AdmitDeleteAsync(ApiResource resource, JsonObject current, CancellationToken cancellationToken)
     {
-        if (resource.Definition == namespaces.Resource.Definition && Meta.Name(current) is { } name && ImmortalNamespaces.Contains(name))
+        if (resource.Definition == namespaces.Resource.Definition && ObjectMetaAccess.Name(current) is { } name && ImmortalNamespaces.Contains(name))
         {
             throw new ApiException(HttpStatusCode.Forbidden, "Forbidden",
                 $"{resource.GroupResource} \"{name}\" is forbidden: this namespace may not be deleted",

@@ -57,7 +57,7 @@ internal sealed class PersistentVolumeClaimResize(WatchedObjects storageClasses)
     private static string? RequestedStorage(JsonObject claim) => JsonAccess.Scalar(claim.Obj("spec").Obj("resources").Obj("requests")?["storage"]);
 
     private static ApiException Forbidden(ApiResource resource, JsonObject claim, string why) =>
-        new(HttpStatusCode.Forbidden, "Forbidden", $"{resource.GroupResource} \"{Meta.Name(claim)}\" is forbidden: {why}", new StatusDetails(Meta.Name(claim), resource.Group, resource.Plural));
+        new(HttpStatusCode.Forbidden, "Forbidden", $"{resource.GroupResource} \"{ObjectMetaAccess.Name(claim)}\" is forbidden: {why}", new StatusDetails(ObjectMetaAccess.Name(claim), resource.Group, resource.Plural));
 
     public Task AdmitCreateAsync(ApiResource resource, JsonObject obj, bool dryRun, CancellationToken cancellationToken) => Task.CompletedTask;
 

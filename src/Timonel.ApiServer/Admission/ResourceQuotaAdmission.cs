@@ -23,7 +23,7 @@ internal sealed class ResourceQuotaAdmission(ObjectStore objects, WatchedObjects
 
     public async Task AdmitCreateAsync(ApiResource resource, JsonObject obj, bool dryRun, CancellationToken cancellationToken)
     {
-        var ns = Meta.Namespace(obj)!;
+        var ns = ObjectMetaAccess.Namespace(obj)!;
         for (var attempt = 0; ; attempt++)
         {
             var quotas = await ListQuotasAsync(ns, cancellationToken).ConfigureAwait(false);
@@ -118,8 +118,8 @@ internal sealed class ResourceQuotaAdmission(ObjectStore objects, WatchedObjects
         name is "cpu" or "memory" or "requests.cpu" or "requests.memory" or "limits.cpu" or "limits.memory";
 
     private static ApiException Forbidden(ApiResource resource, JsonObject obj, string message) =>
-        new(HttpStatusCode.Forbidden, "Forbidden", $"{resource.GroupResource} \"{Meta.Name(obj)}\" is forbidden: {message}",
-            new StatusDetails(Meta.Name(obj), resource.Group, resource.Plural, []));
+        new(HttpStatusCode.Forbidden, "Forbidden", $"{resource.GroupResource} \"{ObjectMetaAccess.Name(obj)}\" is forbidden: {message}",
+            new StatusDetails(ObjectMetaAccess.Name(obj), resource.Group, resource.Plural, []));
 
     private async Task<List<StoredObject>> ListQuotasAsync(string ns, CancellationToken cancellationToken)
     {

@@ -47,7 +47,7 @@ internal sealed class ServiceAccountAdmission(WatchedObjects serviceAccounts, Wa
         }
 
         var spec = obj.Ensure("spec");
-        var ns = Meta.Namespace(obj)!;
+        var ns = ObjectMetaAccess.Namespace(obj)!;
         var accountName = spec.Str("serviceAccountName") is { Length: > 0 } named ? named : spec.Str("serviceAccount") is { Length: > 0 } legacy ? legacy : DefaultName;
         spec["serviceAccountName"] = accountName;
 
@@ -63,8 +63,8 @@ internal sealed class ServiceAccountAdmission(WatchedObjects serviceAccounts, Wa
             if (requireServiceAccounts || accountName != DefaultName)
             {
                 throw new ApiException(HttpStatusCode.Forbidden, "Forbidden",
-                    $"pods \"{Meta.Name(obj)}\" is forbidden: error looking up service account {ns}/{accountName}: serviceaccount \"{accountName}\" not found",
-                    new StatusDetails(Meta.Name(obj), "", "pods"));
+                    $"pods \"{ObjectMetaAccess.Name(obj)}\" is forbidden: error looking up service account {ns}/{accountName}: serviceaccount \"{accountName}\" not found",
+                    new StatusDetails(ObjectMetaAccess.Name(obj), "", "pods"));
             }
         }
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Timonel.Api.Errors;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Registry;
 using Timonel.Registry.Resources;
 using Timonel.Storage;
@@ -125,7 +126,7 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
         {
             // A create that lost a race to a create of the same name (that took over our claim as
             // its owner's) must not free what the stored Service now holds.
-            var stored = await _store.GetAsync(_services.KeyFor(Meta.Namespace(obj), Meta.Name(obj)!), cancellationToken).ConfigureAwait(false);
+            var stored = await _store.GetAsync(_services.KeyFor(ObjectMetaAccess.Namespace(obj), ObjectMetaAccess.Name(obj)!), cancellationToken).ConfigureAwait(false);
             var holds = stored is null ? null : ObjectStore.Decode(stored).Object;
             foreach (var r in reserved)
             {
@@ -152,7 +153,7 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
     }
 
     /// <summary>"namespace/name": the owner recorded in a claim.</summary>
-    public static string Owner(JsonObject svc) => $"{Meta.Namespace(svc)}/{Meta.Name(svc)}";
+    public static string Owner(JsonObject svc) => $"{ObjectMetaAccess.Namespace(svc)}/{ObjectMetaAccess.Name(svc)}";
 
     /// <summary>The IPv4 ClusterIPs (as integers) a stored Service holds.</summary>
     public IEnumerable<long> HeldIps(JsonObject svc) => ClusterIps(svc).Select(IpRange.Parse).OfType<long>();
@@ -179,9 +180,9 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
     /// <summary>With <paramref name="automatic"/> false, claims only a requested address; with true, picks one if none was requested.</summary>
     private async Task AllocateIpAsync(JsonObject svc, JsonObject? old, bool dryRun, bool automatic, List<Reservation> reserved, CancellationToken cancellationToken)
     {
-        var spec = svc["spec"] as JsonObject ?? throw ApiException.Invalid("", "Service", Meta.Name(svc) ?? "", [FieldError.Required("spec")]);
-        var type = Meta.Str(spec["type"]) ?? "ClusterIP";
-        var requested = Meta.Str(spec["clusterIP"]) ?? (spec["clusterIPs"] as JsonArray)?.Select(Meta.Str).FirstOrDefault();
+        var spec = svc["spec"] as JsonObject ?? throw ApiException.Invalid("", "Service", ObjectMetaAccess.Name(svc) ?? "", [FieldError.Required("spec")]);
+        var type = JsonAccess.AsString(spec["type"]) ?? "ClusterIP";
+        var requested = JsonAccess.AsString(spec["clusterIP"]) ?? (spec["clusterIPs"] as JsonArray)?.Select(JsonAccess.AsString).FirstOrDefault();
         if (type == "ExternalName")
         {
             return;
@@ -235,7 +236,7 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
         else
         {
             ip = IpRange.Parse(requested!) is { } parsed && ranges.Any(r => r.Contains(parsed)) ? parsed : throw NotInRange(svc, requested!, ranges, dryRun);
-            await ClaimAsync(Ips, ip, owner, dryRun, reserved, cancellationToken, () => ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
+            await ClaimAsync(Ips, ip, owner, dryRun, reserved, cancellationToken, () => ApiException.Invalid("", "Service", ObjectMetaAccess.Name(svc) ?? "",
                 [FieldError.Invalid("spec.clusterIPs", requested, $"failed to allocate IP {requested}: provided IP is already allocated")])).ConfigureAwait(false);
         }
 
@@ -253,7 +254,7 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
         var reason = dryRun && ranges.Count > 0
             ? $"the provided IP ({requested}) is not in the valid range. The range of valid IPs is {ranges[0].Cidr}"
             : "the provided network does not match the current range";
-        return ApiException.Invalid("", "Service", Meta.Name(svc) ?? "", [FieldError.Invalid("spec.clusterIPs", requested, $"failed to allocate IP {requested}: {reason}")]);
+        return ApiException.Invalid("", "Service", ObjectMetaAccess.Name(svc) ?? "", [FieldError.Invalid("spec.clusterIPs", requested, $"failed to allocate IP {requested}: {reason}")]);
     }
 
     private StoreAllocator InRange(IpRange range) =>
@@ -262,14 +263,14 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
     private async Task AllocatePortsAsync(JsonObject svc, JsonObject? old, bool dryRun, bool automatic, List<Reservation> reserved, CancellationToken cancellationToken)
     {
         var spec = (JsonObject)svc["spec"]!;
-        var type = Meta.Str(spec["type"]) ?? "ClusterIP";
+        var type = JsonAccess.AsString(spec["type"]) ?? "ClusterIP";
         var ports = (spec["ports"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
         var needsPorts = type is "NodePort" or "LoadBalancer";
         var held = old is null ? new HashSet<long>() : NodePorts(old).ToHashSet();
         var owner = Owner(svc);
         foreach (var port in ports)
         {
-            var requested = Meta.Long(port["nodePort"]);
+            var requested = JsonAccess.WholeNumber(port["nodePort"]);
             if (!needsPorts)
             {
                 if (requested is not null && requested != 0)
@@ -303,11 +304,11 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
                 var text = p.ToString(CultureInfo.InvariantCulture);
                 if (!Ports.Contains(p))
                 {
-                    throw ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
+                    throw ApiException.Invalid("", "Service", ObjectMetaAccess.Name(svc) ?? "",
                         [FieldError.Invalid(field, text, $"provided port is not in the valid range. The range of valid ports is {Ports.First}-{Ports.First + Ports.Size - 1}")]);
                 }
 
-                await ClaimAsync(Ports, p, owner, dryRun, reserved, cancellationToken, () => ApiException.Invalid("", "Service", Meta.Name(svc) ?? "",
+                await ClaimAsync(Ports, p, owner, dryRun, reserved, cancellationToken, () => ApiException.Invalid("", "Service", ObjectMetaAccess.Name(svc) ?? "",
                     [FieldError.Invalid(field, text, "provided port is already allocated")])).ConfigureAwait(false);
                 held.Add(p);
             }
@@ -343,7 +344,7 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
 
     private static IEnumerable<string> ClusterIps(JsonObject svc)
     {
-        var ip = Meta.Str(svc["spec"]?["clusterIP"]);
+        var ip = JsonAccess.AsString(svc["spec"]?["clusterIP"]);
         if (!string.IsNullOrEmpty(ip) && ip != "None")
         {
             yield return ip;
@@ -351,7 +352,7 @@ internal sealed partial class ServiceAllocations : IAdmissionHook
     }
 
     private static IEnumerable<long> NodePorts(JsonObject svc) =>
-        (svc["spec"]?["ports"] as JsonArray)?.Select(p => Meta.Long(p?["nodePort"])).OfType<long>().Where(p => p != 0) ?? [];
+        (svc["spec"]?["ports"] as JsonArray)?.Select(p => JsonAccess.WholeNumber(p?["nodePort"])).OfType<long>().Where(p => p != 0) ?? [];
 
     /// <summary>A claim this request created, released if its write fails.</summary>
     private sealed record Reservation(StoreAllocator Allocator, long Value, long ModRevision);

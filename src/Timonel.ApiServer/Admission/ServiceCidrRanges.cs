@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Registry;
 using Timonel.Registry.Resources;
 using Timonel.Storage;
@@ -33,18 +34,18 @@ internal sealed class ServiceCidrRanges(IStore store, ServiceNetwork network)
             foreach (var kv in page.Items)
             {
                 var cidr = ObjectStore.Decode(kv).Object;
-                var name = Meta.Name(cidr) ?? "";
+                var name = ObjectMetaAccess.Name(cidr) ?? "";
                 hasDefault |= name == DefaultName;
-                if (Meta.IsDeleting(cidr) || !IsReady(cidr))
+                if (ObjectMetaAccess.IsDeleting(cidr) || !IsReady(cidr))
                 {
                     continue;
                 }
 
-                foreach (var text in (cidr["spec"]?["cidrs"] as JsonArray ?? []).Select(Meta.Str).OfType<string>())
+                foreach (var text in (cidr["spec"]?["cidrs"] as JsonArray ?? []).Select(JsonAccess.AsString).OfType<string>())
                 {
                     if (IpRange.TryParse(name, text) is { } range)
                     {
-                        found.Add((range, Meta.Str(cidr["metadata"]?["creationTimestamp"]) ?? ""));
+                        found.Add((range, JsonAccess.AsString(cidr["metadata"]?["creationTimestamp"]) ?? ""));
                     }
                 }
             }
@@ -64,8 +65,8 @@ internal sealed class ServiceCidrRanges(IStore store, ServiceNetwork network)
     /// <summary>As upstream: a ServiceCIDR without a Ready condition counts as ready (the controller may not run).</summary>
     private static bool IsReady(JsonObject cidr)
     {
-        var ready = (cidr["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => Meta.Str(c["type"]) == "Ready");
-        return ready is null || Meta.Str(ready["status"]) == "True";
+        var ready = (cidr["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => JsonAccess.AsString(c["type"]) == "Ready");
+        return ready is null || JsonAccess.AsString(ready["status"]) == "True";
     }
 }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Registry;
 using Timonel.Registry.Resources;
 
@@ -48,14 +49,14 @@ internal sealed class ComputedCoreEndpoint(ResourceCatalog catalog, BindingSubre
         var body = RequestBody.Parse(await RequestBody.ReadAsync(context, ct).ConfigureAwait(false), RequestBody.MediaType(context), isPatch: false) as JsonObject
             ?? throw ApiException.BadRequest("the request body must be a JSON object (a Binding), not an array or a scalar");
         TypeMeta.Check(body, resource);
-        if (Meta.Namespace(body) is { Length: > 0 } ns && ns != info.Namespace)
+        if (ObjectMetaAccess.Namespace(body) is { Length: > 0 } ns && ns != info.Namespace)
         {
             throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
         }
 
         // The Binding names the pod; without a target it is 422 (BindingSubresource), without a name 400, as upstream.
-        var name = Meta.Name(body) ?? "";
-        if (name.Length == 0 && Meta.Str(body["target"]?["name"]) is { Length: > 0 })
+        var name = ObjectMetaAccess.Name(body) ?? "";
+        if (name.Length == 0 && JsonAccess.AsString(body["target"]?["name"]) is { Length: > 0 })
         {
             throw ApiException.BadRequest("Name parameter required.");
         }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
 using Timonel.Api.Patch;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Registry;
 using Timonel.ApiServer.Watch;
 using Timonel.Registry.Resources;
@@ -267,7 +268,7 @@ internal sealed class ResourceEndpoint(
         {
             try
             {
-                var (obj, _) = await deleter.DeleteAsync(resource.Storage, Meta.Namespace(item), Meta.Name(item)!, options, ct).ConfigureAwait(false);
+                var (obj, _) = await deleter.DeleteAsync(resource.Storage, ObjectMetaAccess.Namespace(item), ObjectMetaAccess.Name(item)!, options, ct).ConfigureAwait(false);
                 results.Add(resource.FromStorage(obj.Object));
             }
             catch (ApiException e) when (e.Code == 404)
@@ -358,7 +359,7 @@ internal sealed class ResourceEndpoint(
         var output = OutputFormat.From(context);
         JsonObject body = output switch
         {
-            OutputKind.Table => TableBuilder.Table(resource, [obj], new JsonObject { ["resourceVersion"] = Meta.ResourceVersion(obj) }, context.Request.Query["includeObject"], time.GetUtcNow()),
+            OutputKind.Table => TableBuilder.Table(resource, [obj], new JsonObject { ["resourceVersion"] = ObjectMetaAccess.ResourceVersion(obj) }, context.Request.Query["includeObject"], time.GetUtcNow()),
             OutputKind.PartialObjectMetadata => TableBuilder.PartialMetadata(obj),
             _ => resource.FromStorage(obj),
         };

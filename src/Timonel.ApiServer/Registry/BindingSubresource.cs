@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
+using Timonel.Api.Validation;
 using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Registry;
@@ -12,13 +13,13 @@ internal sealed class BindingSubresource(GuaranteedUpdater updater, TimeProvider
 {
     public async Task BindAsync(ApiResource pods, string ns, string name, JsonObject binding, CancellationToken cancellationToken)
     {
-        var target = Meta.Str(binding["target"]?["name"]);
+        var target = JsonAccess.AsString(binding["target"]?["name"]);
         if (string.IsNullOrEmpty(target))
         {
             throw ApiException.Invalid("", "Binding", name, [FieldError.Required("target.name")]);
         }
 
-        if (Meta.Name(binding) is { Length: > 0 } bindingName && bindingName != name)
+        if (ObjectMetaAccess.Name(binding) is { Length: > 0 } bindingName && bindingName != name)
         {
             throw ApiException.BadRequest($"the name of the object ({bindingName}) does not match the name on the URL ({name})");
         }
@@ -27,12 +28,12 @@ internal sealed class BindingSubresource(GuaranteedUpdater updater, TimeProvider
         {
             // A fresh decode of the stored bytes, owned by this request: changed in place.
             var pod = current.Object;
-            if (Meta.IsDeleting(pod))
+            if (ObjectMetaAccess.IsDeleting(pod))
             {
                 throw ApiException.Conflict("", "pods", name, "pod is being deleted, cannot be assigned to a host");
             }
 
-            if (Meta.Str(pod["spec"]?["nodeName"]) is { Length: > 0 } node)
+            if (JsonAccess.AsString(pod["spec"]?["nodeName"]) is { Length: > 0 } node)
             {
                 throw ApiException.Conflict("", "pods", name, $"pod {name} is already assigned to node \"{node}\"");
             }
@@ -48,7 +49,7 @@ internal sealed class BindingSubresource(GuaranteedUpdater updater, TimeProvider
         pod["status"] ??= new JsonObject();
         var conditions = pod["status"]!["conditions"] as JsonArray ?? [];
         pod["status"]!["conditions"] = conditions;
-        var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => Meta.Str(c["type"]) == type);
+        var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => JsonAccess.AsString(c["type"]) == type);
         if (existing is null)
         {
             existing = new JsonObject { ["type"] = type };
@@ -56,7 +57,7 @@ internal sealed class BindingSubresource(GuaranteedUpdater updater, TimeProvider
         }
 
         existing["status"] = status;
-        existing["lastTransitionTime"] = Meta.Timestamp(now);
+        existing["lastTransitionTime"] = ObjectMetaAccess.Timestamp(now);
         existing["lastProbeTime"] = null;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
+using Timonel.Api.Validation;
 using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Registry;
@@ -68,7 +69,7 @@ internal sealed class Bootstrap(ResourceCatalog catalog, ObjectWriter writer, Ob
 
         foreach (var (resource, obj) in FlowControlBootstrap.PriorityLevels().Select(o => (levels, o)).Concat(FlowControlBootstrap.FlowSchemas().Select(o => (schemas, o))))
         {
-            if (await objects.GetAsync(resource, null, Meta.Name(obj)!, cancellationToken).ConfigureAwait(false) is null)
+            if (await objects.GetAsync(resource, null, ObjectMetaAccess.Name(obj)!, cancellationToken).ConfigureAwait(false) is null)
             {
                 await CreateIgnoringExistsAsync(resource, null, obj, cancellationToken).ConfigureAwait(false);
             }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Timonel.Api.Validation;
 using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Registry;
@@ -77,12 +78,12 @@ internal sealed class ComponentStatuses(ObjectStore objects, ResourceCatalog cat
     {
         var stored = await objects.GetAsync(_leases, "kube-system", lease, ct).ConfigureAwait(false);
         var spec = stored?.Object["spec"] as JsonObject;
-        if (Meta.Str(spec?["holderIdentity"]) is not { Length: > 0 } holder)
+        if (JsonAccess.AsString(spec?["holderIdentity"]) is not { Length: > 0 } holder)
         {
             return $"no instance holds the Lease kube-system/{lease}: the component is not running";
         }
 
-        var renewed = Meta.Str(spec!["renewTime"]) ?? Meta.Str(spec["acquireTime"]);
+        var renewed = JsonAccess.AsString(spec!["renewTime"]) ?? JsonAccess.AsString(spec["acquireTime"]);
         var seconds = spec["leaseDurationSeconds"] is JsonValue v && v.TryGetValue<int>(out var d) ? d : 0;
         if (renewed is null || !DateTimeOffset.TryParse(renewed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Admission;
 using Timonel.Registry.Resources;
 
@@ -35,7 +36,7 @@ internal sealed class DefaultServiceCidr(ResourceCatalog catalog, ObjectWriter w
             }
         }
 
-        if (Meta.IsDeleting(current.Object) || HasReadyCondition(current.Object))
+        if (ObjectMetaAccess.IsDeleting(current.Object) || HasReadyCondition(current.Object))
         {
             return;
         }
@@ -47,7 +48,7 @@ internal sealed class DefaultServiceCidr(ResourceCatalog catalog, ObjectWriter w
             {
                 ["type"] = "Ready",
                 ["status"] = "True",
-                ["lastTransitionTime"] = Meta.Timestamp(time.GetUtcNow()),
+                ["lastTransitionTime"] = ObjectMetaAccess.Timestamp(time.GetUtcNow()),
                 ["reason"] = "",
                 ["message"] = "Kubernetes default Service CIDR is ready",
             }),
@@ -63,5 +64,5 @@ internal sealed class DefaultServiceCidr(ResourceCatalog catalog, ObjectWriter w
     }
 
     private static bool HasReadyCondition(JsonObject obj) =>
-        (obj["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().Any(c => Meta.Str(c["type"]) == "Ready");
+        (obj["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().Any(c => JsonAccess.AsString(c["type"]) == "Ready");
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Http;
 
 namespace Timonel.ApiServer.Registry;
@@ -14,7 +15,7 @@ internal sealed record DeleteOptions(long? GracePeriodSeconds, string? Propagati
     public static DeleteOptions From(IQueryCollection query, JsonObject? body)
     {
         long? grace = null;
-        if (Meta.Long(body?["gracePeriodSeconds"]) is { } g)
+        if (JsonAccess.WholeNumber(body?["gracePeriodSeconds"]) is { } g)
         {
             grace = g;
         }
@@ -30,7 +31,7 @@ internal sealed record DeleteOptions(long? GracePeriodSeconds, string? Propagati
             grace = 1; // upstream turns a negative grace period into the shortest graceful one
         }
 
-        var policy = Meta.Str(body?["propagationPolicy"]) ?? NullIfEmpty(query["propagationPolicy"].ToString());
+        var policy = JsonAccess.AsString(body?["propagationPolicy"]) ?? NullIfEmpty(query["propagationPolicy"].ToString());
         if (policy is not null && !Policies.Contains(policy))
         {
             throw ApiException.BadRequest($"propagationPolicy \"{policy}\" is not supported: use one of Orphan, Background, Foreground");
@@ -42,8 +43,8 @@ internal sealed record DeleteOptions(long? GracePeriodSeconds, string? Propagati
             policy = orphanDependents ? "Orphan" : "Background";
         }
 
-        var dryRun = body?["dryRun"] is JsonArray dr && dr.Any(d => Meta.Str(d) == "All") || query["dryRun"].ToString() == "All";
-        return new DeleteOptions(grace, policy, Meta.Str(body?["preconditions"]?["uid"]), Meta.Str(body?["preconditions"]?["resourceVersion"]), dryRun);
+        var dryRun = body?["dryRun"] is JsonArray dr && dr.Any(d => JsonAccess.AsString(d) == "All") || query["dryRun"].ToString() == "All";
+        return new DeleteOptions(grace, policy, JsonAccess.AsString(body?["preconditions"]?["uid"]), JsonAccess.AsString(body?["preconditions"]?["resourceVersion"]), dryRun);
     }
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;

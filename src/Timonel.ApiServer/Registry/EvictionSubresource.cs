@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
 using Timonel.Api.Selectors;
+using Timonel.Api.Validation;
 using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Registry;
@@ -27,7 +28,7 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
 
     public async Task EvictAsync(ApiResource pods, string ns, string name, JsonObject eviction, DeleteOptions options, CancellationToken cancellationToken)
     {
-        if (Meta.Name(eviction) is { Length: > 0 } evictionName && evictionName != name)
+        if (ObjectMetaAccess.Name(eviction) is { Length: > 0 } evictionName && evictionName != name)
         {
             throw ApiException.BadRequest("name in URL does not match name in Eviction object");
         }
@@ -50,7 +51,7 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
         if (budgets.Count == 1)
         {
             var budget = budgets[0];
-            budgetName = Meta.Name(budget)!;
+            budgetName = ObjectMetaAccess.Name(budget)!;
             if (!IsReady(pod.Object) && UnhealthyMayGo(budget))
             {
                 // An unready pod does not count as healthy: deleting it spends nothing, as long as
@@ -65,7 +66,7 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
 
         try
         {
-            await AddConditionAndDeleteAsync(pods, ns, name, pinPod && !clientPinned ? options with { PreconditionResourceVersion = Meta.ResourceVersion(pod.Object) } : options, cancellationToken).ConfigureAwait(false);
+            await AddConditionAndDeleteAsync(pods, ns, name, pinPod && !clientPinned ? options with { PreconditionResourceVersion = ObjectMetaAccess.ResourceVersion(pod.Object) } : options, cancellationToken).ConfigureAwait(false);
         }
         catch (ApiException e) when (e.Reason == "Conflict" && pinPod && !clientPinned)
         {
@@ -81,8 +82,8 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
         for (var attempt = 1; ; attempt++)
         {
             var pod = await objects.GetRequiredAsync(pods, ns, name, cancellationToken).ConfigureAwait(false);
-            var phase = Meta.Str(pod.Object["status"]?["phase"]);
-            var deleting = Meta.IsDeleting(pod.Object);
+            var phase = JsonAccess.AsString(pod.Object["status"]?["phase"]);
+            var deleting = ObjectMetaAccess.IsDeleting(pod.Object);
             if (phase is not ("Succeeded" or "Failed" or "Pending") && !deleting)
             {
                 return pod;
@@ -93,7 +94,7 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
             var pin = phase is "Pending" && !deleting && !clientPinned;
             try
             {
-                await AddConditionAndDeleteAsync(pods, ns, name, pin ? options with { PreconditionResourceVersion = Meta.ResourceVersion(pod.Object) } : options, cancellationToken).ConfigureAwait(false);
+                await AddConditionAndDeleteAsync(pods, ns, name, pin ? options with { PreconditionResourceVersion = ObjectMetaAccess.ResourceVersion(pod.Object) } : options, cancellationToken).ConfigureAwait(false);
                 return null;
             }
             catch (ApiException e) when (e.Reason == "Conflict" && !clientPinned && attempt < GuaranteedUpdater.MaxAttempts)
@@ -120,7 +121,7 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
             }, "status", WriteOptions.Default(), cancellationToken).ConfigureAwait(false);
             if (options.PreconditionResourceVersion is not null)
             {
-                options = options with { PreconditionResourceVersion = Meta.ResourceVersion(written.Object) };
+                options = options with { PreconditionResourceVersion = ObjectMetaAccess.ResourceVersion(written.Object) };
             }
         }
 
@@ -130,14 +131,14 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
     // Upstream names the resource "Pod" (kind-cased, no group) in these two conflicts.
     private static void CheckPreconditions(string name, JsonObject latest, DeleteOptions options)
     {
-        if (options.PreconditionUid is { Length: > 0 } uid && uid != Meta.Uid(latest))
+        if (options.PreconditionUid is { Length: > 0 } uid && uid != ObjectMetaAccess.Uid(latest))
         {
-            throw ApiException.Conflict("", "Pod", name, $"the UID in the precondition ({uid}) does not match the UID in record ({Meta.Uid(latest)}). The object might have been deleted and then recreated");
+            throw ApiException.Conflict("", "Pod", name, $"the UID in the precondition ({uid}) does not match the UID in record ({ObjectMetaAccess.Uid(latest)}). The object might have been deleted and then recreated");
         }
 
-        if (options.PreconditionResourceVersion is { Length: > 0 } rv && rv != Meta.ResourceVersion(latest))
+        if (options.PreconditionResourceVersion is { Length: > 0 } rv && rv != ObjectMetaAccess.ResourceVersion(latest))
         {
-            throw ApiException.Conflict("", "Pod", name, $"the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion in record ({Meta.ResourceVersion(latest)}). The object might have been modified");
+            throw ApiException.Conflict("", "Pod", name, $"the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion in record ({ObjectMetaAccess.ResourceVersion(latest)}). The object might have been modified");
         }
     }
 
@@ -149,11 +150,11 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
         pod["status"] = status;
         var conditions = status["conditions"] as JsonArray ?? [];
         status["conditions"] = conditions;
-        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => Meta.Str(c["type"]) == "DisruptionTarget");
+        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => JsonAccess.AsString(c["type"]) == "DisruptionTarget");
         if (condition is not null
-            && Meta.Str(condition["status"]) == "True"
-            && Meta.Str(condition["reason"]) == EvictionReason
-            && Meta.Str(condition["message"]) == EvictionMessage)
+            && JsonAccess.AsString(condition["status"]) == "True"
+            && JsonAccess.AsString(condition["reason"]) == EvictionReason
+            && JsonAccess.AsString(condition["message"]) == EvictionMessage)
         {
             return false;
         }
@@ -164,9 +165,9 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
             conditions.Add(condition);
         }
 
-        if (Meta.Str(condition["status"]) != "True" || condition["lastTransitionTime"] is null)
+        if (JsonAccess.AsString(condition["status"]) != "True" || condition["lastTransitionTime"] is null)
         {
-            condition["lastTransitionTime"] = Meta.Timestamp(now);
+            condition["lastTransitionTime"] = ObjectMetaAccess.Timestamp(now);
         }
 
         condition["status"] = "True";
@@ -179,7 +180,7 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
     {
         var pdbs = catalog.Find("policy", "v1", "poddisruptionbudgets")!;
         var page = await lister.ListAsync(pdbs, ns, ListOptions.From(pdbs, new QueryCollection()), cancellationToken).ConfigureAwait(false);
-        var labels = Meta.Labels(pod);
+        var labels = ObjectMetaAccess.Labels(pod);
         var matching = new List<JsonObject>();
         foreach (var pdb in page.Items)
         {
@@ -213,12 +214,12 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
             var pdb = (JsonObject)current.Object.DeepClone();
             var status = pdb["status"] as JsonObject ?? new JsonObject();
             pdb["status"] = status;
-            if ((Meta.Long(status["observedGeneration"]) ?? 0) < (Meta.Long(pdb["metadata"]?["generation"]) ?? 0))
+            if ((JsonAccess.WholeNumber(status["observedGeneration"]) ?? 0) < (JsonAccess.WholeNumber(pdb["metadata"]?["generation"]) ?? 0))
             {
                 throw StillProcessing(budgetName);
             }
 
-            var allowed = Meta.Long(status["disruptionsAllowed"]) ?? 0;
+            var allowed = JsonAccess.WholeNumber(status["disruptionsAllowed"]) ?? 0;
             if (allowed < 0)
             {
                 throw BudgetForbidden(budgetName, "pdb disruptions allowed is negative");
@@ -232,8 +233,8 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
 
             if (allowed == 0)
             {
-                var desired = Meta.Long(status["desiredHealthy"]) ?? 0;
-                var healthy = Meta.Long(status["currentHealthy"]) ?? 0;
+                var desired = JsonAccess.WholeNumber(status["desiredHealthy"]) ?? 0;
+                var healthy = JsonAccess.WholeNumber(status["currentHealthy"]) ?? 0;
                 throw TooManyRequests(0, $"The disruption budget {budgetName} needs {desired} healthy pods and has {healthy} currently");
             }
 
@@ -249,7 +250,7 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
                 SetDisruptionAllowedCondition(status, now);
             }
 
-            disrupted[podName] = Meta.Timestamp(now);
+            disrupted[podName] = ObjectMetaAccess.Timestamp(now);
             status["disruptedPods"] = disrupted;
             return pdb;
         }, "status", WriteOptions.Default(), cancellationToken);
@@ -261,22 +262,22 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
     {
         var conditions = status["conditions"] as JsonArray ?? [];
         status["conditions"] = conditions;
-        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => Meta.Str(c["type"]) == "DisruptionAllowed");
+        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => JsonAccess.AsString(c["type"]) == "DisruptionAllowed");
         if (condition is null)
         {
             condition = new JsonObject { ["type"] = "DisruptionAllowed" };
             conditions.Add(condition);
         }
 
-        if (Meta.Str(condition["status"]) != "False" || condition["lastTransitionTime"] is null)
+        if (JsonAccess.AsString(condition["status"]) != "False" || condition["lastTransitionTime"] is null)
         {
-            condition["lastTransitionTime"] = Meta.Timestamp(now);
+            condition["lastTransitionTime"] = ObjectMetaAccess.Timestamp(now);
         }
 
         condition["status"] = "False";
         condition["reason"] = "InsufficientPods";
         condition["message"] = "";
-        if (Meta.Long(status["observedGeneration"]) is { } generation and not 0)
+        if (JsonAccess.WholeNumber(status["observedGeneration"]) is { } generation and not 0)
         {
             condition["observedGeneration"] = generation;
         }
@@ -287,19 +288,19 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
     }
 
     private static bool IsReady(JsonObject pod) =>
-        (pod["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().Any(c => Meta.Str(c["type"]) == "Ready" && Meta.Str(c["status"]) == "True") == true;
+        (pod["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().Any(c => JsonAccess.AsString(c["type"]) == "Ready" && JsonAccess.AsString(c["status"]) == "True") == true;
 
     // Upstream's unhealthyPodEvictionPolicy: AlwaysAllow lets an unready pod go; the default
     // (IfHealthyBudget) only while the budget's healthy pods meet its desire.
     private static bool UnhealthyMayGo(JsonObject pdb)
     {
-        if (Meta.Str(pdb["spec"]?["unhealthyPodEvictionPolicy"]) == "AlwaysAllow")
+        if (JsonAccess.AsString(pdb["spec"]?["unhealthyPodEvictionPolicy"]) == "AlwaysAllow")
         {
             return true;
         }
 
-        var desired = Meta.Long(pdb["status"]?["desiredHealthy"]) ?? 0;
-        return desired > 0 && (Meta.Long(pdb["status"]?["currentHealthy"]) ?? 0) >= desired;
+        var desired = JsonAccess.WholeNumber(pdb["status"]?["desiredHealthy"]) ?? 0;
+        return desired > 0 && (JsonAccess.WholeNumber(pdb["status"]?["currentHealthy"]) ?? 0) >= desired;
     }
 
     private static ApiException StillProcessing(string budgetName) =>

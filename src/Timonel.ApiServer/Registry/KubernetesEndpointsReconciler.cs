@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Timonel.Api.Errors;
+using Timonel.Api.Validation;
 using Timonel.Registry.Resources;
 using Timonel.Storage;
 
@@ -140,9 +141,9 @@ internal sealed partial class KubernetesEndpointsReconciler(
                 // A corrupt record is treated as stale and removed below.
             }
 
-            var ip = Meta.Str(parsed?["ip"]);
-            var leasePort = (int?)Meta.Long(parsed?["port"]);
-            var renewed = Meta.Long(parsed?["renewTime"]);
+            var ip = JsonAccess.AsString(parsed?["ip"]);
+            var leasePort = (int?)JsonAccess.WholeNumber(parsed?["port"]);
+            var renewed = JsonAccess.WholeNumber(parsed?["renewTime"]);
             var leftover = !SharedDatastore && lease.Key != LeaseKey;
             if (leftover || ip is null || leasePort is null || renewed is null || DateTimeOffset.FromUnixTimeMilliseconds(renewed.Value) + LeaseTtl < now)
             {
@@ -221,17 +222,17 @@ internal sealed partial class KubernetesEndpointsReconciler(
             }
         }
 
-        var labels = Meta.Metadata(updated)["labels"] as JsonObject ?? [];
+        var labels = ObjectMetaAccess.Metadata(updated)["labels"] as JsonObject ?? [];
         foreach (var (key, value) in desired["metadata"]!["labels"]!.AsObject())
         {
-            if (Meta.Str(labels[key]) != Meta.Str(value))
+            if (JsonAccess.AsString(labels[key]) != JsonAccess.AsString(value))
             {
                 labels[key] = value!.DeepClone();
                 changed = true;
             }
         }
 
-        Meta.Metadata(updated)["labels"] = labels;
+        ObjectMetaAccess.Metadata(updated)["labels"] = labels;
         if (!changed)
         {
             return;

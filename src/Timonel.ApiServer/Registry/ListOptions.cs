@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
 using Timonel.Api.Selectors;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Http;
 using Timonel.Registry.Resources;
 using Timonel.Registry.Selectors;
@@ -146,7 +147,7 @@ internal sealed record ListOptions(
     }
 
     public bool Matches(ApiResource resource, JsonObject obj) =>
-        (Labels.IsEmpty || Labels.Matches(Meta.Labels(obj))) &&
+        (Labels.IsEmpty || Labels.Matches(ObjectMetaAccess.Labels(obj))) &&
         (Fields.IsEmpty || Fields.Matches(ObjectFields.Get(resource, obj)));
 
 

@@ -51,7 +51,7 @@ internal sealed partial class LocalApiServices(ResourceCatalog catalog, ObjectWr
             var page = await objects.Store.RangeAsync(new Storage.RangeRequest(apiServices.KeyPrefix), cancellationToken).ConfigureAwait(false);
             foreach (var stored in page.Items.Select(ObjectStore.Decode))
             {
-                var name = Meta.Name(stored.Object)!;
+                var name = ObjectMetaAccess.Name(stored.Object)!;
                 if (!wanted.Contains(name) && stored.Object.Obj("metadata").Obj("labels").Str(AutomanagedLabel) is not null)
                 {
                     await deleter.DeleteAsync(apiServices, null, name, new DeleteOptions(null, null, null, null, false), cancellationToken).ConfigureAwait(false);
@@ -112,7 +112,7 @@ internal sealed partial class LocalApiServices(ResourceCatalog catalog, ObjectWr
             {
                 ["type"] = "Available",
                 ["status"] = "True",
-                ["lastTransitionTime"] = Meta.Timestamp(time.GetUtcNow()),
+                ["lastTransitionTime"] = ObjectMetaAccess.Timestamp(time.GetUtcNow()),
                 ["reason"] = "Local",
                 ["message"] = "Local APIServices are always available",
             }),

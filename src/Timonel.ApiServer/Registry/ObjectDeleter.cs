@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Admission;
 using Timonel.Registry.Resources;
 
@@ -36,15 +37,15 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
     private async Task<(StoredObject, bool)> TryDeleteAsync(ApiResource resource, StoredObject current, DeleteOptions options, CancellationToken cancellationToken)
     {
         var obj = (JsonObject)current.Object.DeepClone();
-        var name = Meta.Name(obj)!;
-        if (options.PreconditionUid is { } uid && uid != Meta.Uid(obj))
+        var name = ObjectMetaAccess.Name(obj)!;
+        if (options.PreconditionUid is { } uid && uid != ObjectMetaAccess.Uid(obj))
         {
-            throw ApiException.Conflict(resource.Group, resource.Plural, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {Meta.Uid(obj)}");
+            throw ApiException.Conflict(resource.Group, resource.Plural, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {ObjectMetaAccess.Uid(obj)}");
         }
 
-        if (options.PreconditionResourceVersion is { } rv && rv != Meta.ResourceVersion(obj))
+        if (options.PreconditionResourceVersion is { } rv && rv != ObjectMetaAccess.ResourceVersion(obj))
         {
-            throw ApiException.Conflict(resource.Group, resource.Plural, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {Meta.ResourceVersion(obj)}");
+            throw ApiException.Conflict(resource.Group, resource.Plural, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {ObjectMetaAccess.ResourceVersion(obj)}");
         }
 
         foreach (var hook in _deleteHooks)
@@ -53,47 +54,47 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
         }
 
         var policy = resource.Definition.Deletion;
-        var meta = Meta.Metadata(obj);
+        var meta = ObjectMetaAccess.Metadata(obj);
         var changed = policy.BeginDelete(obj);
         var grace = policy.GracePeriod(obj, options.GracePeriodSeconds);
         if (grace > 0)
         {
             // Graceful: the node agent sees deletionTimestamp, stops the pod, then deletes with grace 0.
-            var existing = Meta.Long(meta["deletionGracePeriodSeconds"]);
+            var existing = JsonAccess.WholeNumber(meta["deletionGracePeriodSeconds"]);
             if (existing is null || grace < existing)
             {
-                meta["deletionTimestamp"] = Meta.Timestamp(time.GetUtcNow().AddSeconds(grace));
+                meta["deletionTimestamp"] = ObjectMetaAccess.Timestamp(time.GetUtcNow().AddSeconds(grace));
                 meta["deletionGracePeriodSeconds"] = grace;
                 changed = true;
             }
         }
-        else if (policy.EndsGraceOnImmediateDelete && Meta.IsDeleting(obj) && Meta.Long(meta["deletionGracePeriodSeconds"]) is > 0)
+        else if (policy.EndsGraceOnImmediateDelete && ObjectMetaAccess.IsDeleting(obj) && JsonAccess.WholeNumber(meta["deletionGracePeriodSeconds"]) is > 0)
         {
             meta["deletionGracePeriodSeconds"] = 0;
             changed = true;
         }
 
-        var finalizers = Meta.Finalizers(obj);
+        var finalizers = ObjectMetaAccess.Finalizers(obj);
         var policyFinalizer = options.PropagationPolicy switch
         {
             "Orphan" => "orphan",
             "Foreground" => "foregroundDeletion",
             _ => null,
         };
-        if (policyFinalizer is not null && !finalizers.Contains(policyFinalizer) && !(Meta.IsDeleting(obj) && !changed))
+        if (policyFinalizer is not null && !finalizers.Contains(policyFinalizer) && !(ObjectMetaAccess.IsDeleting(obj) && !changed))
         {
             finalizers.Remove(policyFinalizer == "orphan" ? "foregroundDeletion" : "orphan");
             finalizers.Add(policyFinalizer);
-            Meta.SetFinalizers(obj, finalizers);
+            ObjectMetaAccess.SetFinalizers(obj, finalizers);
             changed = true;
         }
 
         var heldByFinalizers = finalizers.Count > 0 || policy.HeldBeyondFinalizers(obj);
         if (grace > 0 || heldByFinalizers)
         {
-            if (!Meta.IsDeleting(obj))
+            if (!ObjectMetaAccess.IsDeleting(obj))
             {
-                meta["deletionTimestamp"] = Meta.Timestamp(time.GetUtcNow());
+                meta["deletionTimestamp"] = ObjectMetaAccess.Timestamp(time.GetUtcNow());
                 meta["deletionGracePeriodSeconds"] = 0;
                 changed = true;
             }
@@ -112,7 +113,7 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
             return (current, true);
         }
 
-        var deleted = await objects.DeleteAsync(resource, Meta.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
+        var deleted = await objects.DeleteAsync(resource, ObjectMetaAccess.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
         foreach (var hook in _hooks.Where(h => h.AppliesTo(resource)))
         {
             await hook.DeletedAsync(resource, deleted.Object, CancellationToken.None).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
 using Timonel.Api.Serialization;
+using Timonel.Api.Validation;
 using Timonel.Registry.Resources;
 using Timonel.Storage;
 
@@ -89,8 +90,8 @@ internal sealed class ObjectStore(IStore store)
 
     public async Task<StoredObject> CreateAsync(ApiResource resource, JsonObject obj, CancellationToken cancellationToken)
     {
-        var name = Meta.Name(obj)!;
-        var key = resource.KeyFor(Meta.Namespace(obj), name);
+        var name = ObjectMetaAccess.Name(obj)!;
+        var key = resource.KeyFor(ObjectMetaAccess.Namespace(obj), name);
         var result = await store.CreateAsync(key, Encode(obj), cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
@@ -105,8 +106,8 @@ internal sealed class ObjectStore(IStore store)
     /// <summary>Writes <paramref name="obj"/> if the stored mod revision is still <paramref name="expectedRevision"/>.</summary>
     public async Task<StoredObject> UpdateAsync(ApiResource resource, JsonObject obj, long expectedRevision, CancellationToken cancellationToken)
     {
-        var name = Meta.Name(obj)!;
-        var key = resource.KeyFor(Meta.Namespace(obj), name);
+        var name = ObjectMetaAccess.Name(obj)!;
+        var key = resource.KeyFor(ObjectMetaAccess.Namespace(obj), name);
         var result = await store.UpdateAsync(key, Encode(obj), expectedRevision, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
@@ -242,7 +243,7 @@ internal sealed class ObjectStore(IStore store)
 
     private static StoredObject WithRevision(JsonObject obj, long revision)
     {
-        Meta.Metadata(obj)["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture);
+        ObjectMetaAccess.Metadata(obj)["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture);
         return new StoredObject(obj, revision);
     }
 }

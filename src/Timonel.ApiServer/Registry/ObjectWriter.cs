@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Admission;
 using Timonel.Registry.Resources;
 using Timonel.Registry.Schema;
@@ -29,12 +30,12 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
     public async Task<StoredObject> CreateAsync(ApiResource resource, string? ns, JsonObject obj, WriteOptions options, CancellationToken cancellationToken)
     {
         CheckTypeMeta(resource, obj);
-        BindNamespace(resource, ns, Meta.Metadata(obj));
+        BindNamespace(resource, ns, ObjectMetaAccess.Metadata(obj));
         CheckFields(resource, obj, options);
         // Decoded in the request's version; everything after works on the storage version.
         (resource, obj) = (resource.Storage, resource.ToStorage(obj));
-        var meta = Meta.Metadata(obj);
-        if (Meta.Str(meta["resourceVersion"]) is { Length: > 0 })
+        var meta = ObjectMetaAccess.Metadata(obj);
+        if (JsonAccess.AsString(meta["resourceVersion"]) is { Length: > 0 })
         {
             throw ApiException.BadRequest("resourceVersion should not be set on objects to be created");
         }
@@ -44,21 +45,21 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             meta.Remove(field);
         }
 
-        var generateName = Meta.Str(meta["generateName"]);
-        var wantsGeneratedName = string.IsNullOrEmpty(Meta.Name(obj)) && !string.IsNullOrEmpty(generateName);
+        var generateName = JsonAccess.AsString(meta["generateName"]);
+        var wantsGeneratedName = string.IsNullOrEmpty(ObjectMetaAccess.Name(obj)) && !string.IsNullOrEmpty(generateName);
         if (wantsGeneratedName)
         {
             meta["name"] = names.Generate(generateName!);
         }
 
-        if (string.IsNullOrEmpty(Meta.Name(obj)))
+        if (string.IsNullOrEmpty(ObjectMetaAccess.Name(obj)))
         {
             throw ApiException.Invalid(resource.Group, resource.Kind, "", [FieldError.Required("metadata.name", "name or generateName is required")]);
         }
 
         PruneEmptyMetadata(meta);
         meta["uid"] = _uids.Next();
-        meta["creationTimestamp"] = Meta.Timestamp(time.GetUtcNow());
+        meta["creationTimestamp"] = ObjectMetaAccess.Timestamp(time.GetUtcNow());
         if (HasSpec(resource))
         {
             meta["generation"] = 1;
@@ -127,21 +128,21 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
     {
         CheckTypeMeta(resource, obj);
         var old = current.Object;
-        var name = Meta.Name(old)!;
-        var bodyName = Meta.Name(obj);
+        var name = ObjectMetaAccess.Name(old)!;
+        var bodyName = ObjectMetaAccess.Name(obj);
         if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
         {
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         }
 
-        Meta.Metadata(obj)["name"] = name;
-        BindNamespace(resource, Meta.Namespace(old), Meta.Metadata(obj));
+        ObjectMetaAccess.Metadata(obj)["name"] = name;
+        BindNamespace(resource, ObjectMetaAccess.Namespace(old), ObjectMetaAccess.Metadata(obj));
         CheckFields(resource, obj, options);
         // Decoded in the request's version; everything after works on the storage version.
         (resource, obj) = (resource.Storage, resource.ToStorage(obj));
-        var meta = Meta.Metadata(obj);
+        var meta = ObjectMetaAccess.Metadata(obj);
 
-        var requestedVersion = Meta.ResourceVersion(obj);
+        var requestedVersion = ObjectMetaAccess.ResourceVersion(obj);
         if (!string.IsNullOrEmpty(requestedVersion))
         {
             if (!long.TryParse(requestedVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var rv))
@@ -155,14 +156,14 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             }
         }
 
-        var uid = Meta.Uid(obj);
-        if (!string.IsNullOrEmpty(uid) && uid != Meta.Uid(old))
+        var uid = ObjectMetaAccess.Uid(obj);
+        if (!string.IsNullOrEmpty(uid) && uid != ObjectMetaAccess.Uid(old))
         {
-            throw ApiException.Conflict(resource.Group, resource.Plural, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {Meta.Uid(old)}");
+            throw ApiException.Conflict(resource.Group, resource.Plural, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {ObjectMetaAccess.Uid(old)}");
         }
 
         // Server-owned metadata carries over from the stored object.
-        var oldMeta = Meta.Metadata(old);
+        var oldMeta = ObjectMetaAccess.Metadata(old);
         foreach (var field in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation" })
         {
             meta.Remove(field);
@@ -204,7 +205,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
 
         if (HasSpec(resource) && !JsonNode.DeepEquals(obj["spec"], old["spec"]))
         {
-            meta["generation"] = (Meta.Long(oldMeta["generation"]) ?? 0) + 1;
+            meta["generation"] = (JsonAccess.WholeNumber(oldMeta["generation"]) ?? 0) + 1;
         }
 
         if (JsonNode.DeepEquals(obj, old))
@@ -228,9 +229,9 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             }
 
             // The last finalizer of a deleting object is gone: the update completes the delete.
-            if (Meta.IsDeleting(obj) && Meta.Finalizers(obj).Count == 0 && resource.Definition.Deletion.IsDeleteComplete(obj))
+            if (ObjectMetaAccess.IsDeleting(obj) && ObjectMetaAccess.Finalizers(obj).Count == 0 && resource.Definition.Deletion.IsDeleteComplete(obj))
             {
-                var deleted = await objects.DeleteAsync(resource, Meta.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
+                var deleted = await objects.DeleteAsync(resource, ObjectMetaAccess.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
                 foreach (var hook in _hooks.Where(h => h.AppliesTo(resource)))
                 {
                     await hook.DeletedAsync(resource, deleted.Object, CancellationToken.None).ConfigureAwait(false);
@@ -280,8 +281,8 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
 
     private static void CheckTypeMeta(ApiResource resource, JsonObject obj)
     {
-        var apiVersion = Meta.Str(obj["apiVersion"]);
-        var kind = Meta.Str(obj["kind"]);
+        var apiVersion = JsonAccess.AsString(obj["apiVersion"]);
+        var kind = JsonAccess.AsString(obj["kind"]);
         if (obj["apiVersion"] is not null && apiVersion is null || obj["kind"] is not null && kind is null)
         {
             throw ApiException.BadRequest("apiVersion and kind must be strings");
@@ -307,7 +308,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
 
     private static void BindNamespace(ApiResource resource, string? ns, JsonObject meta)
     {
-        var bodyNs = Meta.Str(meta["namespace"]);
+        var bodyNs = JsonAccess.AsString(meta["namespace"]);
         if (!resource.Namespaced)
         {
             meta.Remove("namespace");
@@ -363,7 +364,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
     {
         if (errors.Count > 0)
         {
-            throw ApiException.Invalid(resource.Group, resource.Kind, Meta.Name(obj) ?? "", errors);
+            throw ApiException.Invalid(resource.Group, resource.Kind, ObjectMetaAccess.Name(obj) ?? "", errors);
         }
     }
 }

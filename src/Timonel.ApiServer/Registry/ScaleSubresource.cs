@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
 using Timonel.Api.Selectors;
+using Timonel.Api.Validation;
 using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Registry;
@@ -29,10 +30,10 @@ internal static class ScaleSubresource
                 ["resourceVersion"] = meta["resourceVersion"]?.DeepClone(),
                 ["creationTimestamp"] = meta["creationTimestamp"]?.DeepClone(),
             },
-            ["spec"] = new JsonObject { ["replicas"] = Meta.Long(obj["spec"]?["replicas"]) ?? 0 },
+            ["spec"] = new JsonObject { ["replicas"] = JsonAccess.WholeNumber(obj["spec"]?["replicas"]) ?? 0 },
             ["status"] = new JsonObject
             {
-                ["replicas"] = Meta.Long(obj["status"]?["replicas"]) ?? 0,
+                ["replicas"] = JsonAccess.WholeNumber(obj["status"]?["replicas"]) ?? 0,
                 ["selector"] = selector.ToString(),
             },
         };
@@ -41,20 +42,20 @@ internal static class ScaleSubresource
     /// <summary>Applies a Scale the client sent to the parent object (a copy is returned).</summary>
     public static JsonObject ApplyScale(JsonObject parent, JsonObject scale)
     {
-        var kind = Meta.Str(scale["kind"]);
+        var kind = JsonAccess.AsString(scale["kind"]);
         if (kind is not null and not "Scale")
         {
             throw ApiException.BadRequest($"the body must be an autoscaling/v1 Scale, got kind \"{kind}\"");
         }
 
         var replicas = scale["spec"]?["replicas"];
-        var name = Meta.Name(parent)!;
+        var name = ObjectMetaAccess.Name(parent)!;
         if (replicas is null)
         {
             replicas = 0;
         }
 
-        if (Meta.Long(replicas) is not { } n)
+        if (JsonAccess.WholeNumber(replicas) is not { } n)
         {
             throw ApiException.BadRequest("Scale.spec.replicas must be an integer");
         }
@@ -64,7 +65,7 @@ internal static class ScaleSubresource
             throw ApiException.Invalid("autoscaling", "Scale", name, [FieldError.Invalid("spec.replicas", n.ToString(CultureInfo.InvariantCulture), "must be greater than or equal to 0")]);
         }
 
-        if (Meta.Name(scale) is { Length: > 0 } scaleName && scaleName != name)
+        if (ObjectMetaAccess.Name(scale) is { Length: > 0 } scaleName && scaleName != name)
         {
             throw ApiException.BadRequest($"the name of the object ({scaleName}) does not match the name on the URL ({name})");
         }
@@ -72,8 +73,8 @@ internal static class ScaleSubresource
         var updated = (JsonObject)parent.DeepClone();
         updated["spec"] ??= new JsonObject();
         updated["spec"]!["replicas"] = n;
-        var meta = Meta.Metadata(updated);
-        meta["resourceVersion"] = Meta.ResourceVersion(scale) is { Length: > 0 } rv ? rv : null;
+        var meta = ObjectMetaAccess.Metadata(updated);
+        meta["resourceVersion"] = ObjectMetaAccess.ResourceVersion(scale) is { Length: > 0 } rv ? rv : null;
         if (meta["resourceVersion"] is null)
         {
             meta.Remove("resourceVersion");

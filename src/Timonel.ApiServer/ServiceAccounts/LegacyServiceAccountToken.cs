@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Timonel.Api.Validation;
 
 namespace Timonel.ApiServer.ServiceAccounts;
 
@@ -57,8 +58,7 @@ public static class LegacyServiceAccountToken
     /// <summary><paramref name="at"/> as the labels write it (UTC day).</summary>
     public static string Date(DateTimeOffset at) => at.UtcDateTime.ToString(DateFormat, CultureInfo.InvariantCulture);
 
-    private static string? Str(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    private static string? Str(JsonNode? node) => JsonAccess.AsString(node);
 }
 
 /// <summary>Signs legacy tokens with the cluster's service-account key (what the controller manager is given to fill token Secrets).</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Timonel.Api.Errors;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Registry;
 using Timonel.ApiServer.Security;
 using Timonel.Registry.Resources;
@@ -78,12 +79,12 @@ internal sealed partial class LegacyTokenAuthenticator(
             return (null, $"ServiceAccount {claims.Namespace}/{claims.ServiceAccountName} has been deleted");
         }
 
-        if (Meta.Uid(account.Object) != claims.ServiceAccountUid)
+        if (ObjectMetaAccess.Uid(account.Object) != claims.ServiceAccountUid)
         {
-            return (null, $"ServiceAccount UID ({Meta.Uid(account.Object)}) does not match claim ({claims.ServiceAccountUid})");
+            return (null, $"ServiceAccount UID ({ObjectMetaAccess.Uid(account.Object)}) does not match claim ({claims.ServiceAccountUid})");
         }
 
-        var labels = Meta.Labels(secret.Object);
+        var labels = ObjectMetaAccess.Labels(secret.Object);
         if (labels.TryGetValue(LegacyServiceAccountToken.InvalidSinceLabel, out var since) && since.Length > 0)
         {
             return (null, $"the token in secret {claims.Namespace}/{claims.SecretName} for service account {claims.Namespace}/{claims.ServiceAccountName} has been marked invalid. Use tokens from the TokenRequest API or manually created secret-based tokens, or remove the '{LegacyServiceAccountToken.InvalidSinceLabel}' label from the secret to temporarily allow use of this token");
@@ -114,7 +115,7 @@ internal sealed partial class LegacyTokenAuthenticator(
                 obj["metadata"] = metadata;
                 var labels = metadata["labels"] as JsonObject ?? [];
                 metadata["labels"] = labels;
-                if (Meta.Str(labels[LegacyServiceAccountToken.LastUsedLabel]) == today)
+                if (JsonAccess.AsString(labels[LegacyServiceAccountToken.LastUsedLabel]) == today)
                 {
                     return null;
                 }
@@ -131,7 +132,7 @@ internal sealed partial class LegacyTokenAuthenticator(
 
     private static bool HoldsToken(JsonObject secret, string token)
     {
-        if (Meta.Str(secret["data"]?["token"]) is not { } encoded)
+        if (JsonAccess.AsString(secret["data"]?["token"]) is not { } encoded)
         {
             return false;
         }
@@ -147,7 +148,7 @@ internal sealed partial class LegacyTokenAuthenticator(
     }
 
     private static bool DeletedBefore(JsonObject obj, DateTimeOffset before) =>
-        Meta.Str(obj["metadata"]?["deletionTimestamp"]) is { } deleted
+        JsonAccess.AsString(obj["metadata"]?["deletionTimestamp"]) is { } deleted
         && DateTimeOffset.TryParse(deleted, System.Globalization.CultureInfo.InvariantCulture, out var at)
         && at < before;
 

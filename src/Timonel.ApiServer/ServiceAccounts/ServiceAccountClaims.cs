@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Timonel.Api.Validation;
 
 namespace Timonel.ApiServer.ServiceAccounts;
 
@@ -124,8 +125,7 @@ public sealed record ServiceAccountClaims(
     private static ObjectRef? RefFrom(JsonNode? node) =>
         node is JsonObject o && Str(o["name"]) is { Length: > 0 } name && Str(o["uid"]) is { } uid ? new ObjectRef(name, uid) : null;
 
-    private static string? Str(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    private static string? Str(JsonNode? node) => JsonAccess.AsString(node);
 
     private static DateTimeOffset? Seconds(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? DateTimeOffset.FromUnixTimeSeconds((long)v.GetValue<double>()) : null;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Registry;
 using Timonel.ApiServer.Security;
 using Timonel.Registry.Resources;
@@ -108,12 +109,12 @@ internal sealed class ServiceAccountTokenAuthenticator(ServiceAccountIssuer issu
     private async Task<bool> IsLiveAsync(ApiResource resource, string ns, ObjectRef expected, DateTimeOffset now, CancellationToken ct)
     {
         var stored = await objects.GetAsync(resource, ns, expected.Name, ct).ConfigureAwait(false);
-        if (stored is null || Meta.Uid(stored.Object) != expected.Uid)
+        if (stored is null || ObjectMetaAccess.Uid(stored.Object) != expected.Uid)
         {
             return false;
         }
 
-        return Meta.Str(stored.Object["metadata"]?["deletionTimestamp"]) is not { } deleted
+        return JsonAccess.AsString(stored.Object["metadata"]?["deletionTimestamp"]) is not { } deleted
             || !DateTimeOffset.TryParse(deleted, System.Globalization.CultureInfo.InvariantCulture, out var at)
             || at + DeletionGrace > now;
     }

@@ -30,10 +30,10 @@ internal sealed class TokenRequestHandler(ServiceAccountIssuer issuer, ObjectSto
     /// <exception cref="ApiException">404 for a missing service account or bound object, 422 for a bad expiration, 400 or 409 for a bad binding.</exception>
     public async Task<JsonObject> CreateAsync(string ns, string name, JsonObject request, CancellationToken ct)
     {
-        if (Meta.Str(request["kind"]) is { Length: > 0 } kind && kind != "TokenRequest"
-            || Meta.Str(request["apiVersion"]) is { Length: > 0 } apiVersion && apiVersion != ApiVersion)
+        if (JsonAccess.AsString(request["kind"]) is { Length: > 0 } kind && kind != "TokenRequest"
+            || JsonAccess.AsString(request["apiVersion"]) is { Length: > 0 } apiVersion && apiVersion != ApiVersion)
         {
-            throw ApiException.BadRequest($"the body must be an {ApiVersion} TokenRequest, not {Meta.Str(request["apiVersion"])} {Meta.Str(request["kind"])}");
+            throw ApiException.BadRequest($"the body must be an {ApiVersion} TokenRequest, not {JsonAccess.AsString(request["apiVersion"])} {JsonAccess.AsString(request["kind"])}");
         }
 
         var account = await objects.GetAsync(_serviceAccounts, ns, name, ct).ConfigureAwait(false)
@@ -47,7 +47,7 @@ internal sealed class TokenRequestHandler(ServiceAccountIssuer issuer, ObjectSto
         var now = time.GetUtcNow();
         var seconds = spec["expirationSeconds"]!.GetValue<long>();
         var audiences = spec["audiences"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
-        var claims = new ServiceAccountClaims(issuer.Issuer, audiences, now, now.AddSeconds(seconds), ns, new ObjectRef(name, Meta.Uid(account.Object) ?? ""));
+        var claims = new ServiceAccountClaims(issuer.Issuer, audiences, now, now.AddSeconds(seconds), ns, new ObjectRef(name, ObjectMetaAccess.Uid(account.Object) ?? ""));
         if (spec["boundObjectRef"] is JsonObject bound)
         {
             claims = await BindAsync(claims, bound, ns, name, ct).ConfigureAwait(false);
@@ -64,22 +64,22 @@ internal sealed class TokenRequestHandler(ServiceAccountIssuer issuer, ObjectSto
         {
             ["kind"] = "TokenRequest",
             ["apiVersion"] = ApiVersion,
-            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["creationTimestamp"] = Meta.Timestamp(now) },
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["creationTimestamp"] = ObjectMetaAccess.Timestamp(now) },
             ["spec"] = spec.DeepClone(),
             ["status"] = new JsonObject
             {
                 ["token"] = issuer.Sign(claims.ToJson()),
-                ["expirationTimestamp"] = Meta.Timestamp(now.AddSeconds(seconds)),
+                ["expirationTimestamp"] = ObjectMetaAccess.Timestamp(now.AddSeconds(seconds)),
             },
         };
     }
 
     private async Task<ServiceAccountClaims> BindAsync(ServiceAccountClaims claims, JsonObject bound, string ns, string accountName, CancellationToken ct)
     {
-        var kind = Meta.Str(bound["kind"]) ?? "";
-        var apiVersion = Meta.Str(bound["apiVersion"]) ?? "";
-        var name = Meta.Str(bound["name"]) ?? "";
-        var uid = Meta.Str(bound["uid"]);
+        var kind = JsonAccess.AsString(bound["kind"]) ?? "";
+        var apiVersion = JsonAccess.AsString(bound["apiVersion"]) ?? "";
+        var name = JsonAccess.AsString(bound["name"]) ?? "";
+        var uid = JsonAccess.AsString(bound["uid"]);
         var (group, version) = apiVersion.Split('/') is [var g, var v] ? (g, v) : ("", apiVersion);
         var resource = (group, kind) switch
         {
@@ -94,7 +94,7 @@ internal sealed class TokenRequestHandler(ServiceAccountIssuer issuer, ObjectSto
 
         var target = await objects.GetAsync(resource, ns, name, ct).ConfigureAwait(false)
             ?? throw ApiException.NotFound("", resource.Plural, name);
-        var actualUid = Meta.Uid(target.Object) ?? "";
+        var actualUid = ObjectMetaAccess.Uid(target.Object) ?? "";
         if (!string.IsNullOrEmpty(uid) && uid != actualUid)
         {
             throw ApiException.Conflict("", kind, name, $"the UID in the bound object reference ({uid}) does not match the UID in record. The object might have been deleted and then recreated");
@@ -106,17 +106,17 @@ internal sealed class TokenRequestHandler(ServiceAccountIssuer issuer, ObjectSto
             return claims with { Secret = new ObjectRef(name, actualUid) };
         }
 
-        var podAccount = Meta.Str(target.Object["spec"]?["serviceAccountName"]) ?? "default";
+        var podAccount = JsonAccess.AsString(target.Object["spec"]?["serviceAccountName"]) ?? "default";
         if (podAccount != accountName)
         {
             throw ApiException.BadRequest($"cannot bind token for serviceaccount \"{accountName}\" to pod running with different serviceaccount name.");
         }
 
         claims = claims with { Pod = new ObjectRef(name, actualUid) };
-        if (Meta.Str(target.Object["spec"]?["nodeName"]) is { Length: > 0 } nodeName
+        if (JsonAccess.AsString(target.Object["spec"]?["nodeName"]) is { Length: > 0 } nodeName
             && await objects.GetAsync(_nodes, null, nodeName, ct).ConfigureAwait(false) is { } node)
         {
-            claims = claims with { Node = new ObjectRef(nodeName, Meta.Uid(node.Object) ?? "") };
+            claims = claims with { Node = new ObjectRef(nodeName, ObjectMetaAccess.Uid(node.Object) ?? "") };
         }
 
         return claims;

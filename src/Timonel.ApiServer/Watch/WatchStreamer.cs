@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
 using Timonel.Api.Serialization;
+using Timonel.Api.Validation;
 using Timonel.ApiServer.Http;
 using Timonel.ApiServer.Registry;
 using Timonel.Registry.Resources;
@@ -248,7 +249,7 @@ internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister li
         {
             JsonNode payload = output switch
             {
-                OutputKind.Table => TableBuilder.Table(resource, [obj], new JsonObject { ["resourceVersion"] = Meta.ResourceVersion(obj) }, includeObject, time.GetUtcNow(), withColumns: !_columnsSent),
+                OutputKind.Table => TableBuilder.Table(resource, [obj], new JsonObject { ["resourceVersion"] = ObjectMetaAccess.ResourceVersion(obj) }, includeObject, time.GetUtcNow(), withColumns: !_columnsSent),
                 OutputKind.PartialObjectMetadata => TableBuilder.PartialMetadata(obj),
                 _ => resource.FromStorage(obj),
             };

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using k8s;
 using k8s.Models;
 using Timonel.Api.Selectors;
 
@@ -8,9 +6,12 @@ namespace Timonel.Client.Controllers;
 /// <summary>A workload's metav1.LabelSelector as a matcher for the labels of the objects it may own.</summary>
 public static class ObjectSelectors
 {
-    /// <summary>upstream's LabelSelectorAsSelector: null selects nothing, an empty selector everything.</summary>
-    public static LabelSelector From(V1LabelSelector? selector) =>
-        selector is null ? LabelSelector.Nothing : LabelSelector.FromLabelSelectorJson(JsonNode.Parse(KubernetesJson.Serialize(selector))!.AsObject());
+    /// <summary>
+    /// upstream's LabelSelectorAsSelector: null selects nothing, an empty selector everything; an
+    /// invalid selector throws ApiException 400. Built from the typed model directly: controllers call
+    /// this per event.
+    /// </summary>
+    public static LabelSelector From(V1LabelSelector? selector) => LabelSelector.From(selector);
 
     public static bool Matches(LabelSelector selector, V1ObjectMeta? meta) =>
         selector.Matches((IReadOnlyDictionary<string, string>?)meta?.Labels ?? new Dictionary<string, string>());

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Api.Validation;
 using Timonel.Kubelet.Cri.V1;
 
 namespace Timonel.Kubelet.Pods;
@@ -53,12 +54,12 @@ public static class PodResources
 
         if (limits?.TryGetValue("memory", out var memory) == true)
         {
-            resources.MemoryLimitInBytes = (long)memory.ToDecimal();
+            resources.MemoryLimitInBytes = Quantity.Value(memory);
         }
 
         return resources;
     }
 
     private static long? MilliCpu(IDictionary<string, ResourceQuantity>? list, string name) =>
-        list?.TryGetValue(name, out var q) == true ? (long)Math.Ceiling(q.ToDecimal() * 1000) : null;
+        list?.TryGetValue(name, out var q) == true ? Quantity.MilliValue(q) : null;
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s.Models;
+using Timonel.Api.Validation;
 
 namespace Timonel.Registry.Tables;
 
@@ -26,8 +27,7 @@ internal static class TableCells
         return node;
     }
 
-    public static string? Str(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    public static string? Str(JsonNode? node) => JsonAccess.AsString(node);
 
     public static string Str(JsonNode? node, string fallback) => Str(node) is { Length: > 0 } s ? s : fallback;
 

@@ -1,10 +1,12 @@
 using k8s.Models;
+using Timonel.Api.Selectors;
 
 namespace Timonel.Scheduler.Framework;
 
 /// <summary>
 /// A compiled pod (anti-)affinity term: which pods it selects (label selector, namespaces or
 /// namespace selector) and the topology key that groups nodes. Upstream's framework.AffinityTerm.
+/// An invalid selector throws ApiException (upstream's LabelSelectorAsSelector error); <see cref="PodInfo"/> handles it.
 /// </summary>
 public sealed class AffinityTerm
 {
@@ -13,7 +15,7 @@ public sealed class AffinityTerm
         var matchLabelKeys = term.MatchLabelKeys is { Count: > 0 } keys && owner.Metadata?.Labels is { } labels
             ? keys.Where(labels.ContainsKey).Select(k => new KeyValuePair<string, string>(k, labels[k])).ToList()
             : null;
-        Selector = LabelMatcher.From(term.LabelSelector, matchLabelKeys);
+        Selector = LabelSelector.From(term.LabelSelector, matchLabelKeys);
         TopologyKey = term.TopologyKey ?? string.Empty;
         Weight = weight;
         if ((term.Namespaces is null || term.Namespaces.Count == 0) && term.NamespaceSelector is null)
@@ -25,14 +27,14 @@ public sealed class AffinityTerm
             Namespaces = new HashSet<string>(term.Namespaces ?? [], StringComparer.Ordinal);
         }
 
-        NamespaceSelector = term.NamespaceSelector is null ? LabelMatcher.Nothing : LabelMatcher.From(term.NamespaceSelector);
+        NamespaceSelector = LabelSelector.From(term.NamespaceSelector);
     }
 
-    public LabelMatcher Selector { get; }
+    public LabelSelector Selector { get; }
 
     public IReadOnlySet<string> Namespaces { get; }
 
-    public LabelMatcher NamespaceSelector { get; }
+    public LabelSelector NamespaceSelector { get; }
 
     public string TopologyKey { get; }
 
@@ -42,7 +44,7 @@ public sealed class AffinityTerm
     /// <summary>Whether the term selects <paramref name="pod"/> (namespace first, then labels).</summary>
     public bool Matches(PodInfo pod, NamespaceLabels namespaces)
     {
-        if (Namespaces.Contains(pod.Namespace) || (!ReferenceEquals(NamespaceSelector, LabelMatcher.Nothing) && NamespaceSelector.Matches(namespaces.Get(pod.Namespace))))
+        if (Namespaces.Contains(pod.Namespace) || (!ReferenceEquals(NamespaceSelector, LabelSelector.Nothing) && NamespaceSelector.Matches(namespaces.Get(pod.Namespace))))
         {
             return Selector.Matches(pod.Labels);
         }

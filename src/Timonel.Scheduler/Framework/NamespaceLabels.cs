@@ -6,11 +6,11 @@ namespace Timonel.Scheduler.Framework;
 public sealed class NamespaceLabels
 {
     private static readonly Dictionary<string, string> None = [];
-    private readonly ConcurrentDictionary<string, IDictionary<string, string>> _labels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _labels = new(StringComparer.Ordinal);
 
-    public IDictionary<string, string> Get(string ns) => _labels.TryGetValue(ns, out var l) ? l : None;
+    public IReadOnlyDictionary<string, string> Get(string ns) => _labels.TryGetValue(ns, out var l) ? l : None;
 
-    public void Set(string ns, IDictionary<string, string>? labels) => _labels[ns] = labels ?? None;
+    public void Set(string ns, IDictionary<string, string>? labels) => _labels[ns] = PodInfo.ReadOnlyLabels(labels);
 
     public void Remove(string ns) => _labels.TryRemove(ns, out _);
 }

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Api.Errors;
 
 namespace Timonel.Scheduler.Framework;
 
@@ -23,16 +24,18 @@ public sealed class PodInfo
         Namespace = pod.Metadata?.NamespaceProperty ?? "default";
         Name = pod.Metadata?.Name ?? string.Empty;
         Key = KeyOf(pod);
-        Labels = pod.Metadata?.Labels ?? NoLabels;
+        Labels = ReadOnlyLabels(pod.Metadata?.Labels);
         Priority = priority;
         Requests = PodRequests.Compute(pod.Spec, nonZero: false);
         NonZeroRequests = PodRequests.Compute(pod.Spec, nonZero: true);
         HostPorts = HostPortsOf(pod);
         var affinity = pod.Spec?.Affinity;
-        RequiredAffinityTerms = Terms(pod, affinity?.PodAffinity?.RequiredDuringSchedulingIgnoredDuringExecution);
-        RequiredAntiAffinityTerms = Terms(pod, affinity?.PodAntiAffinity?.RequiredDuringSchedulingIgnoredDuringExecution);
-        PreferredAffinityTerms = Weighted(pod, affinity?.PodAffinity?.PreferredDuringSchedulingIgnoredDuringExecution);
-        PreferredAntiAffinityTerms = Weighted(pod, affinity?.PodAntiAffinity?.PreferredDuringSchedulingIgnoredDuringExecution);
+        List<string>? errors = null;
+        RequiredAffinityTerms = Compile("requiredAffinityTerms", () => Terms(pod, affinity?.PodAffinity?.RequiredDuringSchedulingIgnoredDuringExecution), ref errors);
+        RequiredAntiAffinityTerms = Compile("requiredAntiAffinityTerms", () => Terms(pod, affinity?.PodAntiAffinity?.RequiredDuringSchedulingIgnoredDuringExecution), ref errors);
+        PreferredAffinityTerms = Compile("preferredAffinityTerms", () => Weighted(pod, affinity?.PodAffinity?.PreferredDuringSchedulingIgnoredDuringExecution), ref errors);
+        PreferredAntiAffinityTerms = Compile("preferredAntiAffinityTerms", () => Weighted(pod, affinity?.PodAntiAffinity?.PreferredDuringSchedulingIgnoredDuringExecution), ref errors);
+        ParseError = errors is null ? null : errors.Count == 1 ? errors[0] : $"[{string.Join(", ", errors)}]";
     }
 
     public V1Pod Pod { get; }
@@ -44,7 +47,7 @@ public sealed class PodInfo
 
     public string Name { get; }
 
-    public IDictionary<string, string> Labels { get; }
+    public IReadOnlyDictionary<string, string> Labels { get; }
 
     public int Priority { get; }
 
@@ -63,12 +66,40 @@ public sealed class PodInfo
 
     public IReadOnlyList<AffinityTerm> PreferredAntiAffinityTerms { get; }
 
+    /// <summary>
+    /// Why some affinity terms could not be compiled (an invalid label selector), as upstream's
+    /// NewPodInfo error; those groups of terms are empty. InterPodAffinity refuses such a pod.
+    /// </summary>
+    public string? ParseError { get; }
+
     public bool HasAffinity => RequiredAffinityTerms.Count + RequiredAntiAffinityTerms.Count + PreferredAffinityTerms.Count + PreferredAntiAffinityTerms.Count > 0;
 
     public string NodeName => Pod.Spec?.NodeName ?? string.Empty;
 
     public static string KeyOf(V1Pod pod) =>
         pod.Metadata?.Uid is { Length: > 0 } uid ? uid : $"{pod.Metadata?.NamespaceProperty}/{pod.Metadata?.Name}";
+
+    /// <summary>Labels as the read-only map the selector engine takes (a Dictionary already is one).</summary>
+    public static IReadOnlyDictionary<string, string> ReadOnlyLabels(IDictionary<string, string>? labels) => labels switch
+    {
+        null => NoLabels,
+        IReadOnlyDictionary<string, string> map => map,
+        _ => new Dictionary<string, string>(labels, StringComparer.Ordinal),
+    };
+
+    // Upstream's getAffinityTerms: an invalid selector makes the whole group empty, and the error is kept.
+    private static AffinityTerm[] Compile(string group, Func<AffinityTerm[]> compile, ref List<string>? errors)
+    {
+        try
+        {
+            return compile();
+        }
+        catch (ApiException e)
+        {
+            (errors ??= []).Add($"{group}: {e.Message}");
+            return [];
+        }
+    }
 
     private static AffinityTerm[] Terms(V1Pod pod, IList<V1PodAffinityTerm>? terms) =>
         terms is null || terms.Count == 0 ? [] : [.. terms.Select(t => new AffinityTerm(pod, t))];

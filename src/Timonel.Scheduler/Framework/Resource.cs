@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Api.Validation;
 
 namespace Timonel.Scheduler.Framework;
 
@@ -46,14 +47,14 @@ public sealed class Resource
         {
             switch (name)
             {
-                case Cpu: MilliCpu += Quantities.MilliValue(q); break;
-                case MemoryName: Memory += Quantities.Value(q); break;
-                case EphemeralStorageName: EphemeralStorage += Quantities.Value(q); break;
-                case Pods: AllowedPodNumber += Quantities.Value(q); break;
+                case Cpu: MilliCpu += Quantity.MilliValue(q); break;
+                case MemoryName: Memory += Quantity.Value(q); break;
+                case EphemeralStorageName: EphemeralStorage += Quantity.Value(q); break;
+                case Pods: AllowedPodNumber += Quantity.Value(q); break;
                 default:
-                    if (Quantities.IsScalarResourceName(name))
+                    if (ResourceNames.IsScalarResourceName(name))
                     {
-                        SetScalar(name, Scalar(name) + Quantities.Value(q));
+                        SetScalar(name, Scalar(name) + Quantity.Value(q));
                     }
 
                     break;

@@ -1,4 +1,6 @@
 using k8s.Models;
+using Timonel.Api.Errors;
+using Timonel.Api.Selectors;
 using Timonel.Scheduler.Framework;
 using Timonel.Scheduler.Queue;
 
@@ -138,8 +140,8 @@ public sealed class DefaultPreemption(PluginHandle handle) : IPostFilterPlugin, 
                     continue;
                 }
 
-                var selector = LabelMatcher.From(b.Spec.Selector);
-                if (selector.IsEverything || !selector.Matches(p.Labels) || b.Status?.DisruptedPods?.ContainsKey(p.Name) == true)
+                // Upstream: a budget whose selector is invalid matches no pod.
+                if (!TrySelector(b.Spec.Selector, out var selector) || selector.IsEmpty || !selector.Matches(p.Labels) || b.Status?.DisruptedPods?.ContainsKey(p.Name) == true)
                 {
                     continue;
                 }
@@ -155,6 +157,20 @@ public sealed class DefaultPreemption(PluginHandle handle) : IPostFilterPlugin, 
         }
 
         return (violating, nonViolating);
+    }
+
+    private static bool TrySelector(V1LabelSelector selector, out LabelSelector compiled)
+    {
+        try
+        {
+            compiled = LabelSelector.From(selector);
+            return true;
+        }
+        catch (ApiException)
+        {
+            compiled = LabelSelector.Nothing;
+            return false;
+        }
     }
 
     private static DateTime StartTime(PodInfo p) => p.Pod.Status?.StartTime ?? p.Pod.Metadata?.CreationTimestamp ?? DateTime.MaxValue;

@@ -31,6 +31,11 @@ public sealed class InterPodAffinity(PluginHandle handle) : IPreFilterExtensions
     public Status? PreFilter(CycleState state, PodInfo pod, Snapshot snapshot, out IReadOnlySet<string>? nodeNames)
     {
         nodeNames = null;
+        if (pod.ParseError is { } parseError)
+        {
+            return Status.Unresolvable($"parsing pod: {parseError}").WithPlugin(PluginName);
+        }
+
         var ns = handle.Listers.NamespaceLabels;
         if (pod.RequiredAffinityTerms.Count == 0 && pod.RequiredAntiAffinityTerms.Count == 0 && snapshot.HavePodsWithRequiredAntiAffinity.Count == 0)
         {

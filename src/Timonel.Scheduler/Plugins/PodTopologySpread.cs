@@ -1,5 +1,7 @@
 using System.Text.Json;
 using k8s.Models;
+using Timonel.Api.Errors;
+using Timonel.Api.Selectors;
 using Timonel.Scheduler.Cache;
 using Timonel.Scheduler.Framework;
 using Timonel.Scheduler.Queue;
@@ -64,9 +66,18 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
     public Status? PreFilter(CycleState state, PodInfo pod, Snapshot snapshot, out IReadOnlySet<string>? nodeNames)
     {
         nodeNames = null;
-        var constraints = (pod.Pod.Spec?.TopologySpreadConstraints ?? [])
-            .Where(c => c.WhenUnsatisfiable != "ScheduleAnyway")
-            .Select(c => TopologySpreadConstraint.From(c, pod.Pod)).ToArray();
+        TopologySpreadConstraint[] constraints;
+        try
+        {
+            constraints = (pod.Pod.Spec?.TopologySpreadConstraints ?? [])
+                .Where(c => c.WhenUnsatisfiable != "ScheduleAnyway")
+                .Select(c => TopologySpreadConstraint.From(c, pod.Pod)).ToArray();
+        }
+        catch (ApiException e)
+        {
+            return Status.Error($"obtaining pod's hard topology spread constraints: {e.Message}").WithPlugin(PluginName);
+        }
+
         if (constraints.Length == 0)
         {
             return Status.Skip;
@@ -138,7 +149,16 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
 
     public Status? PreScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes)
     {
-        var constraints = ScoringConstraints(pod);
+        TopologySpreadConstraint[] constraints;
+        try
+        {
+            constraints = ScoringConstraints(pod);
+        }
+        catch (ApiException e)
+        {
+            return Status.Error($"obtaining pod's soft topology spread constraints: {e.Message}").WithPlugin(PluginName);
+        }
+
         if (constraints.Length == 0)
         {
             return Status.Skip;
@@ -273,8 +293,8 @@ public sealed class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPr
             return [];
         }
 
-        var selector = LabelMatcher.FromSet(pod.Labels);
-        return [.. _defaults.Select(c => TopologySpreadConstraint.From(c, pod.Pod) with { Selector = c.LabelSelector is null ? selector : LabelMatcher.From(c.LabelSelector) })];
+        var selector = LabelSelector.FromSet(pod.Labels);
+        return [.. _defaults.Select(c => TopologySpreadConstraint.From(c, pod.Pod) with { Selector = c.LabelSelector is null ? selector : LabelSelector.From(c.LabelSelector) })];
     }
 
     private static bool HasAllKeys(TopologySpreadConstraint[] constraints, NodeInfo node)

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Api.Selectors;
 using Timonel.Scheduler.Framework;
 
 namespace Timonel.Scheduler.Plugins;
@@ -8,11 +9,12 @@ public sealed record TopologySpreadConstraint(
     int MaxSkew,
     string TopologyKey,
     bool DoNotSchedule,
-    LabelMatcher Selector,
+    LabelSelector Selector,
     int MinDomains,
     bool HonorNodeAffinity,
     bool HonorNodeTaints)
 {
+    /// <summary>Compiles <paramref name="c"/>; an invalid label selector throws ApiException (upstream's LabelSelectorAsSelector error).</summary>
     public static TopologySpreadConstraint From(V1TopologySpreadConstraint c, V1Pod pod)
     {
         var extra = c.MatchLabelKeys is { Count: > 0 } keys && pod.Metadata?.Labels is { } labels
@@ -22,7 +24,7 @@ public sealed record TopologySpreadConstraint(
             c.MaxSkew,
             c.TopologyKey,
             c.WhenUnsatisfiable != "ScheduleAnyway",
-            LabelMatcher.From(c.LabelSelector, extra),
+            LabelSelector.From(c.LabelSelector, extra),
             c.MinDomains ?? 1,
             c.NodeAffinityPolicy != "Ignore",
             c.NodeTaintsPolicy == "Honor");

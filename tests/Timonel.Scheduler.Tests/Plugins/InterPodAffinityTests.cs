@@ -41,6 +41,31 @@ public class InterPodAffinityTests
     }
 
     [Fact]
+    public void PreFilter_InvalidAffinitySelector_UnresolvableParsingPod()
+    {
+        var invalid = new V1PodAffinityTerm
+        {
+            LabelSelector = new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "app", OperatorProperty = "Foo" }] },
+            TopologyKey = "zone",
+        };
+        var a = Make.NodeInfo(Make.Node("a", labels: ZoneA));
+        var snapshot = Snapshot.Of([a]);
+        var plugin = new InterPodAffinity(new PluginHandle(new SchedulerListers(), new FakeClient(), TimeProvider.System, new Nominator()) { Snapshot = snapshot });
+        var valid = new PodInfo(WithAffinity("ok", Make.Labels("app=web"), affinity: Term("app=web")));
+        var info = new PodInfo(WithAffinity("web", Make.Labels("app=web"), affinity: invalid));
+
+        var accepted = plugin.PreFilter(new CycleState(), valid, snapshot, out _);
+        var refused = plugin.PreFilter(new CycleState(), info, snapshot, out _);
+
+        Assert.Null(valid.ParseError);
+        Assert.NotEqual(StatusCode.UnschedulableAndUnresolvable, accepted?.Code);
+        Assert.Equal("requiredAffinityTerms: \"Foo\" is not a valid label selector operator", info.ParseError);
+        Assert.Empty(info.RequiredAffinityTerms);
+        Assert.Equal(StatusCode.UnschedulableAndUnresolvable, refused?.Code);
+        Assert.Equal("parsing pod: requiredAffinityTerms: \"Foo\" is not a valid label selector operator", refused?.Message);
+    }
+
+    [Fact]
     public void Filter_RequiredAffinity_OnlyZoneWithMatchingPod()
     {
         var a = Make.NodeInfo(Make.Node("a", labels: ZoneA), Make.Pod("db", labels: Make.Labels("app=db")));

@@ -65,6 +65,23 @@ public class PodTopologySpreadTests
     }
 
     [Fact]
+    public void PreFilter_InvalidSelector_Error()
+    {
+        var nodes = new[] { Make.NodeInfo(Make.Node("a1", labels: Make.Labels("zone=a"))) };
+        var (plugin, snapshot) = Setup(nodes);
+        var valid = Spread(1);
+        var invalid = Spread(1);
+        invalid.Spec.TopologySpreadConstraints[0].LabelSelector = new V1LabelSelector { MatchLabels = Make.Labels("app=-web") };
+
+        var accepted = plugin.PreFilter(new CycleState(), new PodInfo(valid), snapshot, out _);
+        var refused = plugin.PreFilter(new CycleState(), new PodInfo(invalid), snapshot, out _);
+
+        Assert.Null(accepted);
+        Assert.Equal(StatusCode.Error, refused?.Code);
+        Assert.StartsWith("obtaining pod's hard topology spread constraints: values[0][app]: Invalid value: \"-web\"", refused?.Message);
+    }
+
+    [Fact]
     public void Filter_RemovePodExtension_UpdatesCounts()
     {
         var nodes = new[]

@@ -1,14 +1,8 @@
-using k8s.Models;
-
 namespace Timonel.Scheduler.Framework;
 
-/// <summary>Quantity arithmetic as upstream's resource.Quantity Value()/MilliValue() (rounded up).</summary>
-public static class Quantities
+/// <summary>Which resource names the scheduler counts as scalar (extended) resources.</summary>
+public static class ResourceNames
 {
-    public static long Value(ResourceQuantity? q) => q is null ? 0 : Ceiling(q.ToDecimal());
-
-    public static long MilliValue(ResourceQuantity? q) => q is null ? 0 : Ceiling(q.ToDecimal() * 1000m);
-
     /// <summary>
     /// Upstream's IsScalarResourceName: extended resources (a domain-qualified name outside
     /// kubernetes.io, e.g. example.com/gpu), hugepages-*, and attachable-volumes-*.
@@ -33,11 +27,5 @@ public static class Quantities
 
         var domain = name[..slash];
         return !(domain == "kubernetes.io" || domain.EndsWith(".kubernetes.io", StringComparison.Ordinal));
-    }
-
-    private static long Ceiling(decimal d)
-    {
-        var c = decimal.Ceiling(d);
-        return c >= long.MaxValue ? long.MaxValue : c <= long.MinValue ? long.MinValue : (long)c;
     }
 }
