@@ -52,7 +52,8 @@ internal static class ScaleSubresource
         var name = ObjectMetaAccess.Name(parent)!;
         if (replicas is null)
         {
-            replicas = 0;
+            // A long, as a number read off the wire is: an omitted count means zero, as upstream.
+            replicas = 0L;
         }
 
         if (JsonAccess.WholeNumber(replicas) is not { } n)

@@ -100,6 +100,19 @@ public sealed class SubresourceTests(ApiServerFixture fx) : IClassFixture<ApiSer
     }
 
     [Fact]
+    public async Task PutScale_WithoutReplicas_ScalesToZero()
+    {
+        var path = await DeploymentAsync(replicas: 2);
+        var scale = (await fx.Client.GetAsync($"{path}/scale")).Object;
+        scale["spec"]!.AsObject().Remove("replicas");
+
+        var response = await fx.Client.PutAsync($"{path}/scale", scale);
+
+        ApiAssert.Code(200, response);
+        Assert.Equal(0, (int?)(await fx.Client.GetAsync(path)).Object["spec"]!["replicas"]);
+    }
+
+    [Fact]
     public async Task PutScale_StaleResourceVersion_Is409()
     {
         var path = await DeploymentAsync();
