@@ -144,37 +144,8 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
 
     // Upstream's UpdatePodCondition: the transition time moves only when the status changes;
     // false when the pod already says exactly this.
-    private static bool SetDisruptionTarget(JsonObject pod, DateTimeOffset now)
-    {
-        var status = pod["status"] as JsonObject ?? new JsonObject();
-        pod["status"] = status;
-        var conditions = status["conditions"] as JsonArray ?? [];
-        status["conditions"] = conditions;
-        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => JsonAccess.AsString(c["type"]) == "DisruptionTarget");
-        if (condition is not null
-            && JsonAccess.AsString(condition["status"]) == "True"
-            && JsonAccess.AsString(condition["reason"]) == EvictionReason
-            && JsonAccess.AsString(condition["message"]) == EvictionMessage)
-        {
-            return false;
-        }
-
-        if (condition is null)
-        {
-            condition = new JsonObject { ["type"] = "DisruptionTarget" };
-            conditions.Add(condition);
-        }
-
-        if (JsonAccess.AsString(condition["status"]) != "True" || condition["lastTransitionTime"] is null)
-        {
-            condition["lastTransitionTime"] = ObjectMetaAccess.Timestamp(now);
-        }
-
-        condition["status"] = "True";
-        condition["reason"] = EvictionReason;
-        condition["message"] = EvictionMessage;
-        return true;
-    }
+    private static bool SetDisruptionTarget(JsonObject pod, DateTimeOffset now) =>
+        SetCondition(pod.Ensure("status"), "DisruptionTarget", "True", EvictionReason, EvictionMessage, now) is not null;
 
     private async Task<List<JsonObject>> BudgetsOfAsync(string ns, JsonObject pod, CancellationToken cancellationToken)
     {
@@ -260,23 +231,9 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
     // False for InsufficientPods, its transition time moved only when the status changes.
     private static void SetDisruptionAllowedCondition(JsonObject status, DateTimeOffset now)
     {
-        var conditions = status["conditions"] as JsonArray ?? [];
-        status["conditions"] = conditions;
-        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => JsonAccess.AsString(c["type"]) == "DisruptionAllowed");
-        if (condition is null)
-        {
-            condition = new JsonObject { ["type"] = "DisruptionAllowed" };
-            conditions.Add(condition);
-        }
-
-        if (JsonAccess.AsString(condition["status"]) != "False" || condition["lastTransitionTime"] is null)
-        {
-            condition["lastTransitionTime"] = ObjectMetaAccess.Timestamp(now);
-        }
-
-        condition["status"] = "False";
-        condition["reason"] = "InsufficientPods";
-        condition["message"] = "";
+        // Written even when unchanged: the decrement itself is the write.
+        var condition = SetCondition(status, "DisruptionAllowed", "False", "InsufficientPods", "", now)
+            ?? status["conditions"]!.AsArray().OfType<JsonObject>().First(c => JsonAccess.AsString(c["type"]) == "DisruptionAllowed");
         if (JsonAccess.WholeNumber(status["observedGeneration"]) is { } generation and not 0)
         {
             condition["observedGeneration"] = generation;
@@ -285,6 +242,37 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
         {
             condition.Remove("observedGeneration");
         }
+    }
+
+    // Upstream's condition update on a status's conditions list: the transition time moves only
+    // when the status changes (or was never set). Returns the condition written, or null when it
+    // already said exactly this.
+    private static JsonObject? SetCondition(JsonObject status, string type, string value, string reason, string message, DateTimeOffset now)
+    {
+        var conditions = status["conditions"] as JsonArray ?? [];
+        status["conditions"] = conditions;
+        var condition = conditions.OfType<JsonObject>().FirstOrDefault(c => JsonAccess.AsString(c["type"]) == type);
+        if (condition is null)
+        {
+            condition = new JsonObject { ["type"] = type };
+            conditions.Add(condition);
+        }
+        else if (JsonAccess.AsString(condition["status"]) == value
+            && JsonAccess.AsString(condition["reason"]) == reason
+            && JsonAccess.AsString(condition["message"]) == message)
+        {
+            return null;
+        }
+
+        if (JsonAccess.AsString(condition["status"]) != value || condition["lastTransitionTime"] is null)
+        {
+            condition["lastTransitionTime"] = ObjectMetaAccess.Timestamp(now);
+        }
+
+        condition["status"] = value;
+        condition["reason"] = reason;
+        condition["message"] = message;
+        return condition;
     }
 
     private static bool IsReady(JsonObject pod) =>
