@@ -18,7 +18,7 @@ def git_files(repo, pattern):
 def show(repo, path):
     return subprocess.run(["git", "-C", repo, "show", f"HEAD:{path}"], capture_output=True, text=True, check=True).stdout
 
-SERVED = r"^(core|apps|batch|rbac|policy|scheduling|networking|coordination|storage|discovery|events|autoscaling)/v[12]/"
+SERVED = r"^(core|apps|batch|rbac|policy|scheduling|networking|coordination|storage|discovery|events|autoscaling|certificates)/v[12]/"
 messages = {}   # full name -> list of (number, name, kind, repeated, typename)
 inline = set()  # (package-relative message, field name)
 omit_zero = set()  # (package-relative message, field name)

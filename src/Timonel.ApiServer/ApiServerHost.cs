@@ -5,10 +5,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Timonel.ApiServer.Admission;
+using Timonel.ApiServer.Encryption;
 using Timonel.ApiServer.Health;
 using Timonel.ApiServer.Http;
 using Timonel.ApiServer.Registry;
+using Timonel.ApiServer.Registry.Rbac;
 using Timonel.ApiServer.Security;
+using Timonel.ApiServer.Security.Node;
 using Timonel.ApiServer.ServiceAccounts;
 using Timonel.ApiServer.Streaming;
 using Timonel.ApiServer.Watch;
@@ -17,6 +20,7 @@ using Timonel.Registry.Discovery;
 using Timonel.Registry.OpenApi;
 using Timonel.Registry.Resources;
 using Timonel.Storage;
+using Timonel.Storage.Encryption;
 
 namespace Timonel.ApiServer;
 
@@ -92,16 +96,51 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             pki = await ClusterPki.LoadOrCreateAsync(options.DataDir, sans, pkiLog, cancellationToken).ConfigureAwait(false);
         }
 
-        IStore store;
+        // The catalog comes first: the encryption layer finds each key's resource in it.
+        var catalog = ResourceCatalog.CreateBuiltIn();
+        IStore? store = null;
+        CatalogTransformerSelector? encryption = null;
+        var encryptionConfigPath = options.EncryptionProviderConfig;
+        var sharedEncryption = options.SharedDatastore && options.EncryptionConfigFromDatastore && encryptionConfigPath is not null;
         try
         {
+            if (encryptionConfigPath is not null && !sharedEncryption)
+            {
+                encryption = new CatalogTransformerSelector(catalog, await EncryptionConfigParser.LoadAsync(encryptionConfigPath, cancellationToken).ConfigureAwait(false));
+            }
+
             store = await openStore(cancellationToken).ConfigureAwait(false);
+            if (sharedEncryption)
+            {
+                // The shared key comes with the cluster's bootstrap record: join first (the record
+                // is no resource, so it is read the same with or without the transformers).
+                pki = await ClusterBootstrap.LoadOrJoinAsync(options.DataDir, sans, store, token, new EncryptionKeyFile(encryptionConfigPath!), pkiLog, cancellationToken).ConfigureAwait(false);
+                if (File.Exists(encryptionConfigPath))
+                {
+                    encryption = new CatalogTransformerSelector(catalog, await EncryptionConfigParser.LoadAsync(encryptionConfigPath!, cancellationToken).ConfigureAwait(false));
+                }
+                else
+                {
+                    Log.SharedRecordWithoutEncryption(log, ClusterBootstrap.Key);
+                    encryptionConfigPath = null;
+                }
+            }
+
+            if (encryption is not null)
+            {
+                store = TransformingStore.Wrap(store, encryption);
+            }
         }
         catch
         {
             if (auditLog is not null)
             {
                 await auditLog.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (store is not null)
+            {
+                await store.DisposeAsync().ConfigureAwait(false);
             }
 
             pki?.Dispose();
@@ -112,9 +151,8 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         WatchCaches? watchCaches = null;
         try
         {
-            pki ??= await ClusterBootstrap.LoadOrJoinAsync(options.DataDir, sans, store, token, pkiLog, cancellationToken).ConfigureAwait(false);
+            pki ??= await ClusterBootstrap.LoadOrJoinAsync(options.DataDir, sans, store, token, encryption: null, pkiLog, cancellationToken).ConfigureAwait(false);
             var time = options.Time;
-            var catalog = ResourceCatalog.CreateBuiltIn();
             var objects = new ObjectStore(store);
             var services = catalog.Find("", "v1", "services")!;
             var allocations = new ServiceAllocations(options.ServiceNetwork, store, services, new Random(), loggerFactory.CreateLogger("allocations"), time, objects);
@@ -129,8 +167,38 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var limitRanges = new WatchedObjects(objects, catalog.Find("", "v1", "limitranges")!, cacheLog);
             var quotas = new WatchedObjects(objects, catalog.Find("", "v1", "resourcequotas")!, cacheLog);
             var storageClasses = new WatchedObjects(objects, catalog.Find("storage.k8s.io", "v1", "storageclasses")!, cacheLog);
-            WatchedObjects[] caches = [namespaces, serviceAccounts, limitRanges, quotas, storageClasses];
-            IAdmissionHook[] hooks = [new NamespaceLifecycle(namespaces), new PersistentVolumeClaimResize(storageClasses), allocations, new ResourceQuotaAdmission(objects, quotas)];
+            // NodeAuthorizer without the Node mode puts the node authorizer first, as Node,<modes> would.
+            var modes = options.NodeAuthorizer && !Security.AuthorizationModes.UsesNode(options.AuthorizationModes)
+                ? [Security.AuthorizationModes.Node, .. options.AuthorizationModes]
+                : options.AuthorizationModes;
+            var nodeGraph = Security.AuthorizationModes.UsesNode(modes) && (options.Authorizer is null || options.NodeAuthorizer)
+                ? new NodeGraphPopulator(objects, catalog, new NodeGraph(), time, loggerFactory.CreateLogger<NodeGraphPopulator>())
+                : null;
+            // Authorization before the writer: RBAC's escalation check runs inside its writes.
+            Security.AuthorizationModes.Validate(modes);
+            var rbacPolicies = options.Authorizer is null && Security.AuthorizationModes.UsesRbac(modes)
+                ? new Security.Rbac.RbacPolicyCache(objects, catalog, loggerFactory.CreateLogger<Security.Rbac.RbacPolicyCache>())
+                : null;
+            var rbac = rbacPolicies is null ? null : new Security.Rbac.RbacAuthorizer(rbacPolicies);
+            var node = nodeGraph is null ? null : new NodeAuthorizer(nodeGraph.Graph, loggerFactory.CreateLogger<NodeAuthorizer>());
+            IAuthorizer authorizer = options.Authorizer is { } given
+                ? (node is null ? given : new Security.Rbac.UnionAuthorizer([node, given]))
+                : Security.AuthorizationModes.Build(modes, rbac, node);
+
+            IRequesterAdmissionHook[] requesterHooks = rbac is null ? [] : [new Security.Rbac.RbacEscalationCheck(authorizer, rbac, new Security.Rbac.PrivilegedGroupAuthorizer(UserInfo.SystemMastersGroup))];
+            List<WatchedObjects> caches = [namespaces, serviceAccounts, limitRanges, quotas, storageClasses, .. rbacPolicies?.Caches ?? []];
+            List<IAdmissionHook> hooks = [new NamespaceLifecycle(namespaces), new PersistentVolumeClaimResize(storageClasses), allocations, new ResourceQuotaAdmission(objects, quotas)];
+            List<IRequestAdmission> requestAdmission = [];
+            if (options.NodeRestriction)
+            {
+                // Its Node reads (the UID a mirror pod's owner must carry) come from a cache, as upstream's from an informer.
+                var nodes = new WatchedObjects(objects, catalog.Find("", "v1", "nodes")!, cacheLog);
+                caches.Add(nodes);
+                var nodeRestriction = new NodeRestriction(nodes, new PodPlacements(objects, catalog.Find("", "v1", "pods")!, nodeGraph));
+                hooks.Add(nodeRestriction);
+                requestAdmission.Add(nodeRestriction);
+            }
+
             IMutatingAdmissionHook[] mutating =
             [
                 new ServiceAccountAdmission(serviceAccounts, namespaces, options.RequireServiceAccounts, new Random(), time),
@@ -139,7 +207,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 new DefaultStorageClass(storageClasses),
                 new StorageObjectInUseProtection(),
             ];
-            var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time);
+            var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time, requesterHooks);
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects, time);
             var updater = new GuaranteedUpdater(objects, writer);
@@ -151,8 +219,12 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             // Before the kubernetes Service: its ClusterIP comes from this range.
             await new DefaultServiceCidr(catalog, writer, objects, time).EnsureAsync(options.ServiceNetwork.Cidr, cancellationToken).ConfigureAwait(false);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
+            await new RbacBootstrap(catalog, objects, writer, deleter, updater, loggerFactory.CreateLogger<RbacBootstrap>()).EnsureAsync(cancellationToken).ConfigureAwait(false);
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
             await new LegacyTokenTracking(catalog, writer, objects, time).EnsureAsync(cancellationToken).ConfigureAwait(false);
+            // Stored CRDs are served again before the server reports ready (and before the local APIServices are made).
+            var customResourceDefinitions = new CustomResourceDefinitionController(catalog, objects, writer, deleter, time, loggerFactory.CreateLogger<CustomResourceDefinitionController>());
+            await customResourceDefinitions.SyncAllAsync(cancellationToken).ConfigureAwait(false);
             var localApiServices = new LocalApiServices(catalog, writer, objects, deleter, time, loggerFactory.CreateLogger<LocalApiServices>());
             await localApiServices.SyncAsync(cancellationToken).ConfigureAwait(false);
             // After the bootstrap objects: the store has a revision to start the caches' watches after.
@@ -161,6 +233,10 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 await watchCaches.StartAsync(catalog.Stored, cancellationToken).ConfigureAwait(false);
             }
             var kubelets = new KubeletConnector(pki, time.GetUtcNow(), options.KubeletDialFilter);
+            var resourceMetrics = new Metrics.MetricsStore();
+            // Fed by the collector, read by `timonel recommend` (docs/autoscaling.md, "Recommendations").
+            var usageHistory = new Metrics.History.UsageHistory();
+            var metricsCollector = new Metrics.MetricsCollector(objects, catalog, resourceMetrics, kubelets.Invoker, options.MetricsResolution, time, loggerFactory.CreateLogger<Metrics.MetricsCollector>(), usageHistory);
 
             Log.Stage(log, "bootstrap objects ensured", clock.Elapsed.TotalMilliseconds);
             var issuer = new ServiceAccountIssuer(pki.ServiceAccountKey, options.ServiceAccountIssuer, options.ApiAudiences);
@@ -185,8 +261,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var app = await webHost.ConfigureAwait(false);
             Log.Stage(log, "web host built", clock.Elapsed.TotalMilliseconds);
 
-            auditLog = options.AuditLogPath is { Length: > 0 } auditPath ? new Audit.AuditLogFile(auditPath, loggerFactory.CreateLogger("audit")) : null;
-            var authorizer = options.Authorizer ?? new AllowAllAuthorizer();
+            // A bad policy stops the start before the log file is even created.
+            var auditPolicy = options.AuditPolicyFile is { Length: > 0 } policyPath ? Audit.AuditPolicyFile.Load(policyPath) : null;
+            auditLog = options.AuditLogPath is { Length: > 0 } auditPath ? new Audit.AuditLogFile(auditPath, loggerFactory.CreateLogger("audit"), options.AuditLogRotation, time) : null;
             var bindings = new BindingSubresource(updater, time);
             Func<CancellationToken, Task<bool>> storeReachable = async ct =>
             {
@@ -203,14 +280,17 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var pipeline = new RequestPipeline(
                 authenticator,
                 authorizer,
-                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time, watchCaches, cachedReads), updater, bindings, new EvictionSubresource(catalog, objects, lister, deleter, updater, time), time, new PodStreamEndpoint(catalog, objects, kubelets), cachedReads,
-                    new ComputedCoreEndpoint(catalog, bindings, new ComponentStatuses(objects, catalog, storeReachable, time), time)),
-                new AuthenticationEndpoint(catalog, issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}"),
+                new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time, watchCaches, cachedReads), updater, bindings, new EvictionSubresource(catalog, objects, lister, deleter, updater, time, requestAdmission), time, new PodStreamEndpoint(catalog, objects, kubelets), cachedReads,
+                    new ComputedCoreEndpoint(catalog, bindings, new ComponentStatuses(objects, catalog, storeReachable, time), time),
+                    new ApplyPatchHandler(objects, writer, updater, time),
+                    new Metrics.MetricsEndpoint(catalog, objects, resourceMetrics, time, new Metrics.History.RecommendationEndpoint(catalog, objects, usageHistory))),
+                new AuthenticationEndpoint(catalog, issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}", requestAdmission),
                 new ReviewEndpoint(catalog, new Reviews.TokenReviewer(authenticator, issuer.ApiAudiences), new Reviews.AccessReviewer(authorizer)),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi),
-                new RequestMetrics(),
+                new RequestMetrics { EncryptionConfigHash = encryption is null ? null : () => encryption.Config.Hash },
                 storeReachable,
                 auditLog,
+                auditPolicy,
                 time,
                 loggerFactory.CreateLogger<RequestPipeline>());
             app.Run(pipeline.InvokeAsync);
@@ -224,11 +304,18 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
             var stopping = new CancellationTokenSource();
             localApiServices.FollowCatalog(stopping.Token);
+            var reloader = encryption is null
+                ? null
+                : new EncryptionConfigReloader(options.EncryptionProviderConfig!, encryption, options.EncryptionConfigReloadInterval, time, loggerFactory.CreateLogger<EncryptionConfigReloader>());
             // Emptying terminating namespaces is the namespace controller's job (controller manager).
             var background = Task.WhenAll(
                 Task.Run(() => repair.RunAsync(time, stopping.Token), CancellationToken.None),
                 Task.Run(() => endpoints.RunAsync(stopping.Token), CancellationToken.None),
-                Task.WhenAll(caches.Select(c => Task.Run(() => c.RunAsync(stopping.Token), CancellationToken.None))));
+                Task.Run(() => customResourceDefinitions.RunAsync(stopping.Token), CancellationToken.None),
+                Task.Run(() => metricsCollector.RunAsync(stopping.Token), CancellationToken.None),
+                reloader is null ? Task.CompletedTask : Task.Run(() => reloader.RunAsync(stopping.Token), CancellationToken.None),
+                Task.WhenAll(caches.Select(c => Task.Run(() => c.RunAsync(stopping.Token), CancellationToken.None))),
+                nodeGraph is null ? Task.CompletedTask : Task.Run(() => nodeGraph.RunAsync(stopping.Token), CancellationToken.None));
             var result = new ApiServerHost(app, store, pki, catalog, url, kubeconfig, background, watchCaches) { _audit = auditLog };
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);
@@ -332,6 +419,9 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
     private static partial class Log
     {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Secrets are stored unencrypted: this cluster's bootstrap record {Key} was written before servers shared a generated key; pass one --encryption-provider-config file to every server (docs/limits.md)")]
+        public static partial void SharedRecordWithoutEncryption(ILogger logger, string key);
+
         [LoggerMessage(Level = LogLevel.Debug, Message = "start-up: {Stage} after {Milliseconds:F0} ms")]
         public static partial void Stage(ILogger logger, string stage, double milliseconds);
 

@@ -64,6 +64,12 @@ public sealed record ApiServerOptions
     /// </summary>
     public bool RequireServiceAccounts { get; init; }
 
+    /// <summary>
+    /// --metrics-resolution: how often the built-in metrics collector scrapes kubelets and
+    /// recomputes simulated nodes' usage for metrics.k8s.io (metrics-server's --metric-resolution, 15 s).
+    /// </summary>
+    public TimeSpan MetricsResolution { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How often this server renews its lease and reconciles the "kubernetes" Service's endpoints (upstream: 10 s).</summary>
     public TimeSpan EndpointReconcileInterval { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -85,6 +91,32 @@ public sealed record ApiServerOptions
     public Security.IAuthorizer? Authorizer { get; init; }
 
     /// <summary>
+    /// --authorization-mode: the authorizers behind system:masters, in order (AlwaysAllow,
+    /// AlwaysDeny, RBAC, and Node, which turns on <see cref="NodeAuthorizer"/>; see
+    /// <see cref="Security.AuthorizationModes"/>). Ignored when <see cref="Authorizer"/> is set.
+    /// AlwaysAllow here (in-process tests); `timonel server` defaults to Node,RBAC.
+    /// </summary>
+    public IReadOnlyList<string> AuthorizationModes { get; init; } = [Security.AuthorizationModes.AlwaysAllow];
+
+    /// <summary>
+    /// Put the node authorizer ahead of the authorizer (<see cref="Authorizer"/> or the
+    /// <see cref="AuthorizationModes"/> chain), as upstream's --authorization-mode=Node,...:
+    /// kubelets ("system:node:&lt;name&gt;" in "system:nodes") may read only the secrets,
+    /// configmaps, volumes and tokens of pods bound to them. Costs a store watch of pods,
+    /// persistent volumes and volume attachments. Off by default: with the allow-all authorizer
+    /// it would restrict nothing.
+    /// </summary>
+    public bool NodeAuthorizer { get; init; }
+
+    /// <summary>
+    /// Run the NodeRestriction admission plugin (upstream's --enable-admission-plugins=NodeRestriction,
+    /// on by default): a kubelet ("system:node:&lt;name&gt;" in "system:nodes") may write only its
+    /// own Node, mirror pods bound to it and the status of its pods. Other users pass untouched.
+    /// Costs a cache of Nodes.
+    /// </summary>
+    public bool NodeRestriction { get; init; } = true;
+
+    /// <summary>
     /// --watch-cache: serve watches, and gets and lists at a resourceVersion, from one in-memory
     /// cache per resource fed by a single store watch (upstream's --watch-cache, on by default).
     /// False: every watch opens its own store watch and every read goes to the store.
@@ -92,10 +124,38 @@ public sealed record ApiServerOptions
     public bool WatchCache { get; init; } = true;
 
     /// <summary>
-    /// Where to append the audit log (upstream's --audit-log-path): one audit.k8s.io/v1 Event per
-    /// request at the Metadata level, stage ResponseComplete (no bodies). Null: no audit log.
+    /// Where to append the audit log (upstream's --audit-log-path): audit.k8s.io/v1 Events as
+    /// <see cref="AuditPolicyFile"/> says; without a policy, one per request at the Metadata
+    /// level, stage ResponseComplete (no bodies). Null: no audit log.
     /// </summary>
     public string? AuditLogPath { get; init; }
+
+    /// <summary>
+    /// --audit-policy-file: an audit.k8s.io/v1 Policy (YAML or JSON) choosing each request's level
+    /// and the stages written. An invalid file stops the start with the field at fault.
+    /// </summary>
+    public string? AuditPolicyFile { get; init; }
+
+    /// <summary>--audit-log-maxsize / -maxbackup / -maxage; null: the log is never rotated.</summary>
+    public Audit.AuditLogRotation? AuditLogRotation { get; init; }
+
+    /// <summary>
+    /// --encryption-provider-config: an apiserver.config.k8s.io/v1 EncryptionConfiguration file
+    /// whose providers encrypt the listed resources at rest. The CLI passes a generated one
+    /// (DATA_DIR/cred/encryption-config.json) when the flag is absent; null stores values as
+    /// given (in-process tests).
+    /// </summary>
+    public string? EncryptionProviderConfig { get; init; }
+
+    /// <summary>
+    /// <see cref="EncryptionProviderConfig"/> is the generated file, shared by the servers of a
+    /// shared datastore through its bootstrap record: the first server's key is written to the
+    /// others' files before they load them.
+    /// </summary>
+    public bool EncryptionConfigFromDatastore { get; init; }
+
+    /// <summary>How often the encryption provider config file is checked for changes (upstream reloads automatically the same way).</summary>
+    public TimeSpan EncryptionConfigReloadInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The address to advertise: <see cref="AdvertiseAddress"/>, or one derived from the bind address.</summary>
     public IPAddress ResolveAdvertiseAddress() => AdvertiseAddress ?? Registry.AdvertiseAddress.Choose(BindAddress);

@@ -17,6 +17,9 @@ public sealed record ControllerContext(
     /// <summary>Signs the tokens serviceaccount-token puts in Secrets; null when the manager was given no key.</summary>
     public ServiceAccount.IServiceAccountTokenSigner? TokenSigner { get; init; }
 
+    /// <summary>The CAs csrsigning signs from; null when the manager was given none (then nothing is signed).</summary>
+    public Certificates.CsrSigningAuthorities? SigningAuthorities { get; init; }
+
     /// <summary>The served resources, for the controllers that walk them all (garbage collector, namespace, quota).</summary>
     public ResourceCatalog Catalog { get; init; } = ResourceCatalog.Default;
 }

@@ -11,14 +11,20 @@ namespace Timonel.Controllers;
 /// The controller manager as a cluster component: while it holds the kube-controller-manager
 /// Lease it builds the enabled controllers over one shared informer factory, starts the
 /// informers and runs every controller until cancelled, keeping one health check per
-/// controller in <see cref="Health"/>.
+/// controller in <see cref="Health"/>. With <c>controllerClients</c> each controller writes (and
+/// records its events) as its own service account, kube-system/NAME
+/// (<see cref="Credentials.ControllerServiceAccounts"/>), while the shared informers read with the
+/// manager's client, as upstream's --use-service-account-credentials; without, every controller
+/// uses the manager's client.
 /// </summary>
 public sealed partial class ControllerManager(
     ControllerManagerOptions options,
     ILoggerFactory loggers,
     TimeProvider? time = null,
     IServiceAccountTokenSigner? tokenSigner = null,
-    ControllerHealth? health = null) : IClusterComponent
+    ControllerHealth? health = null,
+    Certificates.CsrSigningAuthorities? signingAuthorities = null,
+    Credentials.IControllerClients? controllerClients = null) : IClusterComponent
 {
     public string Name => "controller-manager";
 
@@ -30,10 +36,10 @@ public sealed partial class ControllerManager(
     public async Task RunAsync(IKubernetes client, CancellationToken cancellationToken)
     {
         var clock = time ?? TimeProvider.System;
-        await using var events = new RecordingEvents(client, loggers, clock);
+        await using var identities = new ControllerIdentities(client, controllerClients, loggers, clock);
         await using var informers = new SharedInformerFactory(client, loggers, clock);
-        var context = new ControllerContext(client, informers, events.Events, loggers, clock, options) { TokenSigner = tokenSigner };
-        var controllers = ControllerRegistry.All.Where(c => options.IsEnabled(c.Name)).Select(c => (c.Name, Controller: c.Create(context))).ToList();
+        var context = new ControllerContext(client, informers, ControllerEvents.None, loggers, clock, options) { TokenSigner = tokenSigner, SigningAuthorities = signingAuthorities };
+        var controllers = ControllerRegistry.All.Where(c => options.IsEnabled(c.Name)).Select(c => (c.Name, Controller: c.Create(identities.ContextFor(context, c.Name)))).ToList();
         var log = loggers.CreateLogger("controller-manager");
         Log.Starting(log, string.Join(",", controllers.Select(c => c.Controller.Name)));
         informers.Start();

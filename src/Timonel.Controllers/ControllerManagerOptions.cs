@@ -57,6 +57,15 @@ public sealed record ControllerManagerOptions
     /// <summary>How often legacy-serviceaccount-token-cleaner looks at every token (upstream's syncInterval, a day; not a flag there).</summary>
     public TimeSpan LegacyServiceAccountTokenSyncInterval { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// --cluster-signing-duration: the longest certificate csrsigning issues (spec.expirationSeconds
+    /// may ask for less, not more; upstream's default, one year).
+    /// </summary>
+    public TimeSpan ClusterSigningDuration { get; init; } = TimeSpan.FromDays(365);
+
+    /// <summary>The horizontal-pod-autoscaler's --horizontal-pod-autoscaler-* settings.</summary>
+    public Autoscaling.HpaOptions Autoscaling { get; init; } = new();
+
     /// <summary>Whether the registry's controller <paramref name="name"/> runs under <see cref="Controllers"/> (see <see cref="ControllerNames.IsEnabled"/>).</summary>
     public bool IsEnabled(string name) => ControllerNames.IsEnabled(name, Controllers);
 }

@@ -32,6 +32,7 @@ public static class ControllerRegistry
         ("replicaset", c => new ReplicaSetController(c)),
         ("replicationcontroller", c => new ReplicationManager(c)),
         ("disruption", c => new Disruption.DisruptionController(c)),
+        ("horizontalpodautoscaling", c => new Autoscaling.HorizontalPodAutoscalerController(c)),
         ("pvc-protection", c => new VolumeProtection.PvcProtectionController(c)),
         ("pv-protection", c => new VolumeProtection.PvProtectionController(c)),
         ("ephemeral-volume", c => new Ephemeral.EphemeralVolumeController(c)),
@@ -59,5 +60,8 @@ public static class ControllerRegistry
         ("local-path-provisioner", c => new LocalPathProvisioner(c)),
         ("service-cidr", c => new ServiceCidrController(c)),
         ("service-lb-controller", c => new ServiceLoadBalancerController(c, new LocalCloudProvider())),
+        ("clusterrole-aggregation", c => new ClusterRoleAggregation.ClusterRoleAggregationController(c)),
+        ("csrsigning", c => new Certificates.CsrSigningController(c)),
+        ("csrapproving", c => new Certificates.CsrApprovingController(c)),
     ];
 }

@@ -9,6 +9,7 @@ using Timonel.Kubelet.Node;
 using Timonel.Kubelet.Pods;
 using Timonel.Kubelet.Runtime;
 using Timonel.Kubelet.Server;
+using Timonel.Kubelet.Stats;
 using Timonel.Kubelet.Volumes;
 
 namespace Timonel.Kubelet;
@@ -48,7 +49,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         _logRotation = Task.Run(() => rotator.RunAsync(_stop.Token));
     }
 
-    /// <summary>The port of the kubelet's HTTPS server (logs, exec, attach, port-forward).</summary>
+    /// <summary>The port of the kubelet's HTTPS server (logs, exec, attach, port-forward, stats, resource metrics).</summary>
     public int ServerPort => _server.Port;
 
     public KubeletOptions Options { get; }
@@ -114,13 +115,15 @@ public sealed partial class KubeletAgent : IAsyncDisposable
                 Volumes = new VolumeManager(client, options.PodsDir, options.VolumeResyncInterval, time, loggers.CreateLogger("kubelet.volumes")),
                 Events = events,
                 PinnedImages = pinned,
+                Allocations = new ResourceAllocations(() => NodeAllocatable.From(node.Status?.Allocatable)),
             };
             routes = await StartRoutesAsync(client, options, node.Spec.PodCIDR, loggers, cancellationToken).ConfigureAwait(false);
             var pods = new PodManager(runtime, loggers);
             await pods.StartAsync(cancellationToken).ConfigureAwait(false);
             var reclaimer = new LocalPathReclaimer(client, options.NodeName, loggers, time);
             reclaimer.Start();
-            server = await KubeletServer.StartAsync(options, cri, client, new NodeNetwork(options.NetworkNamespace), loggers, cancellationToken).ConfigureAwait(false);
+            var stats = new StatsCollector(options.NodeName, cri, new CgroupNodeUsage(cgroups, time));
+            server = await KubeletServer.StartAsync(options, cri, stats, client, new NodeNetwork(options.NetworkNamespace), loggers, time, cancellationToken).ConfigureAwait(false);
             var rotator = new ContainerLogRotator(cri, options, time, loggers.CreateLogger("kubelet.logs"));
             return new KubeletAgent(options, node, containerd, cri, pods, routes, heartbeat, events, reclaimer, server, rotator);
         }

@@ -16,7 +16,10 @@ public static class KubeletDns
                 NodeName = options.NodeName,
                 ListenAddress = options.NodeIp,
                 Port = port,
-                Cluster = new Timonel.Dns.ClusterDnsOptions { ClusterDomain = options.ClusterDomain },
+                // Pod records as kubeadm's CoreDNS ("pods insecure"): verifying them would need a
+                // watch of every pod, which the node's credential may not have (the Node
+                // authorizer lets a node list only its own pods).
+                Cluster = new Timonel.Dns.ClusterDnsOptions { ClusterDomain = options.ClusterDomain, PodRecords = Timonel.Dns.PodRecordMode.Insecure },
                 ResolvConfPath = options.ResolvConf,
                 Sockets = new NodeNetwork(options.NetworkNamespace).CreateSocketAsync,
             }, loggers)

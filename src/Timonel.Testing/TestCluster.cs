@@ -49,8 +49,10 @@ public sealed class TestCluster : IAsyncDisposable
     /// another process starting servers at the same moment can take it in between: that bind
     /// failure is retried on a new port.
     /// </summary>
-    public static async Task<TestCluster> StartAsync(ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    /// <param name="configure">Changes the server's options before it starts (an authorization mode, say).</param>
+    public static async Task<TestCluster> StartAsync(ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default, Func<ApiServerOptions, ApiServerOptions>? configure = null)
     {
+        configure ??= static options => options;
         for (var attempt = 1; ; attempt++)
         {
             var dataDir = Directory.CreateTempSubdirectory("timonel-cluster-").FullName;
@@ -59,7 +61,7 @@ public sealed class TestCluster : IAsyncDisposable
             try
             {
                 var host = await ApiServerHost.StartAsync(
-                    new ApiServerOptions { DataDir = dataDir, Port = FreePort(), KubeletDialFilter = address => LoopbackOnly(address, refusedDials) },
+                    configure(new ApiServerOptions { DataDir = dataDir, Port = FreePort(), KubeletDialFilter = address => LoopbackOnly(address, refusedDials) }),
                     _ => Task.FromResult<IStore>(store),
                     loggerFactory ?? NullLoggerFactory.Instance,
                     cancellationToken).ConfigureAwait(false);

@@ -19,7 +19,7 @@ public sealed class ProjectLayeringTests
     private static readonly string[] RegistryAreas = ["Resources", "Strategies", "Tables", "OpenApi", "Discovery", "Protobuf", "Schema", "Conversion"];
 
     public static TheoryData<string> Components() =>
-        ["Timonel.Kubelet", "Timonel.Proxy", "Timonel.Dns", "Timonel.Scheduler", "Timonel.Client", "Timonel.Api"];
+        ["Timonel.Kubelet", "Timonel.Proxy", "Timonel.Dns", "Timonel.Ingress", "Timonel.Scheduler", "Timonel.Client", "Timonel.Api"];
 
     [Theory]
     [MemberData(nameof(Components))]

@@ -221,4 +221,55 @@ public sealed class WorkQueueTests
         Assert.Equal(0, violations);
         Assert.True(processed >= 7);
     }
+
+    [Fact]
+    public void AddAt_ClockJumpsPastDueWhileTheTimerIsArmed_HandedOutWithoutAnotherMove()
+    {
+        var clock = new JumpWhileArming(new FakeTimeProvider());
+        using var queue = new WorkQueue<string>(time: clock);
+        var due = clock.GetUtcNow().AddMinutes(1);
+
+        // First seen to wait: nothing is due before its time.
+        queue.AddAt("b", due.AddHours(5));
+        Assert.Equal(0, queue.Count);
+
+        // The clock jumps past "a"'s due time between the queue's reading of it and the arming of
+        // its timer (what a test thread moving an injected clock does at the wrong moment).
+        clock.JumpOnNextArm(due.AddMinutes(200));
+        queue.AddAt("a", due);
+
+        Assert.Equal(1, queue.Count);
+    }
+
+    /// <summary>A clock whose timers, once asked, move the clock before they are armed.</summary>
+    private sealed class JumpWhileArming(FakeTimeProvider inner) : TimeProvider
+    {
+        private readonly FakeTimeProvider _inner = inner;
+        private DateTimeOffset? _jumpTo;
+
+        public void JumpOnNextArm(DateTimeOffset to) => _jumpTo = to;
+
+        public override DateTimeOffset GetUtcNow() => _inner.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            new Timer(this, _inner.CreateTimer(callback, state, dueTime, period));
+
+        private sealed class Timer(JumpWhileArming clock, ITimer timer) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                if (clock._jumpTo is { } to && dueTime != Timeout.InfiniteTimeSpan)
+                {
+                    clock._jumpTo = null;
+                    clock._inner.SetUtcNow(to);
+                }
+
+                return timer.Change(dueTime, period);
+            }
+
+            public void Dispose() => timer.Dispose();
+
+            public ValueTask DisposeAsync() => timer.DisposeAsync();
+        }
+    }
 }

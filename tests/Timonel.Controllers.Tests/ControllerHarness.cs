@@ -45,7 +45,16 @@ public sealed class ControllerHarness : IAsyncDisposable
         StartAsync(options, time, null, controllers);
 
     /// <summary>As above, with a token signer made from the started cluster (serviceaccount-token signs with the cluster's key).</summary>
-    public static async Task<ControllerHarness> StartAsync(ControllerManagerOptions? options, TimeProvider time, Func<TestCluster, global::Timonel.Controllers.ServiceAccount.IServiceAccountTokenSigner>? signer, params string[] controllers)
+    public static Task<ControllerHarness> StartAsync(ControllerManagerOptions? options, TimeProvider time, Func<TestCluster, global::Timonel.Controllers.ServiceAccount.IServiceAccountTokenSigner>? signer, params string[] controllers) =>
+        StartAsync(options, time, signer, null, controllers);
+
+    /// <summary>As above, with the CAs csrsigning signs from taken from the started cluster.</summary>
+    public static async Task<ControllerHarness> StartAsync(
+        ControllerManagerOptions? options,
+        TimeProvider time,
+        Func<TestCluster, global::Timonel.Controllers.ServiceAccount.IServiceAccountTokenSigner>? signer,
+        Func<TestCluster, global::Timonel.Controllers.Certificates.CsrSigningAuthorities>? authorities,
+        params string[] controllers)
     {
         var cluster = await TestCluster.StartAsync();
         var client = cluster.NewClient();
@@ -53,7 +62,7 @@ public sealed class ControllerHarness : IAsyncDisposable
         var informers = new SharedInformerFactory(client, loggers);
         var events = new ConcurrentQueue<HarnessEvent>();
         var sink = new ControllerEvents((obj, component, type, reason, message) => events.Enqueue(new HarnessEvent(obj.Kind, obj.Metadata.Name, component, type, reason, message)));
-        var context = new ControllerContext(client, informers, sink, loggers, time, options ?? new ControllerManagerOptions()) { TokenSigner = signer?.Invoke(cluster) };
+        var context = new ControllerContext(client, informers, sink, loggers, time, options ?? new ControllerManagerOptions()) { TokenSigner = signer?.Invoke(cluster), SigningAuthorities = authorities?.Invoke(cluster) };
         var built = ControllerRegistry.All.Where(c => controllers.Contains(c.Name)).Select(c => c.Create(context)).ToList();
         if (built.Count != controllers.Length)
         {

@@ -124,6 +124,32 @@ public sealed partial class ClusterControllerTests(ServerFixture fixture) : ICla
         Assert.DoesNotContain("configmap/owner", left.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ClusterRoleAggregation_LabelledRoleAppliedThenDeleted_ViewShowsThenDropsItsRule()
+    {
+        const string Role = """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata:
+              name: cc-widget-viewer
+              labels:
+                rbac.authorization.k8s.io/aggregate-to-view: "true"
+            rules:
+            - apiGroups: [cc.example.com]
+              resources: [widgets]
+              verbs: [get, list]
+            """;
+        // The bootstrap rules are aggregated into view before the user's role comes.
+        await UntilAsync(r => r.Stdout.Contains("endpointslices", StringComparison.Ordinal), "view aggregated", "get", "clusterrole", "view", "-o", "yaml");
+        KubectlAssert.Succeeds(await Kubectl.RunAsync(["apply", "-f", "-"], stdin: Role));
+
+        await UntilAsync(r => r.Stdout.Contains("cc.example.com", StringComparison.Ordinal), "view with the widget rule", "get", "clusterrole", "view", "-o", "yaml");
+
+        KubectlAssert.Succeeds(await Kubectl.RunAsync("delete", "clusterrole", "cc-widget-viewer"));
+        var view = await UntilAsync(r => !r.Stdout.Contains("cc.example.com", StringComparison.Ordinal), "view without the widget rule", "get", "clusterrole", "view", "-o", "yaml");
+        Assert.Contains("endpointslices", view.Stdout, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"pods\s+(\d+)\s+2")]
     private static partial Regex PodsUsage();
 }

@@ -52,6 +52,15 @@ public sealed class HighAvailabilityTests : IAsyncLifetime
         // The etcd keys are laid out as upstream's, so etcdctl shows what an operator expects.
         var keys = await EtcdctlAsync(etcd!.Endpoints[0], "get", "--prefix", "--keys-only", "/registry/configmaps/default/shared");
         Assert.Contains("/registry/configmaps/default/shared", keys, StringComparison.Ordinal);
+
+        // Secrets are encrypted at rest with the key the first server generated and shared: etcd
+        // holds ciphertext, and the other server reads the value.
+        KubectlAssert.Succeeds(await viaA.RunAsync("create", "secret", "generic", "shared-secret", "-n", "default", "--from-literal=password=hunter2-in-etcd"));
+        Assert.Equal("aHVudGVyMi1pbi1ldGNk", KubectlAssert.Succeeds(await viaB.RunAsync("get", "secret", "shared-secret", "-n", "default", "-o", "jsonpath={.data.password}")).Stdout);
+        var raw = await EtcdctlAsync(etcd!.Endpoints[0], "get", "--print-value-only", "/registry/secrets/default/shared-secret");
+        Assert.StartsWith("k8s:enc:aescbc:v1:aescbckey:", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("aHVudGVyMi1pbi1ldGNk", raw, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -29,13 +29,17 @@ public sealed class InClusterClientTests : IClassFixture<SingleNodeCluster>
         // Admission needs the namespace's default ServiceAccount, which a controller creates.
         await Eventually.WaitAsync(async _ => (await cluster.Kubectl.RunAsync("-n", ns, "get", "serviceaccount", "default")).ExitCode == 0, TimeSpan.FromSeconds(30), "default ServiceAccount");
 
+        // RBAC: the pod's token may do what its ServiceAccount was granted (view in its namespace)
+        // and nothing more: it lists pods, and is refused the cluster's Secrets.
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "rolebinding", "lister-view", "--clusterrole=view", $"--serviceaccount={ns}:default"));
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Pod(
             ns,
             "lister",
             automountToken: true,
             "sh",
             "-c",
-            $"{KubectlInPod} get pods -o name && {KubectlInPod} auth whoami -o jsonpath='user={{.status.userInfo.username}}' && echo && exec sleep 3600")));
+            $"{KubectlInPod} get pods -o name && {KubectlInPod} auth whoami -o jsonpath='user={{.status.userInfo.username}}' && echo && " +
+            $"{{ {KubectlInPod} get secrets -A -o name 2>&1; echo secrets-exit=$?; }} && exec sleep 3600")));
         // No token: kubectl finds no in-cluster config and falls back to localhost:8080, as upstream;
         // pointed at the `kubernetes` Service with a made-up token it is refused. (kubectl sends no
         // request without credentials: it prompts for a username instead.) The Service variables
@@ -59,11 +63,13 @@ public sealed class InClusterClientTests : IClassFixture<SingleNodeCluster>
                 throw new InvalidOperationException($"the in-cluster kubectl failed:\n{logs}\n{cluster.Agent("node-1").LogTail(20)}");
             }
 
-            return logs.ExitCode == 0 && logs.Stdout.Contains("user=", StringComparison.Ordinal) ? logs.Stdout : null;
+            return logs.ExitCode == 0 && logs.Stdout.Contains("secrets-exit=", StringComparison.Ordinal) ? logs.Stdout : null;
         }, TimeSpan.FromSeconds(90), "in-cluster kubectl output in the lister's log");
         var lines = log.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("pod/lister", lines);
         Assert.Contains($"user=system:serviceaccount:{ns}:default", lines);
+        Assert.Contains("secrets-exit=1", lines);
+        Assert.Contains($"User \"system:serviceaccount:{ns}:default\" cannot list resource \"secrets\" in API group \"\" at the cluster scope", log, StringComparison.Ordinal);
 
         // The environment the kubelet gave the container: the API server's Service and the namespace's.
         var env = KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "exec", "lister", "--", "env")).Stdout

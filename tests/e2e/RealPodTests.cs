@@ -54,6 +54,39 @@ public sealed class RealPodTests : IClassFixture<SingleNodeCluster>
     }
 
     [NodeFact]
+    public async Task AgentCredential_AfterJoin_ActsAsItsNodeAndCannotReadOtherSecrets()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("nodeid");
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "secret", "generic", "unused", "--from-literal=k=v"));
+        var agent = cluster.Agents[0];
+        var pki = Path.Combine(agent.DataDir, "agent", "pki");
+        var kubeconfig = Path.Combine(agent.RootDir, "node-kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, $$"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: c
+              cluster: {server: "{{cluster.ServerUrl}}", certificate-authority: "{{Path.Combine(cluster.Server.DataDir, "tls", "server-ca.crt")}}"}
+            users:
+            - name: node
+              user: {client-certificate: "{{Path.Combine(pki, "node-client.crt")}}", client-key: "{{Path.Combine(pki, "node-client.key")}}"}
+            contexts:
+            - name: node
+              context: {cluster: c, user: node}
+            current-context: node
+            """);
+        var asNode = new Kubectl(KubectlBinary.Latest, kubeconfig, Path.Combine(agent.RootDir, "home"), cluster.ControlPlane.NetnsPath);
+
+        // The agent stored the certificate it got for the join token: its requests are the node's.
+        KubectlAssert.StdoutContains(KubectlAssert.Succeeds(await asNode.RunAsync("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")), "system:node:node-1");
+        KubectlAssert.Succeeds(await asNode.RunAsync("get", "node", "node-1"));
+        KubectlAssert.Fails(await asNode.RunAsync("-n", ns, "get", "secret", "unused"), "Forbidden");
+        KubectlAssert.Fails(await asNode.RunAsync("get", "secrets", "-A"), "Forbidden");
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "get", "secret", "unused"));
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    [NodeFact]
     public async Task DeleteClaim_MountedByARunningPod_StaysUntilThePodGoesAndKeepsItsData()
     {
         var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("pvc");

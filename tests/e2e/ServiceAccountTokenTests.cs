@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Text.Json.Nodes;
 using Timonel.E2E.Tests.Infrastructure;
+using Timonel.Testing;
 using Xunit;
 
 namespace Timonel.E2E.Tests;
@@ -33,8 +34,11 @@ public sealed class ServiceAccountTokenTests(ServerFixture fixture) : IClassFixt
         var whoami = KubectlAssert.Succeeds(await asAccount.RunAsync("auth", "whoami"));
         KubectlAssert.StdoutContains(whoami, $"system:serviceaccount:{Ns}:default");
         KubectlAssert.StdoutContains(whoami, $"system:serviceaccounts:{Ns}");
-        // No RBAC yet: the account may read what the admin can.
-        KubectlAssert.Succeeds(await asAccount.RunAsync("-n", Ns, "get", "serviceaccounts"));
+        // RBAC: nothing granted, nothing read; granted view in its namespace, it reads there only.
+        KubectlAssert.Fails(await asAccount.RunAsync("-n", Ns, "get", "serviceaccounts"), $"User \"system:serviceaccount:{Ns}:default\" cannot list resource \"serviceaccounts\" in API group \"\" in the namespace \"{Ns}\"");
+        KubectlAssert.Succeeds(await Kubectl.RunAsync("-n", Ns, "create", "rolebinding", "default-view", "--clusterrole=view", $"--serviceaccount={Ns}:default"));
+        await Eventually.WaitAsync(async _ => (await asAccount.RunAsync("-n", Ns, "get", "serviceaccounts")).ExitCode == 0, TimeSpan.FromSeconds(10), "the account reads after the grant");
+        KubectlAssert.Fails(await asAccount.RunAsync("-n", "default", "get", "serviceaccounts"), "cannot list resource \"serviceaccounts\" in API group \"\" in the namespace \"default\"");
     }
 
     [Fact]
@@ -46,7 +50,9 @@ public sealed class ServiceAccountTokenTests(ServerFixture fixture) : IClassFixt
         var token = await CreateTokenAsync(fixture.OldestKubectl, Ns, "default");
 
         var asAccount = await TokenKubectlAsync(token, "oldest");
-        KubectlAssert.Succeeds(await asAccount.RunAsync("-n", Ns, "get", "serviceaccount", "default"));
+        KubectlAssert.Succeeds(await asAccount.RunAsync("auth", "can-i", "create", "selfsubjectaccessreviews.authorization.k8s.io"));
+        KubectlAssert.Succeeds(await Kubectl.RunAsync("-n", Ns, "create", "rolebinding", "default-view", "--clusterrole=view", $"--serviceaccount={Ns}:default"));
+        await Eventually.WaitAsync(async _ => (await asAccount.RunAsync("-n", Ns, "get", "serviceaccount", "default")).ExitCode == 0, TimeSpan.FromSeconds(10), "the account reads after the grant");
     }
 
     [Fact]

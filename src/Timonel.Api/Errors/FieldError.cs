@@ -25,6 +25,10 @@ public sealed record FieldError(FieldErrorType Type, string Field, string Detail
 
     public static FieldError TooLong(string field, string? value, int max) => new(FieldErrorType.TooLong, field, $"must have at most {max} bytes", value);
 
+    /// <summary>A list longer than its maximum: upstream's field.TooMany, "Too many: 5: must have at most 3 items".</summary>
+    public static FieldError TooMany(string field, int actual, int max) =>
+        new(FieldErrorType.TooMany, field, $"must have at most {max} items", actual.ToString(System.Globalization.CultureInfo.InvariantCulture), QuoteValue: false);
+
     /// <summary>The Status cause reason, e.g. "FieldValueRequired".</summary>
     public string Reason => "FieldValue" + Type;
 
@@ -39,9 +43,10 @@ public sealed record FieldError(FieldErrorType Type, string Field, string Detail
                 FieldErrorType.Invalid => BadValue is null ? "Invalid value" : QuoteValue ? $"Invalid value: \"{BadValue}\"" : $"Invalid value: {BadValue}",
                 FieldErrorType.NotFound => $"Not found: \"{BadValue}\"",
                 FieldErrorType.NotSupported => $"Unsupported value: \"{BadValue}\"",
-                FieldErrorType.Duplicate => $"Duplicate value: \"{BadValue}\"",
+                FieldErrorType.Duplicate => QuoteValue ? $"Duplicate value: \"{BadValue}\"" : $"Duplicate value: {BadValue}",
                 FieldErrorType.Forbidden => "Forbidden",
                 FieldErrorType.TooLong => "Too long",
+                FieldErrorType.TooMany => BadValue is null ? "Too many" : $"Too many: {BadValue}",
                 _ => Type.ToString(),
             };
             return Detail.Length == 0 ? head : $"{head}: {Detail}";
@@ -61,4 +66,5 @@ public enum FieldErrorType
     Forbidden,
     TooLong,
     NotFound,
+    TooMany,
 }

@@ -49,6 +49,12 @@ internal static class ModelSchema
         return GenericArgumentOf(type, typeof(IEnumerable<>));
     }
 
+    /// <summary>True for IDictionary&lt;string, T&gt; types.</summary>
+    public static bool IsMap(Type type) => MapValueType(type) is not null;
+
+    /// <summary>True when the type has JSON members (a model rather than a scalar written by a converter).</summary>
+    public static bool HasMembers(Type type) => (Catalog.Value.TryGetValue(type, out var known) ? known : Reflect(type)).Count > 0;
+
     internal static FrozenDictionary<Type, FrozenDictionary<string, Type>> Build(IEnumerable<Type> roots)
     {
         var result = new Dictionary<Type, FrozenDictionary<string, Type>>();

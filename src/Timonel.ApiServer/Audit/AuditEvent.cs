@@ -1,11 +1,12 @@
+using System.Text.Json.Nodes;
 using Timonel.ApiServer.Security;
 
 namespace Timonel.ApiServer.Audit;
 
 /// <summary>
-/// One request as the audit log records it at the Metadata level (upstream's audit.k8s.io/v1
-/// Event at stage ResponseComplete): who, acting as whom, did what to which object, from where,
-/// with what outcome. Request and response bodies are never recorded.
+/// One request at one stage as the audit log records it (upstream's audit.k8s.io/v1 Event): who,
+/// acting as whom, did what to which object, from where, with what outcome; the bodies only at
+/// the levels that carry them (Request: the request's, RequestResponse: both).
 /// </summary>
 public sealed record AuditEvent(
     string AuditId,
@@ -18,4 +19,19 @@ public sealed record AuditEvent(
     int Code,
     DateTimeOffset Received,
     DateTimeOffset Completed,
-    string Decision);
+    string Decision)
+{
+    public AuditLevel Level { get; init; } = AuditLevel.Metadata;
+
+    /// <summary>One of <see cref="AuditStages"/>; RequestReceived events carry no response status.</summary>
+    public string Stage { get; init; } = AuditStages.ResponseComplete;
+
+    /// <summary>The request body as JSON (Request level and above), or null.</summary>
+    public JsonNode? RequestObject { get; init; }
+
+    /// <summary>The response body as JSON (RequestResponse level), or null.</summary>
+    public JsonNode? ResponseObject { get; init; }
+
+    /// <summary>The responseStatus message of a Panic event.</summary>
+    public string? Message { get; init; }
+}

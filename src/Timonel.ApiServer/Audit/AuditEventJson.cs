@@ -14,9 +14,9 @@ public static class AuditEventJson
         {
             ["kind"] = "Event",
             ["apiVersion"] = "audit.k8s.io/v1",
-            ["level"] = "Metadata",
+            ["level"] = e.Level.ToString(),
             ["auditID"] = e.AuditId,
-            ["stage"] = "ResponseComplete",
+            ["stage"] = e.Stage,
             ["requestURI"] = e.RequestUri,
             ["verb"] = a.Verb,
             ["user"] = User(e.User),
@@ -43,14 +43,40 @@ public static class AuditEventJson
             json["objectRef"] = objectRef;
         }
 
-        json["responseStatus"] = new JsonObject { ["metadata"] = new JsonObject(), ["code"] = e.Code };
+        if (e.Stage != AuditStages.RequestReceived)
+        {
+            var status = new JsonObject { ["metadata"] = new JsonObject(), ["code"] = e.Code };
+            if (e.Message is { } message)
+            {
+                status["status"] = "Failure";
+                status["message"] = message;
+            }
+
+            json["responseStatus"] = status;
+        }
+
+        if (e.RequestObject is { } request)
+        {
+            json["requestObject"] = request.DeepClone();
+        }
+
+        if (e.ResponseObject is { } response)
+        {
+            json["responseObject"] = response.DeepClone();
+        }
+
         json["requestReceivedTimestamp"] = Micro(e.Received);
         json["stageTimestamp"] = Micro(e.Completed);
-        json["annotations"] = new JsonObject
+        if (e.Stage != AuditStages.RequestReceived)
         {
-            ["authorization.k8s.io/decision"] = e.Decision,
-            ["authorization.k8s.io/reason"] = "",
-        };
+            // Authorization has not run yet when a request is received.
+            json["annotations"] = new JsonObject
+            {
+                ["authorization.k8s.io/decision"] = e.Decision,
+                ["authorization.k8s.io/reason"] = "",
+            };
+        }
+
         return json;
     }
 

@@ -18,15 +18,19 @@ public sealed partial class AuditLogFile : IAuditSink, IAsyncDisposable
     private readonly Channel<AuditEvent> _queue = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly string _path;
     private readonly ILogger _log;
-    private readonly FileStream _stream;
+    private readonly AuditLogRotation? _rotation;
+    private readonly TimeProvider _time;
     private readonly Task _writer;
+    private FileStream _stream;
     private long _dropped;
 
     /// <summary>Opens (creates) the file now, so that a path that cannot be written stops the server at start with the reason.</summary>
-    public AuditLogFile(string path, ILogger log)
+    public AuditLogFile(string path, ILogger log, AuditLogRotation? rotation = null, TimeProvider? time = null)
     {
         _path = path;
         _log = log;
+        _rotation = rotation;
+        _time = time ?? TimeProvider.System;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         _writer = Task.Run(WriteAllAsync);
@@ -51,8 +55,7 @@ public sealed partial class AuditLogFile : IAuditSink, IAsyncDisposable
 
     private async Task WriteAllAsync()
     {
-        var stream = _stream;
-        await using (stream.ConfigureAwait(false))
+        try
         {
             var line = new StringBuilder();
             while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
@@ -65,17 +68,44 @@ public sealed partial class AuditLogFile : IAuditSink, IAsyncDisposable
                     var bytes = Encoding.UTF8.GetBytes(line.ToString());
                     try
                     {
-                        await stream.WriteAsync(bytes).ConfigureAwait(false);
+                        if (_rotation is not null && _stream.Length > 0 && _stream.Length + bytes.Length > _rotation.MaxBytes)
+                        {
+                            await RotateAsync(_rotation).ConfigureAwait(false);
+                        }
+
+                        await _stream.WriteAsync(bytes).ConfigureAwait(false);
                     }
-                    catch (IOException ex)
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                     {
                         LogWriteFailed(_path, ex.Message);
                     }
                 }
 
-                await stream.FlushAsync().ConfigureAwait(false);
+                await _stream.FlushAsync().ConfigureAwait(false);
             }
         }
+        finally
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RotateAsync(AuditLogRotation rotation)
+    {
+        await _stream.FlushAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        try
+        {
+            File.Move(_path, AuditLogRotation.BackupPath(_path, now));
+        }
+        finally
+        {
+            // Whether or not the rename worked, later events need an open file.
+            _stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        }
+
+        rotation.Prune(_path, now);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "could not write the audit log {Path}: {Reason}")]

@@ -14,7 +14,7 @@ namespace Timonel.ApiServer.Http;
 /// service-account issuer's discovery documents (/.well-known/openid-configuration,
 /// /openid/v1/jwks).
 /// </summary>
-internal sealed class AuthenticationEndpoint(ResourceCatalog catalog, ServiceAccountIssuer issuer, TokenRequestHandler tokens, string jwksUri)
+internal sealed class AuthenticationEndpoint(ResourceCatalog catalog, ServiceAccountIssuer issuer, TokenRequestHandler tokens, string jwksUri, IEnumerable<Admission.IRequestAdmission> admission)
 {
     public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
     public const string JwksPath = "/openid/v1/jwks";
@@ -32,7 +32,15 @@ internal sealed class AuthenticationEndpoint(ResourceCatalog catalog, ServiceAcc
         {
             RequirePost(context);
             var request = await ReadObjectAsync(context, allowEmpty: true, ct).ConfigureAwait(false);
-            var answer = await tokens.CreateAsync(ns, name, request, ct).ConfigureAwait(false);
+            var resource = catalog.Find(info.Group, info.Version, info.Resource)!;
+            var answer = await tokens.CreateAsync(ns, name, request, ct, async (valid, admitCt) =>
+            {
+                var admitted = new Admission.AdmissionRequest(user, Admission.AdmissionOperation.Create, resource, sub, ns, name, valid, null);
+                foreach (var plugin in admission)
+                {
+                    await plugin.ValidateAsync(admitted, admitCt).ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
             await ResponseBody.WriteJsonAsync(context, answer, 201).ConfigureAwait(false);
             return true;
         }

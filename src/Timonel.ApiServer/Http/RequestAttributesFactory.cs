@@ -94,7 +94,10 @@ internal static class RequestAttributesFactory
             verb = "deletecollection";
         }
 
-        return new RequestAttributes(user, verb, true, path, group, version, resource, subresource, ns, name);
+        return new RequestAttributes(user, verb, true, path, group, version, resource, subresource, ns, name)
+        {
+            FieldSelector = verb is "list" or "watch" or "deletecollection" ? query["fieldSelector"].ToString() : "",
+        };
     }
 
     private static string[] Split(string path)

@@ -24,6 +24,7 @@ internal sealed partial class RequestPipeline(
     RequestMetrics metrics,
     Func<CancellationToken, Task<bool>> isReady,
     IAuditSink? audit,
+    AuditPolicy? auditPolicy,
     TimeProvider time,
     ILogger<RequestPipeline> logger)
 {
@@ -44,12 +45,31 @@ internal sealed partial class RequestPipeline(
         UserInfo? actingAs = null;
         RequestAttributes? attributes = null;
         var decision = "forbid";
+        AuditDecision? auditing = null;
+        AuditCaptureStream? responseCopy = null;
+        string? panic = null;
         try
         {
             requestor = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
             if (requestor is null)
             {
                 throw ApiException.Unauthorized();
+            }
+
+            if (audit is not null)
+            {
+                (auditing, responseCopy) = StartAudit(context, audit, auditId, requestor, path, received);
+                if (auditing.Writes(AuditStages.ResponseStarted) && LongRunningRequests.Is(RequestAttributesFactory.From(requestor, context.Request.Method, path, context.Request.Query)))
+                {
+                    // Upstream writes it when the headers go out, so a watch is in the log while it
+                    // runs, not only when it ends. The callback sees the request's state by then.
+                    var (sink, auditing1, requestor1) = (audit, auditing, requestor);
+                    context.Response.OnStarting(() =>
+                    {
+                        sink.Record(NewAuditEvent(context, auditId, attributes ?? RequestAttributesFactory.From(requestor1, context.Request.Method, path, context.Request.Query), requestor1, actingAs, received, decision, auditing1) with { Stage = AuditStages.ResponseStarted });
+                        return Task.CompletedTask;
+                    });
+                }
             }
 
             var user = await Impersonation.ApplyAsync(requestor, context.Request.Headers, path, authorizer, context.RequestAborted).ConfigureAwait(false);
@@ -110,32 +130,85 @@ internal sealed partial class RequestPipeline(
         }
         catch (Exception e)
         {
+            panic = e.Message;
             Log.Unhandled(logger, context.Request.Method, path, e);
             await StatusWriter.WriteAsync(context, ApiException.Internal($"an internal error occurred while serving {context.Request.Method} {path}: {e.Message}")).ConfigureAwait(false);
         }
         finally
         {
             var verb = context.Request.Method;
-            if (audit is not null && requestor is not null)
+            if (audit is not null && requestor is not null && auditing is not null)
             {
-                audit.Record(new AuditEvent(
-                    auditId,
-                    context.Request.Path + context.Request.QueryString,
-                    attributes ?? RequestAttributesFactory.From(requestor, verb, path, context.Request.Query),
-                    requestor,
-                    actingAs,
-                    context.Connection.RemoteIpAddress is { } ip ? [ip.ToString()] : [],
-                    context.Request.Headers.UserAgent.ToString(),
-                    context.Response.StatusCode,
-                    received,
-                    time.GetUtcNow(),
-                    decision));
+                var stage = panic is null ? AuditStages.ResponseComplete : AuditStages.Panic;
+                if (auditing.Writes(stage))
+                {
+                    var requestAttributes = attributes ?? RequestAttributesFactory.From(requestor, verb, path, context.Request.Query);
+                    audit.Record(NewAuditEvent(context, auditId, requestAttributes, requestor, actingAs, received, decision, auditing) with
+                    {
+                        Stage = stage,
+                        Message = panic is null ? null : $"APIServer panic'd: {panic}",
+                        RequestObject = auditing.Level >= AuditLevel.Request
+                            ? await AuditBodies.RequestObjectAsync(context, requestAttributes.Verb, auditing.OmitManagedFields).ConfigureAwait(false)
+                            : null,
+                        ResponseObject = auditing.Level >= AuditLevel.RequestResponse
+                            ? AuditBodies.ResponseObject(context, responseCopy?.Captured, auditing.OmitManagedFields)
+                            : null,
+                    });
+                }
             }
 
+            responseCopy?.Dispose();
             metrics.Record(verb, info?.Resource ?? "", context.Response.StatusCode);
             Log.Request(logger, verb, path, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
+
+    /// <summary>
+    /// Decides the request's audit level (the policy sees the authenticated user, before
+    /// impersonation, as upstream's audit filter runs first), writes its RequestReceived event,
+    /// and arranges for the bodies the level records to be kept.
+    /// </summary>
+    private (AuditDecision Decision, AuditCaptureStream? ResponseCopy) StartAudit(HttpContext context, IAuditSink sink, string auditId, UserInfo requestor, string path, DateTimeOffset received)
+    {
+        var attributes = RequestAttributesFactory.From(requestor, context.Request.Method, path, context.Request.Query);
+        var decision = auditPolicy?.Evaluate(attributes, requestor) ?? AuditDecision.NoPolicy;
+        if (decision.Writes(AuditStages.RequestReceived))
+        {
+            sink.Record(NewAuditEvent(context, auditId, attributes, requestor, null, received, "", decision) with { Stage = AuditStages.RequestReceived });
+        }
+
+        if (decision.Level >= AuditLevel.Request && context.Request.Method is "POST" or "PUT" or "PATCH" or "DELETE")
+        {
+            // Kept so the body the handler reads can be read again for requestObject.
+            context.Request.EnableBuffering();
+        }
+
+        AuditCaptureStream? copy = null;
+        if (decision.Level >= AuditLevel.RequestResponse && attributes.Verb != "watch")
+        {
+            copy = new AuditCaptureStream(context.Response.Body);
+            context.Response.Body = copy;
+        }
+
+        return (decision, copy);
+    }
+
+    private AuditEvent NewAuditEvent(HttpContext context, string auditId, RequestAttributes attributes, UserInfo requestor, UserInfo? actingAs, DateTimeOffset received, string decision, AuditDecision auditing) =>
+        new(
+            auditId,
+            context.Request.Path + context.Request.QueryString,
+            attributes,
+            requestor,
+            actingAs,
+            context.Connection.RemoteIpAddress is { } ip ? [ip.ToString()] : [],
+            context.Request.Headers.UserAgent.ToString(),
+            context.Response.StatusCode,
+            received,
+            time.GetUtcNow(),
+            decision)
+        {
+            Level = auditing.Level,
+        };
 
     private async Task ServeNonResourceAsync(HttpContext context, string path)
     {

@@ -29,7 +29,9 @@ internal sealed class ResourceEndpoint(
     TimeProvider time,
     Streaming.PodStreamEndpoint? podStreams = null,
     Watch.Cache.CachedReads? cachedReads = null,
-    ComputedCoreEndpoint? computed = null)
+    ComputedCoreEndpoint? computed = null,
+    ApplyPatchHandler? apply = null,
+    Metrics.MetricsEndpoint? metrics = null)
 {
     public async Task HandleAsync(HttpContext context, RequestInfo info)
     {
@@ -46,6 +48,11 @@ internal sealed class ResourceEndpoint(
         if (!resource.Definition.IsStored)
         {
             if (computed is not null && await computed.TryServeAsync(context, info, resource).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            if (metrics is not null && await metrics.TryServeAsync(context, info, resource).ConfigureAwait(false))
             {
                 return;
             }
@@ -120,17 +127,17 @@ internal sealed class ResourceEndpoint(
             case ("DELETE", null, _):
                 await DeleteCollectionAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
                 break;
-            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status) when OutputFormat.From(context) == OutputKind.Object && resource.IsStorageVersion:
+            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Resize) when OutputFormat.From(context) == OutputKind.Object && resource.IsStorageVersion:
                 await ResponseBody.WriteJsonDocumentAsync(context, "application/json", await objects.GetRawAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)
                     ?? throw ApiException.NotFound(resource.Group, resource.Plural, name)).ConfigureAwait(false);
                 break;
-            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status):
+            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Resize):
                 await WriteObjectAsync(context, resource, (await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object, 200).ConfigureAwait(false);
                 break;
             case ("GET", { } name, SubresourceHandler.Scale):
                 await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(resource, (await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object), 200).ConfigureAwait(false);
                 break;
-            case ("PUT", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Finalize):
+            case ("PUT", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Finalize or SubresourceHandler.Resize):
                 await UpdateAsync(context, resource, info.Namespace, name, info.Subresource, ct).ConfigureAwait(false);
                 break;
             case ("PUT", { } name, SubresourceHandler.Scale):
@@ -139,7 +146,7 @@ internal sealed class ResourceEndpoint(
             case ("PATCH", { } name, SubresourceHandler.Scale):
                 await UpdateScaleAsync(context, resource, info.Namespace, name, PatchType(context), ct).ConfigureAwait(false);
                 break;
-            case ("PATCH", { } name, SubresourceHandler.None or SubresourceHandler.Status):
+            case ("PATCH", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Resize):
                 await PatchAsync(context, resource, info.Namespace, name, info.Subresource, ct).ConfigureAwait(false);
                 break;
             case ("DELETE", { } name, SubresourceHandler.None):
@@ -191,12 +198,18 @@ internal sealed class ResourceEndpoint(
 
     private async Task CreateAsync(HttpContext context, ApiResource resource, string? ns, CancellationToken ct)
     {
+        if (resource.Definition.Custom is { Terminating: true })
+        {
+            // Upstream's CR handler: no new objects while the CRD's cleanup deletes the old ones.
+            throw ApiException.MethodNotAllowed("create not allowed while custom resource definition is terminating");
+        }
+
         if (resource.Namespaced && ns is null)
         {
             throw ApiException.BadRequest($"{resource.GroupResource} are namespaced: POST them to /namespaces/<namespace>/{resource.Plural}");
         }
 
-        var options = WriteOptionsFrom(context);
+        var options = WriteOptionsFrom(context, "CreateOptions");
         var obj = await ReadObjectAsync(context, ct).ConfigureAwait(false);
         if (resource is { Group: CertificateSigningRequests.Group, Plural: CertificateSigningRequests.Plural })
         {
@@ -209,7 +222,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task UpdateAsync(HttpContext context, ApiResource resource, string? ns, string name, string? subresource, CancellationToken ct)
     {
-        var options = WriteOptionsFrom(context);
+        var options = WriteOptionsFrom(context, "UpdateOptions");
         var obj = await ReadObjectAsync(context, ct).ConfigureAwait(false);
         var current = await objects.GetRequiredAsync(resource, ns, name, ct).ConfigureAwait(false);
         var updated = await writer.UpdateAsync(resource, obj, current, subresource, options, ct).ConfigureAwait(false);
@@ -219,7 +232,21 @@ internal sealed class ResourceEndpoint(
     private async Task PatchAsync(HttpContext context, ApiResource resource, string? ns, string name, string? subresource, CancellationToken ct)
     {
         var patchType = PatchType(context);
-        var options = WriteOptionsFrom(context);
+        if (resource.Definition.Custom is not null && patchType == PatchApplier.StrategicMergePatch)
+        {
+            // Custom resources have no patch strategies to merge by: upstream refuses the type.
+            throw new ApiException(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+        }
+
+        var options = WriteOptionsFrom(context, "PatchOptions");
+        if (patchType == PatchApplier.ApplyPatchYaml && apply is not null)
+        {
+            var (written, created) = await apply.ApplyAsync(context, resource, ns, name, subresource, options, ct).ConfigureAwait(false);
+            await WriteObjectAsync(context, resource, written.Object, created ? 201 : 200).ConfigureAwait(false);
+            return;
+        }
+
         var patch = RequestBody.Parse(await RequestBody.ReadAsync(context, ct).ConfigureAwait(false), patchType, isPatch: true);
         // A concurrent writer's win reapplies the patch to the new state; a patch that pins a
         // resourceVersion then fails on its own precondition.
@@ -229,7 +256,7 @@ internal sealed class ResourceEndpoint(
 
     private async Task UpdateScaleAsync(HttpContext context, ApiResource resource, string? ns, string name, string? patchType, CancellationToken ct)
     {
-        var options = WriteOptionsFrom(context);
+        var options = WriteOptionsFrom(context, patchType is null ? "UpdateOptions" : "PatchOptions") with { ManagedSubresource = "scale" };
         var body = await RequestBody.ReadAsync(context, ct).ConfigureAwait(false);
         var updated = await updater.GuaranteedUpdateAsync(resource, ns, name, current =>
         {
@@ -245,7 +272,7 @@ internal sealed class ResourceEndpoint(
                 scale = PatchApplier.Apply(patchType, ScaleSubresource.ToScale(resource, current.Object), RequestBody.Parse(body, patchType, isPatch: true), typeof(k8s.Models.V1Scale));
             }
 
-            return ScaleSubresource.ApplyScale(current.Object, scale);
+            return ScaleSubresource.ApplyScale(resource, current.Object, scale);
         }, null, options, ct).ConfigureAwait(false);
         await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(resource, updated.Object), 200).ConfigureAwait(false);
     }
@@ -295,7 +322,7 @@ internal sealed class ResourceEndpoint(
     private async Task EvictAsync(HttpContext context, ApiResource resource, string ns, string name, CancellationToken ct)
     {
         var body = await ReadObjectAsync(context, ct).ConfigureAwait(false);
-        var options = DeleteOptions.From(context.Request.Query, body["deleteOptions"] as JsonObject);
+        var options = DeleteOptions.From(context.Request.Query, body["deleteOptions"] as JsonObject) with { User = RequestUser.Get(context) };
         await eviction.EvictAsync(resource, ns, name, body, options, ct).ConfigureAwait(false);
         await ResponseBody.WriteJsonAsync(context, StatusWriter.Success(), 201).ConfigureAwait(false);
     }
@@ -305,7 +332,7 @@ internal sealed class ResourceEndpoint(
         var type = RequestBody.MediaType(context);
         return type switch
         {
-            PatchApplier.JsonPatch or PatchApplier.MergePatch or PatchApplier.StrategicMergePatch => type,
+            PatchApplier.JsonPatch or PatchApplier.MergePatch or PatchApplier.StrategicMergePatch or PatchApplier.ApplyPatchYaml => type,
             _ => throw ApiException.UnsupportedMediaType(type),
         };
     }
@@ -330,11 +357,38 @@ internal sealed class ResourceEndpoint(
             }
         }
 
-        return DeleteOptions.From(context.Request.Query, body);
+        return DeleteOptions.From(context.Request.Query, body) with { User = RequestUser.Get(context) };
     }
 
-    private static WriteOptions WriteOptionsFrom(HttpContext context)
+    /// <summary>
+    /// The write's options from the query. <paramref name="optionsKind"/> names them in errors
+    /// as upstream does ("PatchOptions.meta.k8s.io \"\" is invalid: ...").
+    /// </summary>
+    internal static WriteOptions WriteOptionsFrom(HttpContext context, string optionsKind)
     {
+        var fieldManager = context.Request.Query["fieldManager"].ToString();
+        var errors = new List<FieldError>();
+        if (fieldManager.Length > 0)
+        {
+            errors.AddRange(ManagedFieldsValidation.ValidateFieldManager(fieldManager, "fieldManager"));
+        }
+
+        var isApply = optionsKind == "PatchOptions" && RequestBody.MediaType(context) == PatchApplier.ApplyPatchYaml;
+        if (isApply && fieldManager.Length == 0)
+        {
+            errors.Add(FieldError.Required("fieldManager", "is required for apply patch"));
+        }
+
+        if (context.Request.Query.ContainsKey("force") && !isApply)
+        {
+            errors.Add(FieldError.Forbidden("force", optionsKind == "PatchOptions" ? "may not be specified for non-apply patch" : "may not be specified"));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ApiException.Invalid("meta.k8s.io", optionsKind, "", errors);
+        }
+
         var dryRun = context.Request.Query["dryRun"].ToString();
         if (dryRun.Length > 0 && dryRun != "All")
         {
@@ -350,7 +404,24 @@ internal sealed class ResourceEndpoint(
         };
         // Warnings become headers as they are found, before the store write: nothing about
         // them can fail once the object is committed.
-        return new WriteOptions(dryRun == "All", validation, new WarningRecorder(context.Response.Headers));
+        return new WriteOptions(dryRun == "All", validation, new WarningRecorder(context.Response.Headers))
+        {
+            User = RequestUser.Get(context),
+            FieldManager = fieldManager.Length > 0 ? fieldManager : ManagerFromUserAgent(context.Request.Headers.UserAgent.ToString()),
+        };
+    }
+
+    /// <summary>Upstream's default fieldManager: the User-Agent up to its first "/" ("kubectl"), at most 128 bytes.</summary>
+    private static string ManagerFromUserAgent(string userAgent)
+    {
+        var slash = userAgent.IndexOf('/', StringComparison.Ordinal);
+        var product = slash >= 0 ? userAgent[..slash] : userAgent;
+        while (System.Text.Encoding.UTF8.GetByteCount(product) > ManagedFieldsValidation.MaxFieldManagerLength)
+        {
+            product = product[..^1];
+        }
+
+        return product;
     }
 
     /// <summary>Writes a stored object as the request's version reads it (tables are built from the stored form, as upstream's from the internal one).</summary>

@@ -21,7 +21,7 @@ internal sealed class ReviewEndpoint(ResourceCatalog catalog, TokenReviewer toke
     {
         var resource = catalog.Find(info.Group, info.Version, info.Resource);
         var handler = resource?.Definition.Handler;
-        if (resource is null || handler is ResourceHandler.Store or ResourceHandler.Binding or ResourceHandler.ComponentStatus or ResourceHandler.SelfSubjectReview
+        if (resource is null || handler is ResourceHandler.Store or ResourceHandler.Binding or ResourceHandler.ComponentStatus or ResourceHandler.SelfSubjectReview or ResourceHandler.Metrics
             || (info.Namespace is not null && !resource.Namespaced))
         {
             return false;

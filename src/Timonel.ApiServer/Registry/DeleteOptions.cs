@@ -10,6 +10,9 @@ namespace Timonel.ApiServer.Registry;
 /// <summary>meta/v1 DeleteOptions, from the body and/or the query string.</summary>
 internal sealed record DeleteOptions(long? GracePeriodSeconds, string? PropagationPolicy, string? PreconditionUid, string? PreconditionResourceVersion, bool DryRun)
 {
+    /// <summary>Who asked, for admission that depends on it (NodeRestriction); null for the server's own deletes.</summary>
+    public Security.UserInfo? User { get; init; }
+
     private static readonly string[] Policies = ["Orphan", "Background", "Foreground"];
 
     public static DeleteOptions From(IQueryCollection query, JsonObject? body)

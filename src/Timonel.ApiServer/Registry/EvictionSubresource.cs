@@ -15,7 +15,7 @@ namespace Timonel.ApiServer.Registry;
 /// allowance is spent (status.disruptionsAllowed decremented, the pod recorded in
 /// status.disruptedPods) before the pod is deleted, so that two evictions cannot both use it.
 /// </summary>
-internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore objects, ObjectLister lister, ObjectDeleter deleter, GuaranteedUpdater updater, TimeProvider time)
+internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore objects, ObjectLister lister, ObjectDeleter deleter, GuaranteedUpdater updater, TimeProvider time, IEnumerable<Admission.IRequestAdmission> admission)
 {
     /// <summary>Upstream's MaxDisruptedPodSize: more unconfirmed evictions than this and the budget refuses more.</summary>
     public const int MaxDisruptedPods = 2000;
@@ -31,6 +31,16 @@ internal sealed class EvictionSubresource(ResourceCatalog catalog, ObjectStore o
         if (ObjectMetaAccess.Name(eviction) is { Length: > 0 } evictionName && evictionName != name)
         {
             throw ApiException.BadRequest("name in URL does not match name in Eviction object");
+        }
+
+        // Admission of the eviction itself (NodeRestriction), before any budget is spent.
+        if (options.User is { } user)
+        {
+            var request = new Admission.AdmissionRequest(user, Admission.AdmissionOperation.Create, pods, "eviction", ns, name, eviction, null);
+            foreach (var plugin in admission)
+            {
+                await plugin.ValidateAsync(request, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var clientPinned = options.PreconditionResourceVersion is not null;

@@ -16,6 +16,7 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
 {
     private readonly IAdmissionHook[] _hooks = hooks.ToArray();
     private readonly IDeleteAdmissionHook[] _deleteHooks = hooks.OfType<IDeleteAdmissionHook>().ToArray();
+    private readonly IRequestAdmission[] _validating = hooks.OfType<IRequestAdmission>().ToArray();
 
     /// <summary>Returns the object as it now is: still present (deleting) or as it was when removed.</summary>
     public async Task<(StoredObject Object, bool Removed)> DeleteAsync(ApiResource resource, string? ns, string name, DeleteOptions options, CancellationToken cancellationToken)
@@ -51,6 +52,15 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
         foreach (var hook in _deleteHooks)
         {
             await hook.AdmitDeleteAsync(resource, obj, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.User is { } user)
+        {
+            var request = new AdmissionRequest(user, AdmissionOperation.Delete, resource, "", ObjectMetaAccess.Namespace(obj) ?? "", name, null, obj);
+            foreach (var plugin in _validating)
+            {
+                await plugin.ValidateAsync(request, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var policy = resource.Definition.Deletion;

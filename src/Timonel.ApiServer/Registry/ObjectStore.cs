@@ -140,9 +140,16 @@ internal sealed class ObjectStore(IStore store)
 
     public static StoredObject Decode(KeyValue kv)
     {
+        if (kv.ReadError is { } readError)
+        {
+            // Upstream's storage.NewInternalError: the object cannot be read, others can.
+            throw ApiException.Internal($"Internal error occurred: {readError}");
+        }
+
         var obj = JsonNode.Parse(kv.Value.Span) as JsonObject
             ?? throw ApiException.Internal($"stored value under {kv.Key} is not a JSON object");
-        return WithRevision(obj, kv.ModRevision);
+        var stored = WithRevision(obj, kv.ModRevision);
+        return kv.Stale ? stored with { Stale = true } : stored;
     }
 
     /// <summary>
@@ -206,6 +213,11 @@ internal sealed class ObjectStore(IStore store)
     /// </summary>
     public static byte[]? RawWithRevision(KeyValue kv)
     {
+        if (kv.ReadError is not null)
+        {
+            return null;
+        }
+
         var span = kv.Value.Span;
         if (!GoJsonEscapes.OnlyGoEscapes(span))
         {

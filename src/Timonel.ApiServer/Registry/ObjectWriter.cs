@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
+using Timonel.Api.FieldManagement;
 using Timonel.Api.Validation;
 using Timonel.ApiServer.Admission;
+using Timonel.Registry.CustomResources;
 using Timonel.Registry.Resources;
 using Timonel.Registry.Schema;
 using Timonel.Registry.Strategies;
@@ -14,10 +16,12 @@ namespace Timonel.ApiServer.Registry;
 /// registry store): type checks, server-owned metadata, strategy, validation, admission, and
 /// the conditional store write. Nothing is written unless every step passed.
 /// </summary>
-internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdmissionHook> mutating, IEnumerable<IAdmissionHook> hooks, NameGenerator names, TimeProvider time)
+internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdmissionHook> mutating, IEnumerable<IAdmissionHook> hooks, NameGenerator names, TimeProvider time, IEnumerable<IRequesterAdmissionHook>? requesterHooks = null)
 {
     private readonly IAdmissionHook[] _hooks = hooks.ToArray();
+    private readonly IRequesterAdmissionHook[] _requesterHooks = requesterHooks?.ToArray() ?? [];
     private readonly IMutatingAdmissionHook[] _mutating = mutating.ToArray();
+    private readonly IRequestAdmission[] _validating = hooks.OfType<IRequestAdmission>().ToArray();
     private readonly UidGenerator _uids = new();
 
     // Fields a client may not set: the server owns them.
@@ -29,6 +33,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
 
     public async Task<StoredObject> CreateAsync(ApiResource resource, string? ns, JsonObject obj, WriteOptions options, CancellationToken cancellationToken)
     {
+        var requestVersion = resource.ApiVersion;
         CheckTypeMeta(resource, obj);
         BindNamespace(resource, ns, ObjectMetaAccess.Metadata(obj));
         CheckFields(resource, obj, options);
@@ -40,6 +45,8 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             throw ApiException.BadRequest("resourceVersion should not be set on objects to be created");
         }
 
+        // A client may send managedFields on create, as upstream (e.g. an object exported with them).
+        var requestManaged = meta["managedFields"]?.DeepClone();
         foreach (var field in ServerOwnedOnCreate)
         {
             meta.Remove(field);
@@ -60,7 +67,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         PruneEmptyMetadata(meta);
         meta["uid"] = _uids.Next();
         meta["creationTimestamp"] = ObjectMetaAccess.Timestamp(time.GetUtcNow());
-        if (HasSpec(resource))
+        if (HasGeneration(resource))
         {
             meta["generation"] = 1;
         }
@@ -68,6 +75,14 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         var strategy = ResourceStrategies.For(resource);
         strategy.PrepareForCreate(obj);
         strategy.ApplyDefaults(obj);
+        if (options.User is { } user)
+        {
+            foreach (var hook in _requesterHooks.Where(h => h.AppliesTo(resource)))
+            {
+                await hook.AdmitCreateAsync(resource, obj, user, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         var mutators = _mutating.Where(h => h.AppliesTo(resource)).ToList();
         foreach (var hook in mutators)
         {
@@ -82,7 +97,9 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             strategy.ApplyDefaults(obj);
         }
 
-        ThrowIfInvalid(resource, obj, strategy.ValidateCreate(obj));
+        RecordManagedFields(resource, requestVersion, null, obj, requestManaged, null, options);
+        ThrowIfInvalid(resource, obj, [.. strategy.ValidateCreate(obj), .. ManagedFieldsValidation.Validate(obj)]);
+        await ValidateAsync(options, AdmissionOperation.Create, resource, null, obj, null, cancellationToken).ConfigureAwait(false);
 
         var admitted = new List<IAdmissionHook>();
         try
@@ -126,6 +143,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
     /// </summary>
     public async Task<StoredObject> UpdateAsync(ApiResource resource, JsonObject obj, StoredObject current, string? subresource, WriteOptions options, CancellationToken cancellationToken)
     {
+        var requestVersion = resource.ApiVersion;
         CheckTypeMeta(resource, obj);
         var old = current.Object;
         var name = ObjectMetaAccess.Name(old)!;
@@ -173,14 +191,20 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             }
         }
 
+        // A write to a subresource cannot set managedFields (upstream takes the live ones).
+        var requestManaged = subresource is null || options.ManagedFieldsSet ? meta["managedFields"]?.DeepClone() : null;
         meta.Remove("managedFields");
         meta.Remove("selfLink");
         PruneEmptyMetadata(meta);
         meta["resourceVersion"] = current.ModRevision.ToString(CultureInfo.InvariantCulture);
 
         var strategy = ResourceStrategies.For(resource);
-        switch (subresource is null ? null : resource.Definition.Subresource(subresource)?.Handler)
+        var handler = subresource is null ? null : resource.Definition.Subresource(subresource)?.Handler;
+        switch (handler)
         {
+            case SubresourceHandler.Resize:
+                PodResize.PrepareForUpdate(obj, old);
+                break;
             case SubresourceHandler.Status:
                 strategy.PrepareForStatusUpdate(obj, old);
                 break;
@@ -193,6 +217,14 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         }
 
         strategy.ApplyDefaults(obj);
+        if (subresource is null && options.User is { } user)
+        {
+            foreach (var hook in _requesterHooks.Where(h => h.AppliesTo(resource)))
+            {
+                await hook.AdmitUpdateAsync(resource, obj, old, user, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         if (subresource is null)
         {
             foreach (var hook in _mutating.Where(h => h.AppliesTo(resource)))
@@ -201,14 +233,20 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             }
         }
 
-        ThrowIfInvalid(resource, obj, strategy.ValidateUpdate(obj, old));
+        RecordManagedFields(resource, requestVersion, old, obj, requestManaged, subresource, options);
+        var errors = handler == SubresourceHandler.Resize ? PodResize.Validate(obj, old) : strategy.ValidateUpdate(obj, old);
+        ThrowIfInvalid(resource, obj, [.. errors, .. ManagedFieldsValidation.Validate(obj)]);
+        // Before the no-op shortcut: a node's unchanged write to another node is refused, as upstream.
+        await ValidateAsync(options, AdmissionOperation.Update, resource, subresource, obj, old, cancellationToken).ConfigureAwait(false);
 
-        if (HasSpec(resource) && !JsonNode.DeepEquals(obj["spec"], old["spec"]))
+        if (IsNewGeneration(resource, strategy, obj, old))
         {
             meta["generation"] = (JsonAccess.WholeNumber(oldMeta["generation"]) ?? 0) + 1;
         }
 
-        if (JsonNode.DeepEquals(obj, old))
+        // A stale value (an old encryption key) is rewritten even unchanged, as upstream's
+        // GuaranteedUpdate does: that is how re-encryption after a key rotation works.
+        if (JsonNode.DeepEquals(obj, old) && !current.Stale)
         {
             return current;
         }
@@ -255,6 +293,29 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         }
     }
 
+    /// <summary>
+    /// Records in metadata.managedFields what this write changed, for the request's field manager
+    /// (upstream runs its field manager on every create, update and patch). Server-side apply has
+    /// set them already: they are restored as the apply left them.
+    /// </summary>
+    private void RecordManagedFields(ApiResource resource, string requestVersion, JsonObject? old, JsonObject obj, JsonNode? requestManaged, string? subresource, WriteOptions options)
+    {
+        if (options.ManagedFieldsSet)
+        {
+            var meta = ObjectMetaAccess.Metadata(obj);
+            meta.Remove("managedFields");
+            if (requestManaged is JsonArray { Count: > 0 })
+            {
+                meta["managedFields"] = requestManaged;
+            }
+
+            return;
+        }
+
+        var request = new FieldManagerRequest(options.FieldManager, requestVersion, options.ManagedSubresource ?? subresource, resource.Definition.Subresource("status") is not null, time.GetUtcNow());
+        FieldManager.Update(old, obj, ModelSchemaNode.For(resource.ModelType), request, requestManaged ?? old?["metadata"]?["managedFields"]);
+    }
+
     // Upstream decodes into typed objects whose omitempty maps and lists vanish when emptied
     // (e.g. removing the last label): do the same for metadata's collections.
     private static void PruneEmptyMetadata(JsonObject meta)
@@ -278,6 +339,13 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
 
     private static bool HasSpec(ApiResource resource) =>
         Timonel.Registry.Schema.ModelShape.Of(resource.ModelType).Properties.ContainsKey("spec");
+
+    private static bool HasGeneration(ApiResource resource) =>
+        resource.Definition.Strategy is IGenerationPolicy policy ? policy.TracksGeneration : HasSpec(resource);
+
+    private static bool IsNewGeneration(ApiResource resource, IResourceStrategy strategy, JsonObject obj, JsonObject old) => strategy is IGenerationPolicy policy
+        ? policy.TracksGeneration && policy.IsNewGeneration(obj, old)
+        : HasSpec(resource) && !JsonNode.DeepEquals(obj["spec"], old["spec"]);
 
     private static void CheckTypeMeta(ApiResource resource, JsonObject obj)
     {
@@ -328,7 +396,9 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         ModelDecoder.EnsureDecodes(obj, resource.ModelType, resource.Kind, resource.Version);
         if (options.Validation == FieldValidation.Strict)
         {
-            var unknown = ModelDecoder.UnknownFields(obj, resource.ModelType);
+            var unknown = resource.Definition.Strategy is CustomResourceStrategy strict
+                ? strict.Schema.Prune((JsonObject)obj.DeepClone())
+                : ModelDecoder.UnknownFields(obj, resource.ModelType);
             if (unknown.Count > 0)
             {
                 throw ApiException.BadRequest(StrictDecodingError(unknown));
@@ -337,8 +407,11 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             return;
         }
 
-        // Upstream decodes into the typed object, so unknown fields are never stored.
-        var dropped = UnknownFieldPruner.Prune(obj, resource.ModelType);
+        // Upstream decodes into the typed object, so unknown fields are never stored; a custom
+        // resource's are its schema's to prune.
+        var dropped = resource.Definition.Strategy is CustomResourceStrategy custom
+            ? custom.Schema.Prune(obj)
+            : UnknownFieldPruner.Prune(obj, resource.ModelType);
         if (options.Validation == FieldValidation.Warn)
         {
             foreach (var field in dropped)
@@ -367,4 +440,20 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             throw ApiException.Invalid(resource.Group, resource.Kind, ObjectMetaAccess.Name(obj) ?? "", errors);
         }
     }
+
+    // Validating admission that depends on the requesting user; the server's own writes have none.
+    private async Task ValidateAsync(WriteOptions options, AdmissionOperation operation, ApiResource resource, string? subresource, JsonObject obj, JsonObject? old, CancellationToken cancellationToken)
+    {
+        if (options.User is not { } user)
+        {
+            return;
+        }
+
+        var request = new AdmissionRequest(user, operation, resource, subresource ?? "", ObjectMetaAccess.Namespace(obj) ?? "", ObjectMetaAccess.Name(obj) ?? "", obj, old);
+        foreach (var plugin in _validating)
+        {
+            await plugin.ValidateAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
 }

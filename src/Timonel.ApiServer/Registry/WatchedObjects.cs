@@ -76,8 +76,8 @@ internal sealed partial class WatchedObjects
     /// </summary>
     public bool NoneIn(string ns) => IsCurrent && (!_perNamespace.TryGetValue(ns, out var count) || count == 0);
 
-    // Listed, and caught up with every write this server made to the resource.
-    private bool IsCurrent => AppliedRevision is var applied && applied >= 0 && applied >= _written.Revision;
+    /// <summary>Listed, and caught up with every write this server made to the resource: reads come from memory.</summary>
+    public bool IsCurrent => AppliedRevision is var applied && applied >= 0 && applied >= _written.Revision;
 
     /// <summary>Lists, then follows the watch; lists again when the watch is cut off or compacted away.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)

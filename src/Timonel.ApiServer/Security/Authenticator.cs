@@ -5,7 +5,7 @@ namespace Timonel.ApiServer.Security;
 /// certificate that chains to the client CA wins; a certificate that does not (another CA,
 /// expired, not for client auth) is no user but no verdict either, and a bearer token is offered
 /// to each token authenticator in turn. No credentials, or credentials nobody accepts, give null:
-/// the caller answers 401 (anonymous requests are not allowed).
+/// the caller answers 401 (a request with no credentials at all may be anonymous, see <see cref="AnonymousEndpoints"/>).
 /// </summary>
 public sealed class Authenticator
 {

@@ -1,11 +1,14 @@
+using System.Text;
 using Microsoft.Extensions.Logging;
+using Timonel.ApiServer.Encryption;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer.Security;
 
 /// <summary>
 /// Shares one PKI among the servers of a datastore, as k3s does with an external datastore:
-/// the first server stores its CAs, service-account key and admin token under
+/// the first server stores its CAs, service-account key, admin token and (when the servers
+/// run without --encryption-provider-config) its generated encryption config under
 /// <see cref="Key"/>, sealed with its join token (<see cref="BootstrapCipher"/>); a server
 /// started with that token (<c>--token</c>) on the same datastore unseals them into its own
 /// DIR/tls and then issues its own serving certificate from the shared CA. So one kubeconfig
@@ -23,8 +26,14 @@ internal static partial class ClusterBootstrap
 
     /// <summary>Adopts the cluster's PKI from <paramref name="store"/>, or creates it and stores it there first.</summary>
     /// <param name="token">--token; null to use DIR/token (a restart) or, on an empty datastore, a new token.</param>
+    /// <param name="encryption">
+    /// The generated encryption config to share, or null (a --encryption-provider-config the
+    /// operator copies to every server). The first server stores its file (made now if absent);
+    /// the others write the stored one where they have none. A record from before sharing
+    /// carries none: then the file stays absent.
+    /// </param>
     /// <exception cref="ClusterJoinException">The token is missing or wrong for the cluster in the datastore.</exception>
-    public static async Task<ClusterPki> LoadOrJoinAsync(string dataDir, IEnumerable<string> extraSans, IStore store, JoinToken? token, ILogger logger, CancellationToken ct)
+    public static async Task<ClusterPki> LoadOrJoinAsync(string dataDir, IEnumerable<string> extraSans, IStore store, JoinToken? token, EncryptionKeyFile? encryption, ILogger logger, CancellationToken ct)
     {
         var paths = new PkiPaths(Path.GetFullPath(dataDir));
         var secret = token?.Secret ?? await LocalSecretAsync(paths, ct).ConfigureAwait(false);
@@ -33,7 +42,7 @@ internal static partial class ClusterBootstrap
             var existing = await store.GetAsync(Key, ct).ConfigureAwait(false);
             if (existing is not null)
             {
-                return await AdoptAsync(paths, extraSans, existing, secret, token, logger, ct).ConfigureAwait(false);
+                return await AdoptAsync(paths, extraSans, existing, secret, token, encryption, logger, ct).ConfigureAwait(false);
             }
 
             if (attempt > 0)
@@ -48,9 +57,20 @@ internal static partial class ClusterBootstrap
 
             var pki = await ClusterPki.LoadOrCreateAsync(dataDir, extraSans, logger, ct).ConfigureAwait(false);
             var shared = await SharedSecrets.ReadAsync(paths, ct).ConfigureAwait(false);
+            // Written locally only once the record is ours: a server that loses the race adopts
+            // the winner's key instead of keeping one of its own.
+            var encryptionConfig = encryption is null ? null
+                : File.Exists(encryption.Path) ? await File.ReadAllBytesAsync(encryption.Path, ct).ConfigureAwait(false)
+                : EncryptionKeyFile.Generate();
+            shared = shared with { EncryptionConfig = encryptionConfig is null ? null : Encoding.UTF8.GetString(encryptionConfig) };
             var created = await store.CreateAsync(Key, BootstrapCipher.Seal(pki.JoinToken.Secret, Key, shared.ToBytes()), ct).ConfigureAwait(false);
             if (created.Succeeded)
             {
+                if (encryption is not null && await encryption.EnsureAsync(encryptionConfig!, ct).ConfigureAwait(false))
+                {
+                    Log.EncryptionKeyGenerated(logger, encryption.Path);
+                }
+
                 Log.Stored(logger, Key);
                 return pki;
             }
@@ -72,7 +92,7 @@ internal static partial class ClusterBootstrap
         }
     }
 
-    private static async Task<ClusterPki> AdoptAsync(PkiPaths paths, IEnumerable<string> extraSans, KeyValue record, string? secret, JoinToken? token, ILogger logger, CancellationToken ct)
+    private static async Task<ClusterPki> AdoptAsync(PkiPaths paths, IEnumerable<string> extraSans, KeyValue record, string? secret, JoinToken? token, EncryptionKeyFile? encryption, ILogger logger, CancellationToken ct)
     {
         if (secret is null)
         {
@@ -109,6 +129,21 @@ internal static partial class ClusterBootstrap
             Log.ReplacedLocalCa(logger, paths.TlsDir);
         }
 
+        if (encryption is not null && shared.EncryptionConfig is { } config)
+        {
+            try
+            {
+                if (await encryption.EnsureAsync(Encoding.UTF8.GetBytes(config), ct).ConfigureAwait(false))
+                {
+                    Log.EncryptionConfigAdopted(logger, encryption.Path);
+                }
+            }
+            catch (EncryptionConfigException e)
+            {
+                throw new ClusterJoinException($"the encryption config in the bootstrap record {Key} is invalid ({e.Message}); restore the datastore from a backup", e);
+            }
+        }
+
         var joined = new JoinToken(caHash, JoinToken.ServerUsername, secret);
         if (await PkiFiles.ReadIfExistsAsync(paths.JoinToken, ct).ConfigureAwait(false) is not { } text || text.Trim() != joined.Format())
         {
@@ -129,6 +164,12 @@ internal static partial class ClusterBootstrap
 
         [LoggerMessage(Level = LogLevel.Information, Message = "joined the cluster in the datastore: adopted its CAs and signing keys from {Key}")]
         public static partial void Adopted(ILogger logger, string key);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "generated the cluster's key for Secrets at rest in {Path}, shared with the other servers through the datastore")]
+        public static partial void EncryptionKeyGenerated(ILogger logger, string path);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "wrote the cluster's encryption config from the datastore to {Path}")]
+        public static partial void EncryptionConfigAdopted(ILogger logger, string path);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "replaced the CA files in {TlsDir} with the cluster's; certificates of the old CA are issued again")]
         public static partial void ReplacedLocalCa(ILogger logger, string tlsDir);

@@ -54,6 +54,13 @@ public sealed partial class ClusterPki : IDisposable
 
     public string ClientCaPem { get; }
 
+    /// <summary>
+    /// A client certificate from <see cref="ClientCa"/>, with its private key, for a credential the
+    /// server hands out in process (the local agent's system:node:NAME identity).
+    /// </summary>
+    public X509Certificate2 IssueClientCertificate(string commonName, IReadOnlyList<string> organizations, DateTimeOffset now, TimeSpan validity) =>
+        CertificateIssuer.IssueClient(ClientCa, commonName, organizations, now, validity);
+
     /// <summary>The API server's certificate, with its private key, for Kestrel.</summary>
     public X509Certificate2 ServingCertificate { get; }
 

@@ -13,10 +13,16 @@ public static class Forbidden
     {
         var what = Message(attributes);
         var why = reason.Length == 0 ? what : $"{what}: {reason}";
-        var group = attributes.ApiGroup;
-        var resource = attributes.Resource;
-        // Upstream's NewForbidden: "forbidden: ..." without a resource (non-resource paths),
-        // "<resource>[.<group>] is forbidden: ..." without a name, else with the quoted name.
+        return Of(attributes.ApiGroup, attributes.Resource, attributes.Name, why);
+    }
+
+    /// <summary>
+    /// Upstream's NewForbidden(groupResource, name, err): "forbidden: ..." without a resource
+    /// (non-resource paths), "&lt;resource&gt;[.&lt;group&gt;] is forbidden: ..." without a name, else
+    /// with the quoted name.
+    /// </summary>
+    public static ApiException Of(string group, string resource, string name, string why)
+    {
         string message;
         if (group.Length == 0 && resource.Length == 0)
         {
@@ -25,10 +31,10 @@ public static class Forbidden
         else
         {
             var qualified = group.Length == 0 ? resource : $"{resource}.{group}";
-            message = attributes.Name.Length == 0 ? $"{qualified} is forbidden: {why}" : $"{qualified} \"{attributes.Name}\" is forbidden: {why}";
+            message = name.Length == 0 ? $"{qualified} is forbidden: {why}" : $"{qualified} \"{name}\" is forbidden: {why}";
         }
 
-        return new ApiException(HttpStatusCode.Forbidden, "Forbidden", message, new StatusDetails(attributes.Name, group, resource.Length == 0 ? null : resource));
+        return new ApiException(HttpStatusCode.Forbidden, "Forbidden", message, new StatusDetails(name, group, resource.Length == 0 ? null : resource));
     }
 
     /// <summary>Upstream's forbiddenMessage: who cannot do what, where.</summary>

@@ -87,6 +87,11 @@ public static class KestrelHttps
             context.Response.Headers.Append("Warning", $"299 - \"{Authenticator.ExtraSpaceWarning}\"");
         }
 
+        if (context.Connection.ClientCertificate is null && Authenticator.BearerToken(header) is null && AnonymousEndpoints.Allows(context.Request.Path.Value))
+        {
+            return new ValueTask<UserInfo?>(UserInfo.Anonymous);
+        }
+
         return authenticator.AuthenticateAsync(context.Connection.ClientCertificate, header, context.RequestAborted);
     }
 

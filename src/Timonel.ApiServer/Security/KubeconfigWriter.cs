@@ -26,7 +26,11 @@ public static class KubeconfigWriter
     }
 
     /// <summary>The kubeconfig YAML text.</summary>
-    public static string Render(string serverUrl, string caPem, string adminCertPem, string adminKeyPem)
+    public static string Render(string serverUrl, string caPem, string adminCertPem, string adminKeyPem) =>
+        Render(serverUrl, caPem, adminCertPem, adminKeyPem, UserName);
+
+    /// <summary>The kubeconfig YAML text for the client certificate of <paramref name="userName"/> (the kubeconfig's user entry).</summary>
+    public static string Render(string serverUrl, string caPem, string adminCertPem, string adminKeyPem, string userName)
     {
         if (!Uri.TryCreate(serverUrl, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
         {
@@ -50,12 +54,12 @@ public static class KubeconfigWriter
             .Append("contexts:\n")
             .Append("- context:\n")
             .Append("    cluster: ").Append(ClusterName).Append('\n')
-            .Append("    user: ").Append(UserName).Append('\n')
+            .Append("    user: ").Append(Scalar(userName)).Append('\n')
             .Append("  name: ").Append(ContextName).Append('\n')
             .Append("current-context: ").Append(ContextName).Append('\n')
             .Append("preferences: {}\n")
             .Append("users:\n")
-            .Append("- name: ").Append(UserName).Append('\n')
+            .Append("- name: ").Append(Scalar(userName)).Append('\n')
             .Append("  user:\n")
             .Append("    client-certificate-data: ").Append(Base64(adminCertPem)).Append('\n')
             .Append("    client-key-data: ").Append(Base64(adminKeyPem)).Append('\n')
@@ -63,6 +67,12 @@ public static class KubeconfigWriter
     }
 
     private static string Base64(string pem) => Convert.ToBase64String(Encoding.UTF8.GetBytes(pem));
+
+    /// <summary>A user name as YAML: plain when it cannot be read as anything but that string, else double-quoted.</summary>
+    private static string Scalar(string value) =>
+        value.Length > 0 && char.IsAsciiLetterLower(value[0]) && value.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+            && value is not ("true" or "false" or "null" or "yes" or "no" or "on" or "off" or "y" or "n")
+            ? value : Quote(value);
 
     /// <summary>A YAML double-quoted scalar (an IPv6 URL holds '[' and ':').</summary>
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

@@ -18,4 +18,12 @@ public sealed record RequestAttributes(
     string Resource = "",
     string Subresource = "",
     string Namespace = "",
-    string Name = "");
+    string Name = "")
+{
+    /// <summary>
+    /// The fieldSelector of a list, watch or deletecollection as sent (empty when none), for
+    /// authorizers that decide on it (upstream's GetFieldSelector: the node authorizer lets a
+    /// node list only its own pods by spec.nodeName).
+    /// </summary>
+    public string FieldSelector { get; init; } = "";
+}

@@ -7,6 +7,8 @@ namespace Timonel.ApiServer.Security;
 /// What every server of one cluster must hold alike (the bootstrap data k3s keeps in its
 /// datastore): both CAs with their keys, the service-account signing key and the admin token.
 /// Leaves (serving, admin client) are not shared: each server issues its own from the CAs.
+/// <see cref="EncryptionConfig"/> is the generated EncryptionConfiguration of servers started
+/// without --encryption-provider-config; absent in records written before it was shared.
 /// </summary>
 internal sealed record SharedSecrets(
     [property: JsonPropertyName("serverCaCert")] string ServerCaCert,
@@ -14,7 +16,8 @@ internal sealed record SharedSecrets(
     [property: JsonPropertyName("clientCaCert")] string ClientCaCert,
     [property: JsonPropertyName("clientCaKey")] string ClientCaKey,
     [property: JsonPropertyName("serviceAccountKey")] string ServiceAccountKey,
-    [property: JsonPropertyName("adminToken")] string AdminToken)
+    [property: JsonPropertyName("adminToken")] string AdminToken,
+    [property: JsonPropertyName("encryptionConfig"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EncryptionConfig = null)
 {
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this);
 

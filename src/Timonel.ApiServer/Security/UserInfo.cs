@@ -2,7 +2,7 @@ namespace Timonel.ApiServer.Security;
 
 /// <summary>
 /// Who made a request, as authorization and audit see it (upstream's user.Info): the user name
-/// and the groups, always including "system:authenticated".
+/// and the groups, including "system:authenticated" for everyone but <see cref="Anonymous"/>.
 /// </summary>
 public sealed record UserInfo(string Name, IReadOnlyList<string> Groups)
 {
@@ -12,6 +12,9 @@ public sealed record UserInfo(string Name, IReadOnlyList<string> Groups)
 
     /// <summary>The cluster administrator: the admin certificate's and the admin token's identity.</summary>
     public static readonly UserInfo Admin = new(AdminName, [SystemMastersGroup, AuthenticatedGroup]);
+
+    /// <summary>A request without credentials where anonymous requests are let in (<see cref="AnonymousEndpoints"/>).</summary>
+    public static readonly UserInfo Anonymous = new("system:anonymous", ["system:unauthenticated"]);
 
     /// <summary>The user's UID when the authenticator knows one (a service account's UID), else null.</summary>
     public string? Uid { get; init; }

@@ -28,7 +28,8 @@ internal sealed class TokenRequestHandler(ServiceAccountIssuer issuer, ObjectSto
 
     /// <summary>The answered TokenRequest, status.token filled.</summary>
     /// <exception cref="ApiException">404 for a missing service account or bound object, 422 for a bad expiration, 400 or 409 for a bad binding.</exception>
-    public async Task<JsonObject> CreateAsync(string ns, string name, JsonObject request, CancellationToken ct)
+    /// <param name="admit">Validating admission of the defaulted, valid request (upstream calls it after static validation); may throw.</param>
+    public async Task<JsonObject> CreateAsync(string ns, string name, JsonObject request, CancellationToken ct, Func<JsonObject, CancellationToken, Task>? admit = null)
     {
         if (JsonAccess.AsString(request["kind"]) is { Length: > 0 } kind && kind != "TokenRequest"
             || JsonAccess.AsString(request["apiVersion"]) is { Length: > 0 } apiVersion && apiVersion != ApiVersion)
@@ -42,6 +43,11 @@ internal sealed class TokenRequestHandler(ServiceAccountIssuer issuer, ObjectSto
         if (TokenRequestValidation.Validate(spec) is { Count: > 0 } errors)
         {
             throw ApiException.Invalid(Group, "TokenRequest", name, errors);
+        }
+
+        if (admit is not null)
+        {
+            await admit(request, ct).ConfigureAwait(false);
         }
 
         var now = time.GetUtcNow();

@@ -117,48 +117,50 @@ internal sealed partial class WatchStreamer
 
         await writer.FlushAsync(ct).ConfigureAwait(false);
         var live = watcher.Live;
-        var nextBookmark = time.GetUtcNow() + BookmarkInterval;
         while (true)
         {
-            var wait = nextBookmark - time.GetUtcNow();
+            // One bookmark timer per interval, not one per wake-up: with a thousand watchers,
+            // arming and disposing a timer for every event cost more than writing the event.
             // On the server's clock, so that tests can move it.
-            using var due = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time);
+            using var due = new CancellationTokenSource(BookmarkInterval, time);
             using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct, due.Token);
-            bool ready;
-            try
+            while (true)
             {
-                ready = await live.WaitToReadAsync(tick.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                if (options.AllowBookmarks)
+                bool ready;
+                try
                 {
-                    // Seen is read before the buffer is found empty: everything up to it was written.
-                    var seen = watcher.Seen;
-                    if (!live.TryPeek(out _))
+                    ready = await live.WaitToReadAsync(tick.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    if (options.AllowBookmarks)
                     {
-                        await writer.WriteBookmarkAsync(Math.Max(last, seen), false, ct).ConfigureAwait(false);
-                        await writer.FlushAsync(ct).ConfigureAwait(false);
+                        // Seen is read before the buffer is found empty: everything up to it was written.
+                        var seen = watcher.Seen;
+                        if (!live.TryPeek(out _))
+                        {
+                            await writer.WriteBookmarkAsync(Math.Max(last, seen), false, ct).ConfigureAwait(false);
+                            await writer.FlushAsync(ct).ConfigureAwait(false);
+                        }
                     }
+
+                    break;
                 }
 
-                nextBookmark = time.GetUtcNow() + BookmarkInterval;
-                continue;
-            }
+                if (!ready)
+                {
+                    await live.Completion.ConfigureAwait(false);
+                    return;
+                }
 
-            if (!ready)
-            {
-                await live.Completion.ConfigureAwait(false);
-                return;
-            }
+                while (live.TryRead(out var e))
+                {
+                    last = e.Revision;
+                    await WriteEventAsync(resource, options, e, writer, ct).ConfigureAwait(false);
+                }
 
-            while (live.TryRead(out var e))
-            {
-                last = e.Revision;
-                await WriteEventAsync(resource, options, e, writer, ct).ConfigureAwait(false);
+                await writer.FlushAsync(ct).ConfigureAwait(false);
             }
-
-            await writer.FlushAsync(ct).ConfigureAwait(false);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -133,52 +134,53 @@ internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister li
         }, ct);
 
         var last = after;
-        var nextBookmark = time.GetUtcNow() + BookmarkInterval;
         try
         {
             while (true)
             {
-                var wait = nextBookmark - time.GetUtcNow();
+                // One bookmark timer per interval, not one per wake-up (see FollowCacheAsync).
                 using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                tick.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
-                bool ready;
-                try
+                tick.CancelAfter(BookmarkInterval);
+                while (true)
                 {
-                    ready = await events.Reader.WaitToReadAsync(tick.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    if (options.AllowBookmarks)
+                    bool ready;
+                    try
                     {
-                        await writer.WriteBookmarkAsync(last, false, ct).ConfigureAwait(false);
-                        await writer.FlushAsync(ct).ConfigureAwait(false);
+                        ready = await events.Reader.WaitToReadAsync(tick.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        if (options.AllowBookmarks)
+                        {
+                            await writer.WriteBookmarkAsync(last, false, ct).ConfigureAwait(false);
+                            await writer.FlushAsync(ct).ConfigureAwait(false);
+                        }
+
+                        break;
                     }
 
-                    nextBookmark = time.GetUtcNow() + BookmarkInterval;
-                    continue;
-                }
-
-                if (!ready)
-                {
-                    await events.Reader.Completion.ConfigureAwait(false);
-                    return;
-                }
-
-                while (events.Reader.TryRead(out var e))
-                {
-                    if (e.Revision <= after)
+                    if (!ready)
                     {
-                        // A watch from a resourceVersion the store had not reached yet: the store
-                        // streams live events from its current revision, upstream's watchers only
-                        // those after the one asked for.
-                        continue;
+                        await events.Reader.Completion.ConfigureAwait(false);
+                        return;
                     }
 
-                    last = e.Revision;
-                    await WriteEventAsync(resource, options, _decoded.Get(e), writer, ct).ConfigureAwait(false);
-                }
+                    while (events.Reader.TryRead(out var e))
+                    {
+                        if (e.Revision <= after)
+                        {
+                            // A watch from a resourceVersion the store had not reached yet: the store
+                            // streams live events from its current revision, upstream's watchers only
+                            // those after the one asked for.
+                            continue;
+                        }
 
-                await writer.FlushAsync(ct).ConfigureAwait(false);
+                        last = e.Revision;
+                        await WriteEventAsync(resource, options, _decoded.Get(e), writer, ct).ConfigureAwait(false);
+                    }
+
+                    await writer.FlushAsync(ct).ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -215,26 +217,35 @@ internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister li
         }
     }
 
-    /// <summary>Writes events in the representation the client asked for (object, Table row, metadata).</summary>
+    /// <summary>
+    /// Writes events in the representation the client asked for (object, Table row, metadata).
+    /// Events go into the response's pipe without a flush each: the caller flushes once per batch
+    /// (on HTTP/2 every flush is a trip through the connection's frame writer), and a long
+    /// initial listing is flushed every <see cref="FlushThreshold"/> bytes so that it does not
+    /// pile up in memory ahead of a slow client.
+    /// </summary>
     private sealed class EventWriter(HttpContext context, ApiResource resource, OutputKind output, string includeObject, TimeProvider time)
     {
+        private const int FlushThreshold = 64 * 1024;
         private bool _columnsSent;
+        private long _unflushed;
 
         /// <summary>Writes a stored event: the new object, or for a delete the previous one.</summary>
-        public async Task WriteAsync(string type, DecodedEvent e, CancellationToken ct)
+        public ValueTask WriteAsync(string type, DecodedEvent e, CancellationToken ct)
         {
             var deleted = e.IsDelete;
             if (output == OutputKind.Object && (deleted ? e.PreviousJsonIn(resource) : e.ObjectJsonIn(resource)) is { } objectJson)
             {
                 // The shared, pre-serialized object: {"type":"...","object":<bytes>}
-                var body = context.Response.Body;
-                await body.WriteAsync(EventStart(type), ct).ConfigureAwait(false);
-                await body.WriteAsync(objectJson, ct).ConfigureAwait(false);
-                await body.WriteAsync(EventEnd, ct).ConfigureAwait(false);
-                return;
+                var start = EventStart(type);
+                var pipe = context.Response.BodyWriter;
+                pipe.Write(start);
+                pipe.Write(objectJson);
+                pipe.Write(EventEnd);
+                return Written(start.Length + objectJson.Length + EventEnd.Length, ct);
             }
 
-            await WriteAsync(type, (deleted ? e.Previous : e.Object)!, ct).ConfigureAwait(false);
+            return new ValueTask(WriteAsync(type, (deleted ? e.Previous : e.Object)!, ct));
         }
 
         private static byte[] EventStart(string type) => type switch
@@ -275,12 +286,25 @@ internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister li
         public Task WriteErrorAsync(ApiException error, CancellationToken ct) =>
             WriteRawAsync(new JsonObject { ["type"] = "ERROR", ["object"] = StatusWriter.Failure(error) }, ct);
 
-        public Task FlushAsync(CancellationToken ct) => context.Response.Body.FlushAsync(ct);
-
-        private async Task WriteRawAsync(JsonObject evt, CancellationToken ct)
+        public async Task FlushAsync(CancellationToken ct)
         {
-            await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(evt, GoJsonEncoder.SerializerOptions), ct).ConfigureAwait(false);
-            await context.Response.Body.WriteAsync(NewLine, ct).ConfigureAwait(false);
+            _unflushed = 0;
+            await context.Response.BodyWriter.FlushAsync(ct).ConfigureAwait(false);
+        }
+
+        private Task WriteRawAsync(JsonObject evt, CancellationToken ct)
+        {
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(evt, GoJsonEncoder.SerializerOptions);
+            var pipe = context.Response.BodyWriter;
+            pipe.Write(bytes);
+            pipe.Write(NewLine);
+            return Written(bytes.Length + NewLine.Length, ct).AsTask();
+        }
+
+        private ValueTask Written(int bytes, CancellationToken ct)
+        {
+            _unflushed += bytes;
+            return _unflushed >= FlushThreshold ? new ValueTask(FlushAsync(ct)) : ValueTask.CompletedTask;
         }
     }
 }

@@ -29,6 +29,9 @@ internal static class AgentCommand
             command.Options.Add(o);
         }
 
+        var ingressFlags = new IngressFlags();
+        ingressFlags.AddTo(command, withKubeconfig: true);
+
         command.SetAction(async (parse, ct) =>
         {
             using var loggers = Logging.Create(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
@@ -39,6 +42,7 @@ internal static class AgentCommand
             }
 
             KubeletOptions options;
+            AgentIngressSettings ingress;
             try
             {
                 if (parse.GetValue(server) is null || parse.GetValue(token) is null)
@@ -63,6 +67,7 @@ internal static class AgentCommand
                     ImagePullPolicyOverride = AgentHost.ParseImagePullPolicyOverride(parse.GetValue(pullOverride)),
                 };
                 _ = Kubelet.Network.CniConfig.ParseCidr(options.ClusterCidr);
+                ingress = ingressFlags.Read(parse);
             }
             catch (ArgumentException e)
             {
@@ -72,8 +77,8 @@ internal static class AgentCommand
 
             try
             {
-                var client = AgentHost.ClientFor(parse.GetValue(server)!, parse.GetValue(token)!, parse.GetValue(caFile));
-                await using var agent = await NodeAgent.StartAsync(options, client, loggers, ct).ConfigureAwait(false);
+                var (client, certificate) = await AgentHost.NodeClientAsync(options, parse.GetValue(server)!, parse.GetValue(token)!, parse.GetValue(caFile), loggers, ct).ConfigureAwait(false);
+                await using var agent = await NodeAgent.StartAsync(options, client, loggers, ct, certificate, AgentIngress.FromKubeconfig(ingress, options.NodeName, loggers)).ConfigureAwait(false);
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
                 return 0;
             }
@@ -81,7 +86,7 @@ internal static class AgentCommand
             {
                 return 0;
             }
-            catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException or k8s.Autorest.HttpOperationException or Proxy.Nft.NftException)
+            catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException or k8s.Autorest.HttpOperationException or Proxy.Nft.NftException or Client.Certificates.NodeCertificateException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"timonel agent: {e.Message}");
                 return 1;
@@ -104,6 +109,8 @@ internal static class AgentCommand
             Console.WriteLine($"removed {pods.Sandboxes} pod sandboxes, {pods.Containers} leftover containers and {pods.Shims} shims; detached {pods.Unmounted} mounts under {Path.Combine(dataDir, "agent")}; containerd stopped");
             await Proxy.ServiceProxy.CleanupAsync(new Proxy.ProxyOptions { NodeName = nodeName ?? AgentHost.DefaultNodeName() }, cancellationToken).ConfigureAwait(false);
             Console.WriteLine("deleted nftables table ip timonel");
+            await Proxy.NetworkPolicy.NetworkPolicyController.CleanupAsync(new Proxy.ProxyOptions { NodeName = nodeName ?? AgentHost.DefaultNodeName() }, cancellationToken).ConfigureAwait(false);
+            Console.WriteLine("deleted nftables table inet timonel-netpol");
             await new Kubelet.Network.IpRouteTable(netnsPath: null).RemoveAllAsync(cancellationToken).ConfigureAwait(false);
             Console.WriteLine($"deleted nftables table ip {Kubelet.Network.IpRouteTable.MasqueradeTable} and the routes of protocol {Kubelet.Network.IpRouteTable.RouteProtocol}");
             return 0;

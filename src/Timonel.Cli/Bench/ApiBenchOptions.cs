@@ -1,3 +1,5 @@
+using Timonel.ApiServer.Security;
+
 namespace Timonel.Cli.Bench;
 
 /// <summary>What `timonel bench api` measures and against which server; defaults follow the targets.</summary>
@@ -45,7 +47,15 @@ internal sealed record ApiBenchOptions
     /// <summary>--read-resource-version: resourceVersion sent with the gets and the full lists ("0": any state, served from the watch cache); null sends none.</summary>
     public string? ReadResourceVersion { get; init; }
 
-    /// <summary>Measurements to run, by name (create, get, list, watch); empty runs all.</summary>
+    /// <summary>
+    /// --authorization-mode for the private server (e.g. RBAC); with RBAC the measurements run as
+    /// a user bound by a RoleBinding (see <see cref="BenchUser"/>), not as system:masters.
+    /// </summary>
+    public string? AuthorizationMode { get; init; }
+
+    public bool RunsAsRbacUser => AuthorizationMode is not null && AuthorizationModes.UsesRbac(AuthorizationModes.Parse(AuthorizationMode));
+
+    /// <summary>Measurements to run, by name (create, get, list, watch, apply); empty runs all.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
 
     /// <summary>Writes the results as a markdown fragment here.</summary>
@@ -76,6 +86,16 @@ internal sealed record ApiBenchOptions
             throw new ArgumentException($"--server \"{ServerUrl}\" is not an https:// URL");
         }
 
+        if (AuthorizationMode is not null)
+        {
+            if (ServerUrl is not null)
+            {
+                throw new ArgumentException("--authorization-mode only applies to the server the benchmark starts itself, not with --server");
+            }
+
+            AuthorizationModes.Parse(AuthorizationMode);
+        }
+
         if (Concurrency is < 1 or > 4096)
         {
             throw new ArgumentException($"--concurrency {Concurrency} must be between 1 and 4096");
@@ -103,9 +123,9 @@ internal sealed record ApiBenchOptions
 
         foreach (var name in Only)
         {
-            if (name is not ("create" or "get" or "list" or "watch"))
+            if (name is not ("create" or "get" or "list" or "watch" or "apply"))
             {
-                throw new ArgumentException($"--only \"{name}\" is not a measurement: use create, get, list or watch");
+                throw new ArgumentException($"--only \"{name}\" is not a measurement: use create, get, list, watch or apply");
             }
         }
     }

@@ -26,4 +26,10 @@ internal sealed record ApiBenchResults
     public ListResult? List { get; init; }
 
     public WatchResult? Watch { get; init; }
+
+    /// <summary>Server-side applies of a Deployment (measurement "apply").</summary>
+    public RateResult? Apply { get; init; }
+
+    /// <summary>Updates (PUT) of a Deployment, the apply's yardstick.</summary>
+    public RateResult? Update { get; init; }
 }

@@ -15,12 +15,21 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
     {
         var started = DateTimeOffset.UtcNow;
         await using var target = options.ServerUrl is null
-            ? await BenchTarget.StartChildAsync(options.DatastoreEndpoint, cancellationToken, [.. options.ServerArgs]).ConfigureAwait(false)
+            ? await BenchTarget.StartChildAsync(options.DatastoreEndpoint, cancellationToken, [.. options.ServerArgs, .. options.AuthorizationMode is { } mode ? new[] { "--authorization-mode", mode } : []]).ConfigureAwait(false)
             : BenchTarget.Existing(options);
-        using var client = BenchHttp.Create(target, options.HttpVersion, RequestTimeout);
-        using var watchClient = BenchHttp.Create(target, options.HttpVersion, Timeout.InfiniteTimeSpan);
-        await target.WaitReadyAsync(client, cancellationToken).ConfigureAwait(false);
-        progress.WriteLine($"server {target.Url} ready{(target.Pid is { } p ? $" (pid {p})" : "")}; store: {target.Store}; HTTP/{options.HttpVersion}, concurrency {options.Concurrency}");
+        using var admin = BenchHttp.Create(target, options.HttpVersion, RequestTimeout);
+        // As RBAC's ordinary user, the measurements pay for authorization as any client does.
+        using var userCertificate = options.RunsAsRbacUser ? BenchUser.Certificate(Path.GetDirectoryName(target.KubeconfigPath!)!) : null;
+        using var client = userCertificate is null ? null : BenchHttp.Create(target, options.HttpVersion, RequestTimeout, userCertificate);
+        using var watchClient = BenchHttp.Create(target, options.HttpVersion, Timeout.InfiniteTimeSpan, userCertificate);
+        var measured = client ?? admin;
+        await target.WaitReadyAsync(admin, cancellationToken).ConfigureAwait(false);
+        if (userCertificate is not null)
+        {
+            await BenchUser.CreateRoleAsync(admin, cancellationToken).ConfigureAwait(false);
+        }
+
+        progress.WriteLine($"server {target.Url} ready{(target.Pid is { } p ? $" (pid {p})" : "")}; store: {target.Store}; HTTP/{options.HttpVersion}, concurrency {options.Concurrency}{(userCertificate is null ? "" : $"; as RBAC user {BenchUser.Name}")}");
 
         await Task.Delay(IdleSettle, cancellationToken).ConfigureAwait(false);
         var idleRss = Rss(target);
@@ -40,15 +49,15 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
         {
             if (options.Runs("create") || options.Runs("get"))
             {
-                var ns = await NamespaceAsync(client, $"bench-create-{run}", namespaces, cancellationToken).ConfigureAwait(false);
+                var ns = await NamespaceAsync(admin, $"bench-create-{run}", namespaces, userCertificate is not null, cancellationToken).ConfigureAwait(false);
                 progress.WriteLine($"creating {options.Creates} configmaps...");
-                var create = await CreateGetMeasurement.CreateAsync(client, ns, options.Creates, options.Concurrency, target.Pid, cancellationToken).ConfigureAwait(false);
+                var create = await CreateGetMeasurement.CreateAsync(measured, ns, options.Creates, options.Concurrency, target.Pid, cancellationToken).ConfigureAwait(false);
                 results = results with { Create = create };
                 progress.WriteLine(BenchReport.Line(create));
                 if (options.Runs("get"))
                 {
                     progress.WriteLine($"getting configmaps by name for {options.GetDuration.TotalSeconds:F0} s...");
-                    var get = await CreateGetMeasurement.GetAsync(client, ns, Math.Max(1, create.Ok), options.GetDuration, options.Concurrency, target.Pid, options.ReadResourceVersion, cancellationToken).ConfigureAwait(false);
+                    var get = await CreateGetMeasurement.GetAsync(measured, ns, Math.Max(1, create.Ok), options.GetDuration, options.Concurrency, target.Pid, options.ReadResourceVersion, cancellationToken).ConfigureAwait(false);
                     results = results with { Get = get };
                     progress.WriteLine(BenchReport.Line(get));
                 }
@@ -56,19 +65,29 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
 
             if (options.Runs("list"))
             {
-                var ns = await NamespaceAsync(client, $"bench-list-{run}", namespaces, cancellationToken).ConfigureAwait(false);
+                var ns = await NamespaceAsync(admin, $"bench-list-{run}", namespaces, userCertificate is not null, cancellationToken).ConfigureAwait(false);
                 progress.WriteLine($"creating {options.ListPods} pods, then listing them...");
-                var list = await ListMeasurement.RunAsync(client, ns, options.ListPods, options.ListPageSize, options.Concurrency, target.Pid, options.ReadResourceVersion, cancellationToken).ConfigureAwait(false);
+                var list = await ListMeasurement.RunAsync(measured, ns, options.ListPods, options.ListPageSize, options.Concurrency, target.Pid, options.ReadResourceVersion, cancellationToken).ConfigureAwait(false);
                 results = results with { List = list };
                 progress.WriteLine(BenchReport.Line(list.Fill));
             }
 
             if (options.Runs("watch"))
             {
-                var ns = await NamespaceAsync(client, $"bench-watch-{run}", namespaces, cancellationToken).ConfigureAwait(false);
+                var ns = await NamespaceAsync(admin, $"bench-watch-{run}", namespaces, userCertificate is not null, cancellationToken).ConfigureAwait(false);
                 progress.WriteLine($"opening {options.Watchers} watchers, then {options.WatchUpdates} updates at {options.WatchRate}/s...");
                 var watch = await WatchMeasurement.RunAsync(watchClient, ns, options.Watchers, options.WatchUpdates, options.WatchRate, target.Pid, cancellationToken).ConfigureAwait(false);
                 results = results with { Watch = watch };
+            }
+
+            if (options.Runs("apply"))
+            {
+                var ns = await NamespaceAsync(admin, $"bench-apply-{run}", namespaces, userCertificate is not null, cancellationToken).ConfigureAwait(false);
+                progress.WriteLine($"server-side apply, then update, of {ApplyMeasurement.Objects} deployments for {options.GetDuration.TotalSeconds:F0} s each...");
+                var (apply, update) = await ApplyMeasurement.RunAsync(measured, ns, options.GetDuration, options.Concurrency, target.Pid, cancellationToken).ConfigureAwait(false);
+                results = results with { Apply = apply, Update = update };
+                progress.WriteLine(BenchReport.Line(apply));
+                progress.WriteLine(BenchReport.Line(update));
             }
 
             return results with { FinalRssBytes = Rss(target), PeakRssBytes = target.Pid is { } pid ? ProcessStats.PeakRssBytes(pid) : null };
@@ -80,7 +99,7 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
             {
                 foreach (var ns in namespaces)
                 {
-                    await BenchObjects.DeleteNamespaceAsync(client, ns, CancellationToken.None).ConfigureAwait(false);
+                    await BenchObjects.DeleteNamespaceAsync(admin, ns, CancellationToken.None).ConfigureAwait(false);
                 }
             }
         }
@@ -88,10 +107,15 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
 
     private static long? Rss(BenchTarget target) => target.Pid is { } pid ? ProcessStats.RssBytes(pid) : null;
 
-    private static async Task<string> NamespaceAsync(HttpClient client, string name, List<string> created, CancellationToken cancellationToken)
+    private static async Task<string> NamespaceAsync(HttpClient admin, string name, List<string> created, bool bindUser, CancellationToken cancellationToken)
     {
-        await BenchObjects.CreateNamespaceAsync(client, name, cancellationToken).ConfigureAwait(false);
+        await BenchObjects.CreateNamespaceAsync(admin, name, cancellationToken).ConfigureAwait(false);
         created.Add(name);
+        if (bindUser)
+        {
+            await BenchUser.BindAsync(admin, name, cancellationToken).ConfigureAwait(false);
+        }
+
         return name;
     }
 }

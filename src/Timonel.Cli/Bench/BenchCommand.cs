@@ -12,6 +12,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Api());
         command.Subcommands.Add(SchedulerBenchCommand.Create());
         command.Subcommands.Add(ProxyBenchCommand.Create());
+        command.Subcommands.Add(MetricsBenchCommand.Create());
         command.Subcommands.Add(Fuzz.FuzzCommand.Create());
         return command;
     }
@@ -33,13 +34,14 @@ internal static class BenchCommand
         var watchers = new Option<int>("--watchers") { Description = "Concurrent watch streams", DefaultValueFactory = _ => defaults.Watchers };
         var updates = new Option<int>("--watch-updates") { Description = "Updates sent to the watchers", DefaultValueFactory = _ => defaults.WatchUpdates };
         var rate = new Option<double>("--watch-rate") { Description = "Updates per second during the fan-out", DefaultValueFactory = _ => defaults.WatchRate };
-        var only = new Option<string[]>("--only") { Description = "Run only these measurements: create, get, list, watch", AllowMultipleArgumentsPerToken = true };
+        var only = new Option<string[]>("--only") { Description = "Run only these measurements: create, get, list, watch, apply (server-side apply vs update of a Deployment, --get-seconds each)", AllowMultipleArgumentsPerToken = true };
         var serverArgs = new Option<string[]>("--server-arg") { Description = "Extra flag for the private server, e.g. --server-arg=--watch-cache=false (repeatable)" };
         var readRv = new Option<string?>("--read-resource-version") { Description = "resourceVersion sent with the gets and full lists (e.g. 0: served from the watch cache); default none" };
+        var authorizationMode = new Option<string?>("--authorization-mode") { Description = "Passed to the private server (e.g. RBAC); with RBAC the measurements run as a user bound by a RoleBinding instead of the admin" };
         var markdown = new Option<string?>("--markdown") { Description = "Also write the results as a markdown fragment to this file" };
 
         var command = new Command("api", "Measure the API server: creates/s, gets/s, large lists, watch fan-out latency, memory");
-        foreach (var o in new Option[] { server, token, ca, pid, datastore, concurrency, http, creates, getSeconds, listPods, pageSize, watchers, updates, rate, only, serverArgs, readRv, markdown })
+        foreach (var o in new Option[] { server, token, ca, pid, datastore, concurrency, http, creates, getSeconds, listPods, pageSize, watchers, updates, rate, only, serverArgs, readRv, authorizationMode, markdown })
         {
             command.Options.Add(o);
         }
@@ -75,6 +77,7 @@ internal static class BenchCommand
                     MarkdownFile = parse.GetValue(markdown),
                     ServerArgs = parse.GetValue(serverArgs) ?? [],
                     ReadResourceVersion = parse.GetValue(readRv),
+                    AuthorizationMode = parse.GetValue(authorizationMode),
                 };
                 options.Validate();
             }

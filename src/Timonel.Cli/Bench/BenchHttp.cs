@@ -12,7 +12,8 @@ namespace Timonel.Cli.Bench;
 /// </summary>
 internal static class BenchHttp
 {
-    public static HttpClient Create(BenchTarget target, string httpVersion, TimeSpan timeout)
+    /// <summary>With <paramref name="clientCertificate"/>, the client authenticates with it instead of the admin token.</summary>
+    public static HttpClient Create(BenchTarget target, string httpVersion, TimeSpan timeout, X509Certificate2? clientCertificate = null)
     {
         var ca = X509CertificateLoader.LoadCertificateFromFile(target.CaFile);
         var handler = new SocketsHttpHandler
@@ -26,6 +27,7 @@ internal static class BenchHttp
             SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => ChainsTo(ca, certificate, errors),
+                ClientCertificates = clientCertificate is null ? null : [clientCertificate],
             },
         };
         var client = new HttpClient(handler, disposeHandler: true)
@@ -35,7 +37,11 @@ internal static class BenchHttp
             DefaultRequestVersion = httpVersion == "2" ? HttpVersion.Version20 : HttpVersion.Version11,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", target.Token);
+        if (clientCertificate is null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", target.Token);
+        }
+
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
     }

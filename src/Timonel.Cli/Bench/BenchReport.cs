@@ -47,8 +47,19 @@ internal static class BenchReport
         if (r.List is { } list)
         {
             rows.Add(Rate($"pod creates/s (filling the list namespace ×{list.Fill.Ok + list.Fill.Failed})", list.Fill, null));
-            rows.Add([$"list {list.ExpectedItems} pods, one request (median of 3)", Fmt($"{list.Full.Seconds * 1000:F0} ms, {Mb(list.Full.Bytes)}, {list.Full.Items} items"), "", "", "", Fmt($"client CPU {list.Full.ClientCpuSeconds * 1000:F0} ms")]);
-            rows.Add([$"list {list.ExpectedItems} pods, paginated (limit={list.PageSize})", Fmt($"{list.Paged.Seconds * 1000:F0} ms, {list.Paged.Pages} pages, {Mb(list.Paged.Bytes)}, {list.Paged.Items} items"), "", "", "", Fmt($"client CPU {list.Paged.ClientCpuSeconds * 1000:F0} ms")]);
+            rows.Add([$"list {list.ExpectedItems} pods, one request (median of 3)", Fmt($"{list.Full.Seconds * 1000:F0} ms, {Mb(list.Full.Bytes)}, {list.Full.Items} items"), "", "", "", Fmt($"client CPU {list.Full.ClientCpuSeconds * 1000:F0} ms{ServerCpu(list.Full)}")]);
+            rows.Add([$"list {list.ExpectedItems} pods, paginated (limit={list.PageSize})", Fmt($"{list.Paged.Seconds * 1000:F0} ms, {list.Paged.Pages} pages, {Mb(list.Paged.Bytes)}, {list.Paged.Items} items"), "", "", "", Fmt($"client CPU {list.Paged.ClientCpuSeconds * 1000:F0} ms{ServerCpu(list.Paged)}")]);
+        }
+
+        if (r.Apply is { } apply)
+        {
+            rows.Add(Rate($"applies/s (server-side apply of a Deployment, {apply.Seconds:F0} s)", apply, null));
+        }
+
+        if (r.Update is { } update)
+        {
+            var ratio = r.Apply is { } a && update.PerSecond > 0 ? string.Create(CultureInfo.InvariantCulture, $"; apply at {a.PerSecond / update.PerSecond * 100:F0} % (target ≥ 50 %)") : "";
+            rows.Add(Rate($"updates/s (PUT of a Deployment, {update.Seconds:F0} s{ratio})", update, null));
         }
 
         if (r.Watch is { } w)
@@ -130,6 +141,8 @@ internal static class BenchReport
     private static string Ms(double ms) => double.IsNaN(ms) ? "-" : Fmt($"{ms:F1} ms");
 
     private static string Mb(long? bytes) => bytes is { } b ? Fmt($"{b / 1024.0 / 1024.0:F1} MB") : "n/a";
+
+    private static string ServerCpu(PageRun run) => run.ServerCpuSeconds is { } s ? Fmt($", server CPU {s * 1000:F0} ms") : "";
 
     private static string Fmt(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -23,18 +23,20 @@ internal static class ListMeasurement
         var full = new List<PageRun>();
         for (var run = 0; run < FullListRuns; run++)
         {
-            full.Add(await ListAsync(client, $"api/v1/namespaces/{ns}/pods" + (resourceVersion is null ? "" : $"?resourceVersion={Uri.EscapeDataString(resourceVersion)}"), 0, cancellationToken).ConfigureAwait(false));
+            full.Add(await ListAsync(client, $"api/v1/namespaces/{ns}/pods" + (resourceVersion is null ? "" : $"?resourceVersion={Uri.EscapeDataString(resourceVersion)}"), 0, serverPid, cancellationToken).ConfigureAwait(false));
         }
 
         var median = full.OrderBy(r => r.Seconds).ElementAt(FullListRuns / 2);
-        var paged = await ListAsync(client, $"api/v1/namespaces/{ns}/pods", pageSize, cancellationToken).ConfigureAwait(false);
+        var paged = await ListAsync(client, $"api/v1/namespaces/{ns}/pods", pageSize, serverPid, cancellationToken).ConfigureAwait(false);
         return new ListResult(fill, median, paged, pods, pageSize);
     }
 
     /// <summary>Lists every page (one when <paramref name="limit"/> is 0), parsing each as a client must to follow continue.</summary>
-    private static async Task<PageRun> ListAsync(HttpClient client, string path, int limit, CancellationToken cancellationToken)
+    private static async Task<PageRun> ListAsync(HttpClient client, string path, int limit, int? serverPid, CancellationToken cancellationToken)
     {
         var cpuBefore = ProcessStats.OwnCpuSeconds();
+        // The server's own CPU for the list: its cost, apart from the transfer and the client's parse.
+        var serverBefore = serverPid is { } pid ? ProcessStats.CpuSeconds(pid) : null;
         var started = Stopwatch.GetTimestamp();
         long bytes = 0;
         var items = 0;
@@ -58,12 +60,13 @@ internal static class ListMeasurement
         }
         while (next is not null && limit > 0);
 
-        return new PageRun(Stopwatch.GetElapsedTime(started).TotalSeconds, bytes, items, pages, ProcessStats.OwnCpuSeconds() - cpuBefore);
+        var serverAfter = serverPid is { } p ? ProcessStats.CpuSeconds(p) : null;
+        return new PageRun(Stopwatch.GetElapsedTime(started).TotalSeconds, bytes, items, pages, ProcessStats.OwnCpuSeconds() - cpuBefore, serverAfter - serverBefore);
     }
 }
 
-/// <summary>One list, possibly over several pages: wall time, body bytes, items, pages, client CPU seconds.</summary>
-internal sealed record PageRun(double Seconds, long Bytes, int Items, int Pages, double ClientCpuSeconds);
+/// <summary>One list, possibly over several pages: wall time, body bytes, items, pages, client and (when known) server CPU seconds.</summary>
+internal sealed record PageRun(double Seconds, long Bytes, int Items, int Pages, double ClientCpuSeconds, double? ServerCpuSeconds);
 
 /// <summary>Measurement 3's outcome: the pod fill rate, the full list (median of runs) and the paginated list.</summary>
 internal sealed record ListResult(RateResult Fill, PageRun Full, PageRun Paged, int ExpectedItems, int PageSize);

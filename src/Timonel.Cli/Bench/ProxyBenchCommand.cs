@@ -33,8 +33,11 @@ internal static class ProxyBenchCommand
         var rate = new Option<double>("--change-rate") { Description = "Endpoint changes per second", DefaultValueFactory = _ => 20 };
         var requests = new Option<int>("--requests") { Description = "HTTP requests per client per throughput run", DefaultValueFactory = _ => 300 };
         var clients = new Option<int>("--clients") { Description = "Concurrent HTTP clients (curl processes)", DefaultValueFactory = _ => 4 };
-        var command = new Command("proxy", "Measure the service proxy: endpoint change → rule in effect (p99), ClusterIP vs pod IP throughput");
-        foreach (var o in new Option[] { services, endpoints, changes, rate, requests, clients })
+        var only = new Option<string[]>("--only") { Description = "Run only these measurements: service (the service proxy, root), ingress (the ingress controller on loopback)", AllowMultipleArgumentsPerToken = true };
+        var ingressSeconds = new Option<double>("--ingress-seconds") { Description = "Length of each ingress throughput run", DefaultValueFactory = _ => 10 };
+        var ingressChanges = new Option<int>("--ingress-changes") { Description = "Ingress changes to time", DefaultValueFactory = _ => 20 };
+        var command = new Command("proxy", "Measure the service proxy (endpoint change → rule in effect, ClusterIP vs pod IP throughput) and the ingress (throughput vs direct, change → in effect)");
+        foreach (var o in new Option[] { services, endpoints, changes, rate, requests, clients, only, ingressSeconds, ingressChanges })
         {
             command.Options.Add(o);
         }
@@ -45,24 +48,38 @@ internal static class ProxyBenchCommand
             var e = parse.GetValue(endpoints);
             var c = parse.GetValue(changes);
             var r = parse.GetValue(rate);
-            if (s is < 1 or > 20000 || e is < 1 or > 100 || c < 1 || !(r > 0) || parse.GetValue(requests) < 1 || parse.GetValue(clients) is < 1 or > 64)
+            var selected = (parse.GetValue(only) ?? []).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal);
+            var seconds = parse.GetValue(ingressSeconds);
+            if (s is < 1 or > 20000 || e is < 1 or > 100 || c < 1 || !(r > 0) || parse.GetValue(requests) < 1 || parse.GetValue(clients) is < 1 or > 64
+                || !double.IsFinite(seconds) || seconds is <= 0 or > 3600 || parse.GetValue(ingressChanges) is < 1 or > 10000 || selected.Except(["service", "ingress"]).Any())
             {
-                Console.Error.WriteLine("timonel bench proxy: --services must be 1..20000, --endpoints-per-service 1..100, --changes and --requests at least 1, --change-rate above 0, --clients 1..64");
+                Console.Error.WriteLine("timonel bench proxy: --services must be 1..20000, --endpoints-per-service 1..100, --changes and --requests at least 1, --change-rate above 0, --clients 1..64, --ingress-seconds above 0 and at most 3600, --ingress-changes 1..10000, --only service and/or ingress");
                 return 2;
             }
 
-            if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+            var runService = selected.Count == 0 || selected.Contains("service");
+            var runIngress = selected.Count == 0 || selected.Contains("ingress");
+            if (runService && (!OperatingSystem.IsLinux() || Environment.UserName != "root"))
             {
-                Console.Error.WriteLine("timonel bench proxy: needs root on Linux (network namespaces, nftables)");
+                Console.Error.WriteLine("timonel bench proxy: the service measurements need root on Linux (network namespaces, nftables); --only ingress runs without");
                 return 2;
             }
 
             try
             {
-                await RunAsync(s, e, c, r, parse.GetValue(requests), parse.GetValue(clients), ct).ConfigureAwait(false);
+                if (runService)
+                {
+                    await RunAsync(s, e, c, r, parse.GetValue(requests), parse.GetValue(clients), ct).ConfigureAwait(false);
+                }
+
+                if (runIngress)
+                {
+                    await IngressBench.RunAsync(parse.GetValue(clients), TimeSpan.FromSeconds(seconds), parse.GetValue(ingressChanges), ct).ConfigureAwait(false);
+                }
+
                 return 0;
             }
-            catch (Exception ex) when (ex is InvalidOperationException or NftException or IOException or k8s.Autorest.HttpOperationException)
+            catch (Exception ex) when (ex is InvalidOperationException or NftException or IOException or TimeoutException or HttpRequestException or k8s.Autorest.HttpOperationException)
             {
                 Console.Error.WriteLine($"timonel bench proxy: {ex.Message}");
                 return 1;

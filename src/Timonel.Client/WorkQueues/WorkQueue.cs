@@ -249,38 +249,55 @@ public sealed class WorkQueue<TKey> : IDisposable
     {
         lock (_lock)
         {
-            var now = _time.GetUtcNow();
-            while (_delayed.TryPeek(out var item, out var readyAt) && readyAt <= now)
-            {
-                _delayed.Dequeue();
-                // A stale entry: the item was re-delayed to an earlier time and already moved.
-                if (_readyAt.TryGetValue(item, out var current) && current == readyAt)
-                {
-                    _readyAt.Remove(item);
-                    AddLocked(item);
-                }
-            }
-
+            MoveReadyLocked();
             ArmTimer();
+        }
+    }
+
+    private void MoveReadyLocked()
+    {
+        var now = _time.GetUtcNow();
+        while (_delayed.TryPeek(out var item, out var readyAt) && readyAt <= now)
+        {
+            _delayed.Dequeue();
+            // A stale entry: the item was re-delayed to an earlier time and already moved.
+            if (_readyAt.TryGetValue(item, out var current) && current == readyAt)
+            {
+                _readyAt.Remove(item);
+                AddLocked(item);
+            }
         }
     }
 
     private void ArmTimer()
     {
-        // Drop stale heads so the timer is armed for a live entry.
-        while (_delayed.TryPeek(out var item, out var readyAt) && (!_readyAt.TryGetValue(item, out var current) || current != readyAt))
+        while (true)
         {
-            _delayed.Dequeue();
-        }
+            // Drop stale heads so the timer is armed for a live entry.
+            while (_delayed.TryPeek(out var item, out var readyAt) && (!_readyAt.TryGetValue(item, out var current) || current != readyAt))
+            {
+                _delayed.Dequeue();
+            }
 
-        if (_delayed.TryPeek(out _, out var next))
-        {
+            if (!_delayed.TryPeek(out _, out var next))
+            {
+                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
             var due = next - _time.GetUtcNow();
             _timer.Change(due > TimeSpan.Zero ? due : TimeSpan.FromTicks(1), Timeout.InfiniteTimeSpan);
-        }
-        else
-        {
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            // A timer takes a delay, not a due time: a clock that jumped past the head's due time
+            // between the reading above and the arming found no timer to fire, and the timer then
+            // counts the whole delay again from the new time (with an injected clock that no one
+            // moves again, forever). The head's due time is absolute: re-read the clock and hand
+            // out what is due now.
+            if (next > _time.GetUtcNow())
+            {
+                return;
+            }
+
+            MoveReadyLocked();
         }
     }
 }

@@ -119,11 +119,22 @@ public sealed class DynamicClient
         return SendAsync(HttpMethod.Put, PathOf(resource, ns, name, subresource), obj, cancellationToken);
     }
 
-    private async Task<JsonObject> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
+    /// <summary>A document the server answers at <paramref name="path"/> (e.g. discovery), asked for with <paramref name="accept"/>.</summary>
+    public Task<JsonObject> GetDocumentAsync(string path, string accept, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, null, cancellationToken, accept);
+
+    /// <summary>
+    /// Sends one request to a path relative to the server root (a query string included) and
+    /// returns the JSON object answered; any non-success answer throws <see cref="DynamicApiException"/>.
+    /// For what the typed helpers above do not address: discovery, subresources, aggregated APIs.
+    /// </summary>
+    public async Task<JsonObject> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken, string accept = "application/json")
     {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(path);
         var baseUri = _client.BaseUri.ToString().TrimEnd('/');
         using var request = new HttpRequestMessage(method, new Uri($"{baseUri}/{path}"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse(accept));
         if (body is not null)
         {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");

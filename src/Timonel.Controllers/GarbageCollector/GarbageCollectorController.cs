@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Timonel.Client.Informers;
 using Timonel.Client.WorkQueues;
 using Timonel.Controllers.Dynamic;
+using Timonel.Registry.CustomResources;
 using Timonel.Registry.Resources;
 
 namespace Timonel.Controllers.GarbageCollector;
@@ -23,6 +24,8 @@ public sealed partial class GarbageCollectorController : Controller, IController
     private readonly ResourceCatalog _catalog;
     private readonly OwnerGraph _graph = new();
     private readonly IReadOnlyDictionary<ApiResource, ISharedInformer> _informers;
+    private readonly ISharedInformer _crds;
+    private readonly DiscoveredMonitors _monitors;
 
     public GarbageCollectorController(ControllerContext context)
         : base("garbage-collector-controller", context.Loggers.CreateLogger("garbage-collector-controller"), context.Time)
@@ -31,6 +34,21 @@ public sealed partial class GarbageCollectorController : Controller, IController
         _api = new DynamicClient(context.Client);
         _catalog = context.Catalog;
         _informers = CatalogInformers.Watch(context.Informers, _catalog.Primary.Where(IsCollected), OnChange);
+        _monitors = new DiscoveredMonitors(
+            context.Client,
+            new ApiDiscovery(_api, _catalog),
+            r => _catalog.Find(r.Group, r.Version, r.Plural) is not null || _catalog.FindByKind(r.Group, r.Kind) is not null,
+            OnChange,
+            context.Loggers,
+            context.Time);
+
+        // Only that a CRD changed matters (its objects appear in discovery once it is Established), so the untyped model will do.
+        var crds = context.Informers.Get(new ResourceKind<CustomResourceObject>(CustomResourceDefinitions.Group, "v1", "CustomResourceDefinition", CustomResourceDefinitions.Plural));
+        crds.AddEventHandler(
+            onAdd: _ => _monitors.RequestResync(),
+            onUpdate: (_, _) => _monitors.RequestResync(),
+            onDelete: _ => _monitors.RequestResync());
+        _crds = crds;
     }
 
     string IController.Name => "garbagecollector";
@@ -38,7 +56,56 @@ public sealed partial class GarbageCollectorController : Controller, IController
     /// <summary>The graph as the collector sees it (for tests and diagnostics).</summary>
     public OwnerGraph Graph => _graph;
 
-    public Task RunAsync(CancellationToken cancellationToken) => RunAsync(_context.Options.Workers, _informers.Values, cancellationToken);
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            try
+            {
+                await _monitors.SyncAsync(OnMonitorsChangedAsync, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (DiscoveredMonitors.IsDiscoveryFailure(e))
+            {
+                // The built-in resources need no discovery: collect them now, custom ones once discovery answers.
+                Log.DiscoveryFailed(Logger, e.Message);
+                _monitors.RequestResync();
+            }
+
+            await Task.WhenAll(
+                RunAsync(_context.Options.Workers, [.. _informers.Values, _crds], cancellationToken),
+                _monitors.RunAsync(OnMonitorsChangedAsync, cancellationToken)).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _monitors.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// New monitors synced: dependents whose owners the graph did not know may now have them
+    /// (or know them gone), so they are looked at again. Stopped monitors: their resource is no
+    /// longer served, so its objects are gone, as if deleted.
+    /// </summary>
+    private Task OnMonitorsChangedAsync(IReadOnlyList<ApiResource> started, IReadOnlyList<ApiResource> stopped)
+    {
+        foreach (var resource in stopped)
+        {
+            foreach (var node in _graph.Nodes().Where(n => n.Resource.Group == resource.Group && n.Resource.Plural == resource.Plural))
+            {
+                Forget(node.Uid);
+            }
+        }
+
+        if (started.Count > 0)
+        {
+            foreach (var node in _graph.Nodes().Where(n => n.Owners.Any(o => _graph.Get(o.Uid) is null)))
+            {
+                Enqueue(node.Uid);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <summary>Events are never owners nor owned in a way worth collecting (upstream ignores them too).</summary>
     private static bool IsCollected(ApiResource resource) => resource.Plural != "events";
@@ -47,21 +114,9 @@ public sealed partial class GarbageCollectorController : Controller, IController
     {
         if (current is null)
         {
-            if (old?.Metadata?.Uid is not { Length: > 0 } uid)
+            if (old?.Metadata?.Uid is { Length: > 0 } uid)
             {
-                return;
-            }
-
-            var removed = _graph.Remove(uid);
-            // Its dependents may now be garbage; owners waiting in the foreground may be free to go.
-            foreach (var dependent in _graph.Dependents(uid))
-            {
-                Enqueue(dependent.Uid);
-            }
-
-            foreach (var owner in removed?.Owners ?? [])
-            {
-                Enqueue(owner.Uid);
+                Forget(uid);
             }
 
             return;
@@ -91,6 +146,22 @@ public sealed partial class GarbageCollectorController : Controller, IController
         foreach (var owner in previous?.Owners ?? [])
         {
             // A reference dropped or unblocked: the owner may no longer be waiting on this object.
+            Enqueue(owner.Uid);
+        }
+    }
+
+    /// <summary>Drops an object that is gone from the graph.</summary>
+    private void Forget(string uid)
+    {
+        var removed = _graph.Remove(uid);
+        // Its dependents may now be garbage; owners waiting in the foreground may be free to go.
+        foreach (var dependent in _graph.Dependents(uid))
+        {
+            Enqueue(dependent.Uid);
+        }
+
+        foreach (var owner in removed?.Owners ?? [])
+        {
             Enqueue(owner.Uid);
         }
     }
@@ -235,7 +306,13 @@ public sealed partial class GarbageCollectorController : Controller, IController
         var group = apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion[..apiVersion.IndexOf('/', StringComparison.Ordinal)] : "";
         var kind = reference["kind"]?.GetValue<string>() ?? "";
         var name = reference["name"]?.GetValue<string>() ?? "";
-        var resource = _catalog.FindByKind(group, kind);
+        var resource = _catalog.FindByKind(group, kind) ?? _monitors.FindByKind(group, kind);
+        if (resource is null && _monitors.IsGone(group, kind))
+        {
+            // Its CRD was deleted, and with it every object of the kind.
+            return OwnerState.Absent;
+        }
+
         if (resource is null || name.Length == 0)
         {
             // A kind this server does not serve: never delete on a guess.
@@ -338,6 +415,9 @@ public sealed partial class GarbageCollectorController : Controller, IController
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "deleted {Resource} {Key} (owners gone), propagation {Policy}")]
         public static partial void Deleted(ILogger logger, string resource, string key, string policy);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "discovery failed at start; custom resources are collected once it answers: {Reason}")]
+        public static partial void DiscoveryFailed(ILogger logger, string reason);
 
         [LoggerMessage(Level = LogLevel.Debug, Message = "removed finalizer {Finalizer} from {Resource} {Key}")]
         public static partial void FinalizerRemoved(ILogger logger, string finalizer, string resource, string key);

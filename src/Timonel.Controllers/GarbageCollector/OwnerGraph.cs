@@ -30,6 +30,15 @@ public sealed class OwnerGraph
         }
     }
 
+    /// <summary>A snapshot of every node.</summary>
+    public IReadOnlyList<GraphNode> Nodes()
+    {
+        lock (_lock)
+        {
+            return [.. _nodes.Values];
+        }
+    }
+
     /// <summary>Adds or replaces a node; returns the node it replaced.</summary>
     public GraphNode? Upsert(GraphNode node)
     {

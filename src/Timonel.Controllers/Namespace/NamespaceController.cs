@@ -12,7 +12,8 @@ namespace Timonel.Controllers.Namespace;
 /// Upstream's namespace controller: a namespace being deleted (phase Terminating) has every
 /// namespaced object in it deleted; its status conditions say what is left and why; once it is
 /// empty the "kubernetes" finalizer is removed through the finalize subresource and the API
-/// server removes the namespace.
+/// server removes the namespace. Which resources to empty comes from discovery on every pass, as
+/// upstream, so the custom resources of CRDs created after the controller started go too.
 /// </summary>
 public sealed partial class NamespaceController : Controller, IController
 {
@@ -25,7 +26,7 @@ public sealed partial class NamespaceController : Controller, IController
     private readonly DynamicClient _api;
     private readonly SharedInformer<V1Namespace> _namespaces;
     private readonly ApiResource _namespaceResource;
-    private readonly IReadOnlyList<ApiResource> _content;
+    private readonly ApiDiscovery _discovery;
 
     public NamespaceController(ControllerContext context)
         : base("namespace-controller", context.Loggers.CreateLogger("namespace-controller"), context.Time)
@@ -33,7 +34,7 @@ public sealed partial class NamespaceController : Controller, IController
         _context = context;
         _api = new DynamicClient(context.Client);
         _namespaceResource = context.Catalog.Find("", "v1", "namespaces")!;
-        _content = [.. context.Catalog.Primary.Where(r => r.Namespaced)];
+        _discovery = new ApiDiscovery(_api, context.Catalog);
         _namespaces = context.Informers.Get(ResourceKinds.Namespaces);
         _namespaces.AddEventHandler(
             onAdd: EnqueueIfDeleting,
@@ -95,7 +96,10 @@ public sealed partial class NamespaceController : Controller, IController
     private async Task<NamespaceContent> DeleteContentAsync(string ns, CancellationToken cancellationToken)
     {
         var content = new NamespaceContent();
-        foreach (var resource in _content)
+        var discovered = await _discovery.DiscoverAsync(cancellationToken).ConfigureAwait(false);
+        content.ListFailures.AddRange(discovered.Failures.Select(gv => $"{gv}: the server is currently unable to handle the request"));
+        // As upstream: what discovery lists as namespaced and deletable (list to see what is left).
+        foreach (var resource in discovered.Resources.Where(r => r.Resource.Namespaced && r.Supports("list", "delete")).Select(r => r.Resource))
         {
             List<JsonObject> items;
             try

@@ -193,10 +193,9 @@ public sealed class PersistentVolumeBinderController : Controller, IController
     {
         if (claim.Spec.StorageClassName is null && DefaultClass() is { } defaultClass)
         {
-            var patch = KubernetesJson.Serialize(new { spec = new { storageClassName = defaultClass.Metadata.Name } });
             try
             {
-                await PatchClaimAsync(claim, patch, ct).ConfigureAwait(false);
+                await UpdateClaimAsync(claim, c => c.Spec.StorageClassName = defaultClass.Metadata.Name, ct).ConfigureAwait(false);
                 return;
             }
             catch (HttpOperationException e) when (ApiErrors.IsInvalid(e))
@@ -213,8 +212,7 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         annotations.TryGetValue(VolumeAnnotations.SelectedNode, out var selectedNode);
         if (delay && string.IsNullOrEmpty(selectedNode) && ConsumerNode(claim) is { } consumerNode)
         {
-            var patch = KubernetesJson.Serialize(new { metadata = new { annotations = new Dictionary<string, string> { [VolumeAnnotations.SelectedNode] = consumerNode } } });
-            await PatchClaimAsync(claim, patch, ct).ConfigureAwait(false);
+            await UpdateClaimAsync(claim, c => (c.Metadata.Annotations ??= new Dictionary<string, string>())[VolumeAnnotations.SelectedNode] = consumerNode, ct).ConfigureAwait(false);
             return;
         }
 
@@ -236,11 +234,12 @@ public sealed class PersistentVolumeBinderController : Controller, IController
             {
                 _context.Events.Normal(Component, claim, "ExternalProvisioning",
                     $"Waiting for a volume to be created either by the external provisioner '{provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.");
-                var patch = KubernetesJson.Serialize(new
+                claim = await UpdateClaimAsync(claim, c =>
                 {
-                    metadata = new { annotations = new Dictionary<string, string> { [VolumeAnnotations.StorageProvisioner] = provisioner, [VolumeAnnotations.BetaStorageProvisioner] = provisioner } },
-                });
-                claim = await PatchClaimAsync(claim, patch, ct).ConfigureAwait(false) ?? claim;
+                    c.Metadata.Annotations ??= new Dictionary<string, string>();
+                    c.Metadata.Annotations[VolumeAnnotations.StorageProvisioner] = provisioner;
+                    c.Metadata.Annotations[VolumeAnnotations.BetaStorageProvisioner] = provisioner;
+                }, ct).ConfigureAwait(false) ?? claim;
             }
         }
         else
@@ -374,11 +373,18 @@ public sealed class PersistentVolumeBinderController : Controller, IController
         }
     }
 
-    private async Task<V1PersistentVolumeClaim?> PatchClaimAsync(V1PersistentVolumeClaim claim, string mergePatch, CancellationToken ct)
+    /// <summary>
+    /// Writes a changed copy of the cached claim with an update, as upstream's controller does
+    /// (its role, system:controller:persistent-volume-binder, may update claims, not patch them);
+    /// a conflict fails the sync, which is retried with the newer claim.
+    /// </summary>
+    private async Task<V1PersistentVolumeClaim?> UpdateClaimAsync(V1PersistentVolumeClaim claim, Action<V1PersistentVolumeClaim> change, CancellationToken ct)
     {
+        var copy = ObjectCopy.DeepCopy(claim);
+        change(copy);
         try
         {
-            return await _context.Client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(new V1Patch(mergePatch, V1Patch.PatchType.MergePatch), claim.Metadata.Name, claim.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+            return await _context.Client.CoreV1.ReplaceNamespacedPersistentVolumeClaimAsync(copy, copy.Metadata.Name, copy.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
         }
         catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
         {

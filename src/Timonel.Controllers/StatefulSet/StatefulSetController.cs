@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -112,11 +111,22 @@ public sealed class StatefulSetController : Controller, IController
             return;
         }
 
-        var patch = new JsonObject { ["status"] = JsonNode.Parse(KubernetesJson.Serialize(status)) };
+        // An update of the status subresource, as upstream (its role may update statefulsets/status, not patch it);
+        // on a conflict once more over the stored StatefulSet.
+        var copy = ObjectCopy.DeepCopy(set);
+        copy.Status = status;
         try
         {
-            await _context.Client.AppsV1.PatchNamespacedStatefulSetStatusAsync(
-                new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _context.Client.AppsV1.ReplaceNamespacedStatefulSetStatusAsync(copy, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsConflict(e))
+            {
+                var stored = await _context.Client.AppsV1.ReadNamespacedStatefulSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+                stored.Status = status;
+                await _context.Client.AppsV1.ReplaceNamespacedStatefulSetStatusAsync(stored, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsNotFound(e))
         {

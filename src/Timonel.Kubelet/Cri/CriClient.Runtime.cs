@@ -45,6 +45,9 @@ public sealed partial class CriClient : IContainerRuntime
     public async Task<string> CreateContainerAsync(string podSandboxId, ContainerConfig config, PodSandboxConfig sandboxConfig, CancellationToken cancellationToken) =>
         (await Runtime.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = podSandboxId, Config = config, SandboxConfig = sandboxConfig }, cancellationToken: cancellationToken).ConfigureAwait(false)).ContainerId;
 
+    public async Task UpdateContainerResourcesAsync(string containerId, LinuxContainerResources resources, CancellationToken cancellationToken) =>
+        await Runtime.UpdateContainerResourcesAsync(new UpdateContainerResourcesRequest { ContainerId = containerId, Linux = resources }, cancellationToken: cancellationToken).ConfigureAwait(false);
+
     public async Task StartContainerAsync(string containerId, CancellationToken cancellationToken) =>
         await Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = containerId }, cancellationToken: cancellationToken).ConfigureAwait(false);
 
@@ -79,6 +82,9 @@ public sealed partial class CriClient : IContainerRuntime
         request.Cmd.AddRange(command);
         return await Runtime.ExecSyncAsync(request, deadline: DateTime.UtcNow + timeout + ExecSlack, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
+
+    public async Task<IReadOnlyList<ContainerStats>> ListContainerStatsAsync(ContainerStatsFilter? filter, CancellationToken cancellationToken) =>
+        (await Runtime.ListContainerStatsAsync(new ListContainerStatsRequest { Filter = filter }, cancellationToken: cancellationToken).ConfigureAwait(false)).Stats;
 
     public async Task<Image?> ImageStatusAsync(string image, CancellationToken cancellationToken) =>
         (await Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = image } }, cancellationToken: cancellationToken).ConfigureAwait(false)).Image;

@@ -47,8 +47,20 @@ public interface IContainerRuntime
     /// <summary>Removes a stopped container; a container already gone is no error.</summary>
     Task RemoveContainerAsync(string containerId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Changes a running container's cgroup limits in place (CRI UpdateContainerResources, used by
+    /// in-place pod resize); since 1.33 a runtime must not restart the container to do it.
+    /// </summary>
+    Task UpdateContainerResourcesAsync(string containerId, LinuxContainerResources resources, CancellationToken cancellationToken);
+
     /// <summary>Runs a command in a running container and waits at most <paramref name="timeout"/> for it.</summary>
     Task<ExecSyncResponse> ExecSyncAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// CPU and memory usage of the containers matching <paramref name="filter"/> (all when null);
+    /// containerd reports only containers it can read a cgroup for, so callers join by id.
+    /// </summary>
+    Task<IReadOnlyList<ContainerStats>> ListContainerStatsAsync(ContainerStatsFilter? filter, CancellationToken cancellationToken);
 
     /// <summary>The image when present on the node, null when not.</summary>
     Task<Image?> ImageStatusAsync(string image, CancellationToken cancellationToken);

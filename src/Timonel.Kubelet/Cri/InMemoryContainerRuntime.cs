@@ -70,6 +70,18 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         }
     }
 
+    /// <summary>
+    /// Sets what a container reports to ListContainerStats from now on (a container never set
+    /// reports zero usage); the stats carry the runtime clock's time, as containerd stamps its reads.
+    /// </summary>
+    public void SetContainerUsage(string containerId, SimulatedUsage usage)
+    {
+        lock (_lock)
+        {
+            ContainerOf(containerId).Usage = usage;
+        }
+    }
+
     /// <summary>Every mutating call, in order ("RunPodSandbox", "CreateContainer app", "StopContainer c3", ...), for tests.</summary>
     public List<string> Calls { get; } = [];
 
@@ -252,6 +264,40 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         }
     }
 
+    /// <summary>Records the call and keeps the new resources on the container (see <see cref="ResourcesOf"/>); a stopped or unknown container is an error, as in containerd.</summary>
+    public Task UpdateContainerResourcesAsync(string containerId, LinuxContainerResources resources, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (UpdateResourcesFailure is { } failure)
+            {
+                throw new RpcException(new Status(StatusCode.Unknown, failure));
+            }
+
+            if (!_containers.TryGetValue(containerId, out var c) || c.State != ContainerState.ContainerRunning)
+            {
+                throw new RpcException(new Status(StatusCode.NotFound, $"container {containerId} is not running"));
+            }
+
+            c.Config.Linux ??= new LinuxContainerConfig();
+            c.Config.Linux.Resources = resources.Clone();
+            Calls.Add($"UpdateContainerResources {c.Config.Metadata.Name}/{c.Config.Metadata.Attempt}");
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>When set, UpdateContainerResources fails with this message (a runtime refusing a resize).</summary>
+    public string? UpdateResourcesFailure { get; set; }
+
+    /// <summary>The Linux resources a container was created or last updated with.</summary>
+    public LinuxContainerResources? ResourcesOf(string containerId)
+    {
+        lock (_lock)
+        {
+            return _containers.TryGetValue(containerId, out var c) ? c.Config.Linux?.Resources?.Clone() : null;
+        }
+    }
+
     public Task StopContainerAsync(string containerId, long timeoutSeconds, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -292,6 +338,30 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
             return Task.FromResult(c.State == ContainerState.ContainerRunning
                 ? new ExecSyncResponse { ExitCode = exitCode, Stdout = ByteString.CopyFromUtf8(output), Stderr = ByteString.Empty }
                 : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"container {containerId} is not running")));
+        }
+    }
+
+    public Task<IReadOnlyList<ContainerStats>> ListContainerStatsAsync(ContainerStatsFilter? filter, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var now = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
+            IReadOnlyList<ContainerStats> list = [.. _containers.Values
+                .Where(c => c.State == ContainerState.ContainerRunning)
+                .Where(c => filter is null || ((filter.Id.Length == 0 || filter.Id == c.Id) && (filter.PodSandboxId.Length == 0 || filter.PodSandboxId == c.SandboxId) && Matches(filter.LabelSelector, c.Config.Labels)))
+                .Select(c => new ContainerStats
+                {
+                    Attributes = new ContainerAttributes { Id = c.Id, Metadata = c.Config.Metadata, Labels = { c.Config.Labels }, Annotations = { c.Config.Annotations } },
+                    Cpu = new CpuUsage { Timestamp = now, UsageCoreNanoSeconds = new UInt64Value { Value = c.Usage.CpuCoreNanoSeconds } },
+                    Memory = new MemoryUsage
+                    {
+                        Timestamp = now,
+                        WorkingSetBytes = new UInt64Value { Value = c.Usage.WorkingSetBytes },
+                        UsageBytes = new UInt64Value { Value = c.Usage.UsageBytes },
+                        RssBytes = new UInt64Value { Value = c.Usage.RssBytes },
+                    },
+                })];
+            return Task.FromResult(list);
         }
     }
 
@@ -437,8 +507,13 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         public int ExitCode { get; set; }
 
         public ITimer? ExitTimer { get; set; }
+
+        public SimulatedUsage Usage { get; set; }
     }
 }
 
 /// <summary>A container that ends by itself <see cref="After"/> its start, with <see cref="ExitCode"/>.</summary>
 public readonly record struct ContainerExit(TimeSpan After, int ExitCode);
+
+/// <summary>What a container of <see cref="InMemoryContainerRuntime"/> reports as its usage: CPU cumulative, memory as read now.</summary>
+public readonly record struct SimulatedUsage(ulong CpuCoreNanoSeconds, ulong WorkingSetBytes, ulong UsageBytes = 0, ulong RssBytes = 0);

@@ -136,8 +136,10 @@ public sealed partial class NodeHeartbeat
         {
             await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = LeaseNamespace } }, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Forbidden)
         {
+            // Forbidden: a node (system:node:NAME) may not create namespaces; the server creates
+            // kube-node-lease at start, so the Lease's create below is what tells.
         }
     }
 

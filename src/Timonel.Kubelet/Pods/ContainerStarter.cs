@@ -96,6 +96,8 @@ internal sealed partial class ContainerStarter
             return Failed(pod, container, current, previous, "CreateContainerError", e.Status.Detail, e.Status.Detail);
         }
 
+        // The instance runs with the resources it was created with until a resize updates them.
+        _state.Applied[id] = ResourceAllocations.Copy(container.Resources);
         _rt.Events.Container(pod, container, EventTypes.Normal, "Created", $"Created container: {container.Name}");
         try
         {

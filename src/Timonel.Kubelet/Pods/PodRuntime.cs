@@ -37,6 +37,9 @@ public sealed record PodRuntime(
     /// <summary>False on hollow nodes, whose runtime writes no logs: no per-pod log directory is made.</summary>
     public bool CreatesLogDirectories { get; init; } = true;
 
+    /// <summary>The resources allocated to the node's pods, and the fit check of resizes.</summary>
+    public ResourceAllocations Allocations { get; init; } = new();
+
     /// <summary>Evicts pods whose disk emptyDirs outgrow their sizeLimit.</summary>
     public EvictionManager Eviction { get; init; } = new(Options.EmptyDirCheckInterval, Time);
 }

@@ -21,6 +21,18 @@ internal sealed class PodState
 
     public DateTimeOffset LastEmptyDirCheck { get; set; }
 
+    /// <summary>A resize the node cannot take now or ever: PodResizePending's reason and message.</summary>
+    public (string Reason, string Message)? ResizePending { get; set; }
+
+    /// <summary>Why applying an allocated resize failed last time (PodResizeInProgress, reason Error).</summary>
+    public string? ResizeError { get; set; }
+
+    /// <summary>
+    /// The resources each running container was created or last updated with, by container id
+    /// (upstream's acknowledged resources): what status.containerStatuses[].resources reports.
+    /// </summary>
+    public Dictionary<string, k8s.Models.V1ResourceRequirements> Applied { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Why a container could not be started last time (image pull, config, create or start error), by container name.</summary>
     public Dictionary<string, (string Reason, string Message)> Waiting { get; } = new(StringComparer.Ordinal);
 }

@@ -15,12 +15,13 @@ public static class PodStatusBuilder
         string? podIp,
         string hostIp,
         DateTime startTime,
-        DateTime now)
+        DateTime now,
+        ResizeView? resize = null)
     {
         var spec = pod.Spec;
-        var initStatuses = (spec.InitContainers ?? []).Select(c => ContainerStatus(c, views.GetValueOrDefault(c.Name), init: true)).ToList();
+        var initStatuses = (spec.InitContainers ?? []).Select(c => resize.Apply(ContainerStatus(c, views.GetValueOrDefault(c.Name), init: true), views.GetValueOrDefault(c.Name))).ToList();
         var initialized = initStatuses.All(s => s.State?.Terminated is { ExitCode: 0 });
-        var appStatuses = (spec.Containers ?? []).Select(c => ContainerStatus(c, views.GetValueOrDefault(c.Name), init: !initialized)).ToList();
+        var appStatuses = (spec.Containers ?? []).Select(c => resize.Apply(ContainerStatus(c, views.GetValueOrDefault(c.Name), init: !initialized), views.GetValueOrDefault(c.Name))).ToList();
         var phase = Phase(spec, initStatuses, appStatuses, initialized);
         var containersReady = initialized && appStatuses.Count > 0 && appStatuses.All(s => s.Ready);
         var old = pod.Status?.Conditions;
@@ -44,6 +45,16 @@ public static class PodStatusBuilder
                 Condition(old, "PodScheduled", true, null, now),
             ],
         };
+        if (resize?.Pending is { } pending)
+        {
+            status.Conditions.Add(ResizeCondition(old, "PodResizePending", pending.Reason, pending.Message, now));
+        }
+
+        if (resize is { InProgress: true } || resize?.Error is not null)
+        {
+            status.Conditions.Add(ResizeCondition(old, "PodResizeInProgress", resize.Error is null ? null : "Error", resize.Error, now));
+        }
+
         if (phase is "Succeeded" or "Failed")
         {
             // A finished pod is never ready, whatever its last probe said.
@@ -198,6 +209,16 @@ public static class PodStatusBuilder
         return notReady.Count == 0 ? null : $"containers with unready status: [{string.Join(' ', notReady)}]";
     }
 
+    /// <summary>A resize condition (only ever True while it lasts): its lastTransitionTime is kept while it stays.</summary>
+    private static V1PodCondition ResizeCondition(IList<V1PodCondition>? old, string type, string? reason, string? message, DateTime now) => new()
+    {
+        Type = type,
+        Status = "True",
+        Reason = reason,
+        Message = message,
+        LastTransitionTime = old?.FirstOrDefault(c => c.Type == type && c.Status == "True")?.LastTransitionTime ?? now,
+    };
+
     /// <summary>lastTransitionTime moves only when the status flips.</summary>
     private static V1PodCondition Condition(IList<V1PodCondition>? old, string type, bool value, string? reason, DateTime now, string? message = null)
     {
@@ -211,5 +232,36 @@ public static class PodStatusBuilder
             Message = value ? null : message,
             LastTransitionTime = previous is not null && previous.Status == status ? previous.LastTransitionTime : now,
         };
+    }
+}
+
+/// <summary>
+/// What a pod's status shows of in-place resize (1.33): per container the allocated requests
+/// (allocatedResources) and the resources it runs with (resources: what the kubelet applied to
+/// a running container, the allocation for any other), and the PodResizePending and
+/// PodResizeInProgress conditions.
+/// </summary>
+/// <param name="Allocated">The allocated requirements of a container, by name.</param>
+/// <param name="Applied">What a container instance was created or updated with, by container id.</param>
+public sealed record ResizeView(
+    Func<string, V1ResourceRequirements?> Allocated,
+    Func<string, V1ResourceRequirements?> Applied,
+    (string Reason, string Message)? Pending,
+    bool InProgress,
+    string? Error);
+
+internal static class ResizeViewExtensions
+{
+    public static V1ContainerStatus Apply(this ResizeView? resize, V1ContainerStatus status, ContainerView? view)
+    {
+        if (resize?.Allocated(status.Name) is not { } allocated)
+        {
+            return status;
+        }
+
+        status.AllocatedResources = allocated.Requests is { Count: > 0 } requests ? new Dictionary<string, ResourceQuantity>(requests) : null;
+        var running = view?.Current is { State: RecordState.Running } current ? resize.Applied(current.Id) : null;
+        status.Resources = ResourceAllocations.Copy(running ?? allocated);
+        return status;
     }
 }

@@ -45,7 +45,16 @@ public static class PodStatusEquality
         && a.Ready == b.Ready
         && a.Started == b.Started
         && StateEqual(a.State, b.State)
-        && StateEqual(a.LastState, b.LastState);
+        && StateEqual(a.LastState, b.LastState)
+        && QuantitiesEqual(a.AllocatedResources, b.AllocatedResources)
+        && Equal(a.Resources, b.Resources, (x, y) => QuantitiesEqual(x.Requests, y.Requests) && QuantitiesEqual(x.Limits, y.Limits));
+
+    private static bool QuantitiesEqual(IDictionary<string, ResourceQuantity>? a, IDictionary<string, ResourceQuantity>? b)
+    {
+        var left = a ?? new Dictionary<string, ResourceQuantity>();
+        var right = b ?? new Dictionary<string, ResourceQuantity>();
+        return left.Count == right.Count && left.All(kv => right.TryGetValue(kv.Key, out var v) && v.ToDecimal() == kv.Value.ToDecimal());
+    }
 
     private static bool StateEqual(V1ContainerState? a, V1ContainerState? b)
     {

@@ -62,15 +62,19 @@ internal sealed partial class PodSyncer
             await AdoptReadySandboxAsync(pod, sandboxes, cancellationToken).ConfigureAwait(false);
         }
 
-        var actions = ComputePodActions(pod, sandboxes, records, terminal, volumesReady, ProbeKill(pod), _state.Waiting.ContainsKey);
+        // Containers start and run with the allocated resources, which lag the spec while a resize waits.
+        var allocated = ReconcileAllocation(pod, terminal, out var resizeAccepted);
+        var probeKill = ProbeKill(allocated);
+        var actions = ComputePodActions(allocated, sandboxes, records, terminal, volumesReady, (c, r) => ResizeRestart(c, r, resizeAccepted) ?? probeKill(c, r), _state.Waiting.ContainsKey);
         var sandboxConfig = await ApplySandboxAsync(pod, actions, sandboxes, terminal, cancellationToken).ConfigureAwait(false);
         var views = new Dictionary<string, ContainerView>(StringComparer.Ordinal);
         foreach (var action in actions.Containers.Where(a => !a.Blocked))
         {
-            views[action.Container.Name] = await ApplyContainerAsync(pod, action, sandboxConfig, now, cancellationToken).ConfigureAwait(false);
+            views[action.Container.Name] = await ApplyContainerAsync(allocated, action, sandboxConfig, now, cancellationToken).ConfigureAwait(false);
         }
 
-        var status = PodStatusBuilder.Build(pod, views, _state.PodIp, _rt.HostIp, _state.StartTime.Value, now.UtcDateTime);
+        await ApplyResizeAsync(pod, actions, records, views, resizeAccepted, cancellationToken).ConfigureAwait(false);
+        var status = PodStatusBuilder.Build(pod, views, _state.PodIp, _rt.HostIp, _state.StartTime.Value, now.UtcDateTime, ResizeStatus(pod, resizeAccepted));
         if (_state.EvictionMessage is { } message)
         {
             EvictionManager.MarkEvicted(status, pod, message, now.UtcDateTime);

@@ -79,6 +79,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
         await _rt.Probes.DropPodAsync(Uid).ConfigureAwait(false);
         _rt.Status.Forget(Uid);
+        _rt.Allocations.Release(Uid);
         _stop.Dispose();
         _signal.Dispose();
     }

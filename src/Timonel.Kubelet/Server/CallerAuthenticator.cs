@@ -5,8 +5,10 @@ using k8s.Autorest;
 namespace Timonel.Kubelet.Server;
 
 /// <summary>
-/// Decides who may call the kubelet's server: only a client certificate issued by the
-/// cluster's client CA to the API server (common name <see cref="ApiServerCommonName"/>).
+/// Authenticates client certificates of callers of the kubelet's server: a certificate issued by
+/// the cluster's client CA (for client authentication) names the user (common name) and its
+/// groups (organizations), as upstream's x509 authenticator reads it; the API server's own
+/// (common name <see cref="ApiServerCommonName"/>) is trusted for every path without a review.
 /// The CA comes from the options or, as upstream publishes it, from the ConfigMap
 /// kube-system/extension-apiserver-authentication (key client-ca-file), read once it exists.
 /// </summary>
@@ -33,22 +35,21 @@ public sealed class CallerAuthenticator
     }
 
     /// <summary>True when the certificate chains to the client CA and names the API server.</summary>
-    public async Task<bool> IsApiServerAsync(X509Certificate2? certificate, CancellationToken cancellationToken)
+    public async Task<bool> IsApiServerAsync(X509Certificate2? certificate, CancellationToken cancellationToken) =>
+        (await AuthenticateAsync(certificate, cancellationToken).ConfigureAwait(false))?.IsApiServer == true;
+
+    /// <summary>The user a certificate of the client CA names; null when there is none or it does not chain to the CA.</summary>
+    public async Task<KubeletCaller?> AuthenticateAsync(X509Certificate2? certificate, CancellationToken cancellationToken)
     {
         if (certificate is null)
         {
-            return false;
+            return null;
         }
 
         var authorities = await AuthoritiesAsync(cancellationToken).ConfigureAwait(false);
         if (authorities is null || authorities.Count == 0)
         {
-            return false;
-        }
-
-        if (certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false) != ApiServerCommonName)
-        {
-            return false;
+            return null;
         }
 
         using var chain = new X509Chain();
@@ -56,8 +57,25 @@ public sealed class CallerAuthenticator
         chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2"));
-        return chain.Build(certificate);
+        if (!chain.Build(certificate))
+        {
+            return null;
+        }
+
+        var user = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        if (string.IsNullOrEmpty(user))
+        {
+            return null;
+        }
+
+        return new KubeletCaller(user, Organizations(certificate.SubjectName), user == ApiServerCommonName);
     }
+
+    private static List<string> Organizations(X500DistinguishedName subject) =>
+        [.. subject.EnumerateRelativeDistinguishedNames()
+            .Where(rdn => rdn.GetSingleElementType().Value == "2.5.4.10")
+            .Select(rdn => rdn.GetSingleElementValue())
+            .OfType<string>()];
 
     private async Task<X509Certificate2Collection?> AuthoritiesAsync(CancellationToken cancellationToken)
     {

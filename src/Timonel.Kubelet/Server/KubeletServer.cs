@@ -12,34 +12,38 @@ using Timonel.Api.Errors;
 using Timonel.Kubelet.Cri;
 using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Network;
+using Timonel.Kubelet.Stats;
 using Timonel.Streaming;
 using k8s;
 
 namespace Timonel.Kubelet.Server;
 
 /// <summary>
-/// The kubelet's HTTPS server, which only the API server may call (client certificate of the
-/// cluster's client CA): container logs from the CRI log files, and exec, attach and
-/// port-forward relayed to the runtime's own streaming server (upstream's paths).
+/// The kubelet's HTTPS server (upstream's paths): container logs from the CRI log files; exec,
+/// attach and port-forward relayed to the runtime's own streaming server; resource usage at
+/// /stats/summary and /metrics/resource. Callers are authenticated and authorized by
+/// <see cref="KubeletAccess"/> (the API server's certificate, or a SubjectAccessReview).
 /// </summary>
 public sealed partial class KubeletServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly CriClient _cri;
     private readonly RuntimeContainers _containers;
-    private readonly CallerAuthenticator _callers;
+    private readonly KubeletAccess _access;
+    private readonly StatsCollector _stats;
     private readonly HttpMessageInvoker _runtimeStreams;
     private readonly ILogger _log;
     private readonly System.Net.Sockets.Socket _listener;
 
-    private KubeletServer(WebApplication app, System.Net.Sockets.Socket listener, CriClient cri, CallerAuthenticator callers, NodeNetwork network, ILogger log)
+    private KubeletServer(WebApplication app, System.Net.Sockets.Socket listener, CriClient cri, KubeletAccess access, StatsCollector stats, NodeNetwork network, ILogger log)
     {
         _app = app;
         _listener = listener;
         Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
         _cri = cri;
         _containers = new RuntimeContainers(cri);
-        _callers = callers;
+        _access = access;
+        _stats = stats;
         _log = log;
         _runtimeStreams = new HttpMessageInvoker(new SocketsHttpHandler
         {
@@ -59,7 +63,9 @@ public sealed partial class KubeletServer : IAsyncDisposable
     /// <summary>The port the server listens on (the configured one, or the one picked for port 0).</summary>
     public int Port { get; }
 
-    public static async Task<KubeletServer> StartAsync(KubeletOptions options, CriClient cri, IKubernetes client, NodeNetwork network, ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <param name="stats">Reads usage for /stats/summary and /metrics/resource (over <paramref name="cri"/> or a fake runtime).</param>
+    /// <param name="time">The clock of the review caches.</param>
+    public static async Task<KubeletServer> StartAsync(KubeletOptions options, CriClient cri, StatsCollector stats, IKubernetes client, NodeNetwork network, ILoggerFactory loggers, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var certificate = ServingCertificate.Create(options.NodeName, options.NodeIp, DateTimeOffset.UtcNow);
@@ -87,7 +93,8 @@ public sealed partial class KubeletServer : IAsyncDisposable
             });
         });
         var app = builder.Build();
-        var server = new KubeletServer(app, listener, cri, new CallerAuthenticator(options.ClientCaPem, client), network, loggers.CreateLogger("kubelet.server"));
+        var access = new KubeletAccess(new CallerAuthenticator(options.ClientCaPem, client), client, options.NodeName, time);
+        var server = new KubeletServer(app, listener, cri, access, stats, network, loggers.CreateLogger("kubelet.server"));
         app.Run(server.HandleAsync);
         try
         {
@@ -108,10 +115,8 @@ public sealed partial class KubeletServer : IAsyncDisposable
         try
         {
             var certificate = context.Connection.ClientCertificate ?? await context.Connection.GetClientCertificateAsync(ct).ConfigureAwait(false);
-            if (!await _callers.IsApiServerAsync(certificate, ct).ConfigureAwait(false))
-            {
-                throw ApiException.Unauthorized();
-            }
+            var caller = await _access.AuthenticateAsync(certificate, context.Request.Headers.Authorization.FirstOrDefault(), ct).ConfigureAwait(false);
+            await _access.AuthorizeAsync(caller, context.Request, ct).ConfigureAwait(false);
 
             var parts = (context.Request.Path.Value ?? "/").Split('/', StringSplitOptions.RemoveEmptyEntries);
             switch (parts)
@@ -119,6 +124,12 @@ public sealed partial class KubeletServer : IAsyncDisposable
                 case ["healthz"]:
                     context.Response.ContentType = "text/plain";
                     await context.Response.WriteAsync("ok", ct).ConfigureAwait(false);
+                    break;
+                case ["stats", "summary"] when IsGet(context):
+                    await ServeSummaryAsync(context, ct).ConfigureAwait(false);
+                    break;
+                case ["metrics", "resource"] when IsGet(context):
+                    await ServeResourceMetricsAsync(context, ct).ConfigureAwait(false);
                     break;
                 case ["containerLogs", var ns, var pod, var container] when IsGet(context):
                     await ServeLogsAsync(context, ns, pod, container, ct).ConfigureAwait(false);
@@ -154,6 +165,42 @@ public sealed partial class KubeletServer : IAsyncDisposable
             LogStreamFailed(_log, context.Request.Path, e.Message);
             await StatusResponse.WriteAsync(context, new ApiException(HttpStatusCode.BadGateway, "InternalError", $"the container runtime's streaming server failed: {e.Message}")).ConfigureAwait(false);
         }
+    }
+
+    private async Task ServeSummaryAsync(HttpContext context, CancellationToken ct)
+    {
+        // Usage that cannot be read fails the request with a 500, as upstream's summary does.
+        UsageSnapshot snapshot;
+        try
+        {
+            snapshot = await _stats.CollectAsync(withRates: true, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw ApiException.Internal($"failed to read the node's resource usage: {e.Message}");
+        }
+
+        var body = SummaryWriter.Write(snapshot);
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, ct).ConfigureAwait(false);
+    }
+
+    private async Task ServeResourceMetricsAsync(HttpContext context, CancellationToken ct)
+    {
+        UsageSnapshot? snapshot = null;
+        try
+        {
+            snapshot = await _stats.CollectAsync(withRates: false, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcException or IOException or InvalidDataException)
+        {
+            // Upstream answers 200 with scrape_error 1: the scraper keeps its last figures.
+            LogStatsFailed(_log, e.Message);
+        }
+
+        context.Response.ContentType = ResourceMetricsWriter.ContentType;
+        await context.Response.WriteAsync(ResourceMetricsWriter.Write(snapshot), ct).ConfigureAwait(false);
     }
 
     private async Task ServeLogsAsync(HttpContext context, string ns, string pod, string container, CancellationToken ct)
@@ -224,6 +271,9 @@ public sealed partial class KubeletServer : IAsyncDisposable
         _runtimeStreams.Dispose();
         _listener.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "reading resource usage failed: {Message}")]
+    private static partial void LogStatsFailed(ILogger logger, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "streaming {Path} failed: {Message}")]
     private static partial void LogStreamFailed(ILogger logger, string path, string message);

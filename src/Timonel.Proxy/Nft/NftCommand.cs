@@ -14,6 +14,13 @@ public sealed class NftCommand(string nftPath, string? networkNamespace) : INfta
         await RunAsync(["-f", "-"], script, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Has the kernel check a script without committing it (`nft -c -f -`).</summary>
+    /// <exception cref="NftException">The kernel (or nft) refuses the script.</exception>
+    public async Task CheckAsync(string script, CancellationToken cancellationToken)
+    {
+        await RunAsync(["-c", "-f", "-"], script, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlySet<string>> ListObjectsAsync(CancellationToken cancellationToken)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -38,10 +45,13 @@ public sealed class NftCommand(string nftPath, string? networkNamespace) : INfta
         return names;
     }
 
-    public async Task DeleteTableAsync(CancellationToken cancellationToken)
+    public Task DeleteTableAsync(CancellationToken cancellationToken) => DeleteTableAsync(NftNames.Family, NftNames.Table, cancellationToken);
+
+    /// <summary>Deletes a table, if present.</summary>
+    public async Task DeleteTableAsync(string family, string table, CancellationToken cancellationToken)
     {
         // "destroy" needs nft 1.0.8; adding first makes the delete succeed when the table is absent.
-        await RunAsync(["-f", "-"], $"add table {NftNames.Family} {NftNames.Table}\ndelete table {NftNames.Family} {NftNames.Table}\n", cancellationToken).ConfigureAwait(false);
+        await RunAsync(["-f", "-"], $"add table {family} {table}\ndelete table {family} {table}\n", cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<string> RunAsync(string[] args, string? stdin, CancellationToken cancellationToken)

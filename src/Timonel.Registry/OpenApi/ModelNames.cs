@@ -55,12 +55,13 @@ internal sealed partial class ModelNames
             Walk(t, "");
         }
 
-        foreach (var r in catalog.All.Where(r => r.Group.Length == 0))
+        // Custom resources have no model types of their own: their schemas come from their CRDs.
+        foreach (var r in catalog.All.Where(r => r.Group.Length == 0 && r.Definition.Custom is null))
         {
             Walk(r.ModelType, "");
         }
 
-        foreach (var r in catalog.All)
+        foreach (var r in catalog.All.Where(r => r.Definition.Custom is null))
         {
             Walk(r.ModelType, r.Group);
             if (ListTypeOf(r.ModelType) is { } list)

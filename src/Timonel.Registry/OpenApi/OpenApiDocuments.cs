@@ -159,16 +159,26 @@ public sealed class OpenApiDocuments
             generator.Add(typeof(V1DeleteOptions)),
             SchemaGenerator.PatchName,
         };
-        var kind = generator.Add(r.ModelType);
-        var list = ModelNames.ListTypeOf(r.ModelType) is { } listType
-            ? generator.Add(listType)
-            : kind;
+        string kind, list;
+        if (r.Definition.Custom is { } custom)
+        {
+            (kind, list) = generator.AddCustom(r, custom.Schemas.GetValueOrDefault(r.Version));
+        }
+        else
+        {
+            kind = generator.Add(r.ModelType);
+            list = ModelNames.ListTypeOf(r.ModelType) is { } listType
+                ? generator.Add(listType)
+                : kind;
+        }
+
         set.Add(kind);
         set.Add(list);
         used = set;
         return ResourceOperations.For(r, kind, list, t =>
         {
-            var name = generator.Add(t);
+            // A custom resource's /status is its own kind.
+            var name = t == typeof(CustomResources.CustomResourceObject) ? kind : generator.Add(t);
             set.Add(name);
             return name;
         }).ToList();

@@ -91,6 +91,67 @@ internal sealed class SchemaGenerator
         return name;
     }
 
+    /// <summary>
+    /// Adds a custom resource version's kind and list, named as upstream names them
+    /// ("io.cert-manager.v1.Certificate"): the CRD's openAPIV3Schema with apiVersion, kind and a
+    /// reference to ObjectMeta, and the list around it. Returns both names.
+    /// </summary>
+    public (string Kind, string List) AddCustom(Resources.ApiResource r, JsonObject? schema)
+    {
+        var name = $"{string.Join('.', r.Group.Split('.').Reverse())}.{r.Version}.{r.Kind}";
+        var listName = name + "List";
+        if (_definitions.ContainsKey(name))
+        {
+            return (name, listName);
+        }
+
+        var meta = Add(typeof(k8s.Models.V1ObjectMeta));
+        var listMeta = Add(typeof(k8s.Models.V1ListMeta));
+        var body = schema?.DeepClone() as JsonObject ?? new JsonObject { ["type"] = "object" };
+        if (body["properties"] is not JsonObject properties)
+        {
+            properties = [];
+            body["properties"] = properties;
+        }
+
+        properties["apiVersion"] = new JsonObject { ["type"] = "string", ["description"] = ApiVersionDescription };
+        properties["kind"] = new JsonObject { ["type"] = "string", ["description"] = KindDescription };
+        properties["metadata"] = Reference(meta, "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata");
+        body["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject { ["group"] = r.Group, ["kind"] = r.Kind, ["version"] = r.Version });
+        _definitions[name] = body;
+        _references[name] = [meta];
+
+        _definitions[listName] = new JsonObject
+        {
+            ["description"] = $"{r.Kind}List is a list of {r.Kind}",
+            ["required"] = new JsonArray("items"),
+            ["type"] = "object",
+            ["properties"] = new JsonObject
+            {
+                ["apiVersion"] = new JsonObject { ["type"] = "string", ["description"] = ApiVersionDescription },
+                ["items"] = new JsonObject
+                {
+                    ["type"] = "array",
+                    ["description"] = $"List of {r.Plural}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md",
+                    ["items"] = new JsonObject { ["$ref"] = _dialect.Ref(name) },
+                },
+                ["kind"] = new JsonObject { ["type"] = "string", ["description"] = KindDescription },
+                ["metadata"] = Reference(listMeta, "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"),
+            },
+            ["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject { ["group"] = r.Group, ["kind"] = r.ListKind, ["version"] = r.Version }),
+        };
+        _references[listName] = [name, listMeta];
+        return (name, listName);
+    }
+
+    private const string ApiVersionDescription = "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources";
+
+    private const string KindDescription = "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds";
+
+    private JsonObject Reference(string name, string description) => _dialect.WrapDescribedRefs
+        ? new JsonObject { ["allOf"] = new JsonArray(new JsonObject { ["$ref"] = _dialect.Ref(name) }), ["description"] = description }
+        : new JsonObject { ["$ref"] = _dialect.Ref(name), ["description"] = description };
+
     /// <summary>The names a definition refers to directly.</summary>
     public IEnumerable<string> ReferencesOf(string name) =>
         _references.TryGetValue(name, out var refs) ? refs : [];

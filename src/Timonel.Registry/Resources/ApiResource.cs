@@ -28,8 +28,11 @@ public sealed record ApiResource(ResourceDefinition Definition, string Version)
     public ApiResource Storage => IsStorageVersion ? this : new ApiResource(Definition, Definition.StorageVersion);
 
     /// <summary>A stored object as this version reads it: the object itself for the storage version, else a converted copy.</summary>
-    public JsonObject FromStorage(JsonObject stored) =>
-        IsStorageVersion ? stored : Definition.Converter.Convert(stored, Definition.StorageVersion, Version);
+    public JsonObject FromStorage(JsonObject stored)
+    {
+        var served = IsStorageVersion ? stored : Definition.Converter.Convert(stored, Definition.StorageVersion, Version);
+        return Definition.Strategy is CustomResources.CustomResourceStrategy custom ? custom.OnRead(served) : served;
+    }
 
     /// <summary>An object of this version as it is stored: the object itself for the storage version, else a converted copy.</summary>
     public JsonObject ToStorage(JsonObject obj) =>

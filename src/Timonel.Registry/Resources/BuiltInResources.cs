@@ -28,7 +28,7 @@ public static class BuiltInResources
         // core/v1
         Core("Namespace", "namespaces", false, typeof(V1Namespace), new NamespaceStrategy(), new NamespaceTable(), ["ns"], sub: [Status, new("finalize", SubresourceHandler.Finalize)], fields: SelectableFieldTable.Namespaces, deletion: DeletePolicy.FinalizedNamespace),
         Core("Pod", "pods", true, typeof(V1Pod), new PodStrategy(), new PodTable(), ["po"], All, sub: [
-                Status, new("binding", SubresourceHandler.Binding), new("eviction", SubresourceHandler.Eviction),
+                Status, new("binding", SubresourceHandler.Binding), new("eviction", SubresourceHandler.Eviction), new("resize", SubresourceHandler.Resize),
                 new("log", SubresourceHandler.NodeStream), new("exec", SubresourceHandler.NodeStream), new("attach", SubresourceHandler.NodeStream), new("portforward", SubresourceHandler.NodeStream),
             ], fields: SelectableFieldTable.Pods, deletion: DeletePolicy.GracefulPod),
         Core("Service", "services", true, typeof(V1Service), new ServiceStrategy(), new ServiceTable(), ["svc"], All, sub: [Status], fields: SelectableFieldTable.Services),
@@ -86,6 +86,7 @@ public static class BuiltInResources
             Stored(false, null, StoredKindRules.AdmissionPolicyBinding), StoredKindTables.ValidatingAdmissionPolicyBinding, categories: ApiExtensions),
         Of("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false, typeof(V1ValidatingWebhookConfiguration),
             Stored(false, o => StoredKindRules.WebhookDefaults(o, mutating: false), StoredKindRules.Webhooks), StoredKindTables.WebhookConfiguration, categories: ApiExtensions),
+        CustomResources.CustomResourceDefinitions.BuiltIn(),
         Of("apiregistration.k8s.io", "v1", "APIService", "apiservices", false, typeof(V1APIService),
             Stored(true, null, StoredKindRules.ApiService, NameRules.PathSegment), StoredKindTables.ApiService, categories: ApiExtensions, sub: [Status]),
         Of("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false, typeof(V1CertificateSigningRequest),

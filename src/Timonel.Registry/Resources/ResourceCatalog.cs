@@ -101,6 +101,45 @@ public sealed class ResourceCatalog
         Changed?.Invoke(this, new ResourceCatalogChangedEventArgs(next.Revision, definition, Added: true));
     }
 
+    /// <summary>
+    /// Swaps the definition of the same group and plural for <paramref name="definition"/> in one
+    /// step (a changed CustomResourceDefinition), or adds it when there is none; raises
+    /// <see cref="Changed"/> once.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The catalog is the read-only <see cref="Default"/>.</exception>
+    /// <exception cref="ArgumentException">Another definition already serves one of its paths or its kind.</exception>
+    public void Replace(ResourceDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        Snapshot next;
+        lock (_writeLock)
+        {
+            ThrowIfReadOnly();
+            var current = _current;
+            var others = current.Definitions.Where(d => !(d.Group == definition.Group && d.Plural == definition.Plural)).ToList();
+            if (others.Any(d => d.Group == definition.Group && d.Kind == definition.Kind))
+            {
+                throw new ArgumentException($"group \"{definition.Group}\" already has a resource of kind {definition.Kind}", nameof(definition));
+            }
+
+            var replaced = current.Definitions.ToList();
+            var at = replaced.FindIndex(d => d.Group == definition.Group && d.Plural == definition.Plural);
+            if (at < 0)
+            {
+                replaced.Add(definition);
+            }
+            else
+            {
+                replaced[at] = definition;
+            }
+
+            next = new Snapshot(replaced, current.Revision + 1);
+            Volatile.Write(ref _current, next);
+        }
+
+        Changed?.Invoke(this, new ResourceCatalogChangedEventArgs(next.Revision, definition, Added: true));
+    }
+
     /// <summary>Removes the definition of <paramref name="group"/>/<paramref name="plural"/>; false when there was none.</summary>
     /// <exception cref="InvalidOperationException">The catalog is the read-only <see cref="Default"/>.</exception>
     public bool Remove(string group, string plural)

@@ -99,6 +99,12 @@ public sealed class ResourceDefinition
     /// <summary>The `kubectl get` columns; NAME and AGE unless set.</summary>
     public ITableConvertor Table { get; init; } = TableConvertors.Default;
 
+    /// <summary>Where a scale subresource reads and writes replicas (custom resources); spec.replicas, status.replicas and spec.selector unless set.</summary>
+    public CustomResources.ScalePaths? ScalePaths { get; init; }
+
+    /// <summary>Set for resources a CustomResourceDefinition defines: which one, and whether it is being deleted.</summary>
+    public CustomResources.CustomResourceInfo? Custom { get; init; }
+
     /// <summary>Field selector labels; metadata.name and metadata.namespace unless set.</summary>
     internal SelectableFields Fields { get; init; } = SelectableFieldTable.Default;
 
@@ -112,7 +118,7 @@ public sealed class ResourceDefinition
     public IReadOnlyList<string> Verbs => Handler switch
     {
         ResourceHandler.Store => StoredVerbs,
-        ResourceHandler.ComponentStatus => ReadOnlyVerbs,
+        ResourceHandler.ComponentStatus or ResourceHandler.Metrics => ReadOnlyVerbs,
         _ => CreateOnlyVerbs,
     };
 
@@ -147,7 +153,8 @@ public sealed class ResourceDefinition
 /// One version of a resource: whether it is served, whether objects are stored in it, and its
 /// model type when its schema is not the definition's (<see cref="ResourceDefinition.ModelType"/>).
 /// </summary>
-public sealed record ResourceVersion(string Name, bool Served, bool Storage, Type? ModelType = null);
+/// <param name="Table">The version's own `kubectl get` columns (a custom resource's additionalPrinterColumns), else the definition's.</param>
+public sealed record ResourceVersion(string Name, bool Served, bool Storage, Type? ModelType = null, ITableConvertor? Table = null);
 
 /// <summary>
 /// How the API server answers requests for a resource. Everything but <see cref="Store"/> is
@@ -182,6 +189,9 @@ public enum ResourceHandler
 
     /// <summary>POST of a SelfSubjectRulesReview: what the caller may do in spec.namespace, as the authorizer's rule resolver says.</summary>
     SelfSubjectRulesReview,
+
+    /// <summary>GET and list of metrics.k8s.io NodeMetrics and PodMetrics, from the API server's metrics collector.</summary>
+    Metrics,
 }
 
 /// <summary>How the API server serves a subresource.</summary>
@@ -207,6 +217,9 @@ public enum SubresourceHandler
 
     /// <summary>Streams to the node's kubelet (PodStreamEndpoint: log, exec, attach, portforward).</summary>
     NodeStream,
+
+    /// <summary>GET, PUT and PATCH of a pod's container resources (pods/resize, <see cref="Strategies.PodResize"/>).</summary>
+    Resize,
 
     /// <summary>POST of a TokenRequest (TokenRequestHandler, served by the authentication endpoint).</summary>
     Token,

@@ -12,5 +12,6 @@ public static class TableConvertors
     /// <summary>NAME and AGE: upstream's default for resources without printer columns.</summary>
     public static ITableConvertor Default { get; } = new NameAgeTable();
 
-    public static ITableConvertor For(ApiResource resource) => resource.Definition.Table;
+    public static ITableConvertor For(ApiResource resource) =>
+        resource.Definition.Versions.FirstOrDefault(v => v.Name == resource.Version)?.Table ?? resource.Definition.Table;
 }

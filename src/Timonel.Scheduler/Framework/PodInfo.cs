@@ -26,8 +26,8 @@ public sealed class PodInfo
         Key = KeyOf(pod);
         Labels = ReadOnlyLabels(pod.Metadata?.Labels);
         Priority = priority;
-        Requests = PodRequests.Compute(pod.Spec, nonZero: false);
-        NonZeroRequests = PodRequests.Compute(pod.Spec, nonZero: true);
+        Requests = PodRequests.Compute(pod, nonZero: false);
+        NonZeroRequests = PodRequests.Compute(pod, nonZero: true);
         HostPorts = HostPortsOf(pod);
         var affinity = pod.Spec?.Affinity;
         List<string>? errors = null;

@@ -198,7 +198,8 @@ public sealed class OpenApiDocumentsTests
                 case JsonObject o:
                     foreach (var (key, value) in o)
                     {
-                        if (key == "$ref")
+                        // JSONSchemaProps (apiextensions) has a property named "$ref" itself: an object, not a reference.
+                        if (key == "$ref" && value is JsonValue)
                         {
                             var target = value!.GetValue<string>();
                             Assert.StartsWith(prefix, target, StringComparison.Ordinal);

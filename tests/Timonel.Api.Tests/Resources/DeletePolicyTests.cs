@@ -13,7 +13,9 @@ public class DeletePolicyTests
     {
         Assert.Same(DeletePolicy.GracefulPod, ResourceCatalog.Default.Find("", "v1", "pods")!.Definition.Deletion);
         Assert.Same(DeletePolicy.FinalizedNamespace, ResourceCatalog.Default.Find("", "v1", "namespaces")!.Definition.Deletion);
-        Assert.All(ResourceCatalog.Default.Definitions.Where(d => d.Plural is not ("pods" or "namespaces")), d => Assert.Same(DeletePolicy.Immediate, d.Deletion));
+        // A CRD's deletion first empties its objects (the customresourcecleanup finalizer).
+        Assert.IsType<Timonel.Registry.CustomResources.CustomResourceCleanupPolicy>(ResourceCatalog.Default.Find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!.Definition.Deletion);
+        Assert.All(ResourceCatalog.Default.Definitions.Where(d => d.Plural is not ("pods" or "namespaces" or "customresourcedefinitions")), d => Assert.Same(DeletePolicy.Immediate, d.Deletion));
     }
 
     [Theory]

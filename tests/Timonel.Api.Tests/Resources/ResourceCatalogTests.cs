@@ -111,7 +111,7 @@ public class ResourceCatalogTests
         var notStored = ResourceCatalog.Default.All.Except(ResourceCatalog.Default.Stored).Select(r => r.GroupResource).Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["bindings", "componentstatuses", "localsubjectaccessreviews.authorization.k8s.io", "selfsubjectaccessreviews.authorization.k8s.io", "selfsubjectreviews.authentication.k8s.io",
+            ["bindings", "componentstatuses", "localsubjectaccessreviews.authorization.k8s.io", "nodes.metrics.k8s.io", "pods.metrics.k8s.io", "selfsubjectaccessreviews.authorization.k8s.io", "selfsubjectreviews.authentication.k8s.io",
              "selfsubjectrulesreviews.authorization.k8s.io", "subjectaccessreviews.authorization.k8s.io", "tokenreviews.authentication.k8s.io"],
             notStored);
         Assert.All(ResourceCatalog.Default.Stored, r => Assert.Equal(["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], r.Definition.Verbs));

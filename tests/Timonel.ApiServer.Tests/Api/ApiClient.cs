@@ -42,7 +42,8 @@ internal sealed class ApiClient : IDisposable
     private readonly X509Certificate2 _ca;
     private readonly string _token;
 
-    public ApiClient(string baseUrl, string serverCaPem, string token)
+    /// <param name="clientCertificate">Authenticate with this certificate instead (pass an empty token).</param>
+    public ApiClient(string baseUrl, string serverCaPem, string token, X509Certificate2? clientCertificate = null)
     {
         _ca = X509Certificate2.CreateFromPem(serverCaPem);
         _token = token;
@@ -53,6 +54,11 @@ internal sealed class ApiClient : IDisposable
             // Warning headers carry UTF-8 text, as upstream sends it.
             ResponseHeaderEncodingSelector = (_, _) => Encoding.UTF8,
         };
+        if (clientCertificate is not null)
+        {
+            handler.SslOptions.ClientCertificates = [clientCertificate];
+        }
+
         _http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -78,6 +84,18 @@ internal sealed class ApiClient : IDisposable
     public async Task<ApiResponse> GetWithHeadersAsync(string path, string? accept, params (string Name, string Value)[] headers)
     {
         using var request = Request(HttpMethod.Get, path, null, null, accept, authenticate: true);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await SendAsync(request);
+    }
+
+    /// <summary>A request with extra request headers (Impersonate-User, say) and an optional body.</summary>
+    public async Task<ApiResponse> SendWithHeadersAsync(HttpMethod method, string path, string? body, string? contentType, params (string Name, string Value)[] headers)
+    {
+        using var request = Request(method, path, body, contentType, null, authenticate: true);
         foreach (var (name, value) in headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
@@ -133,7 +151,7 @@ internal sealed class ApiClient : IDisposable
     private HttpRequestMessage Request(HttpMethod method, string path, string? body, string? contentType, string? accept, bool authenticate)
     {
         var request = new HttpRequestMessage(method, path);
-        if (authenticate)
+        if (authenticate && _token.Length > 0)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
         }

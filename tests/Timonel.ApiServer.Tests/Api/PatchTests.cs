@@ -92,14 +92,16 @@ public sealed class PatchTests(ApiServerFixture fx) : IClassFixture<ApiServerFix
     }
 
     [Fact]
-    public async Task Patch_ApplyPatch_Is415()
+    public async Task Patch_ApplyPatchWithoutFieldManager_Is422_AndCborApplyIs415()
     {
         var path = await CreateAsync(TestObjects.ConfigMap("apply"));
 
-        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PatchAsync(path, "data:\n  key: z\n", "application/apply-patch+yaml"));
+        var response = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PatchAsync(path, "apiVersion: v1\nkind: ConfigMap\ndata:\n  key: z\n", "application/apply-patch+yaml"));
+        var cbor = await ApiAssert.NoWriteAsync(fx, () => fx.Client.PatchAsync(path + "?fieldManager=x", "apiVersion: v1\nkind: ConfigMap\n", "application/apply-patch+cbor"));
 
-        Assert.Equal(415, response.Code);
-        Assert.Equal("UnsupportedMediaType", response.Reason);
+        ApiAssert.Failure(response, 422, "Invalid");
+        Assert.Equal(415, cbor.Code);
+        Assert.Equal("UnsupportedMediaType", cbor.Reason);
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Timonel.ApiServer.Admission;
+using Timonel.ApiServer.Encryption;
 using Timonel.ApiServer.Tests.Api;
 using Timonel.Storage;
 using Timonel.Storage.Memory;
@@ -12,7 +13,7 @@ namespace Timonel.ApiServer.Tests.MultiServer;
 internal sealed class ServerGroup : IAsyncDisposable
 {
     private readonly List<string> _dirs = [];
-    private readonly List<(ApiServerHost Host, ApiClient Client)> _servers = [];
+    private readonly List<(ApiServerHost Host, ApiClient Client, string Dir)> _servers = [];
     private readonly HashSet<int> _stopped = [];
 
     private ServerGroup(IStore store, ServiceNetwork network)
@@ -28,9 +29,12 @@ internal sealed class ServerGroup : IAsyncDisposable
     /// <summary>The token every server of the group is started with.</summary>
     public string Token { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
-    public static async Task<ServerGroup> StartAsync(int count, ServiceNetwork? network = null, IStore? store = null)
+    /// <summary>Servers added from now on encrypt Secrets with the generated key shared through the store, as `timonel server` does without --encryption-provider-config.</summary>
+    public bool GeneratedEncryption { get; set; }
+
+    public static async Task<ServerGroup> StartAsync(int count, ServiceNetwork? network = null, IStore? store = null, bool generatedEncryption = false)
     {
-        var group = new ServerGroup(store ?? new MemoryStore(), network ?? ServiceNetwork.Default);
+        var group = new ServerGroup(store ?? new MemoryStore(), network ?? ServiceNetwork.Default) { GeneratedEncryption = generatedEncryption };
         // Started together with one token, as an operator starting a fleet would: the shared
         // bootstrap and the system objects must not race.
         await Task.WhenAll(Enumerable.Range(0, count).Select(_ => group.AddAsync(group.Token)));
@@ -40,6 +44,9 @@ internal sealed class ServerGroup : IAsyncDisposable
     public ApiServerHost Host(int i) => _servers[i].Host;
 
     public ApiClient Client(int i) => _servers[i].Client;
+
+    /// <summary>Server <paramref name="i"/>'s data dir.</summary>
+    public string DataDir(int i) => _servers[i].Dir;
 
     public int Count => _servers.Count;
 
@@ -52,13 +59,22 @@ internal sealed class ServerGroup : IAsyncDisposable
         }
 
         var host = await ApiServerHost.StartAsync(
-            new ApiServerOptions { DataDir = dir, Port = FreePort(), ServiceNetwork = Network, JoinToken = token, DatastoreEndpoint = "memory://" },
+            new ApiServerOptions
+            {
+                DataDir = dir,
+                Port = FreePort(),
+                ServiceNetwork = Network,
+                JoinToken = token,
+                DatastoreEndpoint = "memory://",
+                EncryptionProviderConfig = GeneratedEncryption ? EncryptionKeyFile.DefaultPath(dir) : null,
+                EncryptionConfigFromDatastore = GeneratedEncryption,
+            },
             _ => Task.FromResult<IStore>(new SharedStore(Store)),
             NullLoggerFactory.Instance,
             CancellationToken.None);
         lock (_servers)
         {
-            _servers.Add((host, new ApiClient(host.Url, host.Pki.ServerCaPem, host.Pki.AdminToken)));
+            _servers.Add((host, new ApiClient(host.Url, host.Pki.ServerCaPem, host.Pki.AdminToken), dir));
             return _servers.Count - 1;
         }
     }

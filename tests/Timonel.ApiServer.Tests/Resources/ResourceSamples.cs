@@ -32,6 +32,24 @@ internal static class ResourceSamples
     {
         "namespaces" or "configmaps" or "secrets" or "serviceaccounts" or "endpoints" or "nodes" or "leases.coordination.k8s.io" => new JsonObject(),
         "pods" => new JsonObject { ["spec"] = Containers() },
+        "customresourcedefinitions.apiextensions.k8s.io" => new JsonObject
+        {
+            // A CRD's name is "<plural>.<group>" of what it defines.
+            ["metadata"] = new JsonObject { ["name"] = "contracts.contract.timonel.dev" },
+            ["spec"] = new JsonObject
+            {
+                ["group"] = "contract.timonel.dev",
+                ["scope"] = "Namespaced",
+                ["names"] = new JsonObject { ["plural"] = "contracts", ["kind"] = "Contract" },
+                ["versions"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "v1",
+                    ["served"] = true,
+                    ["storage"] = true,
+                    ["schema"] = new JsonObject { ["openAPIV3Schema"] = new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true } },
+                }),
+            },
+        },
         "services" => new JsonObject { ["spec"] = new JsonObject { ["ports"] = new JsonArray(new JsonObject { ["port"] = 80 }) } },
         "events" => new JsonObject
         {

@@ -10,12 +10,24 @@ public sealed class JoinTokenAuthenticatorTests
     [Theory]
     [InlineData("s3cret")]
     [InlineData("K10aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa::server:s3cret")]
-    public async Task Authenticate_JoinToken_IsNodeUser(string bearer)
+    public async Task Authenticate_JoinToken_IsABootstrapperNotANodeNorAMaster(string bearer)
     {
         var user = await new JoinTokenAuthenticator(Token).AuthenticateTokenAsync(bearer, CancellationToken.None);
 
+        // Not a node identity: one token shared by every agent must not pass for any one node.
         Assert.NotNull(user);
-        Assert.Contains("system:nodes", user.Groups);
+        Assert.Matches("^system:bootstrap:[a-z0-9]{6}$", user.Name);
+        Assert.Equal(["system:bootstrappers", "system:bootstrappers:timonel:default-node-token", "system:authenticated"], user.Groups);
+    }
+
+    [Fact]
+    public void TokenId_SameSecret_IsStableAndDiffersForAnotherSecret()
+    {
+        var id = JoinTokenAuthenticator.TokenId(Token);
+
+        Assert.Equal(id, JoinTokenAuthenticator.TokenId(Token with { CaHash = null }));
+        Assert.NotEqual(id, JoinTokenAuthenticator.TokenId(Token with { Secret = "other" }));
+        Assert.DoesNotContain("s3cret", id, StringComparison.Ordinal);
     }
 
     [Theory]

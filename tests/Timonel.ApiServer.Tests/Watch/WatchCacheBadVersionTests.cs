@@ -18,9 +18,13 @@ public sealed class WatchCacheBadVersionTests(ApiServerFixture fx) : IClassFixtu
     public async Task Get_NonRevisionResourceVersion_Is400NotAnInternalError(string resourceVersion)
     {
         var ns = await fx.NamespaceAsync("badrv");
-        Assert.Equal(201, (await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/configmaps", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "c" } })).Code);
-        // The cache serves a valid revision: the path under test is reached.
-        Assert.Equal(200, (await fx.Client.GetAsync($"/api/v1/namespaces/{ns}/configmaps/c?resourceVersion=0")).Code);
+        var created = await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/configmaps", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "c" } });
+        Assert.Equal(201, created.Code);
+        // The cache serves a valid revision: the path under test is reached. The create's own
+        // revision, not "0": "0" means any cached state, which may not hold the new object yet
+        // (a 404 under load in CI), while a revision makes the cache wait until it has caught up.
+        var revision = created.ResourceVersion;
+        Assert.Equal(200, (await fx.Client.GetAsync($"/api/v1/namespaces/{ns}/configmaps/c?resourceVersion={revision}")).Code);
 
         var response = await fx.Client.GetAsync($"/api/v1/namespaces/{ns}/configmaps/c?resourceVersion={resourceVersion}");
 

@@ -30,7 +30,8 @@ internal sealed class PodSyncerHarness : IAsyncDisposable
 
     /// <param name="imagePullPolicyOverride">The node's --image-pull-policy-override.</param>
     /// <param name="pinned">The node's pinned images (the pause image alone when null).</param>
-    public PodSyncerHarness(V1Pod pod, string? imagePullPolicyOverride = null, PinnedImages? pinned = null)
+    /// <param name="allocatable">The node's allocatable cpu and memory for resize fit checks (none when null).</param>
+    public PodSyncerHarness(V1Pod pod, string? imagePullPolicyOverride = null, PinnedImages? pinned = null, NodeAllocatable? allocatable = null)
     {
         Pod = pod;
         Runtime = new InMemoryContainerRuntime(Time);
@@ -43,6 +44,7 @@ internal sealed class PodSyncerHarness : IAsyncDisposable
             Volumes = new VolumeManager(client, Path.Combine(_dir, "pods"), options.VolumeResyncInterval, Time, NullLogger.Instance),
             Events = _events,
             PinnedImages = pinned ?? new PinnedImages(null, PauseImage.Reference),
+            Allocations = new ResourceAllocations(() => allocatable),
             Status = new StatusManager((_, status, _) =>
             {
                 Posted.Add(status);

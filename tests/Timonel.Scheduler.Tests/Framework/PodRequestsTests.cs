@@ -47,4 +47,34 @@ public class PodRequestsTests
 
         Assert.Equal(2, PodRequests.Compute(spec, nonZero: false).Scalar("example.com/gpu"));
     }
+
+    /// <summary>A pod whose container c100m asks for <paramref name="desired"/> while running with <paramref name="running"/>.</summary>
+    private static V1Pod Resizing(string desired, string running, string? pendingReason = null) => new()
+    {
+        Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Resources = C(desired).Resources }] },
+        Status = new V1PodStatus
+        {
+            ContainerStatuses = [new V1ContainerStatus { Name = "app", Resources = C(running).Resources }],
+            Conditions = pendingReason is null ? null : [new V1PodCondition { Type = "PodResizePending", Status = "True", Reason = pendingReason }],
+        },
+    };
+
+    [Theory]
+    [InlineData("500m", "200m", null, 500)]
+    [InlineData("200m", "500m", null, 500)]
+    [InlineData("200m", "500m", "Deferred", 500)]
+    [InlineData("2", "500m", "Infeasible", 500)]
+    public void Compute_PodResizedInPlace_CountsLargerOfSpecAndRunningUnlessInfeasible(string desired, string running, string? pending, long expected)
+    {
+        Assert.Equal(expected, PodRequests.Compute(Resizing(desired, running, pending), nonZero: false).MilliCpu);
+    }
+
+    [Fact]
+    public void Compute_PodWithoutStatusResources_CountsSpec()
+    {
+        var pod = Resizing("300m", "100m");
+        pod.Status.ContainerStatuses[0].Resources = null;
+
+        Assert.Equal(300, PodRequests.Compute(pod, nonZero: false).MilliCpu);
+    }
 }

@@ -36,6 +36,12 @@ public abstract class MultiNodeCluster : IAsyncLifetime
     /// <summary>Extra `timonel agent` flags, given to every agent.</summary>
     protected virtual IReadOnlyList<string> AgentArgs => [];
 
+    /// <summary>
+    /// Flags that need the running control plane (e.g. a credential made through the API), given to
+    /// every agent after <see cref="AgentArgs"/>; called once the server answers, before any agent starts.
+    /// </summary>
+    protected virtual Task<IReadOnlyList<string>> AgentArgsFromServerAsync() => Task.FromResult<IReadOnlyList<string>>([]);
+
     public NetworkTopology Topology => topology ?? throw new InvalidOperationException("The fixture is not initialized");
 
     public TimonelServer Server => server ?? throw new InvalidOperationException("The fixture is not initialized");
@@ -76,9 +82,10 @@ public abstract class MultiNodeCluster : IAsyncLifetime
                 CancellationToken.None);
             Kubectl = new Kubectl(KubectlBinary.Latest, server.KubeconfigPath, Path.Combine(server.RootDir, "home"), ControlPlane.NetnsPath);
             var caFile = Path.Combine(server.DataDir, "tls", "server-ca.crt");
+            var fromServer = await AgentArgsFromServerAsync();
             for (var i = 0; i < nodeHosts.Count; i++)
             {
-                agents.Add(await AgentProcess.StartAsync($"node-{i + 1}", nodeHosts[i], ServerUrl, server.JoinToken, ["--ca-file", caFile, .. AgentArgs]));
+                agents.Add(await AgentProcess.StartAsync($"node-{i + 1}", nodeHosts[i], ServerUrl, server.JoinToken, ["--ca-file", caFile, .. AgentArgs, .. fromServer]));
             }
 
             await WaitForNodesReadyAsync(agents.Select(a => a.NodeName).ToList(), NodesReadyTimeout);

@@ -10,7 +10,8 @@ public static class ObjectMetaValidation
     /// <summary>The most bytes labels' and annotations' keys and values may take together (256 KiB).</summary>
     public const int TotalAnnotationSizeLimit = 256 * 1024;
 
-    private static readonly HashSet<string> StandardFinalizers = ["kubernetes", "orphan", "foregroundDeletion"];
+    // The CRD cleanup finalizer is apiextensions' own; its validation (apimachinery's generic one) never asks for a '/'.
+    private static readonly HashSet<string> StandardFinalizers = ["kubernetes", "orphan", "foregroundDeletion", "customresourcecleanup.apiextensions.k8s.io"];
 
     /// <summary>Validates metadata of a new object; <paramref name="namespaced"/> checks the namespace's syntax.</summary>
     public static void Validate(JsonObject? meta, NameRule nameRule, bool namespaced, List<FieldError> errs, string path = "metadata")

@@ -47,6 +47,7 @@ public static class PodSpecValidation
                 ContainerValidation.Validate(c, $"{path}.{list}[{i}]", list, names, volumes, errs);
             }
         }
+        ResizePolicyValidation.Validate(spec, path, errs);
         ValidateHostPorts(spec, path, errs);
         FieldChecks.OneOf(spec, "restartPolicy", $"{path}.restartPolicy", RestartPolicies, errs, required: true);
         FieldChecks.OneOf(spec, "dnsPolicy", $"{path}.dnsPolicy", DnsPolicies, errs, required: true);

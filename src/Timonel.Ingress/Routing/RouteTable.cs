@@ -1,0 +1,99 @@
+namespace Timonel.Ingress.Routing;
+
+/// <summary>
+/// Every route of the Ingresses this controller serves, immutable: the proxy swaps whole tables
+/// on change, so a request sees one consistent version. Hosts match as upstream: an exact host
+/// before a wildcard (whose '*' stands for exactly one label), then the rules without a host,
+/// then the cluster's default backend.
+/// </summary>
+public sealed class RouteTable
+{
+    private readonly Dictionary<string, HostRoutes> _hosts;
+
+    public RouteTable(IEnumerable<HostRoutes> hosts, Backend? defaultBackend)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        _hosts = hosts.ToDictionary(h => h.Host, StringComparer.Ordinal);
+        DefaultBackend = defaultBackend;
+    }
+
+    public static RouteTable Empty { get; } = new([], null);
+
+    /// <summary>The spec.defaultBackend of the oldest Ingress that has one, for requests no rule takes.</summary>
+    public Backend? DefaultBackend { get; }
+
+    public IEnumerable<HostRoutes> Hosts => _hosts.Values;
+
+    /// <summary>The routes of the host a request names (exact, then wildcard), or null when only the host-less rules apply.</summary>
+    public HostRoutes? FindHost(string host)
+    {
+        host = NormalizeHost(host);
+        if (host.Length == 0)
+        {
+            return null;
+        }
+
+        if (_hosts.TryGetValue(host, out var exact))
+        {
+            return exact;
+        }
+
+        var dot = host.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && _hosts.TryGetValue(string.Concat("*", host.AsSpan(dot)), out var wildcard) ? wildcard : null;
+    }
+
+    /// <summary>Routes a request by its Host (port allowed) and path; <paramref name="secure"/> says whether it came over TLS.</summary>
+    public RouteMatch Match(string host, string path, bool secure)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            path = "/";
+        }
+
+        if (FindHost(host) is { } named)
+        {
+            if (named.RedirectToHttps && !secure)
+            {
+                return new RouteMatch(null, null, RedirectToHttps: true);
+            }
+
+            if (named.Match(path) is { } rule)
+            {
+                return new RouteMatch(rule.Backend, rule.Ingress, false);
+            }
+
+            if (named.Fallback is not null)
+            {
+                return new RouteMatch(named.Fallback, null, false);
+            }
+
+            return RouteMatch.None;
+        }
+
+        if (_hosts.TryGetValue("", out var any) && any.Match(path) is { } anyRule)
+        {
+            return new RouteMatch(anyRule.Backend, anyRule.Ingress, false);
+        }
+
+        return DefaultBackend is null ? RouteMatch.None : new RouteMatch(DefaultBackend, null, false);
+    }
+
+    /// <summary>Lower case, without the port and a trailing dot; IPv6 literals keep their brackets off.</summary>
+    public static string NormalizeHost(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        if (host.StartsWith('['))
+        {
+            var end = host.IndexOf(']', StringComparison.Ordinal);
+            return end > 0 ? host[1..end].ToLowerInvariant() : host.ToLowerInvariant();
+        }
+
+        var colon = host.LastIndexOf(':');
+        if (colon >= 0)
+        {
+            host = host[..colon];
+        }
+
+        return host.TrimEnd('.').ToLowerInvariant();
+    }
+}
