@@ -74,6 +74,9 @@ public sealed partial class HorizontalPodAutoscalerController : Controller, ICon
 
     protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
+        // The next sync is due a period after this one began, as an absolute time: a delay armed
+        // after the work would count from a clock reading the work (or a test's clock jump) made stale.
+        var started = Time.GetUtcNow();
         var cached = _autoscalers.Cache.Get(key);
         if (cached is null)
         {
@@ -82,7 +85,7 @@ public sealed partial class HorizontalPodAutoscalerController : Controller, ICon
         }
 
         await ReconcileAsync(key, ObjectCopy.DeepCopy(cached), cached.Status, cancellationToken).ConfigureAwait(false);
-        EnqueueAfter(key, _options.SyncPeriod);
+        EnqueueAt(key, started + _options.SyncPeriod);
     }
 
     private async Task ReconcileAsync(string key, V2HorizontalPodAutoscaler hpa, V2HorizontalPodAutoscalerStatus? original, CancellationToken cancellationToken)

@@ -90,7 +90,8 @@ internal sealed class TaintEvictionController : Controller
             return;
         }
 
-        EnqueueAfter(key, due - now);
+        // An absolute due time: a delay from `now` would be stale if the clock moved during this sync.
+        EnqueueAt(key, due);
     }
 
     private async Task EvictAsync(string key, V1Pod pod, CancellationToken cancellationToken)
