@@ -17,14 +17,15 @@ public sealed class AggregationTests(AggregationFixture fx) : IClassFixture<Aggr
 {
     private const string Version = "v1alpha1";
 
-    [Fact]
-    public async Task KubectlGet_AggregatedResource_ProxiedWithFrontProxyIdentity()
+    [Theory]
+    [InlineData(KubectlRunner.Latest, "wardle.example.dev")]
+    [InlineData(KubectlRunner.Oldest, "wardle127.example.dev")]
+    public async Task KubectlGet_AggregatedResource_ProxiedWithFrontProxyIdentity(string binary, string group)
     {
-        const string group = "wardle.example.dev";
         var ns = await fx.NamespaceAsync("agg");
         await using var backend = await ExtensionApiServer.StartAsync(group, Version, $"flunder-api.{ns}.svc", await fx.RequestHeaderCaAsync(), ["flunder-one", "flunder-two"]);
         await fx.ServeAtAsync(ns, "flunder-api", "127.0.0.1", backend.Port);
-        var kubectl = Kubectl();
+        var kubectl = Kubectl(binary);
 
         var applied = await kubectl.RunAsync(["apply", "-f", "-"], AggregationFixture.ApiServiceYaml(group, Version, ns, "flunder-api", backend.CaBundleBase64));
         Assert.True(applied.ExitCode == 0, applied.Stderr);
@@ -34,7 +35,7 @@ public sealed class AggregationTests(AggregationFixture fx) : IClassFixture<Aggr
 
         var resources = await kubectl.RunAsync("api-resources", "--api-group", group, "--no-headers");
         Assert.True(resources.ExitCode == 0, resources.Stderr);
-        Assert.Matches(@"^flunders\s+fl\s+wardle\.example\.dev/v1alpha1\s+true\s+Flunder", resources.Stdout.Trim());
+        Assert.Matches($@"^flunders\s+fl\s+{System.Text.RegularExpressions.Regex.Escape(group)}/v1alpha1\s+true\s+Flunder", resources.Stdout.Trim());
 
         var listed = await kubectl.RunAsync("get", "flunders", "-n", ns, "-o", "jsonpath={.items[*].metadata.name}");
         Assert.True(listed.ExitCode == 0, listed.Stderr);
@@ -79,6 +80,43 @@ public sealed class AggregationTests(AggregationFixture fx) : IClassFixture<Aggr
         Assert.Equal("jane", seen.User);
         Assert.Equal(["devs", "system:authenticated"], seen.Groups);
         Assert.Equal(["X-Remote-Extra-scopes.example=a b"], seen.Extra);
+    }
+
+    [Fact]
+    public async Task Proxy_WatchAndWebSocket_StreamAndUpgradeThrough()
+    {
+        const string group = "stream.example.dev";
+        var ns = await fx.NamespaceAsync("agg-stream");
+        await using var backend = await ExtensionApiServer.StartAsync(group, Version, $"api.{ns}.svc", await fx.RequestHeaderCaAsync(), ["first", "second"]);
+        await fx.ServeAtAsync(ns, "api", "127.0.0.1", backend.Port);
+        Assert.Equal(0, (await Kubectl().RunAsync(["apply", "-f", "-"], AggregationFixture.ApiServiceYaml(group, Version, ns, "api", backend.CaBundleBase64))).ExitCode);
+        await fx.WaitForReasonAsync($"{Version}.{group}", "Passed");
+
+        // The first event arrives while the backend still holds the response open: it streams.
+        await using (var watch = await fx.Client.WatchAsync($"/apis/{group}/{Version}/namespaces/{ns}/flunders?watch=true", CancellationToken.None))
+        {
+            Assert.Equal("first", ApiResponse.Str((await watch.NextAsync())?["object"]?["metadata"]?["name"]));
+            backend.ReleaseWatch.SetResult();
+            Assert.Equal("second", ApiResponse.Str((await watch.NextAsync())?["object"]?["metadata"]?["name"]));
+            Assert.Null(await watch.NextLineAsync());
+        }
+
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + fx.Host.Pki.AdminToken);
+        socket.Options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await socket.ConnectAsync(new Uri($"{fx.Host.Url.Replace("https://", "wss://", StringComparison.Ordinal)}/apis/{group}/{Version}/namespaces/{ns}/flunders/first/echo"), timeout.Token);
+        Assert.Equal("hello system:admin", await ReceiveTextAsync(socket, timeout.Token));
+        await socket.SendAsync("ping"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, timeout.Token);
+        Assert.Equal("ping", await ReceiveTextAsync(socket, timeout.Token));
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+    }
+
+    private static async Task<string> ReceiveTextAsync(System.Net.WebSockets.ClientWebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[4096];
+        var received = await socket.ReceiveAsync(buffer, cancellationToken);
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count);
     }
 
     [Fact]

@@ -44,6 +44,9 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
     /// <summary>Every request that got through the front-proxy check, in order.</summary>
     public ConcurrentQueue<Seen> Requests { get; } = new();
 
+    /// <summary>A watch (?watch=true on the list) sends its first event, then waits for this before the second.</summary>
+    public TaskCompletionSource ReleaseWatch { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Requests refused for lacking the front-proxy certificate or the user headers.</summary>
     public ConcurrentQueue<string> Refused { get; } = new();
 
@@ -66,6 +69,7 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
             ClientCertificateValidation = (certificate, _, _) => SignedBy(certificate, frontProxyCas),
         })));
         var app = builder.Build();
+        app.UseWebSockets();
         ExtensionApiServer? server = null;
         app.Run(context => server!.ServeAsync(context, group, version, flunders));
         await app.StartAsync();
@@ -96,6 +100,18 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
 
         var extra = headers.Where(h => h.Key.StartsWith("X-Remote-Extra-", StringComparison.OrdinalIgnoreCase)).SelectMany(h => h.Value.Select(v => $"{h.Key}={v}")).ToList();
         Requests.Enqueue(new Seen(context.Request.Path, user, [.. headers["X-Remote-Group"].Select(g => g ?? "")], client.GetNameInfo(X509NameType.SimpleName, false), headers.ContainsKey("Authorization"), extra));
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            await EchoAsync(context, user);
+            return;
+        }
+
+        if (context.Request.Query["watch"] == "true")
+        {
+            await WatchAsync(context, group, version, flunders);
+            return;
+        }
+
         var prefix = $"/apis/{group}/{version}";
         var parts = context.Request.Path.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries);
         JsonObject? body = parts switch
@@ -128,6 +144,41 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
 
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body.ToJsonString());
+    }
+
+    /// <summary>Greets with the user it was told, then echoes each message.</summary>
+    private static async Task EchoAsync(HttpContext context, string user)
+    {
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes($"hello {user}"), System.Net.WebSockets.WebSocketMessageType.Text, true, context.RequestAborted);
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+            if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                return;
+            }
+
+            await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, context.RequestAborted);
+        }
+    }
+
+    private async Task WatchAsync(HttpContext context, string group, string version, IReadOnlyList<string> flunders)
+    {
+        var ns = context.Request.Path.Value!.Split('/')[6];
+        context.Response.ContentType = "application/json";
+        foreach (var (name, index) in flunders.Select((f, i) => (f, i)))
+        {
+            if (index == 1)
+            {
+                await ReleaseWatch.Task.WaitAsync(context.RequestAborted);
+            }
+
+            await context.Response.WriteAsync(new JsonObject { ["type"] = "ADDED", ["object"] = Flunder(group, version, ns, name) }.ToJsonString() + "\n");
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+        }
     }
 
     private static JsonObject Flunder(string group, string version, string ns, string name) => new()
