@@ -37,6 +37,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     private readonly Task _background;
     private readonly WatchCaches? _watchCaches;
     private Audit.AuditLogFile? _audit;
+    private Aggregation.BackendTransport? _aggregatorTransport;
 
     private ApiServerHost(WebApplication app, IStore store, ClusterPki pki, ResourceCatalog catalog, string url, string kubeconfigPath, Task background, WatchCaches? watchCaches)
     {
@@ -220,7 +221,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             await new DefaultServiceCidr(catalog, writer, objects, time).EnsureAsync(options.ServiceNetwork.Cidr, cancellationToken).ConfigureAwait(false);
             await new Bootstrap(catalog, writer, objects).EnsureAsync(options.ServiceNetwork.FirstAddress, options.ServiceNetwork.DnsAddress, options.Port, cancellationToken).ConfigureAwait(false);
             await new RbacBootstrap(catalog, objects, writer, deleter, updater, loggerFactory.CreateLogger<RbacBootstrap>()).EnsureAsync(cancellationToken).ConfigureAwait(false);
-            await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, cancellationToken).ConfigureAwait(false);
+            await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, pki.FrontProxyCaPem, cancellationToken).ConfigureAwait(false);
             await new LegacyTokenTracking(catalog, writer, objects, time).EnsureAsync(cancellationToken).ConfigureAwait(false);
             // Stored CRDs are served again before the server reports ready (and before the local APIServices are made).
             var customResourceDefinitions = new CustomResourceDefinitionController(catalog, objects, writer, deleter, time, loggerFactory.CreateLogger<CustomResourceDefinitionController>());
@@ -233,6 +234,23 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 await watchCaches.StartAsync(catalog.Stored, cancellationToken).ConfigureAwait(false);
             }
             var kubelets = new KubeletConnector(pki, time.GetUtcNow(), options.KubeletDialFilter);
+            // The aggregator: APIServices naming a Service are proxied there (docs/aggregation.md).
+            var apiServiceCache = new WatchedObjects(objects, catalog.Find("apiregistration.k8s.io", "v1", "apiservices")!, cacheLog);
+            var serviceCache = new WatchedObjects(objects, services, cacheLog);
+            var sliceCache = new WatchedObjects(objects, catalog.Find("discovery.k8s.io", "v1", "endpointslices")!, cacheLog);
+            caches.AddRange([apiServiceCache, serviceCache, sliceCache]);
+            var nodeResource = catalog.Find("", "v1", "nodes")!;
+            var endpointResolver = new Aggregation.ServiceEndpointResolver(
+                serviceCache,
+                sliceCache,
+                async (node, ct) => await objects.GetAsync(nodeResource, null, node, ct).ConfigureAwait(false) is { } found && KubeletConnector.IsSimulated(found.Object),
+                new Random());
+            var aggregatorTransport = new Aggregation.BackendTransport(pki, time.GetUtcNow(), options.KubeletDialFilter);
+            var aggregatedDiscovery = new Aggregation.AggregatedDiscovery();
+            var availability = new Aggregation.ApiServiceAvailability(catalog, apiServiceCache, serviceCache, endpointResolver, aggregatorTransport, aggregatedDiscovery, objects, writer, time, loggerFactory.CreateLogger<Aggregation.ApiServiceAvailability>())
+            {
+                Interval = options.AggregatorCheckInterval,
+            };
             var resourceMetrics = new Metrics.MetricsStore();
             // Fed by the collector, read by `timonel recommend` (docs/autoscaling.md, "Recommendations").
             var usageHistory = new Metrics.History.UsageHistory();
@@ -286,13 +304,14 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                     new Metrics.MetricsEndpoint(catalog, objects, resourceMetrics, time, new Metrics.History.RecommendationEndpoint(catalog, objects, usageHistory))),
                 new AuthenticationEndpoint(catalog, issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}", requestAdmission),
                 new ReviewEndpoint(catalog, new Reviews.TokenReviewer(authenticator, issuer.ApiAudiences), new Reviews.AccessReviewer(authorizer)),
-                new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi),
+                new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi, aggregatedDiscovery),
                 new RequestMetrics { EncryptionConfigHash = encryption is null ? null : () => encryption.Config.Hash },
                 storeReachable,
                 auditLog,
                 auditPolicy,
                 time,
-                loggerFactory.CreateLogger<RequestPipeline>());
+                loggerFactory.CreateLogger<RequestPipeline>(),
+                new Aggregation.ApiServiceProxy(apiServiceCache, endpointResolver, aggregatorTransport, app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), loggerFactory.CreateLogger<Aggregation.ApiServiceProxy>()));
             app.Run(pipeline.InvokeAsync);
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -313,10 +332,11 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 Task.Run(() => endpoints.RunAsync(stopping.Token), CancellationToken.None),
                 Task.Run(() => customResourceDefinitions.RunAsync(stopping.Token), CancellationToken.None),
                 Task.Run(() => metricsCollector.RunAsync(stopping.Token), CancellationToken.None),
+                Task.Run(() => availability.RunAsync(stopping.Token), CancellationToken.None),
                 reloader is null ? Task.CompletedTask : Task.Run(() => reloader.RunAsync(stopping.Token), CancellationToken.None),
                 Task.WhenAll(caches.Select(c => Task.Run(() => c.RunAsync(stopping.Token), CancellationToken.None))),
                 nodeGraph is null ? Task.CompletedTask : Task.Run(() => nodeGraph.RunAsync(stopping.Token), CancellationToken.None));
-            var result = new ApiServerHost(app, store, pki, catalog, url, kubeconfig, background, watchCaches) { _audit = auditLog };
+            var result = new ApiServerHost(app, store, pki, catalog, url, kubeconfig, background, watchCaches) { _audit = auditLog, _aggregatorTransport = aggregatorTransport };
             result._stopping.Token.Register(stopping.Cancel);
             Log.Serving(log, url, kubeconfig);
             return result;
@@ -373,6 +393,8 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         // The caller owns the process's signals: on SIGTERM the server first lets its components
         // release their Leases and the local agent stop, and only then stops serving.
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, CallerOwnedLifetime>();
+        // The aggregator forwards requests to extension API servers with YARP's forwarder.
+        builder.Services.AddHttpForwarder();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         return builder.Build();
     }
@@ -401,6 +423,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _app.StopAsync().ConfigureAwait(false);
         await _background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _aggregatorTransport?.Dispose();
         if (_watchCaches is not null)
         {
             await _watchCaches.DisposeAsync().ConfigureAwait(false);

@@ -78,10 +78,13 @@ public sealed record ApiServerOptions
 
     /// <summary>
     /// Which addresses this server may open kubelet connections to (pods' logs, exec, attach,
-    /// port-forward); null allows any. Not a flag: in-process test clusters confine it to
+    /// port-forward) and connections to extension API servers (APIServices); null allows any. Not a flag: in-process test clusters confine it to
     /// loopback, so that no test can reach off the machine through a node's address.
     /// </summary>
     public Func<IPAddress, bool>? KubeletDialFilter { get; init; }
+
+    /// <summary>How often the availability controller checks every APIService that names a Service (upstream resyncs every 30 s and on every change).</summary>
+    public TimeSpan AggregatorCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Who may do what: every request is put to it after authentication. Null: allow every

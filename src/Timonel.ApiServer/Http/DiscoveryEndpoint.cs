@@ -1,5 +1,10 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
+using Timonel.Api.Serialization;
+using Timonel.ApiServer.Aggregation;
 using Timonel.Registry.Discovery;
 using Timonel.Registry.OpenApi;
 
@@ -10,7 +15,7 @@ namespace Timonel.ApiServer.Http;
 /// (/openapi/v2, /openapi/v3, /openapi/v3/{gv}). Content types are written exactly as the
 /// documents give them: kubectl compares some of them as plain strings.
 /// </summary>
-internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDocuments openApi)
+internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDocuments openApi, AggregatedDiscovery? aggregated = null)
 {
     public async Task<bool> TryServeAsync(HttpContext context, string path)
     {
@@ -28,12 +33,12 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
                 await WriteDiscoveryAsync(context, discovery.ForApi(accept, $"{context.Request.Host.Host}:{context.Connection.LocalPort}")).ConfigureAwait(false);
                 return true;
             case ["apis"]:
-                await WriteDiscoveryAsync(context, discovery.ForApis(accept)).ConfigureAwait(false);
+                await WriteDiscoveryAsync(context, WithAggregated(discovery.ForApis(accept))).ConfigureAwait(false);
                 return true;
             case ["api", var version]:
                 return await WriteOrNotFoundAsync(context, discovery.ResourceListJson("", version)).ConfigureAwait(false);
             case ["apis", var group]:
-                return await WriteOrNotFoundAsync(context, discovery.GroupJson(group)).ConfigureAwait(false);
+                return await WriteOrNotFoundAsync(context, GroupWithAggregated(group)).ConfigureAwait(false);
             case ["apis", var group, var version]:
                 return await WriteOrNotFoundAsync(context, discovery.ResourceListJson(group, version)).ConfigureAwait(false);
             case ["openapi", "v2"]:
@@ -63,6 +68,40 @@ internal sealed class DiscoveryEndpoint(DiscoveryDocuments discovery, OpenApiDoc
                 return false;
         }
     }
+
+    /// <summary>/apis with the aggregated group/versions merged in (the built document untouched when there are none).</summary>
+    private DiscoveryResponse WithAggregated(DiscoveryResponse response)
+    {
+        if (aggregated?.Current is not { IsEmpty: false } snapshot)
+        {
+            return response;
+        }
+
+        var document = JsonNode.Parse(response.Body)!.AsObject();
+        if (response.ETag is null)
+        {
+            AggregatedDiscovery.MergeGroupList(document, snapshot);
+            return response with { Body = Serialize(document) };
+        }
+
+        AggregatedDiscovery.MergeAggregated(document, snapshot);
+        var body = Serialize(document);
+        return response with { Body = body, ETag = $"\"{Convert.ToHexString(SHA512.HashData(body))}\"" };
+    }
+
+    private byte[]? GroupWithAggregated(string group)
+    {
+        var local = discovery.GroupJson(group);
+        if (aggregated?.Current is not { IsEmpty: false } snapshot)
+        {
+            return local;
+        }
+
+        var merged = AggregatedDiscovery.GroupDocument(group, local is null ? null : JsonNode.Parse(local)!.AsObject(), snapshot);
+        return merged is null ? local : Serialize(merged);
+    }
+
+    private static byte[] Serialize(JsonObject document) => JsonSerializer.SerializeToUtf8Bytes(document, GoJsonEncoder.SerializerOptions);
 
     // Aggregated documents carry an ETag, as upstream's: a client holding the current one gets 304.
     private static Task WriteDiscoveryAsync(HttpContext context, DiscoveryResponse response)

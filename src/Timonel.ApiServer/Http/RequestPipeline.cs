@@ -26,7 +26,8 @@ internal sealed partial class RequestPipeline(
     IAuditSink? audit,
     AuditPolicy? auditPolicy,
     TimeProvider time,
-    ILogger<RequestPipeline> logger)
+    ILogger<RequestPipeline> logger,
+    Aggregation.ApiServiceProxy? aggregator = null)
 {
     /// <summary>
     /// authentication → audit → impersonation → authorization → handler (which runs mutating
@@ -87,7 +88,11 @@ internal sealed partial class RequestPipeline(
             decision = "allow";
 
             info = RequestInfo.Parse(path);
-            if (info is not null && info.Resource.Length > 0)
+            if (aggregator is not null && await aggregator.TryProxyAsync(context, path, user).ConfigureAwait(false))
+            {
+                // Served by an extension API server (its APIService names a Service).
+            }
+            else if (info is not null && info.Resource.Length > 0)
             {
                 if (!await authentication.TryServeResourceAsync(context, info, user).ConfigureAwait(false)
                     && !await reviews.TryServeAsync(context, info, user).ConfigureAwait(false))

@@ -100,7 +100,9 @@ internal sealed partial class LocalApiServices(ResourceCatalog catalog, ObjectWr
             }
         }
 
-        if (current is null || current.Object.Obj("status").Arr("conditions").Objects().Any(c => c.Item.Str("type") == "Available" && c.Item.Str("status") == "True"))
+        // One naming a Service belongs to the availability controller, even for a group served here too.
+        if (current is null || current.Object.Obj("spec").Obj("service") is not null
+            || current.Object.Obj("status").Arr("conditions").Objects().Any(c => c.Item.Str("type") == "Available" && c.Item.Str("status") == "True"))
         {
             return;
         }

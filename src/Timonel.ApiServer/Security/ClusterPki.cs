@@ -19,6 +19,7 @@ public sealed partial class ClusterPki : IDisposable
 {
     public const string ServerCaName = "timonel-server-ca";
     public const string ClientCaName = "timonel-client-ca";
+    public const string FrontProxyCaName = "timonel-request-header-ca";
 
     /// <summary>Leaves are issued again at start when they expire within this window (as k3s does).</summary>
     public static readonly TimeSpan RenewBefore = TimeSpan.FromDays(90);
@@ -26,13 +27,15 @@ public sealed partial class ClusterPki : IDisposable
     private static readonly TimeSpan CaValidity = TimeSpan.FromDays(3650);
     private static readonly TimeSpan LeafValidity = TimeSpan.FromDays(365);
 
-    private ClusterPki(PkiPaths paths, Authority serverCa, Authority clientCa, X509Certificate2 serving, Leaf admin, ECDsa serviceAccountKey, string adminToken, JoinToken joinToken)
+    private ClusterPki(PkiPaths paths, Authority serverCa, Authority clientCa, Authority frontProxyCa, X509Certificate2 serving, Leaf admin, ECDsa serviceAccountKey, string adminToken, JoinToken joinToken)
     {
         Paths = paths;
         ServerCa = serverCa.Certificate;
         ServerCaPem = serverCa.Pem;
         ClientCa = clientCa.Certificate;
         ClientCaPem = clientCa.Pem;
+        FrontProxyCa = frontProxyCa.Certificate;
+        FrontProxyCaPem = frontProxyCa.Pem;
         ServingCertificate = serving;
         AdminCertificate = admin.Certificate;
         AdminCertificatePem = admin.CertificatePem;
@@ -53,6 +56,14 @@ public sealed partial class ClusterPki : IDisposable
     public X509Certificate2 ClientCa { get; }
 
     public string ClientCaPem { get; }
+
+    /// <summary>
+    /// Signs the client certificate the aggregator proxies with (upstream's front-proxy CA,
+    /// published as requestheader-client-ca-file); with its private key.
+    /// </summary>
+    public X509Certificate2 FrontProxyCa { get; }
+
+    public string FrontProxyCaPem { get; }
 
     /// <summary>
     /// A client certificate from <see cref="ClientCa"/>, with its private key, for a credential the
@@ -101,6 +112,7 @@ public sealed partial class ClusterPki : IDisposable
 
         var serverCa = await LoadOrCreateAuthorityAsync(paths.ServerCaCert, paths.ServerCaKey, ServerCaName, now, logger, ct).ConfigureAwait(false);
         var clientCa = await LoadOrCreateAuthorityAsync(paths.ClientCaCert, paths.ClientCaKey, ClientCaName, now, logger, ct).ConfigureAwait(false);
+        var frontProxyCa = await LoadOrCreateAuthorityAsync(paths.RequestHeaderCaCert, paths.RequestHeaderCaKey, FrontProxyCaName, now, logger, ct).ConfigureAwait(false);
 
         var serving = await LoadOrIssueLeafAsync(
             paths.ServingCert, paths.ServingKey, "serving", serverCa.Certificate, now, logger,
@@ -119,13 +131,14 @@ public sealed partial class ClusterPki : IDisposable
         var joinToken = await LoadOrCreateJoinTokenAsync(paths.JoinToken, serverCa.Pem, logger, ct).ConfigureAwait(false);
 
         Log.Ready(logger, paths.TlsDir, clock.Elapsed.TotalMilliseconds);
-        return new ClusterPki(paths, serverCa, clientCa, serving.Certificate, admin, serviceAccountKey, adminToken, joinToken);
+        return new ClusterPki(paths, serverCa, clientCa, frontProxyCa, serving.Certificate, admin, serviceAccountKey, adminToken, joinToken);
     }
 
     public void Dispose()
     {
         ServerCa.Dispose();
         ClientCa.Dispose();
+        FrontProxyCa.Dispose();
         ServingCertificate.Dispose();
         AdminCertificate.Dispose();
         ServiceAccountKey.Dispose();

@@ -17,6 +17,14 @@ public sealed record PkiPaths(string DataDir)
 
     public string ClientCaKey => Path.Combine(TlsDir, "client-ca.key");
 
+    /// <summary>
+    /// The front-proxy (request-header) CA: signs the client certificate the aggregator presents
+    /// to extension API servers, which trust it through requestheader-client-ca-file.
+    /// </summary>
+    public string RequestHeaderCaCert => Path.Combine(TlsDir, "request-header-ca.crt");
+
+    public string RequestHeaderCaKey => Path.Combine(TlsDir, "request-header-ca.key");
+
     /// <summary>The API server's serving certificate, signed by the server CA.</summary>
     public string ServingCert => Path.Combine(TlsDir, "serving-kube-apiserver.crt");
 

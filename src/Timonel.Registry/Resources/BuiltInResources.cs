@@ -88,7 +88,7 @@ public static class BuiltInResources
             Stored(false, o => StoredKindRules.WebhookDefaults(o, mutating: false), StoredKindRules.Webhooks), StoredKindTables.WebhookConfiguration, categories: ApiExtensions),
         CustomResources.CustomResourceDefinitions.BuiltIn(),
         Of("apiregistration.k8s.io", "v1", "APIService", "apiservices", false, typeof(V1APIService),
-            Stored(true, null, StoredKindRules.ApiService, NameRules.PathSegment), StoredKindTables.ApiService, categories: ApiExtensions, sub: [Status]),
+            Stored(true, StoredKindRules.ApiServiceDefaults, StoredKindRules.ApiService, NameRules.PathSegment), StoredKindTables.ApiService, categories: ApiExtensions, sub: [Status]),
         Of("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false, typeof(V1CertificateSigningRequest),
             new CertificateSigningRequestStrategy(), StoredKindTables.CertificateSigningRequest, ["csr"], sub: [Status, new("approval", SubresourceHandler.Status)]),
         Of("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", false, typeof(V1FlowSchema),

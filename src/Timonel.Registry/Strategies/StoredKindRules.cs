@@ -304,17 +304,44 @@ public static class StoredKindRules
         }
     }
 
+    /// <summary>spec.service.port defaults to 443, as upstream's.</summary>
+    public static void ApiServiceDefaults(JsonObject obj)
+    {
+        if (obj.Obj("spec")?.Obj("service") is { } service && service["port"] is null)
+        {
+            service["port"] = 443;
+        }
+    }
+
+    /// <summary>Upstream's APIService validation, with its messages.</summary>
     public static void ApiService(JsonObject obj, List<FieldError> errs)
     {
         var spec = obj.Obj("spec");
         var group = spec.Str("group") ?? "";
         var version = spec.Str("version") ?? "";
-        RequiredString(spec, "version", "spec.version", errs);
         // "v1." for the core group, as upstream names it.
         var expected = $"{version}.{group}";
-        if (obj.Obj("metadata").Str("name") is { } name && version.Length > 0 && name != expected)
+        if (obj.Obj("metadata").Str("name") is { Length: > 0 } name && NameValidation.IsPathSegmentName(name, false).Count == 0 && name != expected)
         {
-            errs.Add(FieldError.Invalid("metadata.name", name, $"must be {expected}"));
+            errs.Add(FieldError.Invalid("metadata.name", name, $"must be `spec.version+\".\"+spec.group`: \"{expected}\""));
+        }
+
+        if (group.Length == 0 && version != "v1")
+        {
+            errs.Add(FieldError.Required("spec.group", "only v1 may have an empty group and it better be legacy kube"));
+        }
+
+        if (group.Length > 0)
+        {
+            foreach (var problem in NameValidation.IsDns1123Subdomain(group))
+            {
+                errs.Add(FieldError.Invalid("spec.group", group, problem));
+            }
+        }
+
+        foreach (var problem in NameValidation.IsDns1035Label(version))
+        {
+            errs.Add(FieldError.Invalid("spec.version", version, problem));
         }
 
         if (spec.Int("groupPriorityMinimum") is not (> 0 and <= 20000))
@@ -325,6 +352,45 @@ public static class StoredKindRules
         if (spec.Int("versionPriority") is not (> 0 and <= 1000))
         {
             errs.Add(FieldError.Invalid("spec.versionPriority", spec.Int("versionPriority") ?? 0, "must be positive and less than 1000"));
+        }
+
+        var caBundle = spec.Str("caBundle") ?? "";
+        var insecure = spec.Bool("insecureSkipTLSVerify") == true;
+        var caBytes = caBundle.Length > 0 && Base64.TryDecodedLength(caBundle, out var length) ? length : caBundle.Length;
+        if (spec.Obj("service") is not { } service)
+        {
+            if (caBundle.Length > 0)
+            {
+                errs.Add(FieldError.Invalid("spec.caBundle", $"{caBytes} bytes", "local APIServices may not have a caBundle"));
+            }
+
+            if (insecure)
+            {
+                errs.Add(new FieldError(FieldErrorType.Invalid, "spec.insecureSkipTLSVerify", "local APIServices may not have insecureSkipTLSVerify", "true", QuoteValue: false));
+            }
+
+            return;
+        }
+
+        if (service.Str("namespace") is not { Length: > 0 })
+        {
+            errs.Add(FieldError.Required("spec.service.namespace", ""));
+        }
+
+        if (service.Str("name") is not { Length: > 0 })
+        {
+            errs.Add(FieldError.Required("spec.service.name", ""));
+        }
+
+        var port = service.Int("port") ?? 0;
+        if (NameValidation.IsValidPortNum(port) is { Count: > 0 } portProblems)
+        {
+            errs.Add(FieldError.Invalid("spec.service.port", port, "port is not valid: " + string.Join(", ", portProblems)));
+        }
+
+        if (insecure && caBundle.Length > 0)
+        {
+            errs.Add(new FieldError(FieldErrorType.Invalid, "spec.insecureSkipTLSVerify", "may not be true if caBundle is present", "true", QuoteValue: false));
         }
     }
 
