@@ -8,11 +8,20 @@ namespace Timonel.ApiServer.Http;
 /// <summary>Builds meta.k8s.io/v1 Table and PartialObjectMetadata(List) responses.</summary>
 internal static class TableBuilder
 {
-    /// <summary>As <see cref="Table"/>; rows' objects (includeObject=Object) of a webhook-converted resource are converted first, in one request.</summary>
+    /// <summary>
+    /// As <see cref="Table"/>; a webhook-converted resource's objects are converted first (in one
+    /// request) and its cells read from the request's version, as upstream prints the object it
+    /// decoded in that version, so a failing webhook fails `kubectl get` too.
+    /// </summary>
     public static async Task<JsonObject> TableAsync(ApiResource resource, IReadOnlyList<JsonObject> items, JsonObject listMeta, string? includeObject, DateTimeOffset now, CancellationToken cancellationToken, bool withColumns = true)
     {
-        var views = includeObject == "Object" && resource.ConvertsRemotely ? await resource.FromStorageAsync(items, cancellationToken).ConfigureAwait(false) : null;
-        return Table(resource, items, listMeta, includeObject, now, withColumns, views);
+        if (!resource.ConvertsRemotely)
+        {
+            return Table(resource, items, listMeta, includeObject, now, withColumns);
+        }
+
+        var views = await resource.FromStorageAsync(items, cancellationToken).ConfigureAwait(false);
+        return Table(resource, views, listMeta, includeObject, now, withColumns, views);
     }
 
     public static JsonObject Table(ApiResource resource, IEnumerable<JsonObject> items, JsonObject listMeta, string? includeObject, DateTimeOffset now, bool withColumns = true, IReadOnlyList<JsonObject>? views = null)

@@ -102,7 +102,7 @@ public sealed class ConversionWebhookServer : IAsyncDisposable
         var converted = new JsonArray();
         foreach (var item in request["objects"]!.AsArray())
         {
-            converted.Add(Convert(item!.AsObject(), desired));
+            converted.Add(ConvertWidget(item!.AsObject(), desired));
         }
 
         var uid = request["uid"]!.GetValue<string>();
@@ -143,7 +143,7 @@ public sealed class ConversionWebhookServer : IAsyncDisposable
         }.ToJsonString());
     }
 
-    private static JsonObject Convert(JsonObject obj, string desired)
+    private static JsonObject ConvertWidget(JsonObject obj, string desired)
     {
         var copy = (JsonObject)obj.DeepClone();
         copy["apiVersion"] = desired;

@@ -62,7 +62,10 @@ internal sealed class WebhookCaller(Func<IPAddress, bool>? dialFilter, TimeSpan 
         }
         finally
         {
-            roots?.Dispose();
+            foreach (var root in roots ?? [])
+            {
+                root.Dispose();
+            }
         }
     }
 
