@@ -40,7 +40,7 @@ internal sealed class KubeletConnector : IDisposable
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.Zero,
             ConnectTimeout = ConnectTimeout,
-            ConnectCallback = (context, ct) => ConnectAsync(context.DnsEndPoint, dialFilter, ct),
+            ConnectCallback = (context, ct) => FilteredDialer.ConnectAsync(context.DnsEndPoint.Host, null, context.DnsEndPoint.Port, dialFilter, ct),
             SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = [_certificate],
@@ -94,30 +94,6 @@ internal sealed class KubeletConnector : IDisposable
         SimulatedNodes.IsSimulated((node["metadata"]?["labels"] as JsonObject)?
             .Where(l => l.Value is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String)
             .Select(l => KeyValuePair.Create(l.Key, l.Value!.GetValue<string>())));
-
-    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, Func<IPAddress, bool>? dialFilter, CancellationToken ct)
-    {
-        var addresses = IPAddress.TryParse(endpoint.Host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(endpoint.Host, ct).ConfigureAwait(false);
-        var allowed = dialFilter is null ? addresses : addresses.Where(dialFilter).ToArray();
-        if (allowed.Length == 0)
-        {
-            throw new HttpRequestException($"connections to {endpoint.Host} ({string.Join(", ", addresses.Select(a => a.ToString()))}) are not allowed from this server");
-        }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(allowed, endpoint.Port, ct).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
 
     public void Dispose()
     {

@@ -192,7 +192,7 @@ public sealed class ConversionWebhookTests(ConversionWebhookFixture fx) : IClass
         await PutEndpointsAsync(ns, outside.ToString(), webhook.Port, nodeName: null);
         var refused = await fx.Client.GetAsync($"/apis/{group}/v2/namespaces/{ns}/widgets/w");
         Assert.Equal(500, refused.Code);
-        Assert.Contains($"Post \"https://conv-webhook.{ns}.svc:443/convert?timeout=2s\": connections to 10.255.0.9 are not allowed from this server", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"Post \"https://conv-webhook.{ns}.svc:443/convert?timeout=2s\": connections to conv-webhook.{ns}.svc (10.255.0.9) are not allowed from this server", refused.Message, StringComparison.Ordinal);
         Assert.Contains((outside, false), fx.Dials);
         Assert.Equal(calls, webhook.Calls);
 

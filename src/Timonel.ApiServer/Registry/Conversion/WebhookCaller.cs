@@ -33,7 +33,7 @@ internal sealed class WebhookCaller(Func<IPAddress, bool>? dialFilter, TimeSpan 
             UseProxy = false,
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.Zero,
-            ConnectCallback = (context, ct) => ConnectAsync(context.DnsEndPoint, connectTo, ct),
+            ConnectCallback = (context, ct) => Security.FilteredDialer.ConnectAsync(context.DnsEndPoint.Host, connectTo is null ? null : [connectTo.Address], connectTo?.Port ?? context.DnsEndPoint.Port, dialFilter, ct),
             SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(certificate, errors, roots),
@@ -74,30 +74,6 @@ internal sealed class WebhookCaller(Func<IPAddress, bool>? dialFilter, TimeSpan 
     {
         ArgumentNullException.ThrowIfNull(url);
         return $"{url.Scheme}://{url.Host}:{url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}{url.PathAndQuery}";
-    }
-
-    private async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, IPEndPoint? connectTo, CancellationToken ct)
-    {
-        IPAddress[] addresses = connectTo is not null ? [connectTo.Address]
-            : IPAddress.TryParse(endpoint.Host, out var literal) ? [literal]
-            : await Dns.GetHostAddressesAsync(endpoint.Host, ct).ConfigureAwait(false);
-        var allowed = dialFilter is null ? addresses : addresses.Where(dialFilter).ToArray();
-        if (allowed.Length == 0)
-        {
-            throw new HttpRequestException($"connections to {string.Join(", ", addresses.Select(a => a.ToString()))} are not allowed from this server");
-        }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(allowed, connectTo?.Port ?? endpoint.Port, ct).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 
     private static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection? roots)
