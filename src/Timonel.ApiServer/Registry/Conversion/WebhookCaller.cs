@@ -33,7 +33,7 @@ internal sealed class WebhookCaller(Func<IPAddress, bool>? dialFilter, TimeSpan 
             UseProxy = false,
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.Zero,
-            ConnectCallback = (context, ct) => Security.FilteredDialer.ConnectAsync(context.DnsEndPoint.Host, connectTo is null ? null : [connectTo.Address], connectTo?.Port ?? context.DnsEndPoint.Port, dialFilter, ct),
+            ConnectCallback = (context, ct) => Security.FilteredDialer.ConnectAsync(context.DnsEndPoint.Host, connectTo is null ? null : new[] { connectTo.Address }, connectTo?.Port ?? context.DnsEndPoint.Port, dialFilter, ct),
             SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(certificate, errors, roots),
