@@ -224,7 +224,10 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, pki.FrontProxyCaPem, cancellationToken).ConfigureAwait(false);
             await new LegacyTokenTracking(catalog, writer, objects, time).EnsureAsync(cancellationToken).ConfigureAwait(false);
             // Stored CRDs are served again before the server reports ready (and before the local APIServices are made).
-            var customResourceDefinitions = new CustomResourceDefinitionController(catalog, objects, writer, deleter, time, loggerFactory.CreateLogger<CustomResourceDefinitionController>());
+            var conversionWebhooks = new Registry.Conversion.ConversionWebhooks(
+                new Registry.Conversion.WebhookServiceResolver(catalog, objects),
+                new Registry.Conversion.WebhookCaller(options.KubeletDialFilter, options.ConversionWebhookTimeout));
+            var customResourceDefinitions = new CustomResourceDefinitionController(catalog, objects, writer, deleter, time, loggerFactory.CreateLogger<CustomResourceDefinitionController>(), conversionWebhooks.For);
             await customResourceDefinitions.SyncAllAsync(cancellationToken).ConfigureAwait(false);
             var localApiServices = new LocalApiServices(catalog, writer, objects, deleter, time, loggerFactory.CreateLogger<LocalApiServices>());
             await localApiServices.SyncAsync(cancellationToken).ConfigureAwait(false);

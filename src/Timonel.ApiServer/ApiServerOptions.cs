@@ -87,6 +87,13 @@ public sealed record ApiServerOptions
     public TimeSpan AggregatorCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// How long a CRD's conversion webhook may take to answer (upstream: 30 s, sent to the
+    /// webhook as ?timeout=30s). Not a flag: tests shorten it. Webhook connections pass
+    /// <see cref="KubeletDialFilter"/> too.
+    /// </summary>
+    public TimeSpan ConversionWebhookTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Who may do what: every request is put to it after authentication. Null: allow every
     /// authenticated request (the server's behaviour until RBAC). Not a flag: tests pass a
     /// recording or refusing authorizer.

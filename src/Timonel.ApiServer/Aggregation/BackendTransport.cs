@@ -69,7 +69,7 @@ internal sealed class BackendTransport : IDisposable
                     throw new HttpRequestException($"no endpoint was resolved for service/{service.Name} in \"{service.Namespace}\"");
                 }
 
-                var stream = await FilteredDialer.ConnectAsync(new DnsEndPoint(target.Host, target.Port), _dialFilter, ct).ConfigureAwait(false);
+                var stream = await FilteredDialer.ConnectAsync(target.Host, null, target.Port, _dialFilter, ct).ConfigureAwait(false);
                 var tls = new SslStream(stream, leaveInnerStreamOpen: false);
                 try
                 {

@@ -43,7 +43,7 @@ internal sealed class ApplyPatchHandler(ObjectStore objects, ObjectWriter writer
             resource,
             ns,
             name,
-            current => Apply(resource, ns, name, resource.FromStorage(current.Object), config, schema, request, force),
+            async (current, token) => Apply(resource, ns, name, await resource.FromStorageAsync(current.Object, token).ConfigureAwait(false), config, schema, request, force),
             subresource,
             options,
             ct).ConfigureAwait(false);

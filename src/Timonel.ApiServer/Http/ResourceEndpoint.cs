@@ -39,6 +39,12 @@ internal sealed class ResourceEndpoint(
         var resource = catalog.Find(info.Group, info.Version, info.Resource)
             ?? throw new ApiException(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource: no resource \"{info.Resource}\" in API group version \"{(info.Group.Length == 0 ? info.Version : info.Group + "/" + info.Version)}\"");
 
+        if (resource.DeprecationWarning is { } deprecated)
+        {
+            // Upstream's CR handler warns on every request to a deprecated version, subresources included.
+            new WarningRecorder(context.Response.Headers).Add(deprecated);
+        }
+
         if (info.Namespace is not null && !resource.Namespaced)
         {
             throw new ApiException(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource: {resource.GroupResource} is cluster-scoped and cannot be addressed inside a namespace");
@@ -92,7 +98,7 @@ internal sealed class ResourceEndpoint(
             throw ApiException.BadRequest($"resourceVersion \"{rv}\" is invalid: use a value the server returned, \"0\", or none");
         }
 
-        if (method == "GET" && info.Name is { } cachedName && info.Subresource is null or "status" && cachedReads is not null
+        if (method == "GET" && info.Name is { } cachedName && info.Subresource is null or "status" && cachedReads is not null && !resource.ConvertsRemotely
             && await cachedReads.GetAsync(resource, info.Namespace, cachedName, context.Request.Query["resourceVersion"].ToString() is { Length: > 0 } getRv ? getRv : null, ct).ConfigureAwait(false) is { Served: true } cached)
         {
             // A get at a resourceVersion ("0": any; N: not older than N) is the watch cache's, as
@@ -127,7 +133,7 @@ internal sealed class ResourceEndpoint(
             case ("DELETE", null, _):
                 await DeleteCollectionAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
                 break;
-            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Resize) when OutputFormat.From(context) == OutputKind.Object && resource.IsStorageVersion:
+            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Resize) when OutputFormat.From(context) == OutputKind.Object && resource.IsStorageVersion && !resource.ConvertsRemotely:
                 await ResponseBody.WriteJsonDocumentAsync(context, "application/json", await objects.GetRawAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)
                     ?? throw ApiException.NotFound(resource.Group, resource.Plural, name)).ConfigureAwait(false);
                 break;
@@ -173,7 +179,7 @@ internal sealed class ResourceEndpoint(
             return;
         }
 
-        if (cachedReads is not null && await cachedReads.ListAsync(resource, ns, options, ct).ConfigureAwait(false) is { } cached)
+        if (cachedReads is not null && !resource.ConvertsRemotely && await cachedReads.ListAsync(resource, ns, options, ct).ConfigureAwait(false) is { } cached)
         {
             await CachedListWriter.WriteAsync(context, resource, options, output, cached.Items, cached.Revision, time).ConfigureAwait(false);
             return;
@@ -183,14 +189,14 @@ internal sealed class ResourceEndpoint(
         var listMeta = ObjectLister.ListMeta(page);
         JsonObject body = output switch
         {
-            OutputKind.Table => TableBuilder.Table(resource, page.Items, listMeta, context.Request.Query["includeObject"], time.GetUtcNow()),
+            OutputKind.Table => await TableBuilder.TableAsync(resource, page.Items, listMeta, context.Request.Query["includeObject"], time.GetUtcNow(), ct).ConfigureAwait(false),
             OutputKind.PartialObjectMetadata => TableBuilder.PartialMetadataList(page.Items, listMeta),
             _ => new JsonObject
             {
                 ["kind"] = resource.ListKind,
                 ["apiVersion"] = resource.ApiVersion,
                 ["metadata"] = listMeta,
-                ["items"] = new JsonArray(page.Items.Select(i => (JsonNode)resource.FromStorage(i)).ToArray()),
+                ["items"] = new JsonArray((await resource.FromStorageAsync(page.Items, ct).ConfigureAwait(false)).Select(i => (JsonNode)i).ToArray()),
             },
         };
         await ResponseBody.WriteJsonAsync(context, body, 200).ConfigureAwait(false);
@@ -250,7 +256,7 @@ internal sealed class ResourceEndpoint(
         var patch = RequestBody.Parse(await RequestBody.ReadAsync(context, ct).ConfigureAwait(false), patchType, isPatch: true);
         // A concurrent writer's win reapplies the patch to the new state; a patch that pins a
         // resourceVersion then fails on its own precondition.
-        var updated = await updater.GuaranteedUpdateAsync(resource, ns, name, current => PatchApplier.Apply(patchType, resource.FromStorage(current.Object), patch, resource.ModelType), subresource, options, ct).ConfigureAwait(false);
+        var updated = await updater.GuaranteedUpdateAsync(resource, ns, name, async (current, token) => PatchApplier.Apply(patchType, await resource.FromStorageAsync(current.Object, token).ConfigureAwait(false), patch, resource.ModelType), subresource, options, ct).ConfigureAwait(false);
         await WriteObjectAsync(context, resource, updated.Object, 200).ConfigureAwait(false);
     }
 
@@ -296,7 +302,7 @@ internal sealed class ResourceEndpoint(
             try
             {
                 var (obj, _) = await deleter.DeleteAsync(resource.Storage, ObjectMetaAccess.Namespace(item), ObjectMetaAccess.Name(item)!, options, ct).ConfigureAwait(false);
-                results.Add(resource.FromStorage(obj.Object));
+                results.Add(await resource.FromStorageAsync(obj.Object, ct).ConfigureAwait(false));
             }
             catch (ApiException e) when (e.Code == 404)
             {
@@ -425,15 +431,16 @@ internal sealed class ResourceEndpoint(
     }
 
     /// <summary>Writes a stored object as the request's version reads it (tables are built from the stored form, as upstream's from the internal one).</summary>
-    private Task WriteObjectAsync(HttpContext context, ApiResource resource, JsonObject obj, int code)
+    private async Task WriteObjectAsync(HttpContext context, ApiResource resource, JsonObject obj, int code)
     {
         var output = OutputFormat.From(context);
+        var ct = context.RequestAborted;
         JsonObject body = output switch
         {
-            OutputKind.Table => TableBuilder.Table(resource, [obj], new JsonObject { ["resourceVersion"] = ObjectMetaAccess.ResourceVersion(obj) }, context.Request.Query["includeObject"], time.GetUtcNow()),
+            OutputKind.Table => await TableBuilder.TableAsync(resource, [obj], new JsonObject { ["resourceVersion"] = ObjectMetaAccess.ResourceVersion(obj) }, context.Request.Query["includeObject"], time.GetUtcNow(), ct).ConfigureAwait(false),
             OutputKind.PartialObjectMetadata => TableBuilder.PartialMetadata(obj),
-            _ => resource.FromStorage(obj),
+            _ => await resource.FromStorageAsync(obj, ct).ConfigureAwait(false),
         };
-        return ResponseBody.WriteJsonAsync(context, body, code);
+        await ResponseBody.WriteJsonAsync(context, body, code).ConfigureAwait(false);
     }
 }

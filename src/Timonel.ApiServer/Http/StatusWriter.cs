@@ -16,8 +16,13 @@ internal static class StatusWriter
             ["metadata"] = new JsonObject(),
             ["status"] = "Failure",
             ["message"] = error.Message,
-            ["reason"] = error.Reason,
         };
+        if (error.Reason.Length > 0)
+        {
+            // Upstream's StatusReasonUnknown ("") is omitted, and kubectl prints no reason.
+            status["reason"] = error.Reason;
+        }
+
         if (error.Details is { } d)
         {
             var details = new JsonObject();

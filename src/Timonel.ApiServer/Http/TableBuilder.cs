@@ -8,7 +8,23 @@ namespace Timonel.ApiServer.Http;
 /// <summary>Builds meta.k8s.io/v1 Table and PartialObjectMetadata(List) responses.</summary>
 internal static class TableBuilder
 {
-    public static JsonObject Table(ApiResource resource, IEnumerable<JsonObject> items, JsonObject listMeta, string? includeObject, DateTimeOffset now, bool withColumns = true)
+    /// <summary>
+    /// As <see cref="Table"/>; a webhook-converted resource's objects are converted first (in one
+    /// request) and its cells read from the request's version, as upstream prints the object it
+    /// decoded in that version, so a failing webhook fails `kubectl get` too.
+    /// </summary>
+    public static async Task<JsonObject> TableAsync(ApiResource resource, IReadOnlyList<JsonObject> items, JsonObject listMeta, string? includeObject, DateTimeOffset now, CancellationToken cancellationToken, bool withColumns = true)
+    {
+        if (!resource.ConvertsRemotely)
+        {
+            return Table(resource, items, listMeta, includeObject, now, withColumns);
+        }
+
+        var views = await resource.FromStorageAsync(items, cancellationToken).ConfigureAwait(false);
+        return Table(resource, views, listMeta, includeObject, now, withColumns, views);
+    }
+
+    public static JsonObject Table(ApiResource resource, IEnumerable<JsonObject> items, JsonObject listMeta, string? includeObject, DateTimeOffset now, bool withColumns = true, IReadOnlyList<JsonObject>? views = null)
     {
         var convertor = TableConvertors.For(resource);
         var table = new JsonObject
@@ -30,8 +46,11 @@ internal static class TableBuilder
         }
 
         var rows = new JsonArray();
+        var index = 0;
         foreach (var item in items)
         {
+            var view = views?[index];
+            index++;
             var row = new JsonObject
             {
                 ["cells"] = new JsonArray(convertor.Cells(item, now).Select(Cell).ToArray()),
@@ -42,7 +61,7 @@ internal static class TableBuilder
                     break;
                 case "Object":
                     // The object in the request's version; the cells come from the stored form.
-                    row["object"] = resource.IsStorageVersion ? item.DeepClone() : resource.FromStorage(item);
+                    row["object"] = view?.DeepClone() ?? (resource.IsStorageVersion ? item.DeepClone() : resource.FromStorage(item));
                     break;
                 default:
                     row["object"] = PartialMetadata(item);

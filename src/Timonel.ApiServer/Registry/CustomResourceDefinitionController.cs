@@ -41,8 +41,12 @@ internal sealed partial class CustomResourceDefinitionController
     private readonly ConcurrentDictionary<string, string> _served = new(StringComparer.Ordinal);
     private long _listed;
 
-    public CustomResourceDefinitionController(ResourceCatalog catalog, ObjectStore objects, ObjectWriter writer, ObjectDeleter deleter, TimeProvider time, ILogger log)
+    private readonly Func<JsonObject, IRemoteVersionConverter>? _webhookConverter;
+
+    /// <param name="webhookConverter">Builds the converter of a CRD with conversion strategy Webhook (<see cref="Conversion.ConversionWebhooks.For"/>).</param>
+    public CustomResourceDefinitionController(ResourceCatalog catalog, ObjectStore objects, ObjectWriter writer, ObjectDeleter deleter, TimeProvider time, ILogger log, Func<JsonObject, IRemoteVersionConverter>? webhookConverter = null)
     {
+        _webhookConverter = webhookConverter;
         _catalog = catalog;
         _objects = objects;
         _writer = writer;
@@ -281,7 +285,7 @@ internal sealed partial class CustomResourceDefinitionController
             return;
         }
 
-        var definition = CustomResourceDefinitions.ToDefinition(crd, terminating);
+        var definition = CustomResourceDefinitions.ToDefinition(crd, terminating, webhookConverter: _webhookConverter);
         if (_catalog.Definitions.FirstOrDefault(d => d.Custom?.CrdName == name) is { } old && (old.Group != definition.Group || old.Plural != definition.Plural))
         {
             _catalog.Remove(old.Group, old.Plural);

@@ -24,27 +24,34 @@ internal sealed class GuaranteedUpdater(ObjectStore objects, ObjectWriter writer
     /// returns the object to write, or null to leave the stored one as it is.
     /// </summary>
     public Task<StoredObject> GuaranteedUpdateAsync(ApiResource resource, string? ns, string name, Func<StoredObject, JsonObject?> tryUpdate, CancellationToken cancellationToken) =>
-        RunAsync(resource, ns, name, tryUpdate, (obj, current, ct) => objects.UpdateAsync(resource, obj, current.ModRevision, ct), cancellationToken);
+        RunAsync(resource, ns, name, Synchronous(tryUpdate), (obj, current, ct) => objects.UpdateAsync(resource, obj, current.ModRevision, ct), cancellationToken);
 
     /// <summary>
     /// As above, but the update goes through <see cref="ObjectWriter.UpdateAsync"/> (strategy,
     /// validation, admission) as an update of <paramref name="subresource"/> (null for the object).
     /// </summary>
     public Task<StoredObject> GuaranteedUpdateAsync(ApiResource resource, string? ns, string name, Func<StoredObject, JsonObject?> tryUpdate, string? subresource, WriteOptions options, CancellationToken cancellationToken) =>
+        GuaranteedUpdateAsync(resource, ns, name, Synchronous(tryUpdate), subresource, options, cancellationToken);
+
+    /// <summary>As above, with a mutation that awaits (one that reads the object through a conversion webhook).</summary>
+    public Task<StoredObject> GuaranteedUpdateAsync(ApiResource resource, string? ns, string name, Func<StoredObject, CancellationToken, Task<JsonObject?>> tryUpdate, string? subresource, WriteOptions options, CancellationToken cancellationToken) =>
         RunAsync(resource, ns, name, tryUpdate, (obj, current, ct) => writer.UpdateAsync(resource, obj, current, subresource, options, ct), cancellationToken);
+
+    private static Func<StoredObject, CancellationToken, Task<JsonObject?>> Synchronous(Func<StoredObject, JsonObject?> tryUpdate) =>
+        (current, _) => Task.FromResult(tryUpdate(current));
 
     private async Task<StoredObject> RunAsync(
         ApiResource resource,
         string? ns,
         string name,
-        Func<StoredObject, JsonObject?> tryUpdate,
+        Func<StoredObject, CancellationToken, Task<JsonObject?>> tryUpdate,
         Func<JsonObject, StoredObject, CancellationToken, Task<StoredObject>> write,
         CancellationToken cancellationToken)
     {
         var current = await objects.GetRequiredAsync(resource, ns, name, cancellationToken).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
         {
-            if (tryUpdate(current) is not { } updated)
+            if (await tryUpdate(current, cancellationToken).ConfigureAwait(false) is not { } updated)
             {
                 return current;
             }

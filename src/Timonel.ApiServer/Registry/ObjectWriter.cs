@@ -31,6 +31,19 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
     private static readonly string[] ServerOwnedOnCreate =
         ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields"];
 
+    // A conversion webhook's failure on the way to storage is upstream's storage error: "Internal error occurred: ...".
+    private static async Task<JsonObject> ToStorageAsync(ApiResource resource, JsonObject obj, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await resource.ToStorageAsync(obj, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.Code == 500 && resource.ConvertsRemotely)
+        {
+            throw ApiException.Internal("Internal error occurred: " + e.Message);
+        }
+    }
+
     public async Task<StoredObject> CreateAsync(ApiResource resource, string? ns, JsonObject obj, WriteOptions options, CancellationToken cancellationToken)
     {
         var requestVersion = resource.ApiVersion;
@@ -38,7 +51,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         BindNamespace(resource, ns, ObjectMetaAccess.Metadata(obj));
         CheckFields(resource, obj, options);
         // Decoded in the request's version; everything after works on the storage version.
-        (resource, obj) = (resource.Storage, resource.ToStorage(obj));
+        (resource, obj) = (resource.Storage, await ToStorageAsync(resource, obj, cancellationToken).ConfigureAwait(false));
         var meta = ObjectMetaAccess.Metadata(obj);
         if (JsonAccess.AsString(meta["resourceVersion"]) is { Length: > 0 })
         {
@@ -157,7 +170,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         BindNamespace(resource, ObjectMetaAccess.Namespace(old), ObjectMetaAccess.Metadata(obj));
         CheckFields(resource, obj, options);
         // Decoded in the request's version; everything after works on the storage version.
-        (resource, obj) = (resource.Storage, resource.ToStorage(obj));
+        (resource, obj) = (resource.Storage, await ToStorageAsync(resource, obj, cancellationToken).ConfigureAwait(false));
         var meta = ObjectMetaAccess.Metadata(obj);
 
         var requestedVersion = ObjectMetaAccess.ResourceVersion(obj);

@@ -40,7 +40,7 @@ internal sealed class KubeletConnector : IDisposable
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.Zero,
             ConnectTimeout = ConnectTimeout,
-            ConnectCallback = (context, ct) => FilteredDialer.ConnectAsync(context.DnsEndPoint, dialFilter, ct),
+            ConnectCallback = (context, ct) => FilteredDialer.ConnectAsync(context.DnsEndPoint.Host, null, context.DnsEndPoint.Port, dialFilter, ct),
             SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = [_certificate],

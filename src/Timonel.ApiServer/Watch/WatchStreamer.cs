@@ -65,6 +65,11 @@ internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister li
             // upstream ends such a watch with an ERROR event, not an HTTP error.
             await writer.WriteErrorAsync(e, CancellationToken.None).ConfigureAwait(false);
         }
+        catch (ApiException e) when (e.Code == 500 && resource.ConvertsRemotely)
+        {
+            // The conversion webhook failed on an event: the watch ends with its Status.
+            await writer.WriteErrorAsync(e, CancellationToken.None).ConfigureAwait(false);
+        }
         catch (StoreCompactedException e)
         {
             var gone = ApiException.Gone($"too old resource version: {options.ResourceVersion} ({e.CompactedRevision + 1})");
@@ -234,7 +239,7 @@ internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister li
         public ValueTask WriteAsync(string type, DecodedEvent e, CancellationToken ct)
         {
             var deleted = e.IsDelete;
-            if (output == OutputKind.Object && (deleted ? e.PreviousJsonIn(resource) : e.ObjectJsonIn(resource)) is { } objectJson)
+            if (output == OutputKind.Object && !resource.ConvertsRemotely && (deleted ? e.PreviousJsonIn(resource) : e.ObjectJsonIn(resource)) is { } objectJson)
             {
                 // The shared, pre-serialized object: {"type":"...","object":<bytes>}
                 var start = EventStart(type);
@@ -256,16 +261,16 @@ internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister li
             _ => System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":"),
         };
 
-        public Task WriteAsync(string type, JsonObject obj, CancellationToken ct)
+        public async Task WriteAsync(string type, JsonObject obj, CancellationToken ct)
         {
             JsonNode payload = output switch
             {
-                OutputKind.Table => TableBuilder.Table(resource, [obj], new JsonObject { ["resourceVersion"] = ObjectMetaAccess.ResourceVersion(obj) }, includeObject, time.GetUtcNow(), withColumns: !_columnsSent),
+                OutputKind.Table => await TableBuilder.TableAsync(resource, [obj], new JsonObject { ["resourceVersion"] = ObjectMetaAccess.ResourceVersion(obj) }, includeObject, time.GetUtcNow(), ct, withColumns: !_columnsSent).ConfigureAwait(false),
                 OutputKind.PartialObjectMetadata => TableBuilder.PartialMetadata(obj),
-                _ => resource.FromStorage(obj),
+                _ => await resource.FromStorageAsync(obj, ct).ConfigureAwait(false),
             };
             _columnsSent = true;
-            return WriteRawAsync(new JsonObject { ["type"] = type, ["object"] = payload }, ct);
+            await WriteRawAsync(new JsonObject { ["type"] = type, ["object"] = payload }, ct).ConfigureAwait(false);
         }
 
         public Task WriteBookmarkAsync(long revision, bool initialEventsEnd, CancellationToken ct)

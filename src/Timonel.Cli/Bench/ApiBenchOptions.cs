@@ -123,9 +123,9 @@ internal sealed record ApiBenchOptions
 
         foreach (var name in Only)
         {
-            if (name is not ("create" or "get" or "list" or "watch" or "apply"))
+            if (name is not ("create" or "get" or "list" or "watch" or "apply" or "crd" or "crd-discovery"))
             {
-                throw new ArgumentException($"--only \"{name}\" is not a measurement: use create, get, list, watch or apply");
+                throw new ArgumentException($"--only \"{name}\" is not a measurement: use create, get, list, watch, apply, crd or crd-discovery");
             }
         }
     }

@@ -32,4 +32,13 @@ internal sealed record ApiBenchResults
 
     /// <summary>Updates (PUT) of a Deployment, the apply's yardstick.</summary>
     public RateResult? Update { get; init; }
+
+    /// <summary>Creates of a custom resource with a 50-field schema and 3 CEL rules (measurement "crd").</summary>
+    public RateResult? CustomResourceCreate { get; init; }
+
+    /// <summary>ConfigMap creates run just before, the custom resource's yardstick.</summary>
+    public RateResult? CustomResourceYardstick { get; init; }
+
+    /// <summary>CRD created → served in discovery, one sample per CRD (measurement "crd-discovery").</summary>
+    public Latencies? CrdDiscovery { get; init; }
 }

@@ -11,6 +11,9 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);
     private static readonly TimeSpan IdleSettle = TimeSpan.FromSeconds(3);
 
+    /// <summary>CRDs the crd-discovery measurement creates (one sample each).</summary>
+    private const int DiscoveryCrds = 20;
+
     public async Task<ApiBenchResults> RunAsync(CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.UtcNow;
@@ -88,6 +91,24 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
                 results = results with { Apply = apply, Update = update };
                 progress.WriteLine(BenchReport.Line(apply));
                 progress.WriteLine(BenchReport.Line(update));
+            }
+
+            if (options.Runs("crd"))
+            {
+                var ns = await NamespaceAsync(admin, $"bench-crd-{run}", namespaces, userCertificate is not null, cancellationToken).ConfigureAwait(false);
+                progress.WriteLine($"creating {options.Creates} configmaps, then {options.Creates} custom resources ({CustomResourceMeasurement.Fields} fields, 3 CEL rules)...");
+                var (custom, yardstick) = await CustomResourceMeasurement.CreatesAsync(admin, run, ns, options.Creates, options.Concurrency, target.Pid, cancellationToken).ConfigureAwait(false);
+                results = results with { CustomResourceCreate = custom, CustomResourceYardstick = yardstick };
+                progress.WriteLine(BenchReport.Line(yardstick));
+                progress.WriteLine(BenchReport.Line(custom));
+            }
+
+            if (options.Runs("crd-discovery"))
+            {
+                progress.WriteLine($"creating {DiscoveryCrds} CRDs one by one, each until discovery serves it...");
+                var discovery = await CustomResourceMeasurement.DiscoveryAsync(admin, run, DiscoveryCrds, cancellationToken).ConfigureAwait(false);
+                results = results with { CrdDiscovery = discovery };
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  CRD created → served in discovery: p50 {discovery.PercentileMs(50):F1} ms, p99 {discovery.PercentileMs(99):F1} ms, max {discovery.MaxMs:F1} ms"));
             }
 
             return results with { FinalRssBytes = Rss(target), PeakRssBytes = target.Pid is { } pid ? ProcessStats.PeakRssBytes(pid) : null };

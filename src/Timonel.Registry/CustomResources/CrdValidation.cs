@@ -19,6 +19,9 @@ public static class CrdValidation
     private static readonly HashSet<string> ColumnTypes = ["boolean", "date", "integer", "number", "string"];
     private static readonly HashSet<string> ColumnFormats = ["byte", "date", "date-time", "double", "float", "int32", "int64", "password"];
 
+    /// <summary>Upstream's MaxSelectableFields.</summary>
+    public const int MaxSelectableFields = 8;
+
     private const string ApprovalPr = "see https://github.com/kubernetes/enhancements/pull/1111";
 
     public static void Validate(JsonObject crd, JsonObject? old, List<FieldError> errs)
@@ -168,6 +171,7 @@ public static class CrdValidation
                 ValidateColumn(column, $"{path}.additionalPrinterColumns[{j}]", errs);
             }
 
+            ValidateSelectableFields(version, $"{path}.selectableFields", errs);
             if (version.Str("deprecationWarning") is { } warning && version.Bool("deprecated") != true)
             {
                 errs.Add(FieldError.Invalid($"{path}.deprecationWarning", warning, "can only be set for deprecated versions"));
@@ -290,6 +294,59 @@ public static class CrdValidation
         else if (SimpleJsonPath.Parse(jsonPath) is { Error: { } error })
         {
             errs.Add(FieldError.Invalid($"{path}.jsonPath", jsonPath, error));
+        }
+    }
+
+    /// <summary>Upstream's ValidateCustomResourceSelectableFields: string, boolean or integer fields outside metadata, no array notation, unique, at most 8.</summary>
+    private static void ValidateSelectableFields(JsonObject version, string path, List<FieldError> errs)
+    {
+        if (version.Arr("selectableFields") is not { Count: > 0 } fields)
+        {
+            return;
+        }
+
+        if (version.Obj("schema").Obj("openAPIV3Schema") is not { } schema)
+        {
+            // Upstream's words, though the schema is what is missing.
+            errs.Add(FieldError.Invalid(path, "", "selectableFields may only be set when version.schema.openAPIV3Schema is not included"));
+            return;
+        }
+
+        var unique = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (i, field) in fields.Objects())
+        {
+            var fieldPath = $"{path}[{i}].jsonPath";
+            if (field.Str("jsonPath") is not { Length: > 0 } jsonPath)
+            {
+                errs.Add(FieldError.Required(fieldPath));
+                continue;
+            }
+
+            if (Cel.CrdFieldPath.Resolve(jsonPath, schema, out var leaf) is not { } segments || leaf is null)
+            {
+                errs.Add(FieldError.Invalid(fieldPath, jsonPath, "is an invalid path: does not refer to a valid field"));
+                continue;
+            }
+
+            if (segments[0] == "metadata")
+            {
+                errs.Add(FieldError.Invalid(fieldPath, jsonPath, "must not point to fields in metadata"));
+            }
+
+            if (leaf.Str("type") is not ("string" or "boolean" or "integer"))
+            {
+                errs.Add(FieldError.Invalid(fieldPath, jsonPath, "must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed."));
+            }
+
+            if (!unique.Add(string.Join('.', segments)))
+            {
+                errs.Add(FieldError.Duplicate(fieldPath, jsonPath));
+            }
+        }
+
+        if (unique.Count > MaxSelectableFields)
+        {
+            errs.Add(FieldError.TooMany(path, unique.Count, MaxSelectableFields));
         }
     }
 

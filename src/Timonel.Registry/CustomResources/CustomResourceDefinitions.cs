@@ -33,9 +33,11 @@ public static class CustomResourceDefinitions
 
     /// <summary>
     /// The definition a CRD's custom resources are served by; <paramref name="schemaFor"/> gives a
-    /// version's schema behaviour (by default <see cref="Schema.CustomResourceSchemas.For"/>).
+    /// version's schema behaviour (by default <see cref="Schema.CustomResourceSchemas.For"/>);
+    /// <paramref name="webhookConverter"/> builds the converter of a CRD whose conversion strategy
+    /// is Webhook (without one, such a CRD's versions convert as with None).
     /// </summary>
-    public static ResourceDefinition ToDefinition(JsonObject crd, bool terminating, Func<JsonObject?, ICustomResourceSchema>? schemaFor = null)
+    public static ResourceDefinition ToDefinition(JsonObject crd, bool terminating, Func<JsonObject?, ICustomResourceSchema>? schemaFor = null, Func<JsonObject, IRemoteVersionConverter>? webhookConverter = null)
     {
         schemaFor ??= Schema.CustomResourceSchemas.For;
         var spec = crd.Obj("spec") ?? [];
@@ -43,8 +45,13 @@ public static class CustomResourceDefinitions
         var group = spec.Str("group") ?? "";
         var namespaced = spec.Str("scope") != "Cluster";
         var versionObjects = spec.Arr("versions").Objects().Select(v => v.Item).ToList();
+        var kind = names.Str("kind") ?? "";
         var versions = versionObjects
-            .Select(v => new ResourceVersion(v.Str("name") ?? "", v.Bool("served") == true, v.Bool("storage") == true, typeof(CustomResourceObject), new PrinterColumnTable(v.Arr("additionalPrinterColumns"))))
+            .Select(v => new ResourceVersion(v.Str("name") ?? "", v.Bool("served") == true, v.Bool("storage") == true, typeof(CustomResourceObject), new PrinterColumnTable(v.Arr("additionalPrinterColumns")))
+            {
+                DeprecationWarning = v.Bool("deprecated") == true ? v.Str("deprecationWarning") ?? CustomResourceDeprecation.DefaultWarning(group, kind, v.Str("name") ?? "", versionObjects) : null,
+                Fields = Selectors.CustomResourceFields.For(namespaced, v.Arr("selectableFields").Objects().Select(f => f.Item.Str("jsonPath")).OfType<string>()),
+            })
             .ToList();
         var storage = versionObjects.First(v => v.Bool("storage") == true);
         var subresources = storage.Obj("subresources");
@@ -52,7 +59,6 @@ public static class CustomResourceDefinitions
         ScalePaths? scale = subresources.Obj("scale") is { } s
             ? new ScalePaths(s.Str("specReplicasPath") ?? ".spec.replicas", s.Str("statusReplicasPath") ?? ".status.replicas", s.Str("labelSelectorPath"))
             : null;
-        var kind = names.Str("kind") ?? "";
         return new ResourceDefinition(group, kind, names.Str("plural") ?? "", namespaced, typeof(CustomResourceObject), versions)
         {
             Singular = names.Str("singular") is { Length: > 0 } singular ? singular : kind.ToLowerInvariant(),
@@ -66,6 +72,7 @@ public static class CustomResourceDefinitions
                 .GroupBy(v => v.Str("name") ?? "")
                 .ToDictionary(g => g.Key, g => (JsonObject)g.First().Obj("schema").Obj("openAPIV3Schema")!.DeepClone(), StringComparer.Ordinal)),
             StoragePrefix = $"/registry/{group}/{names.Str("plural")}/",
+            Converter = spec.Obj("conversion").Str("strategy") == "Webhook" && webhookConverter is not null ? webhookConverter(crd) : IdentityConverter.Instance,
         };
     }
 

@@ -38,6 +38,40 @@ public sealed record ApiResource(ResourceDefinition Definition, string Version)
     public JsonObject ToStorage(JsonObject obj) =>
         IsStorageVersion ? obj : Definition.Converter.Convert(obj, Version, Definition.StorageVersion);
 
+    /// <summary>
+    /// True when objects are converted by someone else (a conversion webhook): every read and
+    /// write goes through the async conversions below, and the shortcuts that hand out stored
+    /// bytes (raw gets, cached reads, shared watch bytes) are not taken, since even the storage
+    /// version may hold objects written in an older one.
+    /// </summary>
+    public bool ConvertsRemotely => Definition.Converter is IRemoteVersionConverter;
+
+    /// <summary>As <see cref="FromStorage"/>, through the remote converter when there is one.</summary>
+    public async Task<JsonObject> FromStorageAsync(JsonObject stored, CancellationToken cancellationToken) =>
+        ConvertsRemotely ? (await FromStorageAsync([stored], cancellationToken).ConfigureAwait(false))[0] : FromStorage(stored);
+
+    /// <summary>Stored objects as this version reads them; a remote converter gets them in one request.</summary>
+    public async Task<IReadOnlyList<JsonObject>> FromStorageAsync(IReadOnlyList<JsonObject> stored, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        if (Definition.Converter is not IRemoteVersionConverter remote)
+        {
+            return stored.Select(FromStorage).ToList();
+        }
+
+        var converted = stored.Count == 0 ? stored : await remote.ConvertAsync(stored, Version, cancellationToken).ConfigureAwait(false);
+        return Definition.Strategy is CustomResources.CustomResourceStrategy custom ? converted.Select(custom.OnRead).ToList() : converted;
+    }
+
+    /// <summary>As <see cref="ToStorage"/>, through the remote converter when there is one.</summary>
+    public async Task<JsonObject> ToStorageAsync(JsonObject obj, CancellationToken cancellationToken) =>
+        Definition.Converter is IRemoteVersionConverter remote
+            ? (await remote.ConvertAsync([obj], Definition.StorageVersion, cancellationToken).ConfigureAwait(false))[0]
+            : ToStorage(obj);
+
+    /// <summary>The Warning a request to this version gets (a deprecated custom resource version), or null.</summary>
+    public string? DeprecationWarning => Definition.Versions.FirstOrDefault(v => v.Name == Version)?.DeprecationWarning;
+
     public IReadOnlyList<string> ShortNames => Definition.ShortNames;
 
     public IReadOnlyList<string> Categories => Definition.Categories;

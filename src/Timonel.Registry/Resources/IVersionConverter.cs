@@ -36,3 +36,19 @@ public sealed class IdentityConverter : IVersionConverter
         return copy;
     }
 }
+
+/// <summary>
+/// A converter that has to ask someone else (a custom resource's conversion webhook), so it
+/// converts asynchronously and in batches; its <see cref="IVersionConverter.Convert"/> is never
+/// called (request paths use <see cref="ApiResource.FromStorageAsync(JsonObject, CancellationToken)"/>
+/// and <see cref="ApiResource.ToStorageAsync"/> for every resource whose definition has one).
+/// </summary>
+public interface IRemoteVersionConverter : IVersionConverter
+{
+    /// <summary>
+    /// Each of <paramref name="objects"/> as <paramref name="toVersion"/> reads it, in order.
+    /// Objects already in <paramref name="toVersion"/> come back as they are. Failures are
+    /// ApiExceptions with upstream's "conversion webhook for ... failed: ..." text.
+    /// </summary>
+    Task<IReadOnlyList<JsonObject>> ConvertAsync(IReadOnlyList<JsonObject> objects, string toVersion, CancellationToken cancellationToken);
+}

@@ -154,7 +154,14 @@ public sealed class ResourceDefinition
 /// model type when its schema is not the definition's (<see cref="ResourceDefinition.ModelType"/>).
 /// </summary>
 /// <param name="Table">The version's own `kubectl get` columns (a custom resource's additionalPrinterColumns), else the definition's.</param>
-public sealed record ResourceVersion(string Name, bool Served, bool Storage, Type? ModelType = null, ITableConvertor? Table = null);
+public sealed record ResourceVersion(string Name, bool Served, bool Storage, Type? ModelType = null, ITableConvertor? Table = null)
+{
+    /// <summary>Sent as a Warning header with every request to this version (a deprecated custom resource version); null for none.</summary>
+    public string? DeprecationWarning { get; init; }
+
+    /// <summary>The version's own field selector labels (a custom resource's selectableFields), else the definition's.</summary>
+    internal SelectableFields? Fields { get; init; }
+}
 
 /// <summary>
 /// How the API server answers requests for a resource. Everything but <see cref="Store"/> is

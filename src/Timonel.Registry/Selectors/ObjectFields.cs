@@ -38,5 +38,6 @@ public static class ObjectFields
         }
     }
 
-    private static SelectableFields For(ApiResource resource) => resource.Definition.Fields;
+    private static SelectableFields For(ApiResource resource) =>
+        resource.Definition.Versions.FirstOrDefault(v => v.Name == resource.Version)?.Fields ?? resource.Definition.Fields;
 }

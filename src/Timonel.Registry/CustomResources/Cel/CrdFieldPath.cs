@@ -9,8 +9,12 @@ namespace Timonel.Registry.CustomResources.Cel;
 /// </summary>
 internal static class CrdFieldPath
 {
-    public static IReadOnlyList<string>? Resolve(string path, JsonObject schema)
+    public static IReadOnlyList<string>? Resolve(string path, JsonObject schema) => Resolve(path, schema, out _);
+
+    /// <summary>As <see cref="Resolve(string, JsonObject)"/>, also giving the schema of the field the path names.</summary>
+    public static IReadOnlyList<string>? Resolve(string path, JsonObject schema, out JsonObject? leaf)
     {
+        leaf = null;
         var segments = new List<string>();
         var node = schema;
         var i = 0;
@@ -65,6 +69,7 @@ internal static class CrdFieldPath
             }
         }
 
+        leaf = node;
         return segments.Count == 0 ? null : segments;
     }
 }
