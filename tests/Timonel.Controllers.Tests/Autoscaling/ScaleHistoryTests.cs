@@ -150,6 +150,42 @@ public sealed class ScaleHistoryTests
         Assert.Equal(2, released.Replicas);
     }
 
+    [Theory]
+    [InlineData("Max", 5)]
+    [InlineData("Min", 8)]
+    public void NormalizeWithBehavior_ScaleDownTwoPolicies_SelectPolicyPicksTheMostOrLeastGenerous(string select, int expected)
+    {
+        var behavior = new V2HorizontalPodAutoscalerBehavior { ScaleDown = Rules(0, select, ("Pods", 2, 60), ("Percent", 50, 60)) };
+
+        var result = Sync(10, 1, behavior);
+
+        Assert.Equal((expected, "ScaleDownLimit", "the desired replica count is decreasing faster than the maximum scale rate"), (result.Replicas, result.LimitReason, result.LimitMessage));
+    }
+
+    [Fact]
+    public void NormalizeWithBehavior_ScaleDownRateBelowMinReplicas_TooFewReplicas()
+    {
+        var behavior = new V2HorizontalPodAutoscalerBehavior { ScaleDown = Rules(0, "Max", ("Percent", 50, 60)) };
+
+        var result = Sync(10, 1, behavior, min: 7);
+
+        Assert.Equal((7, "TooFewReplicas", "the desired replica count is less than the minimum replica count"), (result.Replicas, result.LimitReason, result.LimitMessage));
+    }
+
+    [Fact]
+    public void NormalizeWithBehavior_ScaleDownSpentAllowance_HoldsAndNeverGrows()
+    {
+        var behavior = new V2HorizontalPodAutoscalerBehavior { ScaleDown = Rules(0, "Max", ("Pods", 1, 60)) };
+
+        var first = Sync(10, 2, behavior);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        var second = Sync(9, 2, behavior);
+        _time.Advance(TimeSpan.FromSeconds(31));
+        var third = Sync(9, 2, behavior);
+
+        Assert.Equal((9, 9, 8), (first.Replicas, second.Replicas, third.Replicas));
+    }
+
     [Fact]
     public void Defaults_AsUpstream()
     {
