@@ -8,25 +8,18 @@ namespace Timonel.Cli.Tests;
 public sealed class NetworkPolicyFlagTests
 {
     [Theory]
-    [InlineData("server")]
-    [InlineData("agent")]
-    public void Parse_DisableNetworkPolicy_AcceptedAndTurnsEnforcementOff(string command)
+    [InlineData("server", true)]
+    [InlineData("agent", true)]
+    [InlineData("server", false)]
+    [InlineData("agent", false)]
+    public void Parse_WithOrWithoutDisableNetworkPolicy_AcceptedAndRead(string command, bool given)
     {
-        var parse = Root().Parse([command, "--disable-network-policy"]);
+        string[] args = given ? [command, "--disable-network-policy"] : [command];
+
+        var parse = Root().Parse(args);
 
         Assert.Empty(parse.Errors);
-        Assert.True(parse.GetValue<bool>("--disable-network-policy"));
-    }
-
-    [Theory]
-    [InlineData("server")]
-    [InlineData("agent")]
-    public void Parse_WithoutTheFlag_PoliciesEnforced(string command)
-    {
-        var parse = Root().Parse([command]);
-
-        Assert.Empty(parse.Errors);
-        Assert.False(parse.GetValue<bool>("--disable-network-policy"));
+        Assert.Equal(given, parse.GetValue<bool>("--disable-network-policy"));
     }
 
     [Theory]

@@ -77,20 +77,25 @@ public sealed class ScaleHistoryTests
         Assert.Equal(12, Sync(6, 50, behavior).Replicas);
     }
 
-    [Fact]
-    public void NormalizeWithBehavior_PodsPolicy_SpentAllowanceHoldsUntilThePeriodPasses()
+    [Theory]
+    [InlineData(true, 2, 10, "ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate")]
+    [InlineData(false, 10, 2, "ScaleDownLimit", "the desired replica count is decreasing faster than the maximum scale rate")]
+    public void NormalizeWithBehavior_PodsPolicy_SpentAllowanceHoldsUntilThePeriodPasses(bool up, int current, int desired, string reason, string message)
     {
-        var behavior = new V2HorizontalPodAutoscalerBehavior { ScaleUp = Rules(0, "Max", ("Pods", 1, 60)) };
+        var rules = Rules(0, "Max", ("Pods", 1, 60));
+        var behavior = up ? new V2HorizontalPodAutoscalerBehavior { ScaleUp = rules } : new V2HorizontalPodAutoscalerBehavior { ScaleDown = rules };
+        var step = up ? 1 : -1;
 
-        var first = Sync(2, 10, behavior);
+        var first = Sync(current, desired, behavior);
         _time.Advance(TimeSpan.FromSeconds(30));
-        var second = Sync(3, 10, behavior);
+        var second = Sync(current + step, desired, behavior);
         _time.Advance(TimeSpan.FromSeconds(31));
-        var third = Sync(3, 10, behavior);
+        var third = Sync(current + step, desired, behavior);
 
-        Assert.Equal((3, "ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate"), (first.Replicas, first.LimitReason, first.LimitMessage));
-        Assert.Equal(3, second.Replicas);
-        Assert.Equal(4, third.Replicas);
+        Assert.Equal((current + step, reason, message), (first.Replicas, first.LimitReason, first.LimitMessage));
+        // The allowance is spent: held (never moved back), until the first change leaves the period.
+        Assert.Equal(current + step, second.Replicas);
+        Assert.Equal(current + (2 * step), third.Replicas);
     }
 
     [Fact]
@@ -170,20 +175,6 @@ public sealed class ScaleHistoryTests
         var result = Sync(10, 1, behavior, min: 7);
 
         Assert.Equal((7, "TooFewReplicas", "the desired replica count is less than the minimum replica count"), (result.Replicas, result.LimitReason, result.LimitMessage));
-    }
-
-    [Fact]
-    public void NormalizeWithBehavior_ScaleDownSpentAllowance_HoldsAndNeverGrows()
-    {
-        var behavior = new V2HorizontalPodAutoscalerBehavior { ScaleDown = Rules(0, "Max", ("Pods", 1, 60)) };
-
-        var first = Sync(10, 2, behavior);
-        _time.Advance(TimeSpan.FromSeconds(30));
-        var second = Sync(9, 2, behavior);
-        _time.Advance(TimeSpan.FromSeconds(31));
-        var third = Sync(9, 2, behavior);
-
-        Assert.Equal((9, 9, 8), (first.Replicas, second.Replicas, third.Replicas));
     }
 
     [Fact]
