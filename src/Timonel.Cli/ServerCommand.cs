@@ -70,6 +70,8 @@ internal static class ServerCommand
         // The local agent's ingress controller (the server issues its identity; no --ingress-kubeconfig).
         var ingressFlags = new Agent.IngressFlags();
         ingressFlags.AddTo(command, withKubeconfig: false);
+        var networkPolicyFlag = new Agent.NetworkPolicyFlag();
+        networkPolicyFlag.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -263,7 +265,7 @@ internal static class ServerCommand
                 var running = components.RunAsync(credentials, options.Port, loggers, stopComponents.Token);
                 try
                 {
-                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, host.Pki, parse.GetValue(clusterCidr)!, imagePullOverride, ingress, loggers, ct).ConfigureAwait(false))
+                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, host.Pki, parse.GetValue(clusterCidr)!, imagePullOverride, ingress, networkPolicyFlag.Enabled(parse), loggers, ct).ConfigureAwait(false))
                     {
                         await host.WaitForStopRequestAsync(ct).ConfigureAwait(false);
                         // Stop order, while the API still serves: the components release their

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Timonel.Client.Hosting;
 using Timonel.Client.Informers;
 using Timonel.Proxy.Model;
 using Timonel.Proxy.Nft;
@@ -27,24 +28,25 @@ public sealed partial class ServiceProxy : IAsyncDisposable
     private readonly SharedInformer<V1Service> _services;
     private readonly SharedInformer<V1EndpointSlice> _slices;
     private readonly ProxySyncer _syncer;
-    private readonly TimeProvider _time;
     private readonly ILogger _log;
-    private readonly SemaphoreSlim _changed = new(0, 1);
-    private readonly CancellationTokenSource _stop = new();
+    private readonly CoalescingSyncLoop _loop;
     private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task _loop = Task.CompletedTask;
     private int _disposed;
 
     private ServiceProxy(ProxyOptions options, IKubernetes client, INftables nft, ILoggerFactory loggers, TimeProvider time)
     {
         _options = options;
-        _time = time;
         _log = loggers.CreateLogger("proxy");
+        _loop = new CoalescingSyncLoop(
+            new CoalescingSyncOptions { Name = "service proxy", MinInterval = options.MinSyncPeriod, ResyncPeriod = options.FullSyncPeriod },
+            SyncAsync,
+            _log,
+            time);
         _informers = new SharedInformerFactory(client, loggers, time);
         _services = _informers.Get(ResourceKinds.Services);
         _slices = _informers.Get(ResourceKinds.EndpointSlices);
-        _services.AddEventHandler(_ => RequestSync(), (_, _) => RequestSync(), _ => RequestSync());
-        _slices.AddEventHandler(_ => RequestSync(), (_, _) => RequestSync(), _ => RequestSync());
+        _services.AddEventHandler(_ => _loop.Request(), (_, _) => _loop.Request(), _ => _loop.Request());
+        _slices.AddEventHandler(_ => _loop.Request(), (_, _) => _loop.Request(), _ => _loop.Request());
         _syncer = new ProxySyncer(options, nft, time);
     }
 
@@ -70,11 +72,12 @@ public sealed partial class ServiceProxy : IAsyncDisposable
         }
         catch
         {
+            await proxy._loop.DisposeAsync().ConfigureAwait(false);
             await proxy._informers.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
-        proxy._loop = Task.Run(() => proxy.RunAsync(proxy._stop.Token), CancellationToken.None);
+        proxy._loop.Start();
         return proxy;
     }
 
@@ -93,94 +96,24 @@ public sealed partial class ServiceProxy : IAsyncDisposable
         }
 
         // The table stays: a restarted agent adopts it, and live connections keep their rules.
-        await _stop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await _loop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The loop ends by cancellation.
-        }
-
+        await _loop.DisposeAsync().ConfigureAwait(false);
         await _informers.DisposeAsync().ConfigureAwait(false);
-        _stop.Dispose();
-        _changed.Dispose();
     }
 
-    private void RequestSync()
+    /// <summary>One pass of the loop: the table in step with the caches (rewritten whole when <paramref name="full"/>).</summary>
+    private async Task SyncAsync(bool full, CancellationToken cancellationToken)
     {
-        try
+        var services = ServiceSnapshot.Build(_services.Cache.List(), _slices.Cache.List(), _options.NodeName);
+        var result = await _syncer.SyncAsync(services, full, cancellationToken).ConfigureAwait(false);
+        LogSynced(_log, result.Summary.Full, result.Summary.ChainsWritten, result.Summary.ChainsDeleted, result.Summary.ElementsChanged, result.Duration.TotalMilliseconds);
+        if (!_firstSync.Task.IsCompleted)
         {
-            if (_changed.CurrentCount == 0)
-            {
-                _changed.Release();
-            }
+            // Once per start: after a restart this says the adopted table now matches the API again.
+            LogFirstSync(_log, services.Count, result.Summary.ChainsDeleted, result.Duration.TotalMilliseconds);
         }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled: the pending sync will see this change too.
-        }
-        catch (ObjectDisposedException)
-        {
-            // Stopping.
-        }
-    }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
-    {
-        var full = true;
-        var lastFull = _time.GetTimestamp();
-        var lastSync = 0L;
-        var failures = 0;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            if (!full)
-            {
-                var untilFull = _options.FullSyncPeriod - _time.GetElapsedTime(lastFull);
-                full = untilFull <= TimeSpan.Zero
-                    || !await _changed.WaitAsync(untilFull, cancellationToken).ConfigureAwait(false);
-            }
-
-            // Batch: wait out the rest of the minimum period, so a burst becomes one transaction.
-            var sinceLast = _time.GetElapsedTime(lastSync);
-            if (lastSync != 0 && sinceLast < _options.MinSyncPeriod)
-            {
-                await Task.Delay(_options.MinSyncPeriod - sinceLast, _time, cancellationToken).ConfigureAwait(false);
-            }
-
-            _changed.Wait(0);
-            lastSync = _time.GetTimestamp();
-            try
-            {
-                var services = ServiceSnapshot.Build(_services.Cache.List(), _slices.Cache.List(), _options.NodeName);
-                var result = await _syncer.SyncAsync(services, full, cancellationToken).ConfigureAwait(false);
-                if (full)
-                {
-                    lastFull = lastSync;
-                }
-
-                full = false;
-                failures = 0;
-                LogSynced(_log, result.Summary.Full, result.Summary.ChainsWritten, result.Summary.ChainsDeleted, result.Summary.ElementsChanged, result.Duration.TotalMilliseconds);
-                if (!_firstSync.Task.IsCompleted)
-                {
-                    // Once per start: after a restart this says the adopted table now matches the API again.
-                    LogFirstSync(_log, services.Count, result.Summary.ChainsDeleted, result.Duration.TotalMilliseconds);
-                }
-
-                _firstSync.TrySetResult();
-                Synced?.Invoke(result);
-            }
-            catch (Exception e) when (e is NftException or IOException or System.ComponentModel.Win32Exception or System.Text.Json.JsonException)
-            {
-                // The kernel's table is now unknown: reconcile it whole, after a growing pause.
-                full = true;
-                failures++;
-                LogSyncFailed(_log, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * (1 << Math.Min(failures, 6)))), _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        _firstSync.TrySetResult();
+        Synced?.Invoke(result);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "nftables synced (full {Full}): {Chains} chains written, {Deleted} deleted, {Elements} map elements changed in {Milliseconds} ms")]
@@ -188,7 +121,4 @@ public sealed partial class ServiceProxy : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "service proxy: table ip timonel in step with {Ports} service ports ({Deleted} stale chains deleted) in {Milliseconds} ms")]
     private static partial void LogFirstSync(ILogger log, int ports, int deleted, double milliseconds);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "nftables sync failed, will rewrite the table: {Error}")]
-    private static partial void LogSyncFailed(ILogger log, string error);
 }

@@ -31,6 +31,8 @@ internal static class AgentCommand
 
         var ingressFlags = new IngressFlags();
         ingressFlags.AddTo(command, withKubeconfig: true);
+        var networkPolicyFlag = new NetworkPolicyFlag();
+        networkPolicyFlag.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -78,7 +80,7 @@ internal static class AgentCommand
             try
             {
                 var (client, certificate) = await AgentHost.NodeClientAsync(options, parse.GetValue(server)!, parse.GetValue(token)!, parse.GetValue(caFile), loggers, ct).ConfigureAwait(false);
-                await using var agent = await NodeAgent.StartAsync(options, client, loggers, ct, certificate, AgentIngress.FromKubeconfig(ingress, options.NodeName, loggers)).ConfigureAwait(false);
+                await using var agent = await NodeAgent.StartAsync(options, client, loggers, networkPolicyFlag.Enabled(parse), ct, certificate, AgentIngress.FromKubeconfig(ingress, options.NodeName, loggers)).ConfigureAwait(false);
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
                 return 0;
             }

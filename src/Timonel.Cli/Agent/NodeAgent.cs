@@ -9,15 +9,15 @@ namespace Timonel.Cli.Agent;
 
 /// <summary>
 /// One node agent, as `timonel agent` and the server's local node run it: the kubelet (with its
-/// containerd), the service proxy, the network policy controller, the node's cluster DNS server
-/// and its ingress controller, started in that order and stopped in reverse.
+/// containerd), the service proxy, the network policy controller (unless --disable-network-policy),
+/// the node's cluster DNS server and its ingress controller, started in that order and stopped in reverse.
 /// </summary>
 internal sealed class NodeAgent : IAsyncDisposable
 {
     private readonly IAsyncDisposable? _credential;
     private int _disposed;
 
-    private NodeAgent(KubeletAgent kubelet, ServiceProxy proxy, NetworkPolicyController policies, NodeDnsService? dns, AgentIngress? ingress, IAsyncDisposable? credential)
+    private NodeAgent(KubeletAgent kubelet, ServiceProxy proxy, NetworkPolicyController? policies, NodeDnsService? dns, AgentIngress? ingress, IAsyncDisposable? credential)
     {
         Kubelet = kubelet;
         Proxy = proxy;
@@ -34,7 +34,8 @@ internal sealed class NodeAgent : IAsyncDisposable
 
     public ServiceProxy Proxy { get; }
 
-    public NetworkPolicyController Policies { get; }
+    /// <summary>The node's NetworkPolicy enforcer (null with --disable-network-policy).</summary>
+    public NetworkPolicyController? Policies { get; }
 
     /// <summary>The node's cluster DNS server (null when <see cref="KubeletOptions.DnsPort"/> is null).</summary>
     public NodeDnsService? Dns { get; }
@@ -49,11 +50,12 @@ internal sealed class NodeAgent : IAsyncDisposable
 
     /// <param name="credential">What keeps <paramref name="client"/>'s credential fresh (the node's rotating certificate); disposed last, also when the start fails.</param>
     /// <param name="ingress">The ingress controller to run (its own client and credential); disposed with the agent, also when the start fails.</param>
-    public static async Task<NodeAgent> StartAsync(KubeletOptions options, IKubernetes client, ILoggerFactory loggers, CancellationToken cancellationToken, IAsyncDisposable? credential = null, AgentIngress? ingress = null)
+    /// <param name="networkPolicy">False for --disable-network-policy: no policy controller, and its table from an earlier run removed.</param>
+    public static async Task<NodeAgent> StartAsync(KubeletOptions options, IKubernetes client, ILoggerFactory loggers, bool networkPolicy, CancellationToken cancellationToken, IAsyncDisposable? credential = null, AgentIngress? ingress = null)
     {
         try
         {
-            return await StartComponentsAsync(options, client, loggers, credential, ingress, cancellationToken).ConfigureAwait(false);
+            return await StartComponentsAsync(options, client, loggers, networkPolicy, credential, ingress, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -71,7 +73,7 @@ internal sealed class NodeAgent : IAsyncDisposable
         }
     }
 
-    private static async Task<NodeAgent> StartComponentsAsync(KubeletOptions options, IKubernetes client, ILoggerFactory loggers, IAsyncDisposable? credential, AgentIngress? ingress, CancellationToken cancellationToken)
+    private static async Task<NodeAgent> StartComponentsAsync(KubeletOptions options, IKubernetes client, ILoggerFactory loggers, bool networkPolicy, IAsyncDisposable? credential, AgentIngress? ingress, CancellationToken cancellationToken)
     {
         var kubelet = await KubeletAgent.StartAsync(options, client, loggers, cancellationToken).ConfigureAwait(false);
         ServiceProxy? proxy = null;
@@ -79,7 +81,7 @@ internal sealed class NodeAgent : IAsyncDisposable
         try
         {
             proxy = await ServiceProxy.StartAsync(ProxyOptionsFor(options), client, loggers, cancellationToken).ConfigureAwait(false);
-            policies = await NetworkPolicyController.StartAsync(ProxyOptionsFor(options), client, loggers, cancellationToken).ConfigureAwait(false);
+            policies = await NetworkPolicyController.StartIfEnabledAsync(networkPolicy, ProxyOptionsFor(options), client, loggers, cancellationToken).ConfigureAwait(false);
             var dns = KubeletDns.Start(options, client, loggers);
             // In the background: a taken port 80 or 443 is retried with a warning, never fatal.
             ingress?.Start(loggers);
@@ -126,7 +128,11 @@ internal sealed class NodeAgent : IAsyncDisposable
                 await Dns.DisposeAsync().ConfigureAwait(false);
             }
 
-            await Policies.DisposeAsync().ConfigureAwait(false);
+            if (Policies is not null)
+            {
+                await Policies.DisposeAsync().ConfigureAwait(false);
+            }
+
             await Proxy.DisposeAsync().ConfigureAwait(false);
         }
         finally

@@ -198,73 +198,45 @@ public sealed class ScaleHistory(HpaOptions options, TimeProvider time)
 
     private (int Replicas, string Reason, string Message) LimitByBehavior(string key, int current, int desired, int minReplicas, int maxReplicas, V2HPAScalingRules scaleUp, V2HPAScalingRules scaleDown)
     {
-        lock (_lock)
+        if (desired == current)
         {
-            var ups = GetList(_scaleUps, key);
-            var downs = GetList(_scaleDowns, key);
-            if (desired > current)
-            {
-                // A limit under the current size means the recent scale-ups spent the allowance: hold, do not shrink.
-                var limit = Math.Max(ScaleUpLimit(current, ups, downs, scaleUp), current);
-                var (maximum, reason, message) = maxReplicas > limit
-                    ? (limit, "ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate")
-                    : (maxReplicas, "TooManyReplicas", "the desired replica count is more than the maximum replica count");
-                if (desired > maximum)
-                {
-                    return (maximum, reason, message);
-                }
-            }
-            else if (desired < current)
-            {
-                var limit = Math.Min(ScaleDownLimit(current, ups, downs, scaleDown), current);
-                var (minimum, reason, message) = minReplicas < limit
-                    ? (limit, "ScaleDownLimit", "the desired replica count is decreasing faster than the maximum scale rate")
-                    : (minReplicas, "TooFewReplicas", "the desired replica count is less than the minimum replica count");
-                if (desired < minimum)
-                {
-                    return (minimum, reason, message);
-                }
-            }
-
             return (desired, "DesiredWithinRange", "the desired count is within the acceptable range");
         }
+
+        var (direction, rules, bound) = desired > current ? (ScaleDirection.Up, scaleUp, maxReplicas) : (ScaleDirection.Down, scaleDown, minReplicas);
+        lock (_lock)
+        {
+            // A rate limit behind the current size means recent changes spent the allowance: hold, never move the other way.
+            var limit = direction.Furthest(RateLimit(direction, current, GetList(_scaleUps, key), GetList(_scaleDowns, key), rules), current);
+            var (edge, reason, message) = direction.Beyond(bound, limit)
+                ? (limit, direction.RateReason, direction.RateMessage)
+                : (bound, direction.BoundReason, direction.BoundMessage);
+            return direction.Beyond(desired, edge)
+                ? (edge, reason, message)
+                : (desired, "DesiredWithinRange", "the desired count is within the acceptable range");
+        }
     }
 
-    // Each policy allows growth from the size at the start of its period; Max takes the most generous policy, Min the strictest.
-    private int ScaleUpLimit(int current, List<ScaleEvent> ups, List<ScaleEvent> downs, V2HPAScalingRules rules)
+    /// <summary>
+    /// How far the rate policies let the count move in <paramref name="direction"/>: each policy
+    /// allows a change from the size at the start of its period; "Max" takes the most generous
+    /// policy (the furthest), "Min" the strictest, "Disabled" none.
+    /// </summary>
+    private int RateLimit(ScaleDirection direction, int current, List<ScaleEvent> ups, List<ScaleEvent> downs, V2HPAScalingRules rules)
     {
         if (rules.SelectPolicy == HpaBehaviors.Disabled)
         {
             return current;
         }
 
-        var min = rules.SelectPolicy == HpaBehaviors.Min;
-        var result = min ? int.MaxValue : int.MinValue;
+        var strictest = rules.SelectPolicy == HpaBehaviors.Min;
+        // Seeded so that no policy at all holds the count under "Max" and leaves it unlimited under "Min".
+        var result = strictest ? direction.Unlimited : direction.Held;
         foreach (var policy in rules.Policies ?? [])
         {
             var start = current - ChangeWithin(policy.PeriodSeconds, ups) + ChangeWithin(policy.PeriodSeconds, downs);
-            var proposed = policy.Type == "Pods" ? start + policy.Value : (int)Math.Ceiling(start * (1 + (policy.Value / 100.0)));
-            result = min ? Math.Min(result, proposed) : Math.Max(result, proposed);
-        }
-
-        return result;
-    }
-
-    // For scaling down the most generous policy ("Max") gives the lowest count.
-    private int ScaleDownLimit(int current, List<ScaleEvent> ups, List<ScaleEvent> downs, V2HPAScalingRules rules)
-    {
-        if (rules.SelectPolicy == HpaBehaviors.Disabled)
-        {
-            return current;
-        }
-
-        var min = rules.SelectPolicy == HpaBehaviors.Min;
-        var result = min ? int.MinValue : int.MaxValue;
-        foreach (var policy in rules.Policies ?? [])
-        {
-            var start = current - ChangeWithin(policy.PeriodSeconds, ups) + ChangeWithin(policy.PeriodSeconds, downs);
-            var proposed = policy.Type == "Pods" ? start - policy.Value : (int)(start * (1 - (policy.Value / 100.0)));
-            result = min ? Math.Max(result, proposed) : Math.Min(result, proposed);
+            var proposed = policy.Type == "Pods" ? start + (direction.Sign * policy.Value) : direction.ByPercent(start, policy.Value);
+            result = strictest ? direction.Nearest(result, proposed) : direction.Furthest(result, proposed);
         }
 
         return result;
@@ -290,4 +262,30 @@ public sealed class ScaleHistory(HpaOptions options, TimeProvider time)
     }
 
     private sealed record ScaleEvent(int Change, DateTimeOffset At);
+
+    /// <summary>Which way a rescale goes: what counts as further that way, and the words its conditions use.</summary>
+    private sealed record ScaleDirection(int Sign, int Unlimited, int Held, string RateReason, string RateMessage, string BoundReason, string BoundMessage)
+    {
+        public static readonly ScaleDirection Up = new(
+            1, int.MaxValue, int.MinValue,
+            "ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate",
+            "TooManyReplicas", "the desired replica count is more than the maximum replica count");
+
+        public static readonly ScaleDirection Down = new(
+            -1, int.MinValue, int.MaxValue,
+            "ScaleDownLimit", "the desired replica count is decreasing faster than the maximum scale rate",
+            "TooFewReplicas", "the desired replica count is less than the minimum replica count");
+
+        /// <summary>True when <paramref name="a"/> lies further this way than <paramref name="b"/>.</summary>
+        public bool Beyond(int a, int b) => Sign > 0 ? a > b : a < b;
+
+        public int Furthest(int a, int b) => Beyond(a, b) ? a : b;
+
+        public int Nearest(int a, int b) => Beyond(a, b) ? b : a;
+
+        /// <summary>A Percent policy's size from <paramref name="start"/>, rounded as upstream: up to the next whole pod when growing, truncated when shrinking.</summary>
+        public int ByPercent(int start, int percent) => Sign > 0
+            ? (int)Math.Ceiling(start * (1 + (percent / 100.0)))
+            : (int)(start * (1 - (percent / 100.0)));
+    }
 }

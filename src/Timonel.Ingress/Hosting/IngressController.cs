@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Events;
+using Timonel.Client.Hosting;
 using Timonel.Client.Informers;
 using Timonel.Ingress.Proxy;
 using Timonel.Ingress.Routing;
@@ -16,14 +16,14 @@ namespace Timonel.Ingress.Hosting;
 /// The ingress controller of one node: informers of Ingresses, IngressClasses, Services,
 /// EndpointSlices, Secrets and Nodes; one loop that, after any change, rebuilds the route table
 /// and certificates, swaps them into the proxy, reports problems as events and writes the
-/// Ingresses' status. Changes coalesce: a burst of events costs one rebuild.
+/// Ingresses' status. Changes coalesce: a burst of events costs one rebuild; a failed rebuild is
+/// retried with backoff, and every <see cref="IngressControllerOptions.ResyncPeriod"/> one runs unasked.
 /// </summary>
 public sealed partial class IngressController : IAsyncDisposable
 {
     private readonly IKubernetes _client;
     private readonly IngressControllerOptions _options;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
     private readonly SharedInformerFactory _informers;
     private readonly SharedInformer<V1Ingress> _ingresses;
     private readonly SharedInformer<V1IngressClass> _classes;
@@ -33,18 +33,20 @@ public sealed partial class IngressController : IAsyncDisposable
     private readonly TlsSecretLoader _tls;
     private readonly EventRecorder _recorder;
     private readonly IngressEvents _events;
-    private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CoalescingSyncLoop _loop;
     private readonly CancellationTokenSource _stop = new();
     private IngressProxy? _proxy;
     private Task _run = Task.CompletedTask;
+    private bool _defaultClassReady;
     private int _disposed;
 
     private IngressController(IKubernetes client, IngressControllerOptions options, ILoggerFactory loggers, TimeProvider time)
     {
         _client = client;
         _options = options;
-        _time = time;
         _logger = loggers.CreateLogger("ingress");
+        _loop = new CoalescingSyncLoop(new CoalescingSyncOptions { Name = "ingress", ResyncPeriod = options.ResyncPeriod }, SyncAsync, _logger, time);
+        _defaultClassReady = !options.CreateDefaultClass;
         _informers = new SharedInformerFactory(client, loggers, time);
         _ingresses = _informers.Get(ResourceKinds.For<V1Ingress>());
         _classes = _informers.Get(ResourceKinds.For<V1IngressClass>());
@@ -94,7 +96,7 @@ public sealed partial class IngressController : IAsyncDisposable
 
     private static bool IsTls(V1Secret secret) => secret.Type == "kubernetes.io/tls" || secret.Data?.ContainsKey("tls.crt") == true;
 
-    private void Changed() => _changed.Writer.TryWrite(true);
+    private void Changed() => _loop.Request();
 
     private void ChangedIf(bool condition)
     {
@@ -108,53 +110,17 @@ public sealed partial class IngressController : IAsyncDisposable
     {
         // Serve once the caches hold the cluster (no false 503s or events from a half-listed
         // cluster), or after the timeout whatever they hold: a forbidden list must not keep all routes down.
-        using (var sync = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            sync.CancelAfter(_options.InitialSyncTimeout);
-            await _informers.WaitForCacheSyncAsync(sync.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-
-        var resync = Task.Run(() => ResyncAsync(cancellationToken), CancellationToken.None);
-        var defaultClassReady = !_options.CreateDefaultClass;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                defaultClassReady = defaultClassReady || await EnsureDefaultClassAsync(cancellationToken).ConfigureAwait(false);
-                await SyncAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // Never stop: the next change or resync retries.
-                LogSyncFailed(_logger, e);
-            }
-
-            try
-            {
-                await _changed.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-
-        await resync.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        using var sync = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        sync.CancelAfter(_options.InitialSyncTimeout);
+        await _informers.WaitForCacheSyncAsync(sync.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
+        _loop.Start();
     }
 
-    private async Task ResyncAsync(CancellationToken cancellationToken)
+    /// <summary>One idempotent pass of the loop: the default class, then rebuild, swap, report, write status (every pass is whole).</summary>
+    private async Task SyncAsync(bool full, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_options.ResyncPeriod, _time);
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-        {
-            Changed();
-        }
-    }
-
-    /// <summary>One idempotent pass: rebuild, swap, report, write status.</summary>
-    private async Task SyncAsync(CancellationToken cancellationToken)
-    {
+        _defaultClassReady = _defaultClassReady || await EnsureDefaultClassAsync(cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         var classes = _classes.Cache.List();
         var ours = _ingresses.Cache.List().Where(i => IngressClassSelection.IsOurs(i, classes)).ToList();
@@ -218,6 +184,7 @@ public sealed partial class IngressController : IAsyncDisposable
 
         await _stop.CancelAsync().ConfigureAwait(false);
         await _run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _loop.DisposeAsync().ConfigureAwait(false);
         if (_proxy is not null)
         {
             await _proxy.DisposeAsync().ConfigureAwait(false);
@@ -233,9 +200,6 @@ public sealed partial class IngressController : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "ingress routes rebuilt from {Count} Ingresses in {ElapsedMs:F1} ms")]
     private static partial void LogRebuilt(ILogger logger, int count, double elapsedMs);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "ingress sync failed; retrying on the next change")]
-    private static partial void LogSyncFailed(ILogger logger, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "created IngressClass {Name} (the cluster's default)")]
     private static partial void LogCreatedClass(ILogger logger, string name);

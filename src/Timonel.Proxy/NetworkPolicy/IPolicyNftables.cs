@@ -20,6 +20,10 @@ public interface IPolicyNftables
     /// traffic would never reach the forward hook. Returns an error text when it could not.
     /// </summary>
     Task<string?> EnableBridgeFilteringAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes the policy table, if there is one.</summary>
+    /// <exception cref="NftException">nft could not.</exception>
+    Task DeleteTableAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>The real kernel, through nft (and sysctl) in the node's network namespace.</summary>
@@ -32,7 +36,6 @@ public sealed class PolicyNftCommand(string nftPath, string? networkNamespace) :
 
     public Task CheckAsync(string script, CancellationToken cancellationToken) => _nft.CheckAsync(script, cancellationToken);
 
-    /// <summary>`timonel agent --cleanup`: deletes the policy table.</summary>
     public Task DeleteTableAsync(CancellationToken cancellationToken) => _nft.DeleteTableAsync(PolicyNames.Family, PolicyNames.Table, cancellationToken);
 
     public async Task<string?> EnableBridgeFilteringAsync(CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Events;
+using Timonel.Client.Hosting;
 using Timonel.Client.Informers;
 using Timonel.Proxy.Nft;
 
@@ -35,11 +36,9 @@ public sealed partial class NetworkPolicyController : IAsyncDisposable
     private readonly EventRecorder _events;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
-    private readonly SemaphoreSlim _changed = new(0, 1);
-    private readonly CancellationTokenSource _stop = new();
+    private readonly CoalescingSyncLoop _loop;
     private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
-    private Task _loop = Task.CompletedTask;
     private string? _appliedScript;
     private int _disposed;
 
@@ -49,14 +48,19 @@ public sealed partial class NetworkPolicyController : IAsyncDisposable
         _nft = nft;
         _time = time;
         _log = loggers.CreateLogger("netpol");
+        _loop = new CoalescingSyncLoop(
+            new CoalescingSyncOptions { Name = "network policy", MinInterval = options.MinSyncPeriod, ResyncPeriod = options.FullSyncPeriod },
+            SyncAsync,
+            _log,
+            time);
         _events = new EventRecorder(client, Component, options.NodeName, _log, time);
         _informers = new SharedInformerFactory(client, loggers, time);
         _policies = _informers.Get(ResourceKinds.For<V1NetworkPolicy>());
         _pods = _informers.Get(ResourceKinds.Pods);
         _namespaces = _informers.Get(ResourceKinds.Namespaces);
-        _policies.AddEventHandler(_ => RequestSync(), (_, _) => RequestSync(), _ => RequestSync());
-        _pods.AddEventHandler(_ => RequestSync(), (_, _) => RequestSync(), _ => RequestSync());
-        _namespaces.AddEventHandler(_ => RequestSync(), (_, _) => RequestSync(), _ => RequestSync());
+        _policies.AddEventHandler(_ => _loop.Request(), (_, _) => _loop.Request(), _ => _loop.Request());
+        _pods.AddEventHandler(_ => _loop.Request(), (_, _) => _loop.Request(), _ => _loop.Request());
+        _namespaces.AddEventHandler(_ => _loop.Request(), (_, _) => _loop.Request(), _ => _loop.Request());
     }
 
     /// <summary>Raised after every sync (on the sync loop; keep handlers short).</summary>
@@ -89,8 +93,31 @@ public sealed partial class NetworkPolicyController : IAsyncDisposable
             throw;
         }
 
-        controller._loop = Task.Run(() => controller.RunAsync(controller._stop.Token), CancellationToken.None);
+        controller._loop.Start();
         return controller;
+    }
+
+    /// <summary>
+    /// What an agent runs (`--disable-network-policy` turns it off, as k3s's flag): the started
+    /// controller, or, when disabled, none, after deleting the table a previous run with policies
+    /// enforced left behind (its rules would otherwise keep isolating pods, never updated).
+    /// </summary>
+    public static Task<NetworkPolicyController?> StartIfEnabledAsync(bool enabled, ProxyOptions options, IKubernetes client, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        StartIfEnabledAsync(enabled, options, client, new PolicyNftCommand(options.NftPath, options.NetworkNamespace), loggers, TimeProvider.System, cancellationToken);
+
+    /// <inheritdoc cref="StartIfEnabledAsync(bool, ProxyOptions, IKubernetes, ILoggerFactory, CancellationToken)"/>
+    public static async Task<NetworkPolicyController?> StartIfEnabledAsync(bool enabled, ProxyOptions options, IKubernetes client, IPolicyNftables nft, ILoggerFactory loggers, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(nft);
+        ArgumentNullException.ThrowIfNull(loggers);
+        if (enabled)
+        {
+            return await StartAsync(options, client, nft, loggers, time, cancellationToken).ConfigureAwait(false);
+        }
+
+        await nft.DeleteTableAsync(cancellationToken).ConfigureAwait(false);
+        LogDisabled(loggers.CreateLogger("netpol"), PolicyNames.Family, PolicyNames.Table);
+        return null;
     }
 
     /// <summary>`timonel agent --cleanup`: deletes the policy table from the namespace.</summary>
@@ -108,89 +135,16 @@ public sealed partial class NetworkPolicyController : IAsyncDisposable
         }
 
         // The table stays, as the proxy's does: pods stay guarded while the agent restarts.
-        await _stop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await _loop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The loop ends by cancellation.
-        }
-
+        await _loop.DisposeAsync().ConfigureAwait(false);
         await _informers.DisposeAsync().ConfigureAwait(false);
         await _events.DisposeAsync().ConfigureAwait(false);
-        _stop.Dispose();
-        _changed.Dispose();
     }
 
-    private void RequestSync()
-    {
-        try
-        {
-            if (_changed.CurrentCount == 0)
-            {
-                _changed.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled: the pending sync will see this change too.
-        }
-        catch (ObjectDisposedException)
-        {
-            // Stopping.
-        }
-    }
-
-    private async Task RunAsync(CancellationToken cancellationToken)
-    {
-        var full = true;
-        var lastFull = _time.GetTimestamp();
-        var lastSync = 0L;
-        var failures = 0;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            if (!full)
-            {
-                var untilFull = _options.FullSyncPeriod - _time.GetElapsedTime(lastFull);
-                full = untilFull <= TimeSpan.Zero
-                    || !await _changed.WaitAsync(untilFull, cancellationToken).ConfigureAwait(false);
-            }
-
-            // Batch: wait out the rest of the minimum period, so a burst becomes one transaction.
-            var sinceLast = _time.GetElapsedTime(lastSync);
-            if (lastSync != 0 && sinceLast < _options.MinSyncPeriod)
-            {
-                await Task.Delay(_options.MinSyncPeriod - sinceLast, _time, cancellationToken).ConfigureAwait(false);
-            }
-
-            _changed.Wait(0);
-            lastSync = _time.GetTimestamp();
-            try
-            {
-                var applied = await SyncAsync(full, cancellationToken).ConfigureAwait(false);
-                if (full)
-                {
-                    lastFull = lastSync;
-                }
-
-                full = false;
-                failures = applied ? 0 : failures;
-            }
-            catch (Exception e) when (e is NftException or IOException or System.ComponentModel.Win32Exception)
-            {
-                // nft could not run at all: try again whole, after a growing pause.
-                full = true;
-                failures++;
-                LogSyncFailed(_log, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * (1 << Math.Min(failures, 6)))), _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>One sync; false when the new table was refused and the old one kept.</summary>
-    private async Task<bool> SyncAsync(bool full, CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass of the loop: the table in step with the caches, reapplied even when unchanged if
+    /// <paramref name="full"/>. A refused table is reported and kept out; nft failing to run throws (the loop retries).
+    /// </summary>
+    private async Task SyncAsync(bool full, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var policies = _policies.Cache.List();
@@ -201,7 +155,7 @@ public sealed partial class NetworkPolicyController : IAsyncDisposable
             var script = ruleset.Render();
             if (!full && script == _appliedScript)
             {
-                return true;
+                return;
             }
 
             try
@@ -213,7 +167,7 @@ public sealed partial class NetworkPolicyController : IAsyncDisposable
                 LogApplied(_log, policies.Count, ruleset.IngressPods.Count, ruleset.EgressPods.Count, _time.GetElapsedTime(started).TotalMilliseconds);
                 _firstSync.TrySetResult();
                 Synced?.Invoke(new PolicySyncResult(_time.GetUtcNow(), _time.GetElapsedTime(started), ruleset, true));
-                return true;
+                return;
             }
             catch (NftException e)
             {
@@ -227,7 +181,6 @@ public sealed partial class NetworkPolicyController : IAsyncDisposable
 
         Report(policies, refused);
         Synced?.Invoke(new PolicySyncResult(_time.GetUtcNow(), _time.GetElapsedTime(started), ruleset, false));
-        return false;
     }
 
     /// <summary>The kernel refused the table: which policies, each checked alone, does it refuse?</summary>
@@ -279,8 +232,8 @@ public sealed partial class NetworkPolicyController : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "the kernel refused the network policy table ({Count} policies at fault): {Error}")]
     private static partial void LogKernelRefused(ILogger log, int count, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "network policy sync failed, will retry: {Error}")]
-    private static partial void LogSyncFailed(ILogger log, string error);
+    [LoggerMessage(Level = LogLevel.Information, Message = "network policy enforcement disabled (--disable-network-policy): NetworkPolicies are not enforced on this node; table {Family} {Table} removed")]
+    private static partial void LogDisabled(ILogger log, string family, string table);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "bridged pod traffic cannot be filtered, pods on one node are not isolated from each other: {Error}")]
     private static partial void LogBridgeFilteringOff(ILogger log, string error);

@@ -77,20 +77,25 @@ public sealed class ScaleHistoryTests
         Assert.Equal(12, Sync(6, 50, behavior).Replicas);
     }
 
-    [Fact]
-    public void NormalizeWithBehavior_PodsPolicy_SpentAllowanceHoldsUntilThePeriodPasses()
+    [Theory]
+    [InlineData(true, 2, 10, "ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate")]
+    [InlineData(false, 10, 2, "ScaleDownLimit", "the desired replica count is decreasing faster than the maximum scale rate")]
+    public void NormalizeWithBehavior_PodsPolicy_SpentAllowanceHoldsUntilThePeriodPasses(bool up, int current, int desired, string reason, string message)
     {
-        var behavior = new V2HorizontalPodAutoscalerBehavior { ScaleUp = Rules(0, "Max", ("Pods", 1, 60)) };
+        var rules = Rules(0, "Max", ("Pods", 1, 60));
+        var behavior = up ? new V2HorizontalPodAutoscalerBehavior { ScaleUp = rules } : new V2HorizontalPodAutoscalerBehavior { ScaleDown = rules };
+        var step = up ? 1 : -1;
 
-        var first = Sync(2, 10, behavior);
+        var first = Sync(current, desired, behavior);
         _time.Advance(TimeSpan.FromSeconds(30));
-        var second = Sync(3, 10, behavior);
+        var second = Sync(current + step, desired, behavior);
         _time.Advance(TimeSpan.FromSeconds(31));
-        var third = Sync(3, 10, behavior);
+        var third = Sync(current + step, desired, behavior);
 
-        Assert.Equal((3, "ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate"), (first.Replicas, first.LimitReason, first.LimitMessage));
-        Assert.Equal(3, second.Replicas);
-        Assert.Equal(4, third.Replicas);
+        Assert.Equal((current + step, reason, message), (first.Replicas, first.LimitReason, first.LimitMessage));
+        // The allowance is spent: held (never moved back), until the first change leaves the period.
+        Assert.Equal(current + step, second.Replicas);
+        Assert.Equal(current + (2 * step), third.Replicas);
     }
 
     [Fact]
@@ -148,6 +153,28 @@ public sealed class ScaleHistoryTests
 
         Assert.Equal(8, held.Replicas);
         Assert.Equal(2, released.Replicas);
+    }
+
+    [Theory]
+    [InlineData("Max", 5)]
+    [InlineData("Min", 8)]
+    public void NormalizeWithBehavior_ScaleDownTwoPolicies_SelectPolicyPicksTheMostOrLeastGenerous(string select, int expected)
+    {
+        var behavior = new V2HorizontalPodAutoscalerBehavior { ScaleDown = Rules(0, select, ("Pods", 2, 60), ("Percent", 50, 60)) };
+
+        var result = Sync(10, 1, behavior);
+
+        Assert.Equal((expected, "ScaleDownLimit", "the desired replica count is decreasing faster than the maximum scale rate"), (result.Replicas, result.LimitReason, result.LimitMessage));
+    }
+
+    [Fact]
+    public void NormalizeWithBehavior_ScaleDownRateBelowMinReplicas_TooFewReplicas()
+    {
+        var behavior = new V2HorizontalPodAutoscalerBehavior { ScaleDown = Rules(0, "Max", ("Percent", 50, 60)) };
+
+        var result = Sync(10, 1, behavior, min: 7);
+
+        Assert.Equal((7, "TooFewReplicas", "the desired replica count is less than the minimum replica count"), (result.Replicas, result.LimitReason, result.LimitMessage));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Timonel.Proxy.NetworkPolicy;
 using Timonel.Proxy.Nft;
+using Timonel.Proxy.Tests.Infrastructure;
 using Timonel.Testing;
 using static Timonel.Proxy.Tests.NetworkPolicy.PolicyObjects;
 
@@ -75,6 +76,44 @@ public sealed class NetworkPolicyControllerTests : IAsyncLifetime
         Assert.True(nft.Applies - first < 20, $"{nft.Applies - first} transactions for 20 policies");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task StartIfEnabledAsync_DisabledOrNot_ControllerRunsOnlyWhenEnabled(bool enabled)
+    {
+        var nft = new FakeKernel();
+
+        await using var controller = await NetworkPolicyController.StartIfEnabledAsync(enabled, Options(), _cluster.NewClient(), nft, NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None);
+
+        if (enabled)
+        {
+            // What the disabled case must not do: a controller that applies a table, and leaves the table it finds.
+            Assert.NotNull(controller);
+            await controller.WaitForFirstSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal((true, 0), (nft.Applies > 0, nft.Deletes));
+        }
+        else
+        {
+            Assert.Null(controller);
+            Assert.Equal((0, 1), (nft.Applies, nft.Deletes));
+        }
+    }
+
+    [RootFact]
+    public async Task StartIfEnabledAsync_DisabledWithATableLeftByAnEarlierRun_DeletesIt()
+    {
+        using var node = Netns.Create("npdis");
+        node.Exec("nft", "add", "table", PolicyNames.Family, PolicyNames.Table);
+        Assert.Contains(PolicyNames.Table, node.Exec("nft", "list", "tables"), StringComparison.Ordinal);
+
+        var controller = await NetworkPolicyController.StartIfEnabledAsync(false, Options() with { NetworkNamespace = node.Path }, _cluster.NewClient(), NullLoggerFactory.Instance, CancellationToken.None);
+
+        Assert.Null(controller);
+        Assert.DoesNotContain(PolicyNames.Table, node.Exec("nft", "list", "tables"), StringComparison.Ordinal);
+        // And a second start (no table left) succeeds too.
+        Assert.Null(await NetworkPolicyController.StartIfEnabledAsync(false, Options() with { NetworkNamespace = node.Path }, _cluster.NewClient(), NullLoggerFactory.Instance, CancellationToken.None));
+    }
+
     private static ProxyOptions Options() => new() { NodeName = "node-a", MinSyncPeriod = TimeSpan.FromMilliseconds(50) };
 
     /// <summary>A kernel without SCTP: refuses any script that matches it, applies the rest.</summary>
@@ -83,12 +122,15 @@ public sealed class NetworkPolicyControllerTests : IAsyncLifetime
         private volatile string _applied = "";
         private int _applies;
         private int _refusals;
+        private int _deletes;
 
         public string Applied => _applied;
 
         public int Applies => Volatile.Read(ref _applies);
 
         public int Refusals => Volatile.Read(ref _refusals);
+
+        public int Deletes => Volatile.Read(ref _deletes);
 
         public Task ApplyAsync(string script, CancellationToken cancellationToken)
         {
@@ -105,6 +147,12 @@ public sealed class NetworkPolicyControllerTests : IAsyncLifetime
         }
 
         public Task<string?> EnableBridgeFilteringAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+        public Task DeleteTableAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _deletes);
+            return Task.CompletedTask;
+        }
 
         private void Refuse(string script)
         {
