@@ -70,6 +70,8 @@ internal static class ServerCommand
         // The local agent's ingress controller (the server issues its identity; no --ingress-kubeconfig).
         var ingressFlags = new Agent.IngressFlags();
         ingressFlags.AddTo(command, withKubeconfig: false);
+        var imageGcFlags = new Agent.ImageGcFlags();
+        imageGcFlags.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -77,6 +79,7 @@ internal static class ServerCommand
             var log = loggers.CreateLogger("server");
             ApiServerOptions options;
             string? imagePullOverride;
+            Kubelet.Images.ImageGcPolicy imageGc;
             DatastoreSettings datastoreSettings;
             ClusterComponents components;
             Agent.AgentIngressSettings ingress;
@@ -125,6 +128,7 @@ internal static class ServerCommand
                 }
 
                 imagePullOverride = AgentHost.ParseImagePullPolicyOverride(parse.GetValue(pullOverride));
+                imageGc = imageGcFlags.Read(parse);
                 // metrics-server refuses a resolution under 10 s: kubelets refresh their stats no faster.
                 if (!Timonel.Api.Validation.GoDuration.TryParse(parse.GetValue(metricsResolution)!, out var resolution) || resolution < TimeSpan.FromSeconds(10))
                 {
@@ -263,7 +267,7 @@ internal static class ServerCommand
                 var running = components.RunAsync(credentials, options.Port, loggers, stopComponents.Token);
                 try
                 {
-                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, host.Pki, parse.GetValue(clusterCidr)!, imagePullOverride, ingress, loggers, ct).ConfigureAwait(false))
+                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, host.Pki, parse.GetValue(clusterCidr)!, imagePullOverride, imageGc, ingress, loggers, ct).ConfigureAwait(false))
                     {
                         await host.WaitForStopRequestAsync(ct).ConfigureAwait(false);
                         // Stop order, while the API still serves: the components release their
