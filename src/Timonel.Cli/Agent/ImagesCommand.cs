@@ -72,8 +72,9 @@ internal static class ImagesCommand
                     }
                 }
 
+                var containers = await cri.ListContainersAsync(null, ct).ConfigureAwait(false);
                 var usage = (await ImageUsageFile.ReadAsync(ImageUsageFile.PathIn(paths.AgentDir), ct).ConfigureAwait(false)).ToDictionary(u => u.Id, StringComparer.Ordinal);
-                Console.Write(ImageTable.Render(images, i => i.Pinned || pinnedIds.Contains(i.Id), usage, DateTimeOffset.UtcNow));
+                Console.Write(ImageTable.Render(images, i => i.Pinned || pinnedIds.Contains(i.Id), i => ImageTable.UsedBy(i, containers), usage, DateTimeOffset.UtcNow));
                 return 0;
             }
             catch (RpcException e)

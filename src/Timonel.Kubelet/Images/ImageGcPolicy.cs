@@ -44,18 +44,20 @@ public sealed record ImageGcPolicy
 
         if (MinAge < TimeSpan.Zero)
         {
-            errors.Add($"--image-minimum-gc-age {MinAge} must not be negative");
+            errors.Add($"--image-minimum-gc-age {Go(MinAge)} must not be negative");
         }
 
         if (MaxAge < TimeSpan.Zero)
         {
-            errors.Add($"--image-maximum-gc-age {MaxAge} must not be negative");
+            errors.Add($"--image-maximum-gc-age {Go(MaxAge)} must not be negative");
         }
         else if (MaxAge != TimeSpan.Zero && MaxAge <= MinAge)
         {
-            errors.Add($"--image-maximum-gc-age {MaxAge} must be greater than --image-minimum-gc-age {MinAge}");
+            errors.Add($"--image-maximum-gc-age {Go(MaxAge)} must be greater than --image-minimum-gc-age {Go(MinAge)}");
         }
 
         return errors;
     }
+
+    private static string Go(TimeSpan duration) => duration < TimeSpan.Zero ? "-" + Pods.GoDuration.Milliseconds(-duration) : Pods.GoDuration.Milliseconds(duration);
 }

@@ -7,18 +7,19 @@ namespace Timonel.Kubelet.Images;
 /// <summary>
 /// `timonel images ls`'s table, crictl images-like: one row per tag (an untagged image once, as
 /// &lt;none&gt;), with its digest and id (short), size, whether it is pinned (never pulled over
-/// nor garbage collected) and when a container last used it, from the agent's image records.
+/// nor garbage collected) and when a container last used it: "in use" while a container (running
+/// or not) uses it, else from the agent's image records.
 /// </summary>
 public static class ImageTable
 {
-    public static string Render(IEnumerable<Image> images, Func<Image, bool> pinned, IReadOnlyDictionary<string, ImageUsage> usage, DateTimeOffset now)
+    public static string Render(IEnumerable<Image> images, Func<Image, bool> pinned, Func<Image, bool> inUse, IReadOnlyDictionary<string, ImageUsage> usage, DateTimeOffset now)
     {
         var rows = new List<string[]> { new[] { "IMAGE", "TAG", "DIGEST", "IMAGE ID", "SIZE", "PINNED", "LAST USED" } };
         foreach (var image in images.OrderBy(i => i.RepoTags.FirstOrDefault() ?? "~", StringComparer.Ordinal))
         {
             var digest = image.RepoDigests.Select(d => d[(d.IndexOf('@', StringComparison.Ordinal) + 1)..]).FirstOrDefault() ?? "<none>";
             var isPinned = pinned(image) ? "true" : "false";
-            var lastUse = usage.TryGetValue(image.Id, out var record) ? LastUse(record, now) : "-";
+            var lastUse = inUse(image) ? "in use" : usage.TryGetValue(image.Id, out var record) ? LastUse(record, now) : "-";
             foreach (var tag in image.RepoTags.DefaultIfEmpty("<none>:<none>"))
             {
                 var colon = tag.LastIndexOf(':');
@@ -35,6 +36,13 @@ public static class ImageTable
         }
 
         return text.ToString();
+    }
+
+    /// <summary>Whether a container of <paramref name="containers"/> uses the image (by id, tag or digest), as garbage collection counts it.</summary>
+    public static bool UsedBy(Image image, IEnumerable<Container> containers)
+    {
+        var names = new HashSet<string>([image.Id, .. image.RepoTags, .. image.RepoDigests], StringComparer.Ordinal);
+        return containers.Any(c => names.Contains(c.ImageRef) || (c.Image?.Image is { Length: > 0 } name && (names.Contains(name) || names.Contains(ImageReference.Normalize(name)))));
     }
 
     /// <summary>"3m ago" when a container used it; "never" when the agent saw it but never in use.</summary>

@@ -113,7 +113,7 @@ public sealed partial class DiskPressureMonitor
         var victim = Rank(_pods()).FirstOrDefault();
         if (victim is null)
         {
-            LogNothingToEvict(met);
+            LogNothingToEvict(met.Value.Signal);
             return null;
         }
 
@@ -139,7 +139,7 @@ public sealed partial class DiskPressureMonitor
 
     /// <summary>The pod's ephemeral-storage request: its containers' requests summed.</summary>
     private static long Request(V1Pod pod) =>
-        pod.Spec.Containers.Sum(c => c.Resources?.Requests is { } r && r.TryGetValue("ephemeral-storage", out var q) ? q.ToInt64() : 0L);
+        pod.Spec.Containers.Sum(c => c.Resources?.Requests is { } r && r.TryGetValue("ephemeral-storage", out var q) ? (long)q.ToDecimal() : 0L);
 
     /// <summary>The first disk threshold met (image filesystem first), with the signal's threshold and what is available; null when none.</summary>
     private async Task<(string Signal, string Threshold, string Available)?> MetAsync(CancellationToken cancellationToken)
@@ -174,8 +174,8 @@ public sealed partial class DiskPressureMonitor
     [LoggerMessage(Level = LogLevel.Information, Message = "disk pressure relieved by removing unused images ({Bytes} bytes freed)")]
     private partial void LogReclaimed(long bytes);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "disk threshold still met after image garbage collection, no pod may be evicted: {Met}")]
-    private partial void LogNothingToEvict(object met);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Signal} threshold still met after image garbage collection, and no pod may be evicted")]
+    private partial void LogNothingToEvict(string signal);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "evicting pod {Namespace}/{Name}: {Signal} threshold met")]
     private partial void LogEvicting(string @namespace, string name, string signal);

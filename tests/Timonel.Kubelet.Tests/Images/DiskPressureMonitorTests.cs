@@ -128,6 +128,6 @@ public sealed class DiskPressureMonitorTests
         Assert.Equal(("True", "KubeletHasDiskPressure"), (disk.Status, disk.Reason));
         var cleared = NodeStatusBuilder.Build(options, machine, new NodeHealth(true, null, 1L << 30, false, 10, 1000), pressured.Conditions, "containerd://1.6", now.AddMinutes(1));
         disk = cleared.Conditions.Single(c => c.Type == "DiskPressure");
-        Assert.Equal(("False", "KubeletHasNoDiskPressure", now.AddMinutes(1)), (disk.Status, disk.Reason, disk.LastTransitionTime));
+        Assert.Equal(("False", "KubeletHasNoDiskPressure", (DateTime?)now.AddMinutes(1)), (disk.Status, disk.Reason, disk.LastTransitionTime));
     }
 }

@@ -67,8 +67,9 @@ public sealed class ImageGcContainerdTests
             await idle.GarbageCollectAsync(CancellationToken.None);
             Assert.NotNull(await cri.ImageStatusAsync(Unused, CancellationToken.None));
 
-            var table = ImageTable.Render(await cri.ListImagesAsync(CancellationToken.None), i => i.Pinned || i.RepoTags.Contains(PauseImage.Reference) || i.RepoTags.Contains(Imported), (await ImageUsageFile.ReadAsync(usageFile, CancellationToken.None)).ToDictionary(u => u.Id), DateTimeOffset.UtcNow);
-            Assert.Matches(@"docker\.io/library/busybox\s+gc-in-use\s+\S+\s+\S+\s+\S+\s+false\s+0s ago", table);
+            var containers = await cri.ListContainersAsync(null, CancellationToken.None);
+            var table = ImageTable.Render(await cri.ListImagesAsync(CancellationToken.None), i => i.Pinned || i.RepoTags.Contains(PauseImage.Reference) || i.RepoTags.Contains(Imported), i => ImageTable.UsedBy(i, containers), (await ImageUsageFile.ReadAsync(usageFile, CancellationToken.None)).ToDictionary(u => u.Id), DateTimeOffset.UtcNow);
+            Assert.Matches(@"docker\.io/library/busybox\s+gc-in-use\s+\S+\s+\S+\s+\S+\s+false\s+in use", table);
             Assert.Matches(@"docker\.io/library/busybox\s+gc-unused\s+\S+\s+\S+\s+\S+\s+false\s+never", table);
 
             // high=1 low=0: the current usage is above the high threshold; everything that may go goes.

@@ -215,7 +215,7 @@ public sealed class ImageGcManagerTests
     [InlineData(80, 80, 2, 0, "--image-gc-low-threshold 80 must be less than --image-gc-high-threshold 80")]
     [InlineData(101, 80, 2, 0, "--image-gc-high-threshold 101 must be between 0 and 100, inclusive")]
     [InlineData(85, -1, 2, 0, "--image-gc-low-threshold -1 must be between 0 and 100, inclusive")]
-    [InlineData(85, 80, 2, 1, "--image-maximum-gc-age 00:01:00 must be greater than --image-minimum-gc-age 00:02:00")]
+    [InlineData(85, 80, 2, 1, "--image-maximum-gc-age 1m0s must be greater than --image-minimum-gc-age 2m0s")]
     public void Validate_NamesTheFlag(int high, int low, int minMinutes, int maxMinutes, string? error)
     {
         var policy = new ImageGcPolicy { HighThresholdPercent = high, LowThresholdPercent = low, MinAge = TimeSpan.FromMinutes(minMinutes), MaxAge = TimeSpan.FromMinutes(maxMinutes) };

@@ -18,12 +18,16 @@ public sealed class ImageTableTests
             [pause.Id] = new(pause.Id, [.. pause.RepoTags], 700_000, true, now.AddHours(-3), null),
         };
 
-        var lines = ImageTable.Render([untagged, pause, busybox], i => i == pause, usage, now).TrimEnd().Split('\n');
+        var nginx = new Image { Id = "sha256:cccccccccccccccccccc", RepoTags = { "docker.io/library/nginx:1.27" }, Size = 72_100_000 };
+        Container[] containers = [new() { Image = new ImageSpec { Image = "nginx:1.27" }, ImageRef = "sha256:cccccccccccccccccccc" }];
 
-        Assert.Equal(4, lines.Length);
+        var lines = ImageTable.Render([untagged, pause, busybox, nginx], i => i == pause, i => ImageTable.UsedBy(i, containers), usage, now).TrimEnd().Split('\n');
+
+        Assert.Equal(5, lines.Length);
         Assert.Matches(@"^IMAGE\s+TAG\s+DIGEST\s+IMAGE ID\s+SIZE\s+PINNED\s+LAST USED$", lines[0]);
         Assert.Matches(@"^docker\.io/library/busybox\s+local\s+fedcba9876543\s+0123456789abc\s+1\.23MB\s+false\s+3m ago$", lines[1]);
-        Assert.Matches(@"^localhost:5000/timonel/pause\s+3\.9\s+<none>\s+aaaaaaaaaaaaa\s+700kB\s+true\s+never$", lines[2]);
-        Assert.Matches(@"^<none>\s+<none>\s+<none>\s+bbbbbbbbbbbbb\s+2GB\s+false\s+-$", lines[3]);
+        Assert.Matches(@"^docker\.io/library/nginx\s+1\.27\s+<none>\s+ccccccccccccc\s+72\.1MB\s+false\s+in use$", lines[2]);
+        Assert.Matches(@"^localhost:5000/timonel/pause\s+3\.9\s+<none>\s+aaaaaaaaaaaaa\s+700kB\s+true\s+never$", lines[3]);
+        Assert.Matches(@"^<none>\s+<none>\s+<none>\s+bbbbbbbbbbbbb\s+2GB\s+false\s+-$", lines[4]);
     }
 }
