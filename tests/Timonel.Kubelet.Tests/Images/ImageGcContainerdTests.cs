@@ -34,7 +34,9 @@ public sealed class ImageGcContainerdTests
             var nodeRecord = Path.Combine(paths.AgentDir, "images-imported.json");
             var nodeImporter = new ImageImporter(paths.Socket, nodeRecord, NullLogger.Instance);
             await nodeImporter.ImportAsync(await PauseImage.EnsureArchiveAsync(Path.Combine(dir, "pause"), CancellationToken.None), CancellationToken.None);
-            await nodeImporter.ImportAsync(Archive(dir, Imported), CancellationToken.None);
+            Directory.CreateDirectory(paths.ImagesDir);
+            File.Move(Archive(dir, Imported), Path.Combine(paths.ImagesDir, "imported.tar"));
+            await nodeImporter.ImportDirectoryAsync(paths.ImagesDir, CancellationToken.None);
             var otherImporter = new ImageImporter(paths.Socket, Path.Combine(dir, "elsewhere.json"), NullLogger.Instance);
             await otherImporter.ImportAsync(Archive(dir, InUse), CancellationToken.None);
             await otherImporter.ImportAsync(Archive(dir, Unused), CancellationToken.None);
@@ -66,9 +68,11 @@ public sealed class ImageGcContainerdTests
             var idle = new ImageGcManager(cri, cri, pinned, new StatfsFilesystemStats(paths.Root, dir), new ImageGcPolicy { HighThresholdPercent = 100, LowThresholdPercent = 99, MinAge = TimeSpan.Zero }, TimeProvider.System, NullLogger.Instance, (_, reason, _) => events.Add(reason), usageFile);
             await idle.GarbageCollectAsync(CancellationToken.None);
             Assert.NotNull(await cri.ImageStatusAsync(Unused, CancellationToken.None));
+            Assert.Empty(events);
 
             var containers = await cri.ListContainersAsync(null, CancellationToken.None);
             var table = ImageTable.Render(await cri.ListImagesAsync(CancellationToken.None), i => i.Pinned || i.RepoTags.Contains(PauseImage.Reference) || i.RepoTags.Contains(Imported), i => ImageTable.UsedBy(i, containers), (await ImageUsageFile.ReadAsync(usageFile, CancellationToken.None)).ToDictionary(u => u.Id), DateTimeOffset.UtcNow);
+            Assert.True(table.Contains("gc-unused", StringComparison.Ordinal), table);
             Assert.Matches(@"docker\.io/library/busybox\s+gc-in-use\s+\S+\s+\S+\s+\S+\s+false\s+in use", table);
             Assert.Matches(@"docker\.io/library/busybox\s+gc-unused\s+\S+\s+\S+\s+\S+\s+false\s+never", table);
 
@@ -76,7 +80,8 @@ public sealed class ImageGcContainerdTests
             var gc = new ImageGcManager(cri, cri, pinned, new StatfsFilesystemStats(paths.Root, dir), new ImageGcPolicy { HighThresholdPercent = 1, LowThresholdPercent = 0, MinAge = TimeSpan.Zero }, TimeProvider.System, NullLogger.Instance, (_, reason, _) => events.Add(reason), usageFile);
             Assert.False(await gc.CollectAndReportAsync(CancellationToken.None));
 
-            Assert.Null(await cri.ImageStatusAsync(Unused, CancellationToken.None));
+            var after = string.Join(", ", (await cri.ListImagesAsync(CancellationToken.None)).SelectMany(i => i.RepoTags));
+            Assert.True(await cri.ImageStatusAsync(Unused, CancellationToken.None) is null, $"{Unused} still present; images: {after}; events: {string.Join(", ", events)}");
             Assert.NotNull(await cri.ImageStatusAsync(InUse, CancellationToken.None));
             Assert.NotNull(await cri.ImageStatusAsync(Imported, CancellationToken.None));
             Assert.NotNull(await cri.ImageStatusAsync(PauseImage.Reference, CancellationToken.None));
@@ -92,6 +97,16 @@ public sealed class ImageGcContainerdTests
         }
         finally
         {
+            // Sandboxes first (their containers with them): containerd leaves mounts and processes otherwise.
+            if (File.Exists(paths.Socket))
+            {
+                using var cleanup = new CriClient(paths.Socket);
+                foreach (var left in await cleanup.ListPodSandboxAsync(null, CancellationToken.None))
+                {
+                    await cleanup.RemovePodSandboxAsync(left.Id, CancellationToken.None);
+                }
+            }
+
             await supervisor.DisposeAsync();
             Directory.Delete(dir, recursive: true);
             foreach (var cgroup in cgroups.PodDirectories(cgroupParent).Where(Directory.Exists))
