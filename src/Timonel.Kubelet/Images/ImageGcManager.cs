@@ -47,33 +47,19 @@ public sealed partial class ImageGcManager
     public ImageGcPolicy Policy { get; }
 
     /// <summary>Collects now, then every period, until cancelled; a failed collection is logged and reported, never thrown.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await CollectAndReportAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (RpcException e)
-            {
-                // The runtime restarting is no reason to stop collecting.
-                LogRuntimeUnavailable(e.Status.Detail);
-            }
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        NodeLoop.RunAsync(CollectAndReportAsync, Policy.Period, _time, RuntimeUnavailable, cancellationToken);
 
-            try
-            {
-                await Task.Delay(Policy.Period, _time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+    /// <summary>The runtime restarting is no reason to stop collecting: logged, and the next period tries again.</summary>
+    private bool RuntimeUnavailable(Exception e)
+    {
+        if (e is not RpcException rpc)
+        {
+            return false;
         }
+
+        LogRuntimeUnavailable(rpc.Status.Detail);
+        return true;
     }
 
     /// <summary>One collection as the kubelet's loop runs it: true when it freed what the policy asks; a failure that repeats the previous one records ImageGCFailed on the Node.</summary>

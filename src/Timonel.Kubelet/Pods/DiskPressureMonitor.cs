@@ -49,32 +49,19 @@ public sealed partial class DiskPressureMonitor
     /// <summary>Whether the node reports DiskPressure: a threshold met at the last observation or within the transition period before it.</summary>
     public bool UnderPressure { get; private set; }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await SynchronizeAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is IOException or Grpc.Core.RpcException or UnauthorizedAccessException)
-            {
-                LogObserveFailed(e.Message);
-            }
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        NodeLoop.RunAsync(SynchronizeAsync, _thresholds.MonitoringInterval, _time, ObserveFailed, cancellationToken);
 
-            try
-            {
-                await Task.Delay(_thresholds.MonitoringInterval, _time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+    /// <summary>A filesystem or the runtime failing to answer: logged, and the next interval observes again.</summary>
+    private bool ObserveFailed(Exception e)
+    {
+        if (e is not (IOException or Grpc.Core.RpcException or UnauthorizedAccessException))
+        {
+            return false;
         }
+
+        LogObserveFailed(e.Message);
+        return true;
     }
 
     /// <summary>One observation: updates <see cref="UnderPressure"/>, reclaims images and evicts a pod when needed; returns the evicted pod, if any.</summary>

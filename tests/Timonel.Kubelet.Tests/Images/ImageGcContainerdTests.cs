@@ -1,10 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Timonel.Kubelet.Cri;
 using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Images;
-using Timonel.Kubelet.Network;
-using Timonel.Kubelet.Runtime;
 using Timonel.Kubelet.Tests.Infrastructure;
 
 namespace Timonel.Kubelet.Tests.Images;
@@ -19,101 +16,67 @@ public sealed class ImageGcContainerdTests
     [RootFact]
     public async Task GarbageCollect_OverHighThreshold_RemovesUnusedImage_KeepsPauseInUseAndImported()
     {
-        using var netns = NetworkNamespace.Create("tk-imagegc");
-        var dir = Directory.CreateTempSubdirectory("timonel-imagegc-").FullName;
-        var paths = new ContainerdPaths(Path.Combine(dir, "agent"));
-        var cgroups = CgroupLayout.Detect();
-        CniConfig.Write(paths.CniConfDir, "10.42.9.0/24", "tmgc0", paths.CniDataDir);
-        var supervisor = new ContainerdSupervisor(paths, ContainerdConfig.Render(paths, cgroups, PauseImage.Reference, "/usr/lib/cni"), netns.Path, NullLogger.Instance);
-        var cgroupParent = $"/timonel-imagegc-{Environment.ProcessId}";
-        try
+        await using var containerd = await TestContainerd.StartAsync("tk-imagegc", "10.42.9.0/24", "tmgc0");
+        var paths = containerd.Paths;
+        var cri = containerd.Cri;
+
+        // The node's own imports (pinned by its record) and, apart, images as `ctr import` would bring them (not pinned).
+        var nodeRecord = Path.Combine(paths.AgentDir, "images-imported.json");
+        var nodeImporter = new ImageImporter(paths.Socket, nodeRecord, NullLogger.Instance);
+        await nodeImporter.ImportAsync(await PauseImage.EnsureArchiveAsync(Path.Combine(containerd.Dir, "pause"), CancellationToken.None), CancellationToken.None);
+        Directory.CreateDirectory(paths.ImagesDir);
+        File.Move(Archive(containerd.Dir, Imported), Path.Combine(paths.ImagesDir, "imported.tar"));
+        await nodeImporter.ImportDirectoryAsync(paths.ImagesDir, CancellationToken.None);
+        var otherImporter = new ImageImporter(paths.Socket, Path.Combine(containerd.Dir, "elsewhere.json"), NullLogger.Instance);
+        await otherImporter.ImportAsync(Archive(containerd.Dir, InUse), CancellationToken.None);
+        await otherImporter.ImportAsync(Archive(containerd.Dir, Unused), CancellationToken.None);
+
+        var sandboxConfig = containerd.SandboxConfig("gc");
+        var sandbox = await cri.RunPodSandboxAsync(sandboxConfig, CancellationToken.None);
+        var container = await cri.CreateContainerAsync(sandbox, new ContainerConfig
         {
-            await supervisor.StartAsync(CancellationToken.None);
+            Metadata = new ContainerMetadata { Name = "c" },
+            Image = new ImageSpec { Image = InUse },
+            Command = { "sleep", "100" },
+            LogPath = "c.log",
+            Linux = new LinuxContainerConfig(),
+        }, sandboxConfig, CancellationToken.None);
+        await cri.StartContainerAsync(container, CancellationToken.None);
 
-            // The node's own imports (pinned by its record) and, apart, images as `ctr import` would bring them (not pinned).
-            var nodeRecord = Path.Combine(paths.AgentDir, "images-imported.json");
-            var nodeImporter = new ImageImporter(paths.Socket, nodeRecord, NullLogger.Instance);
-            await nodeImporter.ImportAsync(await PauseImage.EnsureArchiveAsync(Path.Combine(dir, "pause"), CancellationToken.None), CancellationToken.None);
-            Directory.CreateDirectory(paths.ImagesDir);
-            File.Move(Archive(dir, Imported), Path.Combine(paths.ImagesDir, "imported.tar"));
-            await nodeImporter.ImportDirectoryAsync(paths.ImagesDir, CancellationToken.None);
-            var otherImporter = new ImageImporter(paths.Socket, Path.Combine(dir, "elsewhere.json"), NullLogger.Instance);
-            await otherImporter.ImportAsync(Archive(dir, InUse), CancellationToken.None);
-            await otherImporter.ImportAsync(Archive(dir, Unused), CancellationToken.None);
+        var pinned = new PinnedImages(nodeRecord, PauseImage.Reference);
+        var events = new List<string>();
+        var usageFile = ImageUsageFile.PathIn(paths.AgentDir);
+        ImageGcManager Manager(int high, int low) => new(cri, cri, pinned, new StatfsFilesystemStats(paths.Root, containerd.Dir), new ImageGcPolicy { HighThresholdPercent = high, LowThresholdPercent = low, MinAge = TimeSpan.Zero }, TimeProvider.System, NullLogger.Instance, (_, reason, _) => events.Add(reason), usageFile);
 
-            using var cri = new CriClient(paths.Socket);
-            var sandboxConfig = new PodSandboxConfig
-            {
-                Metadata = new PodSandboxMetadata { Name = "gc", Namespace = "default", Uid = Guid.NewGuid().ToString() },
-                Hostname = "gc",
-                LogDirectory = Path.Combine(paths.PodLogs, "gc"),
-                Linux = new LinuxPodSandboxConfig { CgroupParent = cgroupParent },
-            };
-            var sandbox = await cri.RunPodSandboxAsync(sandboxConfig, CancellationToken.None);
-            var container = await cri.CreateContainerAsync(sandbox, new ContainerConfig
-            {
-                Metadata = new ContainerMetadata { Name = "c" },
-                Image = new ImageSpec { Image = InUse },
-                Command = { "sleep", "100" },
-                LogPath = "c.log",
-                Linux = new LinuxContainerConfig(),
-            }, sandboxConfig, CancellationToken.None);
-            await cri.StartContainerAsync(container, CancellationToken.None);
+        // Below the thresholds nothing goes: the machine's disk is not 100 % full.
+        await Manager(100, 99).GarbageCollectAsync(CancellationToken.None);
+        Assert.NotNull(await cri.ImageStatusAsync(Unused, CancellationToken.None));
+        Assert.Empty(events);
 
-            var pinned = new PinnedImages(nodeRecord, PauseImage.Reference);
-            var events = new List<string>();
-            var usageFile = ImageUsageFile.PathIn(paths.AgentDir);
+        var containers = await cri.ListContainersAsync(null, CancellationToken.None);
+        var table = ImageTable.Render(await cri.ListImagesAsync(CancellationToken.None), i => i.Pinned || i.RepoTags.Contains(PauseImage.Reference) || i.RepoTags.Contains(Imported), i => ImageTable.UsedBy(i, containers), (await ImageUsageFile.ReadAsync(usageFile, CancellationToken.None)).ToDictionary(u => u.Id), DateTimeOffset.UtcNow);
+        Assert.Matches(@"docker\.io/library/busybox\s+gc-in-use\s+\S+\s+\S+\s+\S+\s+false\s+in use", table);
+        Assert.Matches(@"docker\.io/library/busybox\s+gc-unused\s+\S+\s+\S+\s+\S+\s+false\s+never", table);
+        Assert.Matches(@"docker\.io/library/busybox\s+gc-imported\s+\S+\s+\S+\s+\S+\s+true\s+never", table);
 
-            // Below the thresholds nothing goes: the machine's disk is not 100 % full.
-            var idle = new ImageGcManager(cri, cri, pinned, new StatfsFilesystemStats(paths.Root, dir), new ImageGcPolicy { HighThresholdPercent = 100, LowThresholdPercent = 99, MinAge = TimeSpan.Zero }, TimeProvider.System, NullLogger.Instance, (_, reason, _) => events.Add(reason), usageFile);
-            await idle.GarbageCollectAsync(CancellationToken.None);
-            Assert.NotNull(await cri.ImageStatusAsync(Unused, CancellationToken.None));
-            Assert.Empty(events);
+        // high=1 low=0: the current usage is above the high threshold; everything that may go goes.
+        var gc = Manager(1, 0);
+        Assert.False(await gc.CollectAndReportAsync(CancellationToken.None));
 
-            var containers = await cri.ListContainersAsync(null, CancellationToken.None);
-            var table = ImageTable.Render(await cri.ListImagesAsync(CancellationToken.None), i => i.Pinned || i.RepoTags.Contains(PauseImage.Reference) || i.RepoTags.Contains(Imported), i => ImageTable.UsedBy(i, containers), (await ImageUsageFile.ReadAsync(usageFile, CancellationToken.None)).ToDictionary(u => u.Id), DateTimeOffset.UtcNow);
-            Assert.True(table.Contains("gc-unused", StringComparison.Ordinal), table);
-            Assert.Matches(@"docker\.io/library/busybox\s+gc-in-use\s+\S+\s+\S+\s+\S+\s+false\s+in use", table);
-            Assert.Matches(@"docker\.io/library/busybox\s+gc-unused\s+\S+\s+\S+\s+\S+\s+false\s+never", table);
+        var left = string.Join(", ", (await cri.ListImagesAsync(CancellationToken.None)).SelectMany(i => i.RepoTags));
+        Assert.True(await cri.ImageStatusAsync(Unused, CancellationToken.None) is null, $"{Unused} still present; images: {left}; events: {string.Join(", ", events)}");
+        Assert.NotNull(await cri.ImageStatusAsync(InUse, CancellationToken.None));
+        Assert.NotNull(await cri.ImageStatusAsync(Imported, CancellationToken.None));
+        Assert.NotNull(await cri.ImageStatusAsync(PauseImage.Reference, CancellationToken.None));
+        Assert.Equal(["FreeDiskSpaceFailed"], events);
 
-            // high=1 low=0: the current usage is above the high threshold; everything that may go goes.
-            var gc = new ImageGcManager(cri, cri, pinned, new StatfsFilesystemStats(paths.Root, dir), new ImageGcPolicy { HighThresholdPercent = 1, LowThresholdPercent = 0, MinAge = TimeSpan.Zero }, TimeProvider.System, NullLogger.Instance, (_, reason, _) => events.Add(reason), usageFile);
-            Assert.False(await gc.CollectAndReportAsync(CancellationToken.None));
-
-            var after = string.Join(", ", (await cri.ListImagesAsync(CancellationToken.None)).SelectMany(i => i.RepoTags));
-            Assert.True(await cri.ImageStatusAsync(Unused, CancellationToken.None) is null, $"{Unused} still present; images: {after}; events: {string.Join(", ", events)}");
-            Assert.NotNull(await cri.ImageStatusAsync(InUse, CancellationToken.None));
-            Assert.NotNull(await cri.ImageStatusAsync(Imported, CancellationToken.None));
-            Assert.NotNull(await cri.ImageStatusAsync(PauseImage.Reference, CancellationToken.None));
-            Assert.Equal(["FreeDiskSpaceFailed"], events);
-
-            // Once its container is gone the image in use goes too, at the next collection.
-            await cri.RemovePodSandboxAsync(sandbox, CancellationToken.None);
-            Assert.False(await gc.CollectAndReportAsync(CancellationToken.None));
-            Assert.Null(await cri.ImageStatusAsync(InUse, CancellationToken.None));
-            Assert.NotNull(await cri.ImageStatusAsync(Imported, CancellationToken.None));
-            Assert.NotNull(await cri.ImageStatusAsync(PauseImage.Reference, CancellationToken.None));
-            Assert.Equal(["FreeDiskSpaceFailed", "FreeDiskSpaceFailed", "ImageGCFailed"], events);
-        }
-        finally
-        {
-            // Sandboxes first (their containers with them): containerd leaves mounts and processes otherwise.
-            if (File.Exists(paths.Socket))
-            {
-                using var cleanup = new CriClient(paths.Socket);
-                foreach (var left in await cleanup.ListPodSandboxAsync(null, CancellationToken.None))
-                {
-                    await cleanup.RemovePodSandboxAsync(left.Id, CancellationToken.None);
-                }
-            }
-
-            await supervisor.DisposeAsync();
-            Directory.Delete(dir, recursive: true);
-            foreach (var cgroup in cgroups.PodDirectories(cgroupParent).Where(Directory.Exists))
-            {
-                Directory.Delete(cgroup);
-            }
-        }
+        // Once its container is gone the image in use goes too, at the next collection.
+        await cri.RemovePodSandboxAsync(sandbox, CancellationToken.None);
+        Assert.False(await gc.CollectAndReportAsync(CancellationToken.None));
+        Assert.Null(await cri.ImageStatusAsync(InUse, CancellationToken.None));
+        Assert.NotNull(await cri.ImageStatusAsync(Imported, CancellationToken.None));
+        Assert.NotNull(await cri.ImageStatusAsync(PauseImage.Reference, CancellationToken.None));
+        Assert.Equal(["FreeDiskSpaceFailed", "FreeDiskSpaceFailed", "ImageGCFailed"], events);
     }
 
     /// <summary>A busybox image whose content differs by a file naming it, so each tag is its own image id.</summary>
