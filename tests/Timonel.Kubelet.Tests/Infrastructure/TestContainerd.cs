@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Timonel.Kubelet.Cri;
 using Timonel.Kubelet.Cri.V1;
+using Timonel.Kubelet.Images;
 using Timonel.Kubelet.Network;
 using Timonel.Kubelet.Runtime;
 
@@ -47,7 +48,7 @@ internal sealed class TestContainerd : IAsyncDisposable
         var paths = new ContainerdPaths(System.IO.Path.Combine(dir, "agent"));
         var cgroups = CgroupLayout.Detect();
         CniConfig.Write(paths.CniConfDir, podCidr, bridge, paths.CniDataDir);
-        var supervisor = new ContainerdSupervisor(paths, ContainerdConfig.Render(paths, cgroups, Images.PauseImage.Reference, "/usr/lib/cni"), netns.Path, NullLogger.Instance);
+        var supervisor = new ContainerdSupervisor(paths, ContainerdConfig.Render(paths, cgroups, PauseImage.Reference, "/usr/lib/cni"), netns.Path, NullLogger.Instance);
         var containerd = new TestContainerd(netns, dir, paths, cgroups, supervisor);
         try
         {
