@@ -72,6 +72,8 @@ internal static class ServerCommand
         ingressFlags.AddTo(command, withKubeconfig: false);
         var networkPolicyFlag = new Agent.NetworkPolicyFlag();
         networkPolicyFlag.AddTo(command);
+        var imageGcFlags = new Agent.ImageGcFlags();
+        imageGcFlags.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -79,6 +81,7 @@ internal static class ServerCommand
             var log = loggers.CreateLogger("server");
             ApiServerOptions options;
             string? imagePullOverride;
+            Kubelet.Images.ImageGcPolicy imageGc;
             DatastoreSettings datastoreSettings;
             ClusterComponents components;
             Agent.AgentIngressSettings ingress;
@@ -127,6 +130,7 @@ internal static class ServerCommand
                 }
 
                 imagePullOverride = AgentHost.ParseImagePullPolicyOverride(parse.GetValue(pullOverride));
+                imageGc = imageGcFlags.Read(parse);
                 // metrics-server refuses a resolution under 10 s: kubelets refresh their stats no faster.
                 if (!Timonel.Api.Validation.GoDuration.TryParse(parse.GetValue(metricsResolution)!, out var resolution) || resolution < TimeSpan.FromSeconds(10))
                 {
@@ -265,7 +269,7 @@ internal static class ServerCommand
                 var running = components.RunAsync(credentials, options.Port, loggers, stopComponents.Token);
                 try
                 {
-                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, host.Pki, parse.GetValue(clusterCidr)!, imagePullOverride, ingress, networkPolicyFlag.Enabled(parse), loggers, ct).ConfigureAwait(false))
+                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, host.Pki, parse.GetValue(clusterCidr)!, imagePullOverride, imageGc, ingress, networkPolicyFlag.Enabled(parse), loggers, ct).ConfigureAwait(false))
                     {
                         await host.WaitForStopRequestAsync(ct).ConfigureAwait(false);
                         // Stop order, while the API still serves: the components release their

@@ -32,10 +32,14 @@ public sealed partial class KubeletAgent : IAsyncDisposable
     private readonly Task _heartbeat;
     private readonly KubeletServer _server;
     private readonly Task _logRotation;
+    private readonly Task _imageGc;
+    private readonly Task _diskPressure;
     private int _disposed;
 
-    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeRoutes routes, NodeHeartbeat heartbeat, EventRecorder events, LocalPathReclaimer reclaimer, KubeletServer server, ContainerLogRotator rotator)
+    private KubeletAgent(KubeletOptions options, V1Node node, ContainerdSupervisor containerd, CriClient cri, PodManager pods, NodeRoutes routes, NodeHeartbeat heartbeat, EventRecorder events, LocalPathReclaimer reclaimer, KubeletServer server, ContainerLogRotator rotator, ImageGcManager imageGc, DiskPressureMonitor diskPressure)
     {
+        ImageGc = imageGc;
+        DiskPressure = diskPressure;
         _routes = routes;
         _events = events;
         _reclaimer = reclaimer;
@@ -47,7 +51,15 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         _server = server;
         _heartbeat = Task.Run(() => heartbeat.RunAsync(_stop.Token));
         _logRotation = Task.Run(() => rotator.RunAsync(_stop.Token));
+        _imageGc = Task.Run(() => imageGc.RunAsync(_stop.Token));
+        _diskPressure = Task.Run(() => diskPressure.RunAsync(_stop.Token));
     }
+
+    /// <summary>The node's image garbage collection (runs every --image-gc period).</summary>
+    public ImageGcManager ImageGc { get; }
+
+    /// <summary>The node's disk pressure: the DiskPressure condition, image reclaim and pod eviction.</summary>
+    public DiskPressureMonitor DiskPressure { get; }
 
     /// <summary>The port of the kubelet's HTTPS server (logs, exec, attach, port-forward, stats, resource metrics).</summary>
     public int ServerPort => _server.Port;
@@ -108,7 +120,16 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             var time = TimeProvider.System;
             events = new EventRecorder(client, "kubelet", options.NodeName, loggers.CreateLogger("kubelet.events"), time);
             NodeEvents.Starting(events, options.NodeName);
-            var heartbeat = new NodeHeartbeat(client, cri, options, machine, time, loggers.CreateLogger("kubelet.node"), events);
+            var nodeEvents = events;
+            var fs = options.FilesystemStats ?? new StatfsFilesystemStats(paths.Root, options.DataDir);
+            var imageGc = new ImageGcManager(cri, cri, pinned, fs, options.ImageGc, time, loggers.CreateLogger("kubelet.imagegc"), (type, reason, message) => nodeEvents.Event(NodeEvents.Reference(options.NodeName), type, reason, message), ImageUsageFile.PathIn(options.AgentDir));
+            PodManager? podManager = null;
+            var diskPressure = new DiskPressureMonitor(
+                fs, imageGc, options.DiskEviction, time, loggers.CreateLogger("kubelet.eviction"),
+                () => podManager?.Pods() ?? [],
+                pod => EmptyDirLimits.DiskUsage(Path.Combine(options.PodsDir, pod.Metadata.Uid)) + EmptyDirLimits.DiskUsage(RuntimeConfigBuilder.LogDirectory(pod, paths.PodLogs)),
+                (pod, message) => podManager?.Evict(pod, message));
+            var heartbeat = new NodeHeartbeat(client, cri, options, machine, time, loggers.CreateLogger("kubelet.node"), events) { DiskPressure = () => diskPressure.UnderPressure };
             await heartbeat.PostStatusAsync(force: true, cancellationToken).ConfigureAwait(false);
             var runtime = new PodRuntime(cri, client, new Prober(cri, new NodeNetwork(options.NetworkNamespace)), new EnvResolver(client), options, cgroups, time, options.NodeIp.ToString(), paths.PodLogs)
             {
@@ -119,13 +140,14 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             };
             routes = await StartRoutesAsync(client, options, node.Spec.PodCIDR, loggers, cancellationToken).ConfigureAwait(false);
             var pods = new PodManager(runtime, loggers);
+            podManager = pods;
             await pods.StartAsync(cancellationToken).ConfigureAwait(false);
             var reclaimer = new LocalPathReclaimer(client, options.NodeName, loggers, time);
             reclaimer.Start();
             var stats = new StatsCollector(options.NodeName, cri, new CgroupNodeUsage(cgroups, time));
             server = await KubeletServer.StartAsync(options, cri, stats, client, new NodeNetwork(options.NetworkNamespace), loggers, time, cancellationToken).ConfigureAwait(false);
             var rotator = new ContainerLogRotator(cri, options, time, loggers.CreateLogger("kubelet.logs"));
-            return new KubeletAgent(options, node, containerd, cri, pods, routes, heartbeat, events, reclaimer, server, rotator);
+            return new KubeletAgent(options, node, containerd, cri, pods, routes, heartbeat, events, reclaimer, server, rotator, imageGc, diskPressure);
         }
         catch
         {
@@ -170,13 +192,16 @@ public sealed partial class KubeletAgent : IAsyncDisposable
             // The heartbeat ends by cancellation; stopping must go on to containerd regardless.
         }
 
-        try
+        foreach (var loop in new[] { _logRotation, _imageGc, _diskPressure })
         {
-            await _logRotation.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Ends by cancellation too.
+            try
+            {
+                await loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ends by cancellation too.
+            }
         }
 
         try

@@ -109,6 +109,18 @@ public sealed record KubeletOptions
     /// </summary>
     public string? ImagePullPolicyOverride { get; init; }
 
+    /// <summary>--image-gc-high-threshold, --image-gc-low-threshold, --image-minimum-gc-age, --image-maximum-gc-age: when unused images are removed.</summary>
+    public Images.ImageGcPolicy ImageGc { get; init; } = new();
+
+    /// <summary>The eviction manager's hard disk thresholds (imagefs.available&lt;15%, nodefs.available&lt;10%) and timing.</summary>
+    public Pods.DiskEvictionThresholds DiskEviction { get; init; } = new();
+
+    /// <summary>
+    /// The image and node filesystems' sizes; null reads them with statfs (containerd's root and
+    /// the data dir). Tests give fixed figures to drive garbage collection and disk pressure.
+    /// </summary>
+    public Images.IFilesystemStats? FilesystemStats { get; init; }
+
     public string AgentDir => Path.Combine(DataDir, "agent");
 
     /// <summary>Per-pod directories (volumes) under DATA_DIR/agent/pods/&lt;uid&gt;.</summary>

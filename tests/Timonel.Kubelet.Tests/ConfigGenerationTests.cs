@@ -147,7 +147,7 @@ public sealed class ConfigGenerationTests
     {
         var options = new KubeletOptions { DataDir = "/d", NodeName = "n", NodeIp = IPAddress.Parse("10.0.0.1") };
         var machine = new MachineInfo(2, 4L << 30, 100L << 30, "m", "6.1", "Debian");
-        var health = new NodeHealth(false, "runtime down", 50L << 20, 0.5, 100, 4_194_304);
+        var health = new NodeHealth(false, "runtime down", 50L << 20, false, 100, 4_194_304);
 
         var status = NodeStatusBuilder.Build(options, machine, health, null, "containerd://1.6.20", DateTime.UtcNow);
 

@@ -33,6 +33,8 @@ internal static class AgentCommand
         ingressFlags.AddTo(command, withKubeconfig: true);
         var networkPolicyFlag = new NetworkPolicyFlag();
         networkPolicyFlag.AddTo(command);
+        var imageGcFlags = new ImageGcFlags();
+        imageGcFlags.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -67,6 +69,7 @@ internal static class AgentCommand
                     ClusterDomain = AgentHost.ParseClusterDomain(parse.GetValue(clusterDomain)),
                     ResolvConf = Path.GetFullPath(parse.GetValue(resolvConf) is { Length: > 0 } file ? file : throw new ArgumentException("--resolv-conf must name a file")),
                     ImagePullPolicyOverride = AgentHost.ParseImagePullPolicyOverride(parse.GetValue(pullOverride)),
+                    ImageGc = imageGcFlags.Read(parse),
                 };
                 _ = Kubelet.Network.CniConfig.ParseCidr(options.ClusterCidr);
                 ingress = ingressFlags.Read(parse);

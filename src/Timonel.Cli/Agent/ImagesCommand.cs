@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Globalization;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Timonel.ApiServer;
 using Timonel.Kubelet.Cri;
-using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Images;
 using Timonel.Kubelet.Runtime;
 
@@ -60,17 +58,23 @@ internal static class ImagesCommand
             using var cri = new CriClient(paths.Socket);
             try
             {
-                var response = await cri.Images.ListImagesAsync(new ListImagesRequest(), cancellationToken: ct).ConfigureAwait(false);
-                Console.WriteLine($"{"IMAGE",-60} {"ID",-20} {"SIZE",10}");
-                foreach (var image in response.Images.OrderBy(i => i.RepoTags.FirstOrDefault(), StringComparer.Ordinal))
+                var images = await cri.ListImagesAsync(ct).ConfigureAwait(false);
+                var pinned = new PinnedImages(Path.Combine(paths.AgentDir, "images-imported.json"), PauseImage.Reference);
+                var pinnedIds = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var image in images)
                 {
-                    var id = image.Id.Replace("sha256:", string.Empty, StringComparison.Ordinal);
-                    foreach (var tag in image.RepoTags.DefaultIfEmpty("<none>"))
+                    foreach (var tag in image.RepoTags)
                     {
-                        Console.WriteLine($"{tag,-60} {id[..Math.Min(13, id.Length)],-20} {Size(image.Size),10}");
+                        if (image.Pinned || await pinned.ContainsAsync(tag, ct).ConfigureAwait(false))
+                        {
+                            pinnedIds.Add(image.Id);
+                        }
                     }
                 }
 
+                var containers = await cri.ListContainersAsync(null, ct).ConfigureAwait(false);
+                var usage = (await ImageUsageFile.ReadAsync(ImageUsageFile.PathIn(paths.AgentDir), ct).ConfigureAwait(false)).ToDictionary(u => u.Id, StringComparer.Ordinal);
+                Console.Write(ImageTable.Render(images, i => i.Pinned || pinnedIds.Contains(i.Id), i => ImageTable.UsedBy(i, containers), usage, DateTimeOffset.UtcNow));
                 return 0;
             }
             catch (RpcException e)
@@ -122,7 +126,4 @@ internal static class ImagesCommand
 
     private static ContainerdPaths Paths(string? dataDir) =>
         new(Path.Combine(Path.GetFullPath(dataDir ?? ApiServerOptions.DefaultDataDir()), "agent"));
-
-    private static string Size(ulong bytes) =>
-        bytes >= 1 << 20 ? (bytes / (double)(1 << 20)).ToString("F1", CultureInfo.InvariantCulture) + "MB" : (bytes / 1024.0).ToString("F1", CultureInfo.InvariantCulture) + "kB";
 }

@@ -42,6 +42,9 @@ public sealed partial class NodeHeartbeat
         _log = log;
     }
 
+    /// <summary>The eviction manager's disk pressure verdict; when null, DiskPressure is the data dir's filesystem under 10 % free.</summary>
+    public Func<bool>? DiskPressure { get; init; }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
@@ -173,7 +176,8 @@ public sealed partial class NodeHeartbeat
 
         var processes = Directory.EnumerateDirectories("/proc").Count(d => char.IsAsciiDigit(Path.GetFileName(d)[0]));
         _ = int.TryParse(File.Exists("/proc/sys/kernel/pid_max") ? File.ReadAllText("/proc/sys/kernel/pid_max").Trim() : "0", out var pidMax);
-        return new NodeHealth(ready, message, MachineInfo.MeminfoBytes("MemAvailable") ?? long.MaxValue, diskFraction, processes, pidMax);
+        var diskPressure = DiskPressure?.Invoke() ?? diskFraction < NodeStatusBuilder.DiskPressureFraction;
+        return new NodeHealth(ready, message, MachineInfo.MeminfoBytes("MemAvailable") ?? long.MaxValue, diskPressure, processes, pidMax);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "node heartbeat failed: {Reason}")]

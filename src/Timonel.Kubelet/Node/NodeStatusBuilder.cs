@@ -4,7 +4,8 @@ using k8s.Models;
 namespace Timonel.Kubelet.Node;
 
 /// <summary>Readings that decide the node's conditions.</summary>
-public sealed record NodeHealth(bool RuntimeReady, string? RuntimeMessage, long MemoryAvailableBytes, double DiskAvailableFraction, int Processes, int PidMax);
+/// <param name="DiskPressure">The eviction manager's verdict on the image and node filesystems (see Pods.DiskPressureMonitor).</param>
+public sealed record NodeHealth(bool RuntimeReady, string? RuntimeMessage, long MemoryAvailableBytes, bool DiskPressure, int Processes, int PidMax);
 
 /// <summary>Computes the Node's status (capacity, addresses, conditions, nodeInfo) as upstream's kubelet reports it.</summary>
 public static class NodeStatusBuilder
@@ -34,7 +35,7 @@ public static class NodeStatusBuilder
             Conditions =
             [
                 Condition(previous, "MemoryPressure", health.MemoryAvailableBytes < MemoryPressureBytes, "KubeletHasInsufficientMemory", "KubeletHasSufficientMemory", "kubelet has {0} memory available", now),
-                Condition(previous, "DiskPressure", health.DiskAvailableFraction < DiskPressureFraction, "KubeletHasDiskPressure", "KubeletHasNoDiskPressure", "kubelet has {0} disk pressure", now),
+                Condition(previous, "DiskPressure", health.DiskPressure, "KubeletHasDiskPressure", "KubeletHasNoDiskPressure", "kubelet has {0} disk pressure", now),
                 Condition(previous, "PIDPressure", health.PidMax > 0 && health.Processes > health.PidMax * 0.9, "KubeletHasInsufficientPID", "KubeletHasSufficientPID", "kubelet has {0} PID available", now),
                 ReadyCondition(previous, health, now),
             ],

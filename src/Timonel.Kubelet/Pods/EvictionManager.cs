@@ -6,7 +6,9 @@ namespace Timonel.Kubelet.Pods;
 /// <summary>
 /// Upstream's eviction manager for emptyDir sizeLimit: every check interval a pod's disk
 /// emptyDirs are measured; one over its limit gets the pod evicted — its containers killed with
-/// <see cref="GraceSeconds"/> of grace and the pod left Failed with reason Evicted.
+/// <see cref="GraceSeconds"/> of grace and the pod left Failed with reason Evicted. Node-pressure
+/// evictions (<see cref="DiskPressureMonitor"/>) are handed to the pod's worker the same way,
+/// through <see cref="Request"/>. Thread-safe.
 /// </summary>
 public sealed class EvictionManager
 {
@@ -17,12 +19,20 @@ public sealed class EvictionManager
 
     private readonly TimeSpan _checkInterval;
     private readonly TimeProvider _time;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _requested = new(StringComparer.Ordinal);
 
     public EvictionManager(TimeSpan checkInterval, TimeProvider time)
     {
         _checkInterval = checkInterval;
         _time = time;
     }
+
+    /// <summary>Asks that the pod (by UID) be evicted with the message at its worker's next sync.</summary>
+    public void Request(string uid, string message) => _requested.TryAdd(uid, message);
+
+    /// <summary>Why the pod must be evicted now (a node-pressure request first); null when it may stay.</summary>
+    internal string? Violation(V1Pod pod, PodVolumes volumes, PodState state) =>
+        _requested.TryRemove(pod.Metadata.Uid, out var message) ? message : EmptyDirViolation(pod, volumes, state);
 
     /// <summary>Why the pod must be evicted now; null when it may stay (or was measured less than an interval ago).</summary>
     internal string? EmptyDirViolation(V1Pod pod, PodVolumes volumes, PodState state)

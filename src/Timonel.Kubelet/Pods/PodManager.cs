@@ -73,6 +73,16 @@ public sealed partial class PodManager : IAsyncDisposable
         }
     }
 
+    /// <summary>The pods bound to the node, as last seen.</summary>
+    public IReadOnlyList<V1Pod> Pods() => [.. _source.List()];
+
+    /// <summary>Evicts the pod for node pressure: its worker kills it and marks it Failed, reason Evicted, with the message.</summary>
+    public void Evict(V1Pod pod, string message)
+    {
+        _rt.Eviction.Request(pod.Metadata.Uid, message);
+        Wake(pod.Metadata.Uid);
+    }
+
     /// <summary>Stops watching and stops the workers; containers keep running (a restarted agent adopts them).</summary>
     public async ValueTask DisposeAsync()
     {

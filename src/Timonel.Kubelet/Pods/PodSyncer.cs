@@ -48,7 +48,7 @@ internal sealed partial class PodSyncer
         }
 
         var terminal = pod.Status?.Phase is "Succeeded" or "Failed" || _state.EvictionMessage is not null;
-        if (!terminal && _rt.Eviction.EmptyDirViolation(pod, _volumes, _state) is { } violation)
+        if (!terminal && _rt.Eviction.Violation(pod, _volumes, _state) is { } violation)
         {
             await EvictAsync(pod, records, violation, cancellationToken).ConfigureAwait(false);
             terminal = true;
