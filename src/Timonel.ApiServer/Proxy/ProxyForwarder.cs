@@ -71,7 +71,8 @@ internal static class ProxyForwarder
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        // Kestrel knows whether a request has a body whatever the protocol (HTTP/2 has no chunking).
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength > 0)
         {
             request.Content = new StreamContent(new CappedRequestBody(context.Request.Body, RequestBody.MaxBytes));
             if (context.Request.ContentLength is { } length)

@@ -11,8 +11,18 @@ namespace Timonel.ApiServer.Tests.Proxy;
 /// only and records every address it is asked about: an address that never shows up there was
 /// never dialled.
 /// </summary>
-public sealed class ProxyFixture : ApiServerFixture
+public sealed class ProxyFixture : ApiServerFixture, IDisposable
 {
+    private readonly Lazy<HttpClient> _raw;
+
+    public ProxyFixture() => _raw = new(() => new HttpClient(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.GZip,
+        // The server's certificate is the cluster's; what is tested here is behind it.
+        SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+    }) { BaseAddress = new Uri(Host.Url) });
+
     public ConcurrentQueue<IPAddress> Dials { get; } = new();
 
     protected override ApiServerOptions Configure(ApiServerOptions options) => options with
@@ -64,7 +74,39 @@ public sealed class ProxyFixture : ApiServerFixture
     private static string Fill(string template, params (string Key, string Value)[] values) =>
         values.Aggregate(template, (text, v) => text.Replace(v.Key, v.Value, StringComparison.Ordinal));
 
+    /// <summary>A namespace with a node and pod <paramref name="podName"/> whose IP and container port are a fresh loopback backend's.</summary>
+    internal async Task<PodBehindProxy> PodBehindProxyAsync(string prefix, string podName = "web")
+    {
+        var backend = await LoopbackBackend.StartAsync();
+        var ns = await NamespaceAsync(prefix);
+        await NodeAsync($"{ns}-node", "127.0.0.1", 10250);
+        await PodAsync(ns, podName, $"{ns}-node", "127.0.0.1", backend.Port);
+        return new PodBehindProxy(backend, ns, $"/api/v1/namespaces/{ns}/pods/{podName}/proxy");
+    }
+
+    /// <summary>A GET as the admin that does not follow redirects (to see them) and undoes gzip.</summary>
+    internal async Task<HttpResponseMessage> RawGetAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Host.Pki.AdminToken);
+        return await _raw.Value.SendAsync(request);
+    }
+
     internal Task<ApiResponse> GetAsync(string path) => Client.GetAsync(path);
 
     internal ApiClient Api => Client;
+
+    public void Dispose()
+    {
+        if (_raw.IsValueCreated)
+        {
+            _raw.Value.Dispose();
+        }
+    }
+}
+
+/// <summary>A pod whose IP and port are a loopback backend's, and the path prefix of its proxy.</summary>
+internal sealed record PodBehindProxy(LoopbackBackend Backend, string Namespace, string Prefix) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Backend.DisposeAsync();
 }

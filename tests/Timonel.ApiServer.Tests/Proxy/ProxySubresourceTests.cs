@@ -1,8 +1,6 @@
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Timonel.ApiServer.Tests.Api;
 using Timonel.Testing;
@@ -20,11 +18,8 @@ public sealed class ProxySubresourceTests(ProxyFixture fx) : IClassFixture<Proxy
     [Fact]
     public async Task PodProxy_EveryConnectMethod_ReachesBackendWithPathQueryAndNoCredentials()
     {
-        await using var backend = await LoopbackBackend.StartAsync();
-        var ns = await fx.NamespaceAsync("proxy-pod");
-        await fx.NodeAsync($"{ns}-node", "127.0.0.1", 10250);
-        await fx.PodAsync(ns, "web", $"{ns}-node", "127.0.0.1", backend.Port);
-        var prefix = $"/api/v1/namespaces/{ns}/pods/web/proxy";
+        await using var behind = await fx.PodBehindProxyAsync("proxy-pod", "web");
+        var prefix = behind.Prefix;
 
         var get = await fx.GetAsync($"{prefix}/some/path?x=1&y=two");
 
@@ -70,16 +65,10 @@ public sealed class ProxySubresourceTests(ProxyFixture fx) : IClassFixture<Proxy
     [Fact]
     public async Task Proxy_EmptyPath_RedirectsToTrailingSlashAndSlashReachesRoot()
     {
-        await using var backend = await LoopbackBackend.StartAsync();
-        var ns = await fx.NamespaceAsync("proxy-root");
-        await fx.NodeAsync($"{ns}-node", "127.0.0.1", 10250);
-        await fx.PodAsync(ns, "web", $"{ns}-node", "127.0.0.1", backend.Port);
+        await using var behind = await fx.PodBehindProxyAsync("proxy-root", "web");
+        var ns = behind.Namespace;
 
-        using var handler = new SocketsHttpHandler { AllowAutoRedirect = false, SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true } };
-        using var http = new HttpClient(handler) { BaseAddress = new Uri(fx.Host.Url) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods/web/proxy?a=b");
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fx.Host.Pki.AdminToken);
-        using var redirect = await http.SendAsync(request);
+        using var redirect = await fx.RawGetAsync($"/api/v1/namespaces/{ns}/pods/web/proxy?a=b");
         Assert.Equal(HttpStatusCode.MovedPermanently, redirect.StatusCode);
         Assert.Equal($"/api/v1/namespaces/{ns}/pods/web/proxy/?a=b", redirect.Headers.Location!.OriginalString);
 
@@ -91,19 +80,12 @@ public sealed class ProxySubresourceTests(ProxyFixture fx) : IClassFixture<Proxy
     [Fact]
     public async Task Proxy_BackendRedirect_LocationStaysBehindProxy()
     {
-        await using var backend = await LoopbackBackend.StartAsync();
-        var ns = await fx.NamespaceAsync("proxy-redirect");
-        await fx.NodeAsync($"{ns}-node", "127.0.0.1", 10250);
-        await fx.PodAsync(ns, "web", $"{ns}-node", "127.0.0.1", backend.Port);
-        var prefix = $"/api/v1/namespaces/{ns}/pods/web/proxy";
+        await using var behind = await fx.PodBehindProxyAsync("proxy-redirect", "web");
+        var prefix = behind.Prefix;
 
-        using var handler = new SocketsHttpHandler { AllowAutoRedirect = false, SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true } };
-        using var http = new HttpClient(handler) { BaseAddress = new Uri(fx.Host.Url) };
         async Task<string> LocationOf(string path)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, prefix + path);
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fx.Host.Pki.AdminToken);
-            using var response = await http.SendAsync(request);
+            using var response = await fx.RawGetAsync(prefix + path);
             Assert.Equal(HttpStatusCode.Found, response.StatusCode);
             return response.Headers.Location!.OriginalString;
         }
@@ -118,18 +100,11 @@ public sealed class ProxySubresourceTests(ProxyFixture fx) : IClassFixture<Proxy
     [InlineData("/page-gzip")]
     public async Task Proxy_HtmlPage_AbsoluteLinksRewrittenBehindProxy(string path)
     {
-        await using var backend = await LoopbackBackend.StartAsync();
-        var ns = await fx.NamespaceAsync("proxy-html");
-        await fx.NodeAsync($"{ns}-node", "127.0.0.1", 10250);
-        await fx.PodAsync(ns, "web", $"{ns}-node", "127.0.0.1", backend.Port);
-        var prefix = $"/api/v1/namespaces/{ns}/pods/web/proxy";
+        await using var behind = await fx.PodBehindProxyAsync("proxy-html", "web");
+        var prefix = behind.Prefix;
 
-        // HttpClient undoes the gzip only when asked: the rewritten page must still be valid gzip.
-        using var handler = new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.GZip, SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true } };
-        using var http = new HttpClient(handler) { BaseAddress = new Uri(fx.Host.Url) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + path);
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fx.Host.Pki.AdminToken);
-        using var response = await http.SendAsync(request);
+        // The raw client undoes gzip: the rewritten page must still be valid gzip.
+        using var response = await fx.RawGetAsync(prefix + path);
         var page = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -142,10 +117,8 @@ public sealed class ProxySubresourceTests(ProxyFixture fx) : IClassFixture<Proxy
     [Fact]
     public async Task Proxy_StreamingBody_FirstPartArrivesBeforeBackendFinishes()
     {
-        await using var backend = await LoopbackBackend.StartAsync();
-        var ns = await fx.NamespaceAsync("proxy-stream");
-        await fx.NodeAsync($"{ns}-node", "127.0.0.1", 10250);
-        await fx.PodAsync(ns, "web", $"{ns}-node", "127.0.0.1", backend.Port);
+        await using var behind = await fx.PodBehindProxyAsync("proxy-stream", "web");
+        var (backend, ns) = (behind.Backend, behind.Namespace);
 
         await using var stream = await fx.Api.WatchAsync($"/api/v1/namespaces/{ns}/pods/web/proxy/stream", CancellationToken.None);
 
@@ -159,10 +132,8 @@ public sealed class ProxySubresourceTests(ProxyFixture fx) : IClassFixture<Proxy
     [Fact]
     public async Task Proxy_BodyOverLimit_Is413AndNeverReachesBackend()
     {
-        await using var backend = await LoopbackBackend.StartAsync();
-        var ns = await fx.NamespaceAsync("proxy-body");
-        await fx.NodeAsync($"{ns}-node", "127.0.0.1", 10250);
-        await fx.PodAsync(ns, "web", $"{ns}-node", "127.0.0.1", backend.Port);
+        await using var behind = await fx.PodBehindProxyAsync("proxy-body", "web");
+        var (backend, ns) = (behind.Backend, behind.Namespace);
         var path = $"/api/v1/namespaces/{ns}/pods/web/proxy/upload";
 
         var fits = await fx.Api.SendBytesAsync(HttpMethod.Post, path, new byte[1024 * 1024], "application/octet-stream");
@@ -179,10 +150,8 @@ public sealed class ProxySubresourceTests(ProxyFixture fx) : IClassFixture<Proxy
     [Fact]
     public async Task Proxy_WebSocketUpgrade_PassesThroughBothWays()
     {
-        await using var backend = await LoopbackBackend.StartAsync();
-        var ns = await fx.NamespaceAsync("proxy-ws");
-        await fx.NodeAsync($"{ns}-node", "127.0.0.1", 10250);
-        await fx.PodAsync(ns, "web", $"{ns}-node", "127.0.0.1", backend.Port);
+        await using var behind = await fx.PodBehindProxyAsync("proxy-ws", "web");
+        var ns = behind.Namespace;
 
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", "Bearer " + fx.Host.Pki.AdminToken);
@@ -200,10 +169,8 @@ public sealed class ProxySubresourceTests(ProxyFixture fx) : IClassFixture<Proxy
     [Fact]
     public async Task ServiceProxy_ReadyEndpoint_ReachedByPortNumberNameAndScheme()
     {
-        await using var backend = await LoopbackBackend.StartAsync();
-        var ns = await fx.NamespaceAsync("proxy-svc");
-        await fx.NodeAsync($"{ns}-node", "127.0.0.1", 10250);
-        await fx.PodAsync(ns, "web-0", $"{ns}-node", "127.0.0.1", backend.Port);
+        await using var behind = await fx.PodBehindProxyAsync("proxy-svc", "web-0");
+        var (backend, ns) = (behind.Backend, behind.Namespace);
         await fx.ServiceAsync(ns, "web", backend.Port, ("web-0", "127.0.0.1"));
 
         foreach (var name in new[] { "web:80", "web:http", "http:web:http" })
@@ -218,10 +185,8 @@ public sealed class ProxySubresourceTests(ProxyFixture fx) : IClassFixture<Proxy
     [Fact]
     public async Task ServiceProxy_WithRealKubectl_GetRawReachesEndpoint()
     {
-        await using var backend = await LoopbackBackend.StartAsync();
-        var ns = await fx.NamespaceAsync("proxy-kubectl");
-        await fx.NodeAsync($"{ns}-node", "127.0.0.1", 10250);
-        await fx.PodAsync(ns, "web-0", $"{ns}-node", "127.0.0.1", backend.Port);
+        await using var behind = await fx.PodBehindProxyAsync("proxy-kubectl", "web-0");
+        var (backend, ns) = (behind.Backend, behind.Namespace);
         await fx.ServiceAsync(ns, "web", backend.Port, ("web-0", "127.0.0.1"));
         var home = Directory.CreateTempSubdirectory("proxy-kubectl-").FullName;
         try
@@ -378,7 +343,7 @@ public sealed class ProxySubresourceTests(ProxyFixture fx) : IClassFixture<Proxy
         Assert.Equal(503, pod.Code);
         Assert.Contains("is simulated", pod.Message, StringComparison.Ordinal);
         await fx.ServiceAsync(ns, "sim-svc", port, ("on-sim", "127.0.0.1"));
-        var service = await fx.GetAsync($"/api/v1/namespaces/{ns}/services/sim-svc/proxy/");
+        var service = await fx.GetAsync($"/api/v1/namespaces/{ns}/services/sim-svc:http/proxy/");
         Assert.Equal(503, service.Code);
         Assert.Contains("is simulated", service.Message, StringComparison.Ordinal);
         Assert.Equal(dialsBefore, fx.Dials.Count);
