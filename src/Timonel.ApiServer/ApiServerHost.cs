@@ -304,7 +304,8 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 new ResourceEndpoint(catalog, objects, writer, deleter, lister, new WatchStreamer(objects, lister, time, watchCaches, cachedReads), updater, bindings, new EvictionSubresource(catalog, objects, lister, deleter, updater, time, requestAdmission), time, new PodStreamEndpoint(catalog, objects, kubelets), cachedReads,
                     new ComputedCoreEndpoint(catalog, bindings, new ComponentStatuses(objects, catalog, storeReachable, time), time),
                     new ApplyPatchHandler(objects, writer, updater, time),
-                    new Metrics.MetricsEndpoint(catalog, objects, resourceMetrics, time, new Metrics.History.RecommendationEndpoint(catalog, objects, usageHistory))),
+                    new Metrics.MetricsEndpoint(catalog, objects, resourceMetrics, time, new Metrics.History.RecommendationEndpoint(catalog, objects, usageHistory)),
+                    ProxySubresources(catalog, objects, kubelets, options.AllowLoopbackProxyTargets)),
                 new AuthenticationEndpoint(catalog, issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}", requestAdmission),
                 new ReviewEndpoint(catalog, new Reviews.TokenReviewer(authenticator, issuer.ApiAudiences), new Reviews.AccessReviewer(authorizer)),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi, aggregatedDiscovery),
@@ -356,6 +357,15 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             await DisposeBuiltAsync(webHost).ConfigureAwait(false);
             throw;
         }
+    }
+
+    private static Proxy.ProxySubresource ProxySubresources(ResourceCatalog catalog, ObjectStore objects, KubeletConnector kubelets, bool allowLoopback)
+    {
+        var addresses = new Proxy.ProxyAddresses(catalog, objects, allowLoopback);
+        return new Proxy.ProxySubresource(
+            new Proxy.NodeProxyResolver(objects, kubelets, addresses),
+            new Proxy.PodProxyResolver(objects, kubelets, addresses),
+            new Proxy.ServiceProxyResolver(catalog, objects, kubelets, addresses, new Random()));
     }
 
     private static string UrlHost(System.Net.IPAddress address) =>

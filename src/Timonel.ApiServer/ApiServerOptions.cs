@@ -94,6 +94,14 @@ public sealed record ApiServerOptions
     public TimeSpan ConversionWebhookTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Let the proxy subresources reach loopback and link-local addresses (a pod IP of 127.0.0.1,
+    /// a node's loopback address on a port other than its kubelet's), which upstream refuses
+    /// ("address not allowed") and so does this server by default. Not a flag: in-process tests
+    /// stand up their backends on loopback. <see cref="KubeletDialFilter"/> applies either way.
+    /// </summary>
+    public bool AllowLoopbackProxyTargets { get; init; }
+
+    /// <summary>
     /// Who may do what: every request is put to it after authentication. Null: allow every
     /// authenticated request (the server's behaviour until RBAC). Not a flag: tests pass a
     /// recording or refusing authorizer.

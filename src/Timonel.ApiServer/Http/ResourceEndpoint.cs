@@ -31,7 +31,8 @@ internal sealed class ResourceEndpoint(
     Watch.Cache.CachedReads? cachedReads = null,
     ComputedCoreEndpoint? computed = null,
     ApplyPatchHandler? apply = null,
-    Metrics.MetricsEndpoint? metrics = null)
+    Metrics.MetricsEndpoint? metrics = null,
+    Proxy.ProxySubresource? proxies = null)
 {
     public async Task HandleAsync(HttpContext context, RequestInfo info)
     {
@@ -70,14 +71,21 @@ internal sealed class ResourceEndpoint(
         var handler = SubresourceHandler.None;
         if (info.Subresource is { } sub)
         {
-            handler = resource.Definition.Subresource(sub)?.Handler ?? SubresourceHandler.None;
+            // Only proxy takes a path after its name: "proxy/stats/summary".
+            handler = resource.Definition.Subresource(Proxy.ProxySubresource.Serves(sub) ? "proxy" : sub)?.Handler ?? SubresourceHandler.None;
+            if (handler == SubresourceHandler.Proxy && proxies is not null && info.Name is not null)
+            {
+                await proxies.HandleAsync(context, resource, info, ct).ConfigureAwait(false);
+                return;
+            }
+
             if (handler == SubresourceHandler.NodeStream && podStreams is not null && info is { Name: { } podName, Namespace: { } podNamespace })
             {
                 await podStreams.HandleAsync(context, resource, podNamespace, podName, sub, ct).ConfigureAwait(false);
                 return;
             }
 
-            if (handler is SubresourceHandler.None or SubresourceHandler.Token or SubresourceHandler.NodeStream)
+            if (handler is SubresourceHandler.None or SubresourceHandler.Token or SubresourceHandler.NodeStream or SubresourceHandler.Proxy)
             {
                 throw new ApiException(HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource: {resource.GroupResource} has no subresource \"{sub}\"");
             }

@@ -16,7 +16,9 @@ namespace Timonel.ApiServer.Streaming;
 /// cluster's client CA). As upstream without --kubelet-certificate-authority, the kubelet's
 /// serving certificate is not verified. Simulated nodes are refused before any connection: their
 /// addresses are made up and would route off the machine. Every address dialled passes the
-/// dial filter first (tests confine it to loopback).
+/// dial filter first (tests confine it to loopback). <see cref="ProxyInvoker"/> reaches the
+/// proxy subresources' other targets (pods, services' endpoints, a node's non-kubelet ports)
+/// through the same filter, without the kubelet client certificate (upstream's proxy transport).
 /// </summary>
 internal sealed class KubeletConnector : IDisposable
 {
@@ -49,9 +51,37 @@ internal sealed class KubeletConnector : IDisposable
                 ApplicationProtocols = [SslApplicationProtocol.Http11],
             },
         });
+        ProxyInvoker = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionLifetime = TimeSpan.Zero,
+            ConnectTimeout = ConnectTimeout,
+            ConnectCallback = (context, ct) => ConnectAsync(context.DnsEndPoint, dialFilter, ct),
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                // As upstream's proxy transport: pods serve whatever certificate they have.
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                ApplicationProtocols = [SslApplicationProtocol.Http11],
+            },
+        });
     }
 
+    /// <summary>HTTPS to kubelets with the API server's kubelet client certificate.</summary>
     public HttpMessageInvoker Invoker { get; }
+
+    /// <summary>Plain HTTP or HTTPS (no client certificate) to pods, endpoints and nodes' other ports, through the same dial filter.</summary>
+    public HttpMessageInvoker ProxyInvoker { get; }
+
+    /// <summary>The port a Node's kubelet serves on (status.daemonEndpoints, else 10250).</summary>
+    public static int KubeletPort(JsonObject node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var port = node["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"]?.GetValue<int>() ?? 0;
+        return port > 0 ? port : 10250;
+    }
 
     /// <summary>The base URL of the kubelet of a Node object, or a 503 Status when it has no usable address.</summary>
     public static Uri KubeletUrl(JsonObject node)
@@ -79,12 +109,7 @@ internal sealed class KubeletConnector : IDisposable
             throw ApiException.ServiceUnavailable($"node \"{name}\" reports no address to reach its kubelet");
         }
 
-        var port = node["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"]?.GetValue<int>() ?? 0;
-        if (port <= 0)
-        {
-            port = 10250;
-        }
-
+        var port = KubeletPort(node);
         var hostPart = IPAddress.TryParse(host, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
         return new Uri($"https://{hostPart}:{port}/");
     }
@@ -98,6 +123,7 @@ internal sealed class KubeletConnector : IDisposable
     public void Dispose()
     {
         Invoker.Dispose();
+        ProxyInvoker.Dispose();
         _certificate.Dispose();
     }
 }

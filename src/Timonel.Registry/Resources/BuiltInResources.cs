@@ -21,6 +21,7 @@ public static class BuiltInResources
 
     private static readonly SubresourceDefinition Status = new("status", SubresourceHandler.Status);
     private static readonly SubresourceDefinition Scale = new("scale", SubresourceHandler.Scale);
+    private static readonly SubresourceDefinition Proxy = new("proxy", SubresourceHandler.Proxy);
 
     /// <summary>A fresh list of the built-in definitions (definitions are immutable; the list is the caller's).</summary>
     public static IReadOnlyList<ResourceDefinition> Definitions() =>
@@ -29,14 +30,14 @@ public static class BuiltInResources
         Core("Namespace", "namespaces", false, typeof(V1Namespace), new NamespaceStrategy(), new NamespaceTable(), ["ns"], sub: [Status, new("finalize", SubresourceHandler.Finalize)], fields: SelectableFieldTable.Namespaces, deletion: DeletePolicy.FinalizedNamespace),
         Core("Pod", "pods", true, typeof(V1Pod), new PodStrategy(), new PodTable(), ["po"], All, sub: [
                 Status, new("binding", SubresourceHandler.Binding), new("eviction", SubresourceHandler.Eviction), new("resize", SubresourceHandler.Resize),
-                new("log", SubresourceHandler.NodeStream), new("exec", SubresourceHandler.NodeStream), new("attach", SubresourceHandler.NodeStream), new("portforward", SubresourceHandler.NodeStream),
+                new("log", SubresourceHandler.NodeStream), new("exec", SubresourceHandler.NodeStream), new("attach", SubresourceHandler.NodeStream), new("portforward", SubresourceHandler.NodeStream), Proxy,
             ], fields: SelectableFieldTable.Pods, deletion: DeletePolicy.GracefulPod),
-        Core("Service", "services", true, typeof(V1Service), new ServiceStrategy(), new ServiceTable(), ["svc"], All, sub: [Status], fields: SelectableFieldTable.Services),
+        Core("Service", "services", true, typeof(V1Service), new ServiceStrategy(), new ServiceTable(), ["svc"], All, sub: [Status, Proxy], fields: SelectableFieldTable.Services),
         Core("Endpoints", "endpoints", true, typeof(V1Endpoints), new GenericStrategy(namespaced: true, hasStatus: false), new EndpointsTable(), ["ep"]),
         Core("ConfigMap", "configmaps", true, typeof(V1ConfigMap), new ConfigMapStrategy(), new ConfigMapTable(), ["cm"]),
         Core("Secret", "secrets", true, typeof(V1Secret), new SecretStrategy(), new SecretTable(), fields: SelectableFieldTable.Secrets),
         Core("ServiceAccount", "serviceaccounts", true, typeof(V1ServiceAccount), new GenericStrategy(namespaced: true, hasStatus: false), new ServiceAccountTable(), ["sa"], sub: [new("token", SubresourceHandler.Token)]),
-        Core("Node", "nodes", false, typeof(V1Node), new NodeStrategy(), new NodeTable(), ["no"], sub: [Status], fields: SelectableFieldTable.Nodes),
+        Core("Node", "nodes", false, typeof(V1Node), new NodeStrategy(), new NodeTable(), ["no"], sub: [Status, Proxy], fields: SelectableFieldTable.Nodes),
         Core("Event", "events", true, typeof(Corev1Event), new EventStrategy(eventsApi: false), EventTable.Core, ["ev"], fields: SelectableFieldTable.CoreEvents),
         Core("PersistentVolume", "persistentvolumes", false, typeof(V1PersistentVolume), new PersistentVolumeStrategy(), new PersistentVolumeTable(), ["pv"], sub: [Status]),
         Core("PersistentVolumeClaim", "persistentvolumeclaims", true, typeof(V1PersistentVolumeClaim), new PersistentVolumeClaimStrategy(), new PersistentVolumeClaimTable(), ["pvc"], sub: [Status]),

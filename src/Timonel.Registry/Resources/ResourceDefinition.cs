@@ -225,6 +225,9 @@ public enum SubresourceHandler
     /// <summary>Streams to the node's kubelet (PodStreamEndpoint: log, exec, attach, portforward).</summary>
     NodeStream,
 
+    /// <summary>Any method, forwarded with the path after "proxy" to the node's kubelet, the pod or a service endpoint (ProxySubresource).</summary>
+    Proxy,
+
     /// <summary>GET, PUT and PATCH of a pod's container resources (pods/resize, <see cref="Strategies.PodResize"/>).</summary>
     Resize,
 

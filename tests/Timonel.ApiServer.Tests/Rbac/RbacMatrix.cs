@@ -28,17 +28,12 @@ public enum Judging
     CanI,
 
     /// <summary>
-    /// A request the server would forward to the node's kubelet (logs, exec, node proxy): the
-    /// nodes' addresses are not dialable from the test server, so an allowed request ends in the
-    /// server's dial refusal, which is what proves it passed authorization.
+    /// A request the server would forward to a node's kubelet or a pod (logs, exec, the proxy
+    /// subresources): the nodes' and pods' addresses are not dialable from the test server, so an
+    /// allowed request ends in the server's dial refusal, which is what proves it passed
+    /// authorization and was routed.
     /// </summary>
     ReachesNode,
-
-    /// <summary>
-    /// Node proxy: Timonel does not proxy to kubelets' own endpoints yet, so a request that passed
-    /// authorization ends in 404 (nodes has no subresource "proxy/..."), which is judged allowed.
-    /// </summary>
-    AuthorizedOnly,
 }
 
 /// <summary>
@@ -69,7 +64,7 @@ public static class RbacMatrix
     // Whole objects for PUT .../status (kubectl replace --raw): kubectl patch --subresource=status
     // first GETs the subresource, which a kubelet may not (upstream's node authorizer refuses
     // subresource gets), so a status patch could not show what the node may write.
-    private const string PodStatus = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"POD","namespace":"{A}"},"spec":{"nodeName":"NODE","containers":[{"name":"c","image":"busybox"}]},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}],"containerStatuses":[{"name":"c","image":"busybox","imageID":"","ready":true,"restartCount":0,"started":true,"state":{"running":{"startedAt":"2026-01-01T00:00:00Z"}}}]}}""";
+    private const string PodStatus = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"POD","namespace":"{A}"},"spec":{"nodeName":"NODE","containers":[{"name":"c","image":"busybox"}]},"status":{"phase":"Running","podIP":"192.0.2.101","podIPs":[{"ip":"192.0.2.101"}],"conditions":[{"type":"Ready","status":"True"}],"containerStatuses":[{"name":"c","image":"busybox","imageID":"","ready":true,"restartCount":0,"started":true,"state":{"running":{"startedAt":"2026-01-01T00:00:00Z"}}}]}}""";
     private const string NodeStatus = """{"apiVersion":"v1","kind":"Node","metadata":{"name":"node-1"},"status":{"addresses":[{"type":"InternalIP","address":"192.0.2.1"}],"daemonEndpoints":{"kubeletEndpoint":{"Port":10250}},"conditions":[{"type":"MatrixCheck","status":"True","reason":"Matrix","lastHeartbeatTime":null,"lastTransitionTime":null}]}}""";
 
     /// <summary>
@@ -148,8 +143,17 @@ public static class RbacMatrix
         new("nodes/status", "get", "get node node-1 --subresource=status", "A D D D D U"),
         new("nodes/status", "update", "replace --raw /api/v1/nodes/node-1/status -f -", "A D D D A U", NodeStatus),
 
-        new("nodes/proxy", "get", "get --raw /api/v1/nodes/node-1/proxy/healthz", "A D D D D U", Judging: Judging.AuthorizedOnly),
+        new("nodes/proxy", "get", "get --raw /api/v1/nodes/node-1/proxy/healthz", "A D D D D U", Judging: Judging.ReachesNode),
+        new("nodes/proxy", "get", "get --raw /api/v1/nodes/node-1:10250/proxy/stats/summary", "A D D D D U", Judging: Judging.ReachesNode),
+        new("nodes/proxy", "create", "create --raw /api/v1/nodes/node-1/proxy/run -f -", "A D D D D U", "{}", Judging.ReachesNode),
         new("nodes/proxy", "create", "auth can-i create nodes --subresource=proxy", "A D D D D U", Judging: Judging.CanI),
+
+        // admin and edit may proxy to pods and services; view may not (upstream's aggregate-to-edit).
+        new("pods/proxy", "get", "get --raw /api/v1/namespaces/{A}/pods/p1/proxy/", "A A D D D U", Judging: Judging.ReachesNode),
+        new("pods/proxy", "create", "create --raw /api/v1/namespaces/{A}/pods/p1:8080/proxy/form -f -", "A A D D D U", "{}", Judging.ReachesNode),
+        new("pods/proxy", "get", "auth can-i get pods --subresource=proxy -n {B}", "A D D D D U", Judging: Judging.CanI),
+        new("services/proxy", "get", "get --raw /api/v1/namespaces/{A}/services/svc1/proxy/", "A A D D D U", Judging: Judging.ReachesNode),
+        new("services/proxy", "delete", "delete --raw /api/v1/namespaces/{A}/services/http:svc1:80/proxy/item", "A A D D D U", Judging: Judging.ReachesNode),
 
         new("namespaces", "get", "get namespace {A}", "A A A D D U"),
         new("namespaces", "get", "get namespace {B}", "A D D D D U"),
@@ -209,7 +213,7 @@ public static class RbacMatrix
     ];
 
     /// <summary>Kinds run also through the `--as` rows (a representative subset, to keep the matrix fast).</summary>
-    public static readonly string[] ImpersonatedKinds = ["pods", "secrets", "namespaces", "rolebindings", "nodes", "nonResourceURLs"];
+    public static readonly string[] ImpersonatedKinds = ["pods", "secrets", "namespaces", "rolebindings", "nodes", "nonResourceURLs", "services/proxy"];
 
     public static Outcome Expectation(char letter) => letter switch
     {
@@ -276,7 +280,6 @@ public static class RbacMatrix
         return judging switch
         {
             Judging.ReachesNode when stderr.Contains(DialRefused, StringComparison.Ordinal) => Outcome.Allowed,
-            Judging.AuthorizedOnly when stderr.Contains("(NotFound)", StringComparison.Ordinal) => Outcome.Allowed,
             _ => Outcome.Failed,
         };
     }

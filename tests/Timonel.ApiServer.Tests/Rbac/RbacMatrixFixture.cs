@@ -108,6 +108,8 @@ public class RbacMatrixFixture : ApiServerFixture, IDisposable
             ApiAssert.Code(200, await Client.PatchAsync($"/api/v1/namespaces/{A}/pods/{pod}/status", RunningStatus, ApiClient.MergePatch));
         }
 
+        await Admin(201, $"/api/v1/namespaces/{A}/endpoints", Json($$$"""{"metadata":{"name":"svc1"},"subsets":[{"addresses":[{"ip":"192.0.2.101","nodeName":"node-1","targetRef":{"kind":"Pod","namespace":"{{{A}}}","name":"p1"}}],"ports":[{"port":80,"protocol":"TCP"}]}]}"""));
+
         foreach (var key in ApprovalKeys)
         {
             await Admin(201, "/apis/certificates.k8s.io/v1/certificatesigningrequests", JsonNode.Parse(CsrJson("approve-" + key))!);
@@ -137,8 +139,12 @@ public class RbacMatrixFixture : ApiServerFixture, IDisposable
         Assert.True(warm.ExitCode == 0, warm.Stderr);
     }
 
-    /// <summary>A pod status with container "c" running (what a status write in the matrix keeps, as logs and exec cells run alongside).</summary>
-    public const string RunningStatus = """{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}],"containerStatuses":[{"name":"c","image":"busybox","imageID":"","ready":true,"restartCount":0,"started":true,"state":{"running":{"startedAt":"2026-01-01T00:00:00Z"}}}]}}""";
+    /// <summary>
+    /// A pod status with container "c" running (what a status write in the matrix keeps, as logs
+    /// and exec cells run alongside) and a TEST-NET pod IP, so that pods/proxy and services/proxy
+    /// (svc1's Endpoints point at p1) get as far as the server's dial refusal.
+    /// </summary>
+    public const string RunningStatus = """{"status":{"phase":"Running","podIP":"192.0.2.101","podIPs":[{"ip":"192.0.2.101"}],"conditions":[{"type":"Ready","status":"True"}],"containerStatuses":[{"name":"c","image":"busybox","imageID":"","ready":true,"restartCount":0,"started":true,"state":{"running":{"startedAt":"2026-01-01T00:00:00Z"}}}]}}""";
 
     /// <summary>A certificates.k8s.io/v1 CSR named <paramref name="name"/> for a client certificate.</summary>
     public static string CsrJson(string name)

@@ -164,8 +164,9 @@ public sealed class RbacMatrixTests(RbacMatrixFixture fx, ITestOutputHelper outp
     [InlineData(1, "", "Error from server (InternalError): connections to 192.0.2.1 (192.0.2.1) are not allowed from this server", Judging.Exit, Outcome.Failed)]
     [InlineData(1, "", "Error from server (NotFound): pods \"p1\" not found", Judging.ReachesNode, Outcome.Failed)]
     [InlineData(1, "", "Error from server (Forbidden): pods \"p1\" is forbidden", Judging.ReachesNode, Outcome.Forbidden)]
-    [InlineData(1, "", "Error from server (NotFound): the server could not find the requested resource: nodes has no subresource \"proxy/healthz\"", Judging.AuthorizedOnly, Outcome.Allowed)]
-    [InlineData(1, "", "error: EOF", Judging.AuthorizedOnly, Outcome.Failed)]
+    [InlineData(1, "", "Error from server (ServiceUnavailable): error trying to reach service: connections to 192.0.2.101 (192.0.2.101) are not allowed from this server (pod \"p1\" port 8080 at 192.0.2.101:8080)", Judging.ReachesNode, Outcome.Allowed)]
+    [InlineData(1, "", "Error from server (NotFound): the server could not find the requested resource: nodes has no subresource \"proxy/healthz\"", Judging.ReachesNode, Outcome.Failed)]
+    [InlineData(1, "", "error: EOF", Judging.ReachesNode, Outcome.Failed)]
     [InlineData(1, "", "Warning: resource 'nodes' is not namespace scoped\n", Judging.CanI, Outcome.Failed)]
     [InlineData(1, "no\n", "Warning: resource 'nodes' is not namespace scoped\n", Judging.CanI, Outcome.Forbidden)]
     public void Judge_KubectlRun_Outcome(int exit, string stdout, string stderr, Judging judging, Outcome expected) =>
