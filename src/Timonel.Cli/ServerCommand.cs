@@ -70,6 +70,8 @@ internal static class ServerCommand
         // The local agent's ingress controller (the server issues its identity; no --ingress-kubeconfig).
         var ingressFlags = new Agent.IngressFlags();
         ingressFlags.AddTo(command, withKubeconfig: false);
+        var imageFlags = new Agent.ImageFlags();
+        imageFlags.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -222,9 +224,11 @@ internal static class ServerCommand
                 return 2;
             }
 
+            Agent.AgentImageSettings images;
             try
             {
                 ingress = ingressFlags.Read(parse);
+                images = imageFlags.Read(parse, imagePullOverride);
             }
             catch (ArgumentException e)
             {
@@ -263,7 +267,7 @@ internal static class ServerCommand
                 var running = components.RunAsync(credentials, options.Port, loggers, stopComponents.Token);
                 try
                 {
-                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, host.Pki, parse.GetValue(clusterCidr)!, imagePullOverride, ingress, loggers, ct).ConfigureAwait(false))
+                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, host.Pki, parse.GetValue(clusterCidr)!, images, ingress, loggers, ct).ConfigureAwait(false))
                     {
                         await host.WaitForStopRequestAsync(ct).ConfigureAwait(false);
                         // Stop order, while the API still serves: the components release their
