@@ -173,6 +173,28 @@ public sealed class RegistryPullTests : IClassFixture<RegistryCluster>
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
     }
 
+    [RegistryFact]
+    public async Task TruncatedLayer_And_UnknownRegistry_ErrImagePullWithTheRuntimesReason()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("broken");
+        await CreatePullSecretAsync(ns, "regcred", RegistryCluster.Alice.Password);
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "truncated", $"{cluster.Secured.Host}/e2e/truncated:{RegistryCluster.Tag}", "regcred")));
+        // Nothing listens on this port of the node's loopback.
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "nowhere", "127.0.0.1:5999/e2e/busybox:1", pullSecret: null)));
+
+        await WaitForWaitingAsync(ns, "app=truncated", "ErrImagePull", "ImagePullBackOff");
+        var nowhere = await WaitForWaitingAsync(ns, "app=nowhere", "ErrImagePull", "ImagePullBackOff");
+
+        var events = await PodEventsAsync(ns);
+        Assert.Matches(@"Failed to pull image ""127\.0\.0\.1:5443/e2e/truncated:1"": rpc error: code = \w+ desc = .*(unexpected EOF|failed to extract layer)", events);
+        Assert.Contains("connect: connection refused", nowhere + events, StringComparison.Ordinal);
+
+        // The node is unharmed: a good image still runs next to the broken ones.
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "good", $"{cluster.Secured.Host}/{RegistryCluster.Repository}:{RegistryCluster.Tag}", "regcred")));
+        await WaitForPhaseAsync(ns, "app=good", "Running");
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
     private async Task CreatePullSecretAsync(string ns, string name, string password, string? server = null) =>
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "secret", "docker-registry", name,
             $"--docker-server={server ?? cluster.Secured.Host}", $"--docker-username={RegistryCluster.Alice.User}", $"--docker-password={password}"));

@@ -71,7 +71,8 @@ public sealed class RegistryPusher
         return Digest(list);
     }
 
-    private async Task<string> PushBlobAsync(string repository, byte[] blob, CancellationToken cancellationToken)
+    /// <summary>Uploads one blob; returns its digest.</summary>
+    public async Task<string> PushBlobAsync(string repository, byte[] blob, CancellationToken cancellationToken)
     {
         var digest = Digest(blob);
         using var start = await _http.SendAsync(Authorized(new HttpRequestMessage(HttpMethod.Post, new Uri(_registry, $"/v2/{repository}/blobs/uploads/"))), cancellationToken).ConfigureAwait(false);
@@ -86,7 +87,8 @@ public sealed class RegistryPusher
         return digest;
     }
 
-    private async Task PutManifestAsync(string repository, string reference, byte[] manifest, string mediaType, CancellationToken cancellationToken)
+    /// <summary>Stores a manifest under a tag or digest.</summary>
+    public async Task PutManifestAsync(string repository, string reference, byte[] manifest, string mediaType, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(_registry, $"/v2/{repository}/manifests/{reference}")) { Content = new ByteArrayContent(manifest) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
@@ -109,7 +111,7 @@ public sealed class RegistryPusher
         }
     }
 
-    private static byte[] Gzip(byte[] content)
+    public static byte[] Gzip(byte[] content)
     {
         using var buffer = new MemoryStream();
         using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
@@ -120,5 +122,5 @@ public sealed class RegistryPusher
         return buffer.ToArray();
     }
 
-    private static string Digest(byte[] content) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content));
+    public static string Digest(byte[] content) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content));
 }

@@ -56,7 +56,7 @@ public sealed class DockerConfigKeyringTests
     {
         var keyring = new DockerConfigKeyring();
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes("carol:pa:ss"));
-        keyring.AddSecret("kubernetes.io/dockercfg", new Dictionary<string, byte[]> { [".dockercfg"] = Encoding.UTF8.GetBytes($$"""{"a.test":{"auth":"{{auth}}"}}""") });
+        keyring.AddSecret("kubernetes.io/dockercfg", new Dictionary<string, byte[]> { [".dockercfg"] = Encoding.UTF8.GetBytes($$$"""{"a.test":{"auth":"{{{auth}}}"}}""") });
         keyring.AddSecret("kubernetes.io/dockerconfigjson", new Dictionary<string, byte[]> { [".dockerconfigjson"] = Encoding.UTF8.GetBytes("""{"auths":{"b.test":{"username":"dave","password":"pw"}}}""") });
         // Another type is not a pull secret, whatever its keys.
         keyring.AddSecret("Opaque", new Dictionary<string, byte[]> { [".dockerconfigjson"] = Encoding.UTF8.GetBytes("""{"auths":{"c.test":{"username":"eve","password":"pw"}}}""") });

@@ -23,7 +23,7 @@ public sealed class ImagePullSecretsTests
         Type = "kubernetes.io/dockerconfigjson",
         Data = new Dictionary<string, byte[]>
         {
-            [".dockerconfigjson"] = Encoding.UTF8.GetBytes($$"""{"auths":{"{{registryKey}}":{"auth":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password))}}"}}}"""),
+            [".dockerconfigjson"] = Encoding.UTF8.GetBytes(new System.Text.Json.Nodes.JsonObject { ["auths"] = new System.Text.Json.Nodes.JsonObject { [registryKey] = new System.Text.Json.Nodes.JsonObject { ["auth"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password)) } } }.ToJsonString()),
         },
     };
 

@@ -16,7 +16,8 @@ namespace Timonel.E2E.Tests.Infrastructure;
 /// registries.yaml mirror entry says its endpoint is http://.</item>
 /// </list>
 /// The first three hold e2e/busybox:1 (the project's busybox image, pushed by the test); Secured
-/// also e2e/armonly:1, a manifest list offering only linux/arm64.
+/// also e2e/armonly:1, a manifest list offering only linux/arm64, and e2e/truncated:1, whose
+/// layer blob is cut in half.
 /// </summary>
 public sealed class RegistryCluster : MultiNodeCluster, IAsyncLifetime
 {
@@ -86,6 +87,7 @@ public sealed class RegistryCluster : MultiNodeCluster, IAsyncLifetime
         }
 
         await Secured.PushAsync("e2e/armonly", Tag, config, layer, architecture: "arm64");
+        await Secured.PushTruncatedAsync("e2e/truncated", Tag, config, layer);
 
         var caFile = Path.Combine(_dir, "ca.pem");
         await File.WriteAllTextAsync(caFile, _ca.CertificatePem);
