@@ -195,6 +195,28 @@ public sealed class RegistryPullTests : IClassFixture<RegistryCluster>
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
     }
 
+    [RegistryFact]
+    public async Task BadRegistriesFile_AgentRefusesToStartNamingTheEntry()
+    {
+        var dir = Directory.CreateTempSubdirectory("timonel-badregistries-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "registries.yaml");
+            await File.WriteAllTextAsync(file, "configs:\n  \"127.0.0.1:5443\":\n    tls:\n      ca_file: /nonexistent/ca.pem\n");
+
+            // Refused before it dials anything: the server URL is never used.
+            var agent = await HostCommand.RunAsync(["nsenter", $"--net={cluster.NodeNetnsPath}", "--", RepoRoot.Launcher, "agent", "--server", "https://127.0.0.1:1", "--token", "unused", "--data-dir", Path.Combine(dir, "data"), "--node-name", "bad-registries", "--registries", file], TimeSpan.FromMinutes(2));
+
+            Assert.Equal(2, agent.ExitCode);
+            Assert.Contains($"timonel agent: registries file {file}: configs.127.0.0.1:5443.tls:", agent.Stderr, StringComparison.Ordinal);
+            Assert.Contains("/nonexistent/ca.pem", agent.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private async Task CreatePullSecretAsync(string ns, string name, string password, string? server = null) =>
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "secret", "docker-registry", name,
             $"--docker-server={server ?? cluster.Secured.Host}", $"--docker-username={RegistryCluster.Alice.User}", $"--docker-password={password}"));
@@ -202,15 +224,21 @@ public sealed class RegistryPullTests : IClassFixture<RegistryCluster>
     private static string Deployment(string ns, string name, string image, string? pullSecret) => $$"""
         apiVersion: apps/v1
         kind: Deployment
-        metadata: {name: {{name}}, namespace: {{ns}}}
+        metadata:
+          name: {{name}}
+          namespace: {{ns}}
         spec:
           replicas: 1
-          selector: {matchLabels: {app: {{name}}}}
+          selector:
+            matchLabels:
+              app: {{name}}
           template:
-            metadata: {labels: {app: {{name}}}}
+            metadata:
+              labels:
+                app: {{name}}
             spec:
               terminationGracePeriodSeconds: 1
-              {{(pullSecret is null ? "" : $"imagePullSecrets: [{{name: {pullSecret}}}]")}}
+              imagePullSecrets: [{{(pullSecret is null ? "" : "name: " + pullSecret)}}]
               containers:
               - name: app
                 image: "{{image}}"

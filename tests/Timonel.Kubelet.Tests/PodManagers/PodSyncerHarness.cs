@@ -127,6 +127,14 @@ internal sealed class PodSyncerHarness : IAsyncDisposable
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            // The client reads the request back from the response (its errors quote it).
+            var response = await AnswerAsync(request, cancellationToken);
+            response.RequestMessage = request;
+            return response;
+        }
+
+        private async Task<HttpResponseMessage> AnswerAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
             var path = request.RequestUri!.AbsolutePath;
             if (request.Method == HttpMethod.Get && path.Contains("/secrets/", StringComparison.Ordinal) && Secrets.TryGetValue(path[(path.LastIndexOf('/') + 1)..], out var secret))
             {

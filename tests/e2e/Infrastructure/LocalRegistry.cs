@@ -211,7 +211,7 @@ public sealed class TestCa : IDisposable
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         var serial = RandomNumberGenerator.GetBytes(12);
         serial[0] &= 0x7F;
-        using var issued = request.Create(_certificate, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), serial);
+        using var issued = request.Create(_certificate, DateTimeOffset.UtcNow.AddMinutes(-30), DateTimeOffset.UtcNow.AddHours(12), serial);
         return (issued.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
