@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the machine packages Timonel's agent, etcd datastore and tests use (Debian), once:
-# containerd, runc, CNI plugins, iptables/nftables, etcd, busybox-static (test images).
+# containerd, runc, CNI plugins, iptables/nftables, etcd, busybox-static (test images),
+# docker-registry and apache2-utils (htpasswd) for the registry pull tests.
 # Does nothing when they are present; needs root to install (prints what to run otherwise).
 set -euo pipefail
-packages=(containerd runc containernetworking-plugins iptables nftables iproute2 etcd-server etcd-client busybox-static)
+packages=(containerd runc containernetworking-plugins iptables nftables iproute2 etcd-server etcd-client busybox-static docker-registry apache2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,3 +27,8 @@ if [[ ! -e "$policy" ]]; then
 fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if [[ $created_policy -eq 1 ]]; then rm -f "$policy"; fi
+# The registry tests start /usr/bin/docker-registry themselves on loopback with their own config:
+# the packaged service (port 5000 on every address) must never run, not even after a reboot.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl mask docker-registry.service >/dev/null 2>&1 || true
+fi

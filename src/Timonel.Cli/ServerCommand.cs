@@ -74,6 +74,8 @@ internal static class ServerCommand
         networkPolicyFlag.AddTo(command);
         var imageGcFlags = new Agent.ImageGcFlags();
         imageGcFlags.AddTo(command);
+        var imageFlags = new Agent.ImageFlags();
+        imageFlags.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -228,9 +230,11 @@ internal static class ServerCommand
                 return 2;
             }
 
+            Agent.AgentImageSettings images;
             try
             {
                 ingress = ingressFlags.Read(parse);
+                images = imageFlags.Read(parse, imagePullOverride);
             }
             catch (ArgumentException e)
             {
@@ -269,7 +273,7 @@ internal static class ServerCommand
                 var running = components.RunAsync(credentials, options.Port, loggers, stopComponents.Token);
                 try
                 {
-                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, host.Pki, parse.GetValue(clusterCidr)!, imagePullOverride, imageGc, ingress, networkPolicyFlag.Enabled(parse), loggers, ct).ConfigureAwait(false))
+                    await using (parse.GetValue(disableAgent) ? null : await AgentHost.StartInServerAsync(options.DataDir, host.KubeconfigPath, host.Pki, parse.GetValue(clusterCidr)!, images, imageGc, ingress, networkPolicyFlag.Enabled(parse), loggers, ct).ConfigureAwait(false))
                     {
                         await host.WaitForStopRequestAsync(ct).ConfigureAwait(false);
                         // Stop order, while the API still serves: the components release their

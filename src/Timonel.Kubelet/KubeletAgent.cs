@@ -91,7 +91,9 @@ public sealed partial class KubeletAgent : IAsyncDisposable
         LogRegistered(log, options.NodeName, node.Spec.PodCIDR);
 
         var cgroups = CgroupLayout.Detect();
-        var config = ContainerdConfig.Render(paths, cgroups, PauseImage.Reference, options.CniBinDir);
+        var registries = options.Registries ?? RegistriesConfig.Empty;
+        ContainerdRegistryConfig.WriteHostsDir(ContainerdRegistryConfig.HostsDir(paths), registries);
+        var config = ContainerdConfig.Render(paths, cgroups, PauseImage.Reference, options.CniBinDir, registries);
         var containerd = new ContainerdSupervisor(paths, config, options.NetworkNamespace, loggers.CreateLogger("containerd"));
         CriClient? cri = null;
         EventRecorder? events = null;

@@ -121,6 +121,18 @@ public sealed record KubeletOptions
     /// </summary>
     public Images.IFilesystemStats? FilesystemStats { get; init; }
 
+    /// <summary>--serialize-image-pulls: pull one image at a time (default true, as upstream's kubelet); false pulls in parallel.</summary>
+    public bool SerializeImagePulls { get; init; } = true;
+
+    /// <summary>How often a running pull is reported in the agent's log (big images take minutes).</summary>
+    public TimeSpan ImagePullProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// --registries: the parsed k3s-style registries.yaml (mirrors, per-registry auth and TLS),
+    /// written into containerd's registry config at start; null for none.
+    /// </summary>
+    public Images.RegistriesConfig? Registries { get; init; }
+
     public string AgentDir => Path.Combine(DataDir, "agent");
 
     /// <summary>Per-pod directories (volumes) under DATA_DIR/agent/pods/&lt;uid&gt;.</summary>

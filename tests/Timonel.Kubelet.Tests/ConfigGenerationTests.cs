@@ -25,6 +25,7 @@ public sealed class ConfigGenerationTests
         Assert.Contains("Root = \"/data/agent/containerd/runc\"", toml, StringComparison.Ordinal);
         Assert.Contains("SystemdCgroup = false", toml, StringComparison.Ordinal);
         Assert.Contains("conf_dir = \"/data/agent/cni/net.d\"", toml, StringComparison.Ordinal);
+        Assert.Contains("config_path = \"/data/agent/etc/containerd/certs.d\"", toml, StringComparison.Ordinal);
     }
 
     [Fact]

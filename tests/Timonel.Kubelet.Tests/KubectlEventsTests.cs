@@ -82,7 +82,7 @@ public sealed class KubectlEventsTests : IClassFixture<StreamingFixture>
         // The machine has no route off-host: the pull must fail at once, not hang on the network.
         var image = "docker.io/library/busybox:timonel-absent";
         var watch = Stopwatch.StartNew();
-        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => ((IContainerRuntime)_f.Agent.Cri).PullImageAsync(image, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => ((IContainerRuntime)_f.Agent.Cri).PullImageAsync(image, null, CancellationToken.None));
         var pullTime = watch.Elapsed;
         _output.WriteLine($"failed pull of {image}: {pullTime.TotalMilliseconds:F0} ms: {error.Status.Detail}");
 

@@ -12,7 +12,9 @@ namespace Timonel.ApiServer.Admission;
 /// "default", the named ServiceAccount must exist, and unless the pod or its ServiceAccount
 /// opts out (automountServiceAccountToken: false) a projected "kube-api-access-xxxxx" volume
 /// (a bound token, the cluster CA, the namespace) is mounted read-only at
-/// /var/run/secrets/kubernetes.io/serviceaccount in every container and init container.
+/// /var/run/secrets/kubernetes.io/serviceaccount in every container and init container. A pod
+/// without imagePullSecrets gets its ServiceAccount's, so the kubelet pulls with them and the
+/// node authorizer lets the pod's node read them.
 /// </summary>
 /// <remarks>
 /// The "default" ServiceAccount is created by the serviceaccount controller just after its
@@ -66,6 +68,11 @@ internal sealed class ServiceAccountAdmission(WatchedObjects serviceAccounts, Wa
                     $"pods \"{ObjectMetaAccess.Name(obj)}\" is forbidden: error looking up service account {ns}/{accountName}: serviceaccount \"{accountName}\" not found",
                     new StatusDetails(ObjectMetaAccess.Name(obj), "", "pods"));
             }
+        }
+
+        if (account?.Arr("imagePullSecrets") is { Count: > 0 } accountSecrets && spec.Arr("imagePullSecrets") is null or { Count: 0 })
+        {
+            spec["imagePullSecrets"] = accountSecrets.DeepClone();
         }
 
         var automount = spec.Bool("automountServiceAccountToken") ?? account?.Bool("automountServiceAccountToken") ?? true;

@@ -59,7 +59,7 @@ internal sealed class KubeletConnector : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             PooledConnectionLifetime = TimeSpan.Zero,
             ConnectTimeout = ConnectTimeout,
-            ConnectCallback = (context, ct) => ConnectAsync(context.DnsEndPoint, dialFilter, ct),
+            ConnectCallback = (context, ct) => FilteredDialer.ConnectAsync(context.DnsEndPoint.Host, null, context.DnsEndPoint.Port, dialFilter, ct),
             SslOptions = new SslClientAuthenticationOptions
             {
                 // As upstream's proxy transport: pods serve whatever certificate they have.

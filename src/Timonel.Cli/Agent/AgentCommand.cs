@@ -35,6 +35,8 @@ internal static class AgentCommand
         networkPolicyFlag.AddTo(command);
         var imageGcFlags = new ImageGcFlags();
         imageGcFlags.AddTo(command);
+        var imageFlags = new ImageFlags();
+        imageFlags.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -59,6 +61,7 @@ internal static class AgentCommand
                     throw new ArgumentException($"--server \"{parse.GetValue(server)}\" is not an http(s) URL");
                 }
 
+                var images = imageFlags.Read(parse, AgentHost.ParseImagePullPolicyOverride(parse.GetValue(pullOverride)));
                 options = new KubeletOptions
                 {
                     DataDir = Path.GetFullPath(parse.GetValue(dataDir) ?? ApiServerOptions.DefaultDataDir()),
@@ -68,8 +71,10 @@ internal static class AgentCommand
                     ClusterDns = AgentHost.ParseClusterDns(parse.GetValue(clusterDns)),
                     ClusterDomain = AgentHost.ParseClusterDomain(parse.GetValue(clusterDomain)),
                     ResolvConf = Path.GetFullPath(parse.GetValue(resolvConf) is { Length: > 0 } file ? file : throw new ArgumentException("--resolv-conf must name a file")),
-                    ImagePullPolicyOverride = AgentHost.ParseImagePullPolicyOverride(parse.GetValue(pullOverride)),
+                    ImagePullPolicyOverride = images.PullPolicyOverride,
                     ImageGc = imageGcFlags.Read(parse),
+                    Registries = images.Registries,
+                    SerializeImagePulls = images.SerializePulls,
                 };
                 _ = Kubelet.Network.CniConfig.ParseCidr(options.ClusterCidr);
                 ingress = ingressFlags.Read(parse);

@@ -25,7 +25,7 @@ internal static class AgentHost
     /// (no CSR: the server owns the CA; renewed the same way). Call after the API server serves;
     /// dispose before the server.
     /// </summary>
-    public static async Task<NodeAgent> StartInServerAsync(string dataDir, string kubeconfigPath, ClusterPki pki, string clusterCidr, string? imagePullPolicyOverride, Kubelet.Images.ImageGcPolicy imageGc, AgentIngressSettings ingress, bool networkPolicy, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<NodeAgent> StartInServerAsync(string dataDir, string kubeconfigPath, ClusterPki pki, string clusterCidr, AgentImageSettings images, Kubelet.Images.ImageGcPolicy imageGc, AgentIngressSettings ingress, bool networkPolicy, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var nodeName = DefaultNodeName();
         var admin = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath);
@@ -39,8 +39,10 @@ internal static class AgentHost
             NodeName = nodeName,
             NodeIp = MachineInfo.DefaultNodeIp(),
             ClusterCidr = clusterCidr,
-            ImagePullPolicyOverride = imagePullPolicyOverride,
+            ImagePullPolicyOverride = images.PullPolicyOverride,
             ImageGc = imageGc,
+            Registries = images.Registries,
+            SerializeImagePulls = images.SerializePulls,
         };
         return await NodeAgent.StartAsync(options, client, loggers, networkPolicy, cancellationToken, rotating, ingress.Enabled ? InServerIngress(admin, pki, nodeName, ingress, loggers) : null).ConfigureAwait(false);
     }

@@ -87,6 +87,7 @@ internal static class ImagesCommand
         images.Subcommands.Add(import);
         images.Subcommands.Add(busybox);
         images.Subcommands.Add(list);
+        images.Subcommands.Add(PushBusyboxCommand.Create());
         return images;
     }
 

@@ -89,6 +89,6 @@ public sealed partial class CriClient : IContainerRuntime
     public async Task<Image?> ImageStatusAsync(string image, CancellationToken cancellationToken) =>
         (await Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = image } }, cancellationToken: cancellationToken).ConfigureAwait(false)).Image;
 
-    public async Task PullImageAsync(string image, CancellationToken cancellationToken) =>
-        await Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image } }, cancellationToken: cancellationToken).ConfigureAwait(false);
+    public async Task PullImageAsync(string image, AuthConfig? auth, CancellationToken cancellationToken) =>
+        await Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image }, Auth = auth }, cancellationToken: cancellationToken).ConfigureAwait(false);
 }

@@ -65,5 +65,6 @@ public interface IContainerRuntime
     /// <summary>The image when present on the node, null when not.</summary>
     Task<Image?> ImageStatusAsync(string image, CancellationToken cancellationToken);
 
-    Task PullImageAsync(string image, CancellationToken cancellationToken);
+    /// <summary>Pulls <paramref name="image"/>, sending <paramref name="auth"/> to the registry when given (else the runtime's own configured credentials, if any).</summary>
+    Task PullImageAsync(string image, AuthConfig? auth, CancellationToken cancellationToken);
 }

@@ -52,6 +52,12 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     /// <summary>Images whose pull fails with NotFound, as a registry without them answers.</summary>
     public ISet<string> MissingImages { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>Images whose registry wants a user name and password: a pull without them fails as containerd's does on a 401.</summary>
+    public IDictionary<string, (string User, string Password)> ProtectedImages { get; } = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+
+    /// <summary>The user name each pull sent, in order ("" for none).</summary>
+    public IList<string> PullUsers { get; } = [];
+
     /// <summary>When set, RunPodSandbox fails with this detail (code Unknown), as a CNI failure does.</summary>
     public string? SandboxFailure { get; set; }
 
@@ -373,13 +379,19 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         }
     }
 
-    public Task PullImageAsync(string image, CancellationToken cancellationToken)
+    public Task PullImageAsync(string image, AuthConfig? auth, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
+            PullUsers.Add(auth?.Username ?? string.Empty);
             if (MissingImages.Contains(image))
             {
                 throw new RpcException(new Status(StatusCode.NotFound, $"failed to resolve reference \"{image}\": not found"));
+            }
+
+            if (ProtectedImages.TryGetValue(image, out var wanted) && (auth?.Username != wanted.User || auth?.Password != wanted.Password))
+            {
+                throw new RpcException(new Status(StatusCode.Unknown, $"failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": pulling from host {image.Split('/')[0]} failed with status code [manifests]: 401 Unauthorized"));
             }
 
             _images.TryAdd(image, false);

@@ -111,11 +111,10 @@ public sealed class ImageBuilder
         return stream.ToArray();
     }
 
-    /// <summary>The image as a docker-archive tar.</summary>
-    public void WriteDockerArchive(Stream output)
+    /// <summary>The image config JSON (docker's image config, rootfs naming the layer's uncompressed digest) and the layer tar.</summary>
+    public (byte[] Config, byte[] Layer) BuildConfigAndLayer()
     {
         var layer = BuildLayer();
-        var layerDigest = Sha256(layer);
         var config = new JsonObject
         {
             ["architecture"] = "amd64",
@@ -128,9 +127,16 @@ public sealed class ImageBuilder
                 ["Cmd"] = Cmd.Count == 0 ? null : ToArray(Cmd),
                 ["WorkingDir"] = WorkingDir,
             },
-            ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray("sha256:" + layerDigest) },
+            ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray("sha256:" + Sha256(layer)) },
         };
-        var configBytes = JsonSerializer.SerializeToUtf8Bytes(config);
+        return (JsonSerializer.SerializeToUtf8Bytes(config), layer);
+    }
+
+    /// <summary>The image as a docker-archive tar.</summary>
+    public void WriteDockerArchive(Stream output)
+    {
+        var (configBytes, layer) = BuildConfigAndLayer();
+        var layerDigest = Sha256(layer);
         var configName = Sha256(configBytes) + ".json";
         var layerName = layerDigest + "/layer.tar";
         var manifest = new JsonArray(new JsonObject

@@ -1,8 +1,28 @@
+using System.Text.RegularExpressions;
+
 namespace Timonel.Kubelet.Images;
 
 /// <summary>Docker-style image names, normalized as CRI does ("busybox" → "docker.io/library/busybox:latest").</summary>
-public static class ImageReference
+public static partial class ImageReference
 {
+    /// <summary>
+    /// Null when <paramref name="image"/> is a reference the runtime can parse; otherwise
+    /// upstream's message for the container's InvalidImageName ("couldn't parse image name ...").
+    /// </summary>
+    public static string? Problem(string? image)
+    {
+        if (string.IsNullOrEmpty(image) || !Grammar().IsMatch(image))
+        {
+            return $"Failed to apply default image tag \"{image}\": couldn't parse image name \"{image}\": invalid reference format";
+        }
+
+        return null;
+    }
+
+    // The distribution project's reference grammar: [domain[:port]/]path[:tag][@digest], path components lower-case.
+    [GeneratedRegex(@"^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$", RegexOptions.CultureInvariant)]
+    private static partial Regex Grammar();
+
     public static string Normalize(string image)
     {
         if (string.IsNullOrWhiteSpace(image))

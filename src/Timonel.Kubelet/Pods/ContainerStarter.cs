@@ -36,7 +36,7 @@ internal sealed partial class ContainerStarter
         _terminator = terminator;
         _wake = wake;
         _log = log;
-        _images = new ImagePuller(runtime);
+        _images = new ImagePuller(runtime, log);
     }
 
     /// <summary>Starts a container (first time or restart) in the pod's sandbox; returns what the status shows of it.</summary>

@@ -1,6 +1,8 @@
 using Grpc.Core;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using Timonel.Client.Events;
+using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Images;
 
 namespace Timonel.Kubelet.Pods;
@@ -12,20 +14,25 @@ namespace Timonel.Kubelet.Pods;
 /// container (ErrImagePull, then ImagePullBackOff while the pull backs off) even when a copy is
 /// present — except for a pinned image (<see cref="PinnedImages"/>: imported from
 /// DATA_DIR/agent/images, the pause image, or pinned by the runtime), which is used as it is.
-/// The node's --image-pull-policy-override replaces every container's policy.
+/// The node's --image-pull-policy-override replaces every container's policy. Pulls send the
+/// credentials of the pod's imagePullSecrets that match the image (each in turn until one
+/// pulls, as upstream), take their turn in the node's <see cref="ImagePullQueue"/>, and are
+/// reported in the log while they run.
 /// </summary>
-internal sealed class ImagePuller
+internal sealed partial class ImagePuller
 {
     public const string Always = "Always";
     public const string IfNotPresent = "IfNotPresent";
     public const string Never = "Never";
 
     private readonly PodRuntime _rt;
+    private readonly ILogger _log;
     private readonly CrashLoopBackoff _backoff = new();
 
-    public ImagePuller(PodRuntime runtime)
+    public ImagePuller(PodRuntime runtime, ILogger log)
     {
         _rt = runtime;
+        _log = log;
     }
 
     /// <summary>The policy a container's image follows: the node's override, else the container's, else upstream's default (Always for :latest or no tag).</summary>
@@ -37,6 +44,12 @@ internal sealed class ImagePuller
     /// <summary>Null when the image is ready; otherwise the waiting reason and message.</summary>
     public async Task<(string Reason, string Message)?> EnsureAsync(V1Pod pod, V1Container container, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (ImageReference.Problem(container.Image) is { } invalid)
+        {
+            Record(pod, container, EventTypes.Warning, "InspectFailed", invalid);
+            return ("InvalidImageName", invalid);
+        }
+
         var image = ImageReference.Normalize(container.Image);
         var policy = EffectivePolicy(container, _rt.Options.ImagePullPolicyOverride);
         var status = await _rt.Cri.ImageStatusAsync(image, cancellationToken).ConfigureAwait(false);
@@ -63,27 +76,97 @@ internal sealed class ImagePuller
         }
 
         Record(pod, container, EventTypes.Normal, "Pulling", $"Pulling image \"{container.Image}\"");
+        var keyring = await PodPullSecrets.KeyringAsync(_rt.Client, _rt.Events, pod, cancellationToken).ConfigureAwait(false);
+        var credentials = keyring.Lookup(image);
+        var queued = _rt.Time.GetTimestamp();
+        using var turn = await _rt.ImagePulls.EnterAsync(cancellationToken).ConfigureAwait(false);
         var started = _rt.Time.GetTimestamp();
         try
         {
-            await _rt.Cri.PullImageAsync(image, cancellationToken).ConfigureAwait(false);
+            await PullAsync(image, credentials, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e)
         {
             _backoff.Next(image, now);
             var error = ContainerEvents.GrpcError(e);
+            LogPullFailed(_log, image, pod.Namespace(), pod.Name(), error);
             Record(pod, container, EventTypes.Warning, "Failed", $"Failed to pull image \"{container.Image}\": {error}");
             return ("ErrImagePull", error);
         }
 
         _backoff.Reset(image);
         var took = GoDuration.Milliseconds(_rt.Time.GetElapsedTime(started));
+        var total = GoDuration.Milliseconds(_rt.Time.GetElapsedTime(queued));
         var size = (await _rt.Cri.ImageStatusAsync(image, cancellationToken).ConfigureAwait(false))?.Size ?? 0;
-
-        // Pulls are not queued here: the time including waiting is the pull's own.
-        Record(pod, container, EventTypes.Normal, "Pulled", $"Successfully pulled image \"{container.Image}\" in {took} ({took} including waiting). Image size: {size} bytes.");
+        LogPulled(_log, image, took, size);
+        Record(pod, container, EventTypes.Normal, "Pulled", $"Successfully pulled image \"{container.Image}\" in {took} ({total} including waiting). Image size: {size} bytes.");
         return null;
     }
+
+    /// <summary>
+    /// One pull with each matching credential in turn until one succeeds (upstream's order: most
+    /// specific key first); without any, an anonymous pull, which the runtime may still
+    /// authenticate with the node's registries.yaml credentials. Fails with the last error.
+    /// </summary>
+    private async Task PullAsync(string image, IReadOnlyList<RegistryCredential> credentials, CancellationToken cancellationToken)
+    {
+        using var progress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reporter = ReportProgressAsync(image, progress.Token);
+        try
+        {
+            if (credentials.Count == 0)
+            {
+                await _rt.Cri.PullImageAsync(image, null, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            for (var i = 0; ; i++)
+            {
+                try
+                {
+                    var auth = new AuthConfig { Username = credentials[i].Username, Password = credentials[i].Password };
+                    await _rt.Cri.PullImageAsync(image, auth, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (RpcException) when (i < credentials.Count - 1)
+                {
+                    // The next matching credential may be the right one.
+                }
+            }
+        }
+        finally
+        {
+            await progress.CancelAsync().ConfigureAwait(false);
+            await reporter.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A log line every progress interval while a pull runs: big images take minutes and the events say nothing meanwhile.</summary>
+    private async Task ReportProgressAsync(string image, CancellationToken cancellationToken)
+    {
+        var started = _rt.Time.GetTimestamp();
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_rt.Options.ImagePullProgressInterval, _rt.Time, cancellationToken).ConfigureAwait(false);
+                LogStillPulling(_log, image, GoDuration.Milliseconds(_rt.Time.GetElapsedTime(started)));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The pull ended.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pulling image {Image}: still running after {Elapsed}")]
+    private static partial void LogStillPulling(ILogger logger, string image, string elapsed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pulled image {Image} in {Elapsed} ({Size} bytes)")]
+    private static partial void LogPulled(ILogger logger, string image, string elapsed, ulong size);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pulling image {Image} for pod {Namespace}/{Pod} failed: {Error}")]
+    private static partial void LogPullFailed(ILogger logger, string image, string @namespace, string pod, string error);
 
     private void Record(V1Pod pod, V1Container container, string type, string reason, string message) =>
         _rt.Events.Container(pod, container, type, reason, message);

@@ -28,6 +28,9 @@ public sealed record PodRuntime(
     /// <summary>Images never pulled while present (the pause image and the node's imported ones), even under imagePullPolicy Always.</summary>
     public PinnedImages PinnedImages { get; init; } = new(null, PauseImage.Reference);
 
+    /// <summary>The node's image pulls, one at a time unless --serialize-image-pulls=false.</summary>
+    public ImagePullQueue ImagePulls { get; init; } = new(Options.SerializeImagePulls);
+
     /// <summary>The node's one writer of pod statuses: posts a status only when it changed.</summary>
     public StatusManager Status { get; init; } = StatusManager.ForClient(Client);
 

@@ -50,6 +50,33 @@ public sealed class ServiceAccountAdmissionTests(ApiServerFixture fx) : IClassFi
     }
 
     [Fact]
+    public async Task Create_AccountWithPullSecrets_CopiedIntoAPodWithoutAny_ButNotOverAPodsOwn()
+    {
+        var ns = await fx.NamespaceAsync("adm-pull");
+        var account = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ServiceAccount",
+            ["metadata"] = new JsonObject { ["name"] = "puller" },
+            ["imagePullSecrets"] = new JsonArray(new JsonObject { ["name"] = "regcred" }, new JsonObject { ["name"] = "other" }),
+        };
+        ApiAssert.Code(201, await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/serviceaccounts", account));
+        var plain = TestObjects.Pod("plain");
+        plain["spec"]!["serviceAccountName"] = "puller";
+        var own = TestObjects.Pod("own");
+        own["spec"]!["serviceAccountName"] = "puller";
+        own["spec"]!["imagePullSecrets"] = new JsonArray(new JsonObject { ["name"] = "mine" });
+
+        var created = await fx.Client.PostAsync(Pods(ns), plain);
+        var kept = await fx.Client.PostAsync(Pods(ns), own);
+
+        ApiAssert.Code(201, created);
+        Assert.Equal(["regcred", "other"], created.Body!["spec"]!["imagePullSecrets"]!.AsArray().Select(s => ApiResponse.Str(s!["name"])));
+        ApiAssert.Code(201, kept);
+        Assert.Equal(["mine"], kept.Body!["spec"]!["imagePullSecrets"]!.AsArray().Select(s => ApiResponse.Str(s!["name"])));
+    }
+
+    [Fact]
     public async Task Create_PodOptsOut_NoVolume()
     {
         var ns = await fx.NamespaceAsync("adm-optout");

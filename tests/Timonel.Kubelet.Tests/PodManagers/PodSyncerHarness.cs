@@ -66,6 +66,9 @@ internal sealed class PodSyncerHarness : IAsyncDisposable
 
     public List<V1PodStatus> Posted { get; } = [];
 
+    /// <summary>Makes a Secret readable through the harness's API (imagePullSecrets).</summary>
+    public void AddSecret(V1Secret secret) => _api.Secrets[secret.Metadata.Name] = KubernetesJson.Serialize(secret);
+
     public Task SyncAsync() => _syncer.SyncPodAsync(Pod, CancellationToken.None);
 
     /// <summary>Whether the pod worker was asked to sync again (a probe result flipped) within <paramref name="timeout"/> of real time.</summary>
@@ -109,6 +112,8 @@ internal sealed class PodSyncerHarness : IAsyncDisposable
         private readonly Lock _lock = new();
         private readonly List<Corev1Event> _events = [];
 
+        public System.Collections.Concurrent.ConcurrentDictionary<string, string> Secrets { get; } = new(StringComparer.Ordinal);
+
         public IReadOnlyList<Corev1Event> Events
         {
             get
@@ -122,7 +127,20 @@ internal sealed class PodSyncerHarness : IAsyncDisposable
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            // The client reads the request back from the response (its errors quote it).
+            var response = await AnswerAsync(request, cancellationToken);
+            response.RequestMessage = request;
+            return response;
+        }
+
+        private async Task<HttpResponseMessage> AnswerAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
             var path = request.RequestUri!.AbsolutePath;
+            if (request.Method == HttpMethod.Get && path.Contains("/secrets/", StringComparison.Ordinal) && Secrets.TryGetValue(path[(path.LastIndexOf('/') + 1)..], out var secret))
+            {
+                return Json(HttpStatusCode.OK, secret);
+            }
+
             if (path.Contains("/events", StringComparison.Ordinal) && request.Content is not null)
             {
                 var body = await request.Content.ReadAsStringAsync(cancellationToken);

@@ -1,0 +1,267 @@
+using Timonel.E2E.Tests.Infrastructure;
+using Timonel.Testing;
+
+namespace Timonel.E2E.Tests;
+
+/// <summary>
+/// Images pulled from real registries (Debian's docker-registry on the node's loopback, TLS with a
+/// test CA, htpasswd auth) by the real kubelet path: imagePullSecrets made with
+/// `kubectl create secret docker-registry`, a ServiceAccount's pull secrets, registries.yaml's
+/// mirror, CA and credentials; and the failures a user meets, with upstream's reasons.
+/// </summary>
+[Collection(E2ECollection.Name)]
+public sealed class RegistryPullTests : IClassFixture<RegistryCluster>
+{
+    private static readonly TimeSpan PodTimeout = TimeSpan.FromSeconds(90);
+    private readonly RegistryCluster cluster;
+    private readonly Xunit.Abstractions.ITestOutputHelper output;
+
+    public RegistryPullTests(RegistryCluster cluster, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        this.cluster = cluster;
+        this.output = output;
+    }
+
+    [RegistryFact]
+    public async Task PullSecret_ByTagAndByDigest_PodsRunAndEventsSayPulledWithSize()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("pull");
+        await CreatePullSecretAsync(ns, "regcred", RegistryCluster.Alice.Password);
+        var byTag = $"{cluster.Secured.Host}/{RegistryCluster.Repository}:{RegistryCluster.Tag}";
+        var byDigest = $"{cluster.Secured.Host}/{RegistryCluster.Repository}@{cluster.BusyboxDigest}";
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "by-tag", byTag, "regcred")));
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "by-digest", byDigest, "regcred")));
+
+        await WaitForPhaseAsync(ns, "app=by-tag", "Running");
+        await WaitForPhaseAsync(ns, "app=by-digest", "Running");
+
+        // The digest the pod reports is the manifest pushed, whichever way the pod named it.
+        var imageId = await cluster.Kubectl.JsonPathAsync(ns, "pods", "{.items[?(@.metadata.labels.app==\"by-tag\")].status.containerStatuses[0].imageID}");
+        Assert.EndsWith(cluster.BusyboxDigest, imageId, StringComparison.Ordinal);
+        var describe = KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "describe", "pods", "-l", "app=by-digest"));
+        Assert.Matches($@"Pulled\s+\S+\s+kubelet\s+Successfully pulled image ""{System.Text.RegularExpressions.Regex.Escape(byDigest)}"" in \S+ \(\S+ including waiting\)\. Image size: [1-9][0-9]* bytes\.", describe.Stdout);
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    [RegistryFact]
+    public async Task NoSecret_Then_WrongPassword_ErrImagePullThenImagePullBackOffWith401()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("badpw");
+        var image = $"{cluster.Secured.Host}/{RegistryCluster.Repository}:{RegistryCluster.Tag}";
+
+        // Without credentials the registry refuses: the success above is the secret's doing.
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "anonymous", image, pullSecret: null)));
+        var anonymous = await WaitForWaitingAsync(ns, "app=anonymous", "ErrImagePull", "ImagePullBackOff");
+        Assert.Contains("401 Unauthorized", anonymous, StringComparison.Ordinal);
+
+        await CreatePullSecretAsync(ns, "wrong", "not-the-password");
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "wrong", image, "wrong")));
+        await WaitForWaitingAsync(ns, "app=wrong", "ErrImagePull");
+        await WaitForWaitingAsync(ns, "app=wrong", "ImagePullBackOff");
+
+        var events = await Eventually.WaitAsync(async _ =>
+        {
+            var text = (await cluster.Kubectl.RunAsync("-n", ns, "get", "events", "--field-selector", "involvedObject.kind=Pod", "-o", "jsonpath={range .items[*]}{.involvedObject.name} {.reason}: {.message}{\"\\n\"}{end}")).Stdout;
+            return text.Contains("Back-off pulling image", StringComparison.Ordinal) ? text : null;
+        }, PodTimeout, "a BackOff event");
+        Assert.Matches($@"wrong-\S+ Failed: Failed to pull image ""{System.Text.RegularExpressions.Regex.Escape(image)}"": rpc error: code = Unknown desc = .*401 Unauthorized", events);
+        Assert.Contains("Failed: Error: ErrImagePull", events, StringComparison.Ordinal);
+        Assert.Contains("Failed: Error: ImagePullBackOff", events, StringComparison.Ordinal);
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    [RegistryFact]
+    public async Task ServiceAccountPullSecret_ThroughTheMirror_PodRuns()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("mirror");
+        // Keyed by the name the pod's image uses, as upstream's keyring matches; sent on to the mirror.
+        await CreatePullSecretAsync(ns, "regcred", RegistryCluster.Alice.Password, RegistryCluster.MirrorName);
+        await Eventually.WaitAsync(async _ => (await cluster.Kubectl.RunAsync("-n", ns, "get", "serviceaccount", "default")).ExitCode == 0, TimeSpan.FromSeconds(30), "the default ServiceAccount");
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "patch", "serviceaccount", "default", "-p", """{"imagePullSecrets":[{"name":"regcred"}]}"""));
+
+        // mirror.test resolves nowhere: only registries.yaml's mirror endpoint can serve it.
+        var image = $"{RegistryCluster.MirrorName}/{RegistryCluster.Repository}:{RegistryCluster.Tag}";
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "mirrored", image, pullSecret: null)));
+
+        await WaitForPhaseAsync(ns, "app=mirrored", "Running");
+        Assert.Equal("regcred", await cluster.Kubectl.JsonPathAsync(ns, "pods", "{.items[0].spec.imagePullSecrets[0].name}"));
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    [RegistryFact]
+    public async Task RegistriesYamlCredentials_PodWithoutSecretRuns()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("nodeauth");
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "nodeauth", $"{cluster.NodeCredentials.Host}/{RegistryCluster.Repository}:{RegistryCluster.Tag}", pullSecret: null)));
+
+        await WaitForPhaseAsync(ns, "app=nodeauth", "Running");
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    [RegistryFact]
+    public async Task ReadmeExample_PushBusyboxToPlainHttpRegistry_DeploymentPullsThroughItsMirrorEntry()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("readme");
+        var image = $"{cluster.PlainHttp.Host}/demo/busybox:1";
+
+        // The README's commands: `timonel images push-busybox REF --plain-http` (run where the registry listens).
+        var push = await HostCommand.RunAsync(["nsenter", $"--net={cluster.NodeNetnsPath}", "--", RepoRoot.Launcher, "images", "push-busybox", image, "--plain-http"], TimeSpan.FromMinutes(3));
+        Assert.True(push.ExitCode == 0, push.ToString());
+        Assert.StartsWith($"pushed {image} (sha256:", push.Stdout, StringComparison.Ordinal);
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "deployment", "fromreg", $"--image={image}", "--", "httpd", "-f", "-p", "8080"));
+
+        await WaitForPhaseAsync(ns, "app=fromreg", "Running");
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    /// <summary>
+    /// The figure of docs/benchmarks.md (printed, never asserted): a ~50 MiB image pulled from the
+    /// loopback registry by the kubelet (its Pulled event's duration) and another of the same size
+    /// by `ctr images pull` into the same containerd. What is asserted is that both pulls work.
+    /// </summary>
+    [RegistryFact]
+    public async Task BigImage_KubeletPullAndCtrPull_BothSucceedAndTimesArePrinted()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("big");
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var viaKubelet = $"{cluster.PlainHttp.Host}/bench/kubelet-{suffix}:1";
+        var viaCtr = $"{cluster.PlainHttp.Host}/bench/ctr-{suffix}:1";
+        foreach (var image in new[] { viaKubelet, viaCtr })
+        {
+            var push = await HostCommand.RunAsync(["nsenter", $"--net={cluster.NodeNetnsPath}", "--", RepoRoot.Launcher, "images", "push-busybox", image, "--plain-http", "--pad-mb", "50"], TimeSpan.FromMinutes(5));
+            Assert.True(push.ExitCode == 0, push.ToString());
+        }
+
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "deployment", "big", $"--image={viaKubelet}", "--", "sleep", "3600"));
+        await WaitForPhaseAsync(ns, "app=big", "Running");
+        var pulled = (await PodEventsAsync(ns)).Split('\n').Single(l => l.StartsWith("Pulled: Successfully pulled image", StringComparison.Ordinal));
+        var size = long.Parse(System.Text.RegularExpressions.Regex.Match(pulled, @"Image size: ([0-9]+) bytes").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(size > 50L * 1024 * 1024, pulled);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ctr = await HostCommand.RunAsync(["nsenter", $"--net={cluster.NodeNetnsPath}", "--", "ctr", "--address", cluster.Agents[0].ContainerdSocket, "-n", "k8s.io", "images", "pull", "--plain-http", viaCtr], TimeSpan.FromMinutes(5));
+        clock.Stop();
+        Assert.True(ctr.ExitCode == 0, ctr.ToString());
+
+        output.WriteLine($"kubelet: {pulled}");
+        output.WriteLine($"ctr -n k8s.io images pull: {clock.Elapsed.TotalSeconds:F2}s (process start included)");
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    [RegistryFact]
+    public async Task UnknownCa_ErrImagePullNamingTheCertificateError()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("x509");
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "untrusted", $"{cluster.Untrusted.Host}/{RegistryCluster.Repository}:{RegistryCluster.Tag}", pullSecret: null)));
+
+        var message = await WaitForWaitingAsync(ns, "app=untrusted", "ErrImagePull", "ImagePullBackOff");
+
+        Assert.Contains("x509: certificate signed by unknown authority", message + await PodEventsAsync(ns), StringComparison.Ordinal);
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    [RegistryFact]
+    public async Task ManifestForAnotherArchitecture_ErrImagePullSayingNoMatch()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("arch");
+        await CreatePullSecretAsync(ns, "regcred", RegistryCluster.Alice.Password);
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "arm", $"{cluster.Secured.Host}/e2e/armonly:{RegistryCluster.Tag}", "regcred")));
+
+        await WaitForWaitingAsync(ns, "app=arm", "ErrImagePull", "ImagePullBackOff");
+
+        Assert.Contains("no match for platform in manifest", await PodEventsAsync(ns), StringComparison.Ordinal);
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    [RegistryFact]
+    public async Task TruncatedLayer_And_UnknownRegistry_ErrImagePullWithTheRuntimesReason()
+    {
+        var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("broken");
+        await CreatePullSecretAsync(ns, "regcred", RegistryCluster.Alice.Password);
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "truncated", $"{cluster.Secured.Host}/e2e/truncated:{RegistryCluster.Tag}", "regcred")));
+        // Nothing listens on this port of the node's loopback.
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "nowhere", "127.0.0.1:5999/e2e/busybox:1", pullSecret: null)));
+
+        await WaitForWaitingAsync(ns, "app=truncated", "ErrImagePull", "ImagePullBackOff");
+        var nowhere = await WaitForWaitingAsync(ns, "app=nowhere", "ErrImagePull", "ImagePullBackOff");
+
+        var events = await PodEventsAsync(ns);
+        Assert.Matches(@"Failed to pull image ""127\.0\.0\.1:5443/e2e/truncated:1"": rpc error: code = \w+ desc = .*(unexpected EOF|failed to extract layer)", events);
+        Assert.Contains("connect: connection refused", nowhere + events, StringComparison.Ordinal);
+
+        // The node is unharmed: a good image still runs next to the broken ones.
+        KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "good", $"{cluster.Secured.Host}/{RegistryCluster.Repository}:{RegistryCluster.Tag}", "regcred")));
+        await WaitForPhaseAsync(ns, "app=good", "Running");
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
+    }
+
+    [RegistryFact]
+    public async Task BadRegistriesFile_AgentRefusesToStartNamingTheEntry()
+    {
+        var dir = Directory.CreateTempSubdirectory("timonel-badregistries-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "registries.yaml");
+            await File.WriteAllTextAsync(file, "configs:\n  \"127.0.0.1:5443\":\n    tls:\n      ca_file: /nonexistent/ca.pem\n");
+
+            // Refused before it dials anything: the server URL is never used.
+            var agent = await HostCommand.RunAsync(["nsenter", $"--net={cluster.NodeNetnsPath}", "--", RepoRoot.Launcher, "agent", "--server", "https://127.0.0.1:1", "--token", "unused", "--data-dir", Path.Combine(dir, "data"), "--node-name", "bad-registries", "--registries", file], TimeSpan.FromMinutes(2));
+
+            Assert.Equal(2, agent.ExitCode);
+            Assert.Contains($"timonel agent: registries file {file}: configs.127.0.0.1:5443.tls:", agent.Stderr, StringComparison.Ordinal);
+            Assert.Contains("/nonexistent/ca.pem", agent.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private async Task CreatePullSecretAsync(string ns, string name, string password, string? server = null) =>
+        KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "secret", "docker-registry", name,
+            $"--docker-server={server ?? cluster.Secured.Host}", $"--docker-username={RegistryCluster.Alice.User}", $"--docker-password={password}"));
+
+    private static string Deployment(string ns, string name, string image, string? pullSecret) => $$"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{name}}
+          namespace: {{ns}}
+        spec:
+          replicas: 1
+          selector:
+            matchLabels:
+              app: {{name}}
+          template:
+            metadata:
+              labels:
+                app: {{name}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              imagePullSecrets: [{{(pullSecret is null ? "" : "name: " + pullSecret)}}]
+              containers:
+              - name: app
+                image: "{{image}}"
+                imagePullPolicy: Always
+                command: ["sleep", "3600"]
+        """;
+
+    private async Task WaitForPhaseAsync(string ns, string selector, string phase) =>
+        await Eventually.WaitAsync(async _ =>
+        {
+            var pods = await cluster.PodsAsync(ns, selector);
+            return pods.Count == 1 && pods.Values.All(p => p.Phase == phase);
+        }, PodTimeout, $"{selector} in {ns} {phase}\n{cluster.Agents[0].LogTail()}\n{cluster.Secured.LogTail()}");
+
+    /// <summary>Waits until the pod's container waits with one of <paramref name="reasons"/>; returns the waiting message.</summary>
+    private async Task<string> WaitForWaitingAsync(string ns, string selector, params string[] reasons) =>
+        await Eventually.WaitAsync(async _ =>
+        {
+            var state = (await cluster.Kubectl.RunAsync("-n", ns, "get", "pods", "-l", selector, "-o", "jsonpath={.items[0].status.containerStatuses[0].state.waiting.reason}|{.items[0].status.containerStatuses[0].state.waiting.message}")).Stdout;
+            var bar = state.IndexOf('|', StringComparison.Ordinal);
+            return bar > 0 && reasons.Contains(state[..bar]) ? state[(bar + 1)..] : null;
+        }, PodTimeout, $"{selector} in {ns} waiting with {string.Join(" or ", reasons)}\n{cluster.Agents[0].LogTail()}");
+
+    private async Task<string> PodEventsAsync(string ns) =>
+        (await cluster.Kubectl.RunAsync("-n", ns, "get", "events", "-o", "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}")).Stdout;
+}
