@@ -169,7 +169,8 @@ public sealed class RegistryPullTests : IClassFixture<RegistryCluster>
 
         await WaitForWaitingAsync(ns, "app=arm", "ErrImagePull", "ImagePullBackOff");
 
-        Assert.Contains("no match for platform in manifest", await PodEventsAsync(ns), StringComparison.Ordinal);
+        // Events are posted apart from the pod's status: wait for the Failed one.
+        await Eventually.WaitAsync(async _ => (await PodEventsAsync(ns)).Contains("no match for platform in manifest", StringComparison.Ordinal), PodTimeout, "a Failed event naming the platform mismatch");
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
     }
 

@@ -29,6 +29,10 @@ internal sealed partial class ImagePuller
     private readonly ILogger _log;
     private readonly CrashLoopBackoff _backoff = new();
 
+    // The last pull error per image, carried into the ImagePullBackOff message as upstream's
+    // kubelet (1.30+) does, so `kubectl describe` says why it is backing off.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _lastPullError = new(StringComparer.Ordinal);
+
     public ImagePuller(PodRuntime runtime, ILogger log)
     {
         _rt = runtime;
@@ -72,7 +76,7 @@ internal sealed partial class ImagePuller
         {
             var message = $"Back-off pulling image \"{container.Image}\"";
             Record(pod, container, EventTypes.Normal, "BackOff", message);
-            return ("ImagePullBackOff", message);
+            return ("ImagePullBackOff", _lastPullError.TryGetValue(image, out var last) ? $"{message}: {last}" : message);
         }
 
         Record(pod, container, EventTypes.Normal, "Pulling", $"Pulling image \"{container.Image}\"");
@@ -91,10 +95,12 @@ internal sealed partial class ImagePuller
             var error = ContainerEvents.GrpcError(e);
             LogPullFailed(_log, image, pod.Namespace(), pod.Name(), error);
             Record(pod, container, EventTypes.Warning, "Failed", $"Failed to pull image \"{container.Image}\": {error}");
+            _lastPullError[image] = $"ErrImagePull: {error}";
             return ("ErrImagePull", error);
         }
 
         _backoff.Reset(image);
+        _lastPullError.TryRemove(image, out _);
         var took = GoDuration.Milliseconds(_rt.Time.GetElapsedTime(started));
         var total = GoDuration.Milliseconds(_rt.Time.GetElapsedTime(queued));
         var size = (await _rt.Cri.ImageStatusAsync(image, cancellationToken).ConfigureAwait(false))?.Size ?? 0;

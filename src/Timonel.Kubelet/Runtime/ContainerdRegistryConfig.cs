@@ -98,6 +98,18 @@ public static class ContainerdRegistryConfig
             AppendTls(b, "  ", config.Configs.GetValueOrDefault(endpoint.Authority)?.Tls);
         }
 
+        // The registry itself as an explicit last host when it has TLS settings: containerd 1.6
+        // does not apply the top-level TLS keys to a loopback server (it fell back to plain HTTP,
+        // "400 Bad Request"), while a [host] entry's are applied.
+        if (name != "*" && name != "docker.io" && config.Configs.GetValueOrDefault(name)?.Tls is { } own
+            && !endpoints.Any(e => e.Scheme == Uri.UriSchemeHttps && e.Authority == name))
+        {
+            b.AppendLine();
+            b.AppendLine($"[host.{ContainerdConfig.Quote("https://" + name)}]");
+            b.AppendLine("  capabilities = [\"pull\", \"resolve\"]");
+            AppendTls(b, "  ", own);
+        }
+
         return b.ToString();
     }
 

@@ -64,6 +64,8 @@ public sealed class RegistriesConfigTests : IDisposable
             """.ReplaceLineEndings("\n"), files["docker.io"].ReplaceLineEndings("\n"));
         Assert.DoesNotContain("server =", files["_default"], StringComparison.Ordinal);
         Assert.Contains("server = \"https://plain.test:6000\"\nskip_verify = true", files["plain.test:6000"].ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        // And the registry as an explicit host with its TLS: containerd 1.6 leaves the top-level keys unused for a loopback server.
+        Assert.Contains("[host.\"https://plain.test:6000\"]\n  capabilities = [\"pull\", \"resolve\"]\n  skip_verify = true", files["plain.test:6000"].ReplaceLineEndings("\n"), StringComparison.Ordinal);
 
         var section = ContainerdRegistryConfig.RegistrySection("/data/certs.d", config).ReplaceLineEndings("\n");
         Assert.Contains("config_path = \"/data/certs.d\"", section, StringComparison.Ordinal);
