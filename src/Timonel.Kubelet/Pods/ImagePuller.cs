@@ -72,11 +72,13 @@ internal sealed partial class ImagePuller
             return ("ErrImageNeverPull", message);
         }
 
-        if (_backoff.IsInBackoff(image, now, out _))
+        // Per pod and image, as upstream's backOffKey: one pod's failures do not hold back another's pull.
+        var backoffKey = $"{pod.Metadata?.Uid}_{image}";
+        if (_backoff.IsInBackoff(backoffKey, now, out _))
         {
             var message = $"Back-off pulling image \"{container.Image}\"";
             Record(pod, container, EventTypes.Normal, "BackOff", message);
-            return ("ImagePullBackOff", _lastPullError.TryGetValue(image, out var last) ? $"{message}: {last}" : message);
+            return ("ImagePullBackOff", _lastPullError.TryGetValue(backoffKey, out var last) ? $"{message}: {last}" : message);
         }
 
         Record(pod, container, EventTypes.Normal, "Pulling", $"Pulling image \"{container.Image}\"");
@@ -91,16 +93,16 @@ internal sealed partial class ImagePuller
         }
         catch (RpcException e)
         {
-            _backoff.Next(image, now);
+            _backoff.Next(backoffKey, now);
             var error = ContainerEvents.GrpcError(e);
             LogPullFailed(_log, image, pod.Namespace(), pod.Name(), error);
             Record(pod, container, EventTypes.Warning, "Failed", $"Failed to pull image \"{container.Image}\": {error}");
-            _lastPullError[image] = $"ErrImagePull: {error}";
+            _lastPullError[backoffKey] = $"ErrImagePull: {error}";
             return ("ErrImagePull", error);
         }
 
-        _backoff.Reset(image);
-        _lastPullError.TryRemove(image, out _);
+        _backoff.Reset(backoffKey);
+        _lastPullError.TryRemove(backoffKey, out _);
         var took = GoDuration.Milliseconds(_rt.Time.GetElapsedTime(started));
         var total = GoDuration.Milliseconds(_rt.Time.GetElapsedTime(queued));
         var size = (await _rt.Cri.ImageStatusAsync(image, cancellationToken).ConfigureAwait(false))?.Size ?? 0;

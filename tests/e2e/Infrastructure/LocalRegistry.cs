@@ -147,29 +147,6 @@ public sealed class LocalRegistry : IAsyncDisposable
         return await pusher.PushAsync(repository, tag, configJson, layerTar, CancellationToken.None, architecture);
     }
 
-    /// <summary>
-    /// Pushes REPOSITORY:TAG whose layer blob is the first half of the gzip stream (a layer cut
-    /// short at its source: its digest and size describe the cut bytes, so the download verifies
-    /// and the unpack fails).
-    /// </summary>
-    public async Task PushTruncatedAsync(string repository, string tag, byte[] configJson, byte[] layerTar)
-    {
-        using var http = Client();
-        var pusher = new RegistryPusher(http, Url, _login?.User, _login?.Password);
-        var gzipped = RegistryPusher.Gzip(layerTar);
-        var cut = gzipped[..(gzipped.Length / 2)];
-        var configDigest = await pusher.PushBlobAsync(repository, configJson, CancellationToken.None);
-        var layerDigest = await pusher.PushBlobAsync(repository, cut, CancellationToken.None);
-        var manifest = System.Text.Encoding.UTF8.GetBytes(new System.Text.Json.Nodes.JsonObject
-        {
-            ["schemaVersion"] = 2,
-            ["mediaType"] = RegistryPusher.ManifestType,
-            ["config"] = new System.Text.Json.Nodes.JsonObject { ["mediaType"] = "application/vnd.docker.container.image.v1+json", ["size"] = configJson.Length, ["digest"] = configDigest },
-            ["layers"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["mediaType"] = "application/vnd.docker.image.rootfs.diff.tar.gzip", ["size"] = cut.Length, ["digest"] = layerDigest }),
-        }.ToJsonString());
-        await pusher.PutManifestAsync(repository, tag, manifest, RegistryPusher.ManifestType, CancellationToken.None);
-    }
-
     // From inside the namespace (the registry listens on its loopback); the test trusts its own registry.
     private HttpClient Client() => new Kubelet.Network.NodeNetwork(_netnsPath).CreateHttpClient(TimeSpan.FromSeconds(60));
 

@@ -9,15 +9,14 @@ namespace Timonel.E2E.Tests.Infrastructure;
 /// <item><see cref="Secured"/> (:5443): TLS with the test CA, htpasswd user alice; the agent's
 /// registries.yaml gives the CA only, so pulls need an imagePullSecret. It is also the mirror
 /// endpoint of the (unresolvable) registry name mirror.test.</item>
-/// <item><see cref="Untrusted"/> (:5444): TLS with a CA the node is never told about.</item>
+/// <item><see cref="Untrusted"/> (:5444): TLS with another CA than the one registries.yaml names for it.</item>
 /// <item><see cref="NodeCredentials"/> (:5445): TLS with the test CA, htpasswd user node, whose
 /// password is in registries.yaml: pods pull from it without any secret.</item>
 /// <item><see cref="PlainHttp"/> (:5446): no TLS, no auth, empty (the README's example); its
 /// registries.yaml mirror entry says its endpoint is http://.</item>
 /// </list>
 /// The first three hold e2e/busybox:1 (the project's busybox image, pushed by the test); Secured
-/// also e2e/armonly:1, a manifest list offering only linux/arm64, and e2e/truncated:1, whose
-/// layer blob is cut in half.
+/// also e2e/armonly:1, a manifest list offering only linux/arm64.
 /// </summary>
 public sealed class RegistryCluster : MultiNodeCluster, IAsyncLifetime
 {
@@ -87,7 +86,6 @@ public sealed class RegistryCluster : MultiNodeCluster, IAsyncLifetime
         }
 
         await Secured.PushAsync("e2e/armonly", Tag, config, layer, architecture: "arm64");
-        await Secured.PushTruncatedAsync("e2e/truncated", Tag, config, layer);
 
         var caFile = Path.Combine(_dir, "ca.pem");
         await File.WriteAllTextAsync(caFile, _ca.CertificatePem);
@@ -100,6 +98,9 @@ public sealed class RegistryCluster : MultiNodeCluster, IAsyncLifetime
                 endpoint: ["http://{PlainHttp.Host}"]
             configs:
               "{Secured.Host}":
+                tls:
+                  ca_file: {caFile}
+              "{Untrusted.Host}":
                 tls:
                   ca_file: {caFile}
               "{NodeCredentials.Host}":

@@ -5,7 +5,7 @@ public sealed class RegistryFactAttribute : FactAttribute
 {
     public RegistryFactAttribute()
     {
-        if ((MultiNodeCluster.SkipReason ?? LocalRegistry.SkipReason) is { } reason)
+        if ((MultiNodeCluster.SkipReason ?? LocalRegistry.SkipReason) is { } reason && Skip is null)
         {
             Skip = reason;
         }
