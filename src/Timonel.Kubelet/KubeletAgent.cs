@@ -133,12 +133,15 @@ public sealed partial class KubeletAgent : IAsyncDisposable
                 (pod, message) => podManager?.Evict(pod, message));
             var heartbeat = new NodeHeartbeat(client, cri, options, machine, time, loggers.CreateLogger("kubelet.node"), events) { DiskPressure = () => diskPressure.UnderPressure };
             await heartbeat.PostStatusAsync(force: true, cancellationToken).ConfigureAwait(false);
+            var allocatable = NodeAllocatable.From(NodeStatusBuilder.Capacity(machine));
             var runtime = new PodRuntime(cri, client, new Prober(cri, new NodeNetwork(options.NetworkNamespace)), new EnvResolver(client), options, cgroups, time, options.NodeIp.ToString(), paths.PodLogs)
             {
                 Volumes = new VolumeManager(client, options.PodsDir, options.VolumeResyncInterval, time, loggers.CreateLogger("kubelet.volumes")),
                 Events = events,
                 PinnedImages = pinned,
-                Allocations = new ResourceAllocations(() => NodeAllocatable.From(node.Status?.Allocatable)),
+                // What the heartbeat reports as allocatable; the registered Node carried no status yet, so
+                // reading it made every resize fit (found by the real-containerd resize test).
+                Allocations = new ResourceAllocations(() => allocatable),
             };
             routes = await StartRoutesAsync(client, options, node.Spec.PodCIDR, loggers, cancellationToken).ConfigureAwait(false);
             var pods = new PodManager(runtime, loggers);

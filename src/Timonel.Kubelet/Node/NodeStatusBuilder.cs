@@ -14,15 +14,18 @@ public static class NodeStatusBuilder
     public const long MemoryPressureBytes = 100L * 1024 * 1024;
     public const double DiskPressureFraction = 0.10;
 
+    /// <summary>The node's capacity, which is also its allocatable (no reservations): what the status reports and resizes are fitted against.</summary>
+    public static Dictionary<string, ResourceQuantity> Capacity(MachineInfo machine) => new()
+    {
+        ["cpu"] = new(machine.Cpus.ToString(CultureInfo.InvariantCulture)),
+        ["memory"] = new($"{machine.MemoryBytes / 1024}Ki"),
+        ["pods"] = new("110"),
+        ["ephemeral-storage"] = new($"{machine.DiskBytes / 1024}Ki"),
+    };
+
     public static V1NodeStatus Build(KubeletOptions options, MachineInfo machine, NodeHealth health, IList<V1NodeCondition>? previous, string runtimeVersion, DateTime now)
     {
-        var capacity = new Dictionary<string, ResourceQuantity>
-        {
-            ["cpu"] = new(machine.Cpus.ToString(CultureInfo.InvariantCulture)),
-            ["memory"] = new($"{machine.MemoryBytes / 1024}Ki"),
-            ["pods"] = new("110"),
-            ["ephemeral-storage"] = new($"{machine.DiskBytes / 1024}Ki"),
-        };
+        var capacity = Capacity(machine);
         return new V1NodeStatus
         {
             Capacity = capacity,
