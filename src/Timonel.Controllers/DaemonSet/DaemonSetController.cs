@@ -82,9 +82,9 @@ public sealed class DaemonSetController : Controller, IController
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
 
-        if (plan.RequeueAfter is { } delay)
+        if (plan.RequeueAt is { } at)
         {
-            EnqueueAfter(key, delay);
+            EnqueueAt(key, at);
         }
     }
 

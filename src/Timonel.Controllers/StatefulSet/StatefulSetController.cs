@@ -78,9 +78,9 @@ public sealed class StatefulSetController : Controller, IController
         }
 
         await _history.TruncateAsync(revisions.All, live, set.Spec.RevisionHistoryLimit ?? 10, cancellationToken).ConfigureAwait(false);
-        if (result.RequeueAfter is { } delay)
+        if (result.RequeueAt is { } at)
         {
-            EnqueueAfter(key, delay);
+            EnqueueAt(key, at);
         }
     }
 
