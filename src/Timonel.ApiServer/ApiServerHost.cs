@@ -246,7 +246,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var serviceCache = new WatchedObjects(objects, services, cacheLog);
             var sliceCache = new WatchedObjects(objects, catalog.Find("discovery.k8s.io", "v1", "endpointslices")!, cacheLog);
             caches.AddRange([apiServiceCache, serviceCache, sliceCache]);
-            var endpointResolver = new Aggregation.ServiceEndpointResolver(serviceCache, new ServiceRouting.EndpointSliceSource(sliceCache.ListAsync), nodeReachability, new Random());
+            var endpointResolver = new Aggregation.ServiceEndpointResolver(serviceCache, new ServiceRouting.EndpointSliceSource(sliceCache.ListAsync), nodeReachability, Random.Shared);
             var aggregatorTransport = new Aggregation.BackendTransport(pki, time.GetUtcNow(), options.KubeletDialFilter);
             var aggregatedDiscovery = new Aggregation.AggregatedDiscovery();
             var availability = new Aggregation.ApiServiceAvailability(catalog, apiServiceCache, serviceCache, endpointResolver, aggregatorTransport, aggregatedDiscovery, objects, writer, time, loggerFactory.CreateLogger<Aggregation.ApiServiceAvailability>())
@@ -364,7 +364,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         return new Proxy.ProxySubresource(
             new Proxy.NodeProxyResolver(objects, kubelets, addresses),
             new Proxy.PodProxyResolver(objects, kubelets, addresses, nodes),
-            new Proxy.ServiceProxyResolver(catalog, objects, kubelets, nodes, new Random()));
+            new Proxy.ServiceProxyResolver(catalog, objects, kubelets, nodes, Random.Shared));
     }
 
     private static string UrlHost(System.Net.IPAddress address) =>
