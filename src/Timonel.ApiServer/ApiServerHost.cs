@@ -224,8 +224,12 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, pki.FrontProxyCaPem, cancellationToken).ConfigureAwait(false);
             await new LegacyTokenTracking(catalog, writer, objects, time).EnsureAsync(cancellationToken).ConfigureAwait(false);
             // Stored CRDs are served again before the server reports ready (and before the local APIServices are made).
+            // The one check of which nodes may be dialled, for webhooks, the aggregator and the proxy subresources.
+            var nodeReachability = new NodeReachability(async (node, ct) => (await objects.GetAsync(catalog.Find("", "v1", "nodes")!, null, node, ct).ConfigureAwait(false))?.Object);
             var conversionWebhooks = new Registry.Conversion.ConversionWebhooks(
-                new Registry.Conversion.WebhookServiceResolver(catalog, objects),
+                new Registry.Conversion.WebhookServiceResolver(Registry.Conversion.WebhookServiceResolver.Rules(
+                    async (plural, ns, name, ct) => (await objects.GetAsync(catalog.Find("", "v1", plural)!, ns, name, ct).ConfigureAwait(false))?.Object,
+                    nodeReachability)),
                 new Registry.Conversion.WebhookCaller(options.KubeletDialFilter, options.ConversionWebhookTimeout));
             var customResourceDefinitions = new CustomResourceDefinitionController(catalog, objects, writer, deleter, time, loggerFactory.CreateLogger<CustomResourceDefinitionController>(), conversionWebhooks.For);
             await customResourceDefinitions.SyncAllAsync(cancellationToken).ConfigureAwait(false);
@@ -242,12 +246,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var serviceCache = new WatchedObjects(objects, services, cacheLog);
             var sliceCache = new WatchedObjects(objects, catalog.Find("discovery.k8s.io", "v1", "endpointslices")!, cacheLog);
             caches.AddRange([apiServiceCache, serviceCache, sliceCache]);
-            var nodeResource = catalog.Find("", "v1", "nodes")!;
-            var endpointResolver = new Aggregation.ServiceEndpointResolver(
-                serviceCache,
-                sliceCache,
-                async (node, ct) => await objects.GetAsync(nodeResource, null, node, ct).ConfigureAwait(false) is { } found && KubeletConnector.IsSimulated(found.Object),
-                new Random());
+            var endpointResolver = new Aggregation.ServiceEndpointResolver(serviceCache, new ServiceRouting.EndpointSliceSource(sliceCache.ListAsync), nodeReachability, Random.Shared);
             var aggregatorTransport = new Aggregation.BackendTransport(pki, time.GetUtcNow(), options.KubeletDialFilter);
             var aggregatedDiscovery = new Aggregation.AggregatedDiscovery();
             var availability = new Aggregation.ApiServiceAvailability(catalog, apiServiceCache, serviceCache, endpointResolver, aggregatorTransport, aggregatedDiscovery, objects, writer, time, loggerFactory.CreateLogger<Aggregation.ApiServiceAvailability>())
@@ -305,7 +304,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                     new ComputedCoreEndpoint(catalog, bindings, new ComponentStatuses(objects, catalog, storeReachable, time), time),
                     new ApplyPatchHandler(objects, writer, updater, time),
                     new Metrics.MetricsEndpoint(catalog, objects, resourceMetrics, time, new Metrics.History.RecommendationEndpoint(catalog, objects, usageHistory)),
-                    ProxySubresources(catalog, objects, kubelets, options.AllowLoopbackProxyTargets)),
+                    ProxySubresources(catalog, objects, kubelets, nodeReachability, options.AllowLoopbackProxyTargets)),
                 new AuthenticationEndpoint(catalog, issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}", requestAdmission),
                 new ReviewEndpoint(catalog, new Reviews.TokenReviewer(authenticator, issuer.ApiAudiences), new Reviews.AccessReviewer(authorizer)),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi, aggregatedDiscovery),
@@ -359,13 +358,13 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         }
     }
 
-    private static Proxy.ProxySubresource ProxySubresources(ResourceCatalog catalog, ObjectStore objects, KubeletConnector kubelets, bool allowLoopback)
+    private static Proxy.ProxySubresource ProxySubresources(ResourceCatalog catalog, ObjectStore objects, KubeletConnector kubelets, NodeReachability nodes, bool allowLoopback)
     {
-        var addresses = new Proxy.ProxyAddresses(catalog, objects, allowLoopback);
+        var addresses = new Proxy.ProxyAddresses(allowLoopback);
         return new Proxy.ProxySubresource(
             new Proxy.NodeProxyResolver(objects, kubelets, addresses),
-            new Proxy.PodProxyResolver(objects, kubelets, addresses),
-            new Proxy.ServiceProxyResolver(catalog, objects, kubelets, addresses, new Random()));
+            new Proxy.PodProxyResolver(objects, kubelets, addresses, nodes),
+            new Proxy.ServiceProxyResolver(catalog, objects, kubelets, nodes, Random.Shared));
     }
 
     private static string UrlHost(System.Net.IPAddress address) =>

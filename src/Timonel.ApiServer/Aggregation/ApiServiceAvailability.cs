@@ -99,20 +99,20 @@ internal sealed partial class ApiServiceAvailability(
 
         if ((service.Obj("spec").Str("type") ?? "ClusterIP") == "ClusterIP")
         {
-            var port = service.Obj("spec").Arr("ports").Objects().Select(p => p.Item).FirstOrDefault(p => p.Int("port") == reference.Port);
+            var port = ServiceRouting.ServiceResolver.PortByNumber(service, reference.Port);
             if (port is null)
             {
                 return (Condition.False("ServicePortError", $"{where} is not listening on port {reference.Port}"), null);
             }
 
             var portName = port.Str("name") ?? "";
-            var slices = await resolver.SlicesOfAsync(reference.Namespace, reference.Name, cancellationToken).ConfigureAwait(false);
+            var slices = await resolver.Slices.SlicesOfAsync(reference.Namespace, reference.Name, cancellationToken).ConfigureAwait(false);
             if (slices.Count == 0)
             {
                 return (Condition.False("EndpointsNotFound", $"cannot find endpointslices for {where}"), null);
             }
 
-            if (!ServiceEndpointResolver.HasReadyEndpoint(slices, reference.Name, portName))
+            if (!ServiceRouting.EndpointSliceSource.HasReadyEndpoint(slices, reference.Name, portName))
             {
                 return (Condition.False("MissingEndpoints", $"endpointslices for {where} have no addresses with port name \"{portName}\""), null);
             }

@@ -18,7 +18,6 @@ namespace Timonel.ApiServer.Aggregation;
 /// </summary>
 internal sealed class BackendTransport : IDisposable
 {
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private static readonly HttpRequestOptionsKey<(string Host, int Port)> TargetKey = new("timonel.aggregator.target");
 
     private readonly X509Certificate2 _clientCertificate;
@@ -54,63 +53,33 @@ internal sealed class BackendTransport : IDisposable
             roots.ImportFromPem(caBundle);
         }
 
-        return new HttpMessageInvoker(new SocketsHttpHandler
+        return new HttpMessageInvoker(ProxyingHandler.Create(async (context, ct) =>
         {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.Zero,
-            ConnectTimeout = ConnectTimeout,
-            ConnectCallback = async (context, ct) =>
+            if (!context.InitialRequestMessage.Options.TryGetValue(TargetKey, out var target))
             {
-                if (!context.InitialRequestMessage.Options.TryGetValue(TargetKey, out var target))
+                throw new HttpRequestException($"no endpoint was resolved for service/{service.Name} in \"{service.Namespace}\"");
+            }
+
+            var stream = await FilteredDialer.ConnectAsync(target.Host, null, target.Port, _dialFilter, ct).ConfigureAwait(false);
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            try
+            {
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
                 {
-                    throw new HttpRequestException($"no endpoint was resolved for service/{service.Name} in \"{service.Namespace}\"");
-                }
+                    TargetHost = service.ServerName,
+                    ClientCertificates = [_clientCertificate],
+                    ApplicationProtocols = [SslApplicationProtocol.Http11],
+                    RemoteCertificateValidationCallback = (_, certificate, _, errors) => insecure || CaBundleTrust.Trusted(certificate, errors, roots.Count == 0 ? null : roots),
+                }, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                await tls.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
 
-                var stream = await FilteredDialer.ConnectAsync(target.Host, null, target.Port, _dialFilter, ct).ConfigureAwait(false);
-                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-                try
-                {
-                    await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-                    {
-                        TargetHost = service.ServerName,
-                        ClientCertificates = [_clientCertificate],
-                        ApplicationProtocols = [SslApplicationProtocol.Http11],
-                        RemoteCertificateValidationCallback = (_, certificate, _, errors) => insecure || Trusted(certificate, errors, roots),
-                    }, ct).ConfigureAwait(false);
-                }
-                catch
-                {
-                    await tls.DisposeAsync().ConfigureAwait(false);
-                    throw;
-                }
-
-                return new RepeatedHeaderStream(tls);
-            },
-        });
-    }
-
-    /// <summary>Chains to the caBundle when one is given (else to the system's roots); the name must match either way.</summary>
-    private static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection roots)
-    {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
-        {
-            return false;
-        }
-
-        if (roots.Count == 0)
-        {
-            return errors == SslPolicyErrors.None;
-        }
-
-        using var leaf = new X509Certificate2(certificate);
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(leaf);
+            return new RepeatedHeaderStream(tls);
+        }));
     }
 
     public void Dispose()

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
 using Timonel.ApiServer.Registry;
+using Timonel.ApiServer.Security;
 using Timonel.ApiServer.Streaming;
 using Timonel.Registry.Resources;
 
@@ -13,7 +14,7 @@ namespace Timonel.ApiServer.Proxy;
 /// that is not global unicast is a 400 "address not allowed"; a pod on a simulated or missing
 /// node is a 503 and is never dialled.
 /// </summary>
-internal sealed class PodProxyResolver(ObjectStore objects, KubeletConnector kubelets, ProxyAddresses addresses)
+internal sealed class PodProxyResolver(ObjectStore objects, KubeletConnector kubelets, ProxyAddresses addresses, NodeReachability nodes)
 {
     public async Task<ProxyLocation> ResolveAsync(ApiResource pods, string ns, string id, CancellationToken ct)
     {
@@ -23,7 +24,7 @@ internal sealed class PodProxyResolver(ObjectStore objects, KubeletConnector kub
             ?? throw ApiException.NotFound("", "pods", target.Name)).Object;
         var port = target.PortNumber ?? FirstContainerPort(pod);
         var ip = addresses.RequireProxyable(ProxyAddresses.PodIp(pod));
-        if (await addresses.WhyUnreachableAsync(pod["spec"]?["nodeName"]?.GetValue<string>(), ct).ConfigureAwait(false) is { } why)
+        if (await nodes.WhyUnreachableAsync(pod["spec"]?["nodeName"]?.GetValue<string>(), ct).ConfigureAwait(false) is { } why)
         {
             throw ApiException.ServiceUnavailable($"no route to pod \"{target.Name}\": {why}");
         }

@@ -2,21 +2,16 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
-using Timonel.Api.Nodes;
-using Timonel.ApiServer.Registry;
-using Timonel.ApiServer.Streaming;
-using Timonel.Registry.Resources;
 
 namespace Timonel.ApiServer.Proxy;
 
 /// <summary>
 /// Which addresses the proxy subresources may send to. Upstream refuses a pod IP that is not a
 /// global unicast address (loopback, link-local, multicast, unspecified) with 400 "address not
-/// allowed". Timonel adds its first rule: nothing on a simulated node (or a node that is not
-/// registered, which may have been one) is ever dialled, since those addresses are made up and
-/// would route off the machine. Every dial also passes the server's dial filter.
+/// allowed". Which nodes may be dialled at all is <see cref="Security.NodeReachability"/>'s to say;
+/// every dial also passes the server's dial filter.
 /// </summary>
-internal sealed class ProxyAddresses(ResourceCatalog catalog, ObjectStore objects, bool allowLoopback)
+internal sealed class ProxyAddresses(bool allowLoopback)
 {
     /// <summary>True for an address upstream lets a proxy reach (Go's net.IP.IsGlobalUnicast), or loopback when tests allow it.</summary>
     public bool IsProxyable(IPAddress address)
@@ -56,28 +51,6 @@ internal sealed class ProxyAddresses(ResourceCatalog catalog, ObjectStore object
         }
 
         return address;
-    }
-
-    /// <summary>
-    /// Null when <paramref name="nodeName"/> is a registered node that is not simulated; else why
-    /// nothing on it may be dialled.
-    /// </summary>
-    public async Task<string?> WhyUnreachableAsync(string? nodeName, CancellationToken ct)
-    {
-        if (string.IsNullOrEmpty(nodeName))
-        {
-            return "it is not scheduled to a node";
-        }
-
-        var node = await objects.GetAsync(catalog.Find("", "v1", "nodes")!, null, nodeName, ct).ConfigureAwait(false);
-        if (node is null)
-        {
-            return $"its node \"{nodeName}\" is not registered";
-        }
-
-        return KubeletConnector.IsSimulated(node.Object)
-            ? $"its node \"{nodeName}\" is simulated (label {SimulatedNodes.Label}=true): its addresses are made up and never dialled"
-            : null;
     }
 
     /// <summary>The first pod IP of a pod (status.podIPs, else status.podIP).</summary>

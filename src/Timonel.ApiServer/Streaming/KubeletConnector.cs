@@ -51,22 +51,14 @@ internal sealed class KubeletConnector : IDisposable
                 ApplicationProtocols = [SslApplicationProtocol.Http11],
             },
         });
-        ProxyInvoker = new HttpMessageInvoker(new SocketsHttpHandler
+        var proxying = ProxyingHandler.Create((context, ct) => FilteredDialer.ConnectAsync(context.DnsEndPoint.Host, null, context.DnsEndPoint.Port, dialFilter, ct));
+        proxying.SslOptions = new SslClientAuthenticationOptions
         {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.Zero,
-            ConnectTimeout = ConnectTimeout,
-            ConnectCallback = (context, ct) => FilteredDialer.ConnectAsync(context.DnsEndPoint.Host, null, context.DnsEndPoint.Port, dialFilter, ct),
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                // As upstream's proxy transport: pods serve whatever certificate they have.
-                RemoteCertificateValidationCallback = (_, _, _, _) => true,
-                ApplicationProtocols = [SslApplicationProtocol.Http11],
-            },
-        });
+            // As upstream's proxy transport: pods serve whatever certificate they have.
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            ApplicationProtocols = [SslApplicationProtocol.Http11],
+        };
+        ProxyInvoker = new HttpMessageInvoker(proxying);
     }
 
     /// <summary>HTTPS to kubelets with the API server's kubelet client certificate.</summary>

@@ -82,9 +82,9 @@ public sealed class DaemonSetController : Controller, IController
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
 
-        if (plan.RequeueAfter is { } delay)
+        if (plan.RequeueAt is { } at)
         {
-            EnqueueAfter(key, delay);
+            EnqueueAt(key, at);
         }
     }
 
@@ -152,26 +152,12 @@ public sealed class DaemonSetController : Controller, IController
             return;
         }
 
-        // An update of the status subresource, as upstream (its role may update daemonsets/status, not patch it);
-        // on a conflict once more over the stored DaemonSet.
-        var copy = ObjectCopy.DeepCopy(set);
-        copy.Status = status;
-        try
-        {
-            try
-            {
-                await _context.Client.AppsV1.ReplaceNamespacedDaemonSetStatusAsync(copy, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsConflict(e))
-            {
-                var stored = await _context.Client.AppsV1.ReadNamespacedDaemonSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-                stored.Status = status;
-                await _context.Client.AppsV1.ReplaceNamespacedDaemonSetStatusAsync(stored, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsNotFound(e))
-        {
-        }
+        await StatusUpdates.ReplaceAsync(
+            set,
+            s => s.Status = status,
+            ct => _context.Client.AppsV1.ReadNamespacedDaemonSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: ct),
+            (s, ct) => _context.Client.AppsV1.ReplaceNamespacedDaemonSetStatusAsync(s, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: ct),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The set's pods (upstream's getDaemonPods): its own, plus matching orphans it adopts; strays are released.</summary>

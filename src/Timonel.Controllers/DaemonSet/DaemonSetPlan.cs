@@ -16,7 +16,7 @@ public sealed record DaemonSetPlan(
     IReadOnlyList<V1Pod> Delete,
     IReadOnlyList<FailedDaemonPod> Failed,
     V1DaemonSetStatus Status,
-    TimeSpan? RequeueAfter)
+    DateTimeOffset? RequeueAt)
 {
     /// <summary>
     /// Decides, from the cached nodes and the set's pods, which pods a DaemonSet needs (one per
@@ -126,7 +126,8 @@ public sealed record DaemonSetPlan(
         }
 
         status.NumberUnavailable = status.DesiredNumberScheduled - status.NumberAvailable;
-        return new DaemonSetPlan(createOn, delete, failed, status, requeue);
+        // Absolute, from the reading the plan was made at (the controller's API calls come between).
+        return new DaemonSetPlan(createOn, delete, failed, status, now + requeue);
     }
 
     /// <summary>maxSurge and maxUnavailable as pod counts over the desired count (percentages round up; both zero means one unavailable).</summary>

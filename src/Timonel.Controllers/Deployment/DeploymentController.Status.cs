@@ -74,9 +74,11 @@ public sealed partial class DeploymentController
             return;
         }
 
-        var due = new DateTimeOffset(DateTime.SpecifyKind(updated, DateTimeKind.Utc)).AddSeconds(d.Spec.ProgressDeadlineSeconds!.Value);
-        var after = due - Now;
-        EnqueueAfter(ObjectKeys.KeyOf(d), after < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : after + TimeSpan.FromSeconds(1));
+        // An absolute time (a second past the deadline, and never sooner than a second from now):
+        // a delay from this reading of the clock would land late if the clock moved before the queue read it.
+        var due = new DateTimeOffset(DateTime.SpecifyKind(updated, DateTimeKind.Utc)).AddSeconds(d.Spec.ProgressDeadlineSeconds!.Value + 1);
+        var soonest = Now + TimeSpan.FromSeconds(1);
+        EnqueueAt(ObjectKeys.KeyOf(d), due > soonest ? due : soonest);
     }
 
     private async Task SyncStatusOnlyAsync(Rollout rollout, CancellationToken cancellationToken)

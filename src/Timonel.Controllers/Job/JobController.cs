@@ -135,9 +135,11 @@ public sealed partial class JobController : Controller, IController
             return;
         }
 
+        // Absolute times from the sync's reading of the clock (sync.Now), which the remaining
+        // times were measured from: delays would be measured again after this sync's API calls.
         if (sync.DeadlineRemaining is { } remaining)
         {
-            EnqueueAfter(key, remaining + TimeSpan.FromMilliseconds(50));
+            EnqueueAt(key, sync.Now + remaining + TimeSpan.FromMilliseconds(50));
         }
     }
 
@@ -169,7 +171,7 @@ public sealed partial class JobController : Controller, IController
         if (wait is { } delay)
         {
             // Failed pods are replaced only after the backoff (upstream's exponential pod failure backoff).
-            EnqueueAfter(key, delay);
+            EnqueueAt(key, sync.Now + delay);
             return;
         }
 

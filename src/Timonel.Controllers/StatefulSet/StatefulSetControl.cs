@@ -7,7 +7,7 @@ using Timonel.Controllers.History;
 namespace Timonel.Controllers.StatefulSet;
 
 /// <summary>What one sync of a StatefulSet decided: the status to record, when to look again (minReadySeconds), and the step that failed if one did.</summary>
-public sealed record StatefulSetSyncResult(V1StatefulSetStatus Status, TimeSpan? RequeueAfter, Exception? Error);
+public sealed record StatefulSetSyncResult(V1StatefulSetStatus Status, DateTimeOffset? RequeueAt, Exception? Error);
 
 /// <summary>
 /// One pass of upstream's StatefulSet algorithm over the pods a set owns: fill missing ordinals
@@ -25,8 +25,11 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
         var status = ComputeStatus(set, revisions, pods);
         try
         {
-            var requeue = await ReconcileAsync(set, revisions, pods, cancellationToken).ConfigureAwait(false);
-            return new StatefulSetSyncResult(status, requeue, null);
+            // The requeue is an absolute time from the reading the step decisions were made at:
+            // a delay would be measured again from a later reading, after this sync's API calls.
+            var now = context.Time.GetUtcNow();
+            var requeue = await ReconcileAsync(set, revisions, pods, now, cancellationToken).ConfigureAwait(false);
+            return new StatefulSetSyncResult(status, now + requeue, null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -92,14 +95,13 @@ internal sealed class StatefulSetControl(ControllerContext context, ObjectCache<
 
     private static string? RevisionOf(V1Pod pod) => pod.Metadata.Labels?.TryGetValue(RevisionHistory.HashLabel, out var r) == true ? r : null;
 
-    private async Task<TimeSpan?> ReconcileAsync(V1StatefulSet set, WorkloadRevisions revisions, IReadOnlyList<V1Pod> pods, CancellationToken cancellationToken)
+    private async Task<TimeSpan?> ReconcileAsync(V1StatefulSet set, WorkloadRevisions revisions, IReadOnlyList<V1Pod> pods, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var name = set.Metadata.Name;
         var start = StatefulPodIdentity.StartOrdinal(set);
         var count = set.Spec.Replicas ?? 1;
         var monotonic = set.Spec.PodManagementPolicy != "Parallel";
         var minReady = set.Spec.MinReadySeconds ?? 0;
-        var now = context.Time.GetUtcNow();
         var slots = new V1Pod?[count];
         var condemned = new List<(int Ordinal, V1Pod Pod)>();
         foreach (var pod in pods)

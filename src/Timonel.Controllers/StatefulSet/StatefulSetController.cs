@@ -78,9 +78,9 @@ public sealed class StatefulSetController : Controller, IController
         }
 
         await _history.TruncateAsync(revisions.All, live, set.Spec.RevisionHistoryLimit ?? 10, cancellationToken).ConfigureAwait(false);
-        if (result.RequeueAfter is { } delay)
+        if (result.RequeueAt is { } at)
         {
-            EnqueueAfter(key, delay);
+            EnqueueAt(key, at);
         }
     }
 
@@ -111,26 +111,12 @@ public sealed class StatefulSetController : Controller, IController
             return;
         }
 
-        // An update of the status subresource, as upstream (its role may update statefulsets/status, not patch it);
-        // on a conflict once more over the stored StatefulSet.
-        var copy = ObjectCopy.DeepCopy(set);
-        copy.Status = status;
-        try
-        {
-            try
-            {
-                await _context.Client.AppsV1.ReplaceNamespacedStatefulSetStatusAsync(copy, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsConflict(e))
-            {
-                var stored = await _context.Client.AppsV1.ReadNamespacedStatefulSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-                stored.Status = status;
-                await _context.Client.AppsV1.ReplaceNamespacedStatefulSetStatusAsync(stored, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException && ApiErrors.IsNotFound(e))
-        {
-        }
+        await StatusUpdates.ReplaceAsync(
+            set,
+            s => s.Status = status,
+            ct => _context.Client.AppsV1.ReadNamespacedStatefulSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: ct),
+            (s, ct) => _context.Client.AppsV1.ReplaceNamespacedStatefulSetStatusAsync(s, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: ct),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A pod event wakes the set that controls it; an orphan wakes every set in its namespace that could adopt it.</summary>

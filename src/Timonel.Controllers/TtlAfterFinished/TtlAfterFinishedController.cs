@@ -34,14 +34,16 @@ public sealed class TtlAfterFinishedController : Controller, IController
     protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         var cached = _jobs.Cache.Get(key);
-        if (cached is null || ExpiresIn(cached) is not { } left)
+        if (cached is null || DueAt(cached) is not { } due)
         {
             return;
         }
 
-        if (left > TimeSpan.Zero)
+        // An absolute due time: a delay measured from this reading of the clock would land late
+        // if the clock moved before the queue read it.
+        if (due > Time.GetUtcNow())
         {
-            EnqueueAfter(key, left);
+            EnqueueAt(key, due);
             return;
         }
 
@@ -56,14 +58,14 @@ public sealed class TtlAfterFinishedController : Controller, IController
             return;
         }
 
-        if (ExpiresIn(job) is not { } fresh)
+        if (DueAt(job) is not { } fresh)
         {
             return;
         }
 
-        if (fresh > TimeSpan.Zero)
+        if (fresh > Time.GetUtcNow())
         {
-            EnqueueAfter(key, fresh);
+            EnqueueAt(key, fresh);
             return;
         }
 
@@ -80,14 +82,14 @@ public sealed class TtlAfterFinishedController : Controller, IController
 
     private void EnqueueIfNeeded(V1Job job)
     {
-        if (ExpiresIn(job) is not null)
+        if (DueAt(job) is not null)
         {
             Enqueue(job);
         }
     }
 
-    /// <summary>Time until the finished job may be deleted (zero or less: now); null when it has no TTL, is not finished or is being deleted.</summary>
-    private TimeSpan? ExpiresIn(V1Job job)
+    /// <summary>When the finished job may be deleted; null when it has no TTL, is not finished or is being deleted.</summary>
+    private DateTimeOffset? DueAt(V1Job job)
     {
         if (job.Spec?.TtlSecondsAfterFinished is not { } ttl || job.Metadata.DeletionTimestamp is not null)
         {
@@ -102,6 +104,6 @@ public sealed class TtlAfterFinishedController : Controller, IController
 
         var at = finished.LastTransitionTime ?? job.Status?.CompletionTime ?? Time.GetUtcNow().UtcDateTime;
         var finishedAt = new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc));
-        return finishedAt.AddSeconds(ttl) - Time.GetUtcNow();
+        return finishedAt.AddSeconds(ttl);
     }
 }

@@ -27,7 +27,7 @@ internal sealed class WebhookCaller(Func<IPAddress, bool>? dialFilter, TimeSpan 
     public async Task<(HttpStatusCode Status, byte[] Body, string? ContentType)> PostAsync(Uri url, IPEndPoint? connectTo, byte[]? caBundle, byte[] body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
-        var roots = caBundle is { Length: > 0 } ? LoadBundle(caBundle) : null;
+        var roots = caBundle is { Length: > 0 } ? Security.CaBundleTrust.Load(System.Text.Encoding.ASCII.GetString(caBundle)) : null;
         using var handler = new SocketsHttpHandler
         {
             UseProxy = false,
@@ -36,7 +36,7 @@ internal sealed class WebhookCaller(Func<IPAddress, bool>? dialFilter, TimeSpan 
             ConnectCallback = (context, ct) => Security.FilteredDialer.ConnectAsync(context.DnsEndPoint.Host, connectTo is null ? null : new[] { connectTo.Address }, connectTo?.Port ?? context.DnsEndPoint.Port, dialFilter, ct),
             SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(certificate, errors, roots),
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) => Security.CaBundleTrust.Trusted(certificate, errors, roots),
                 ApplicationProtocols = [SslApplicationProtocol.Http11],
             },
         };
@@ -74,46 +74,6 @@ internal sealed class WebhookCaller(Func<IPAddress, bool>? dialFilter, TimeSpan 
     {
         ArgumentNullException.ThrowIfNull(url);
         return $"{url.Scheme}://{url.Host}:{url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}{url.PathAndQuery}";
-    }
-
-    private static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection? roots)
-    {
-        if (roots is null || certificate is null)
-        {
-            return errors == SslPolicyErrors.None;
-        }
-
-        if ((errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (certificate is X509Certificate2 leaf)
-        {
-            return chain.Build(leaf);
-        }
-
-        using var copy = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(copy);
-    }
-
-    private static X509Certificate2Collection LoadBundle(byte[] pem)
-    {
-        var collection = new X509Certificate2Collection();
-        try
-        {
-            collection.ImportFromPem(System.Text.Encoding.ASCII.GetString(pem));
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            // An unreadable bundle trusts nothing: the handshake fails as "unknown authority".
-        }
-
-        return collection;
     }
 
     private static string Describe(HttpRequestException e) => e switch
