@@ -149,8 +149,8 @@ public sealed class HorizontalPodAutoscalerControllerTests
         var deployment = await harness.DeploymentAsync(ns, "web", replicas: 2);
         await harness.PodAsync(ns, deployment, "web-0", cpuMilli: 0);
         await harness.PodAsync(ns, deployment, "web-1", cpuMilli: 0);
-        harness.CustomMetrics.SetPod(ns, "qps", "web-0", 30_000);
-        harness.CustomMetrics.SetPod(ns, "qps", "web-1", 30_000);
+        harness.CustomMetrics.SetPod(ns, "qps", "web-0", 20_000);
+        harness.CustomMetrics.SetPod(ns, "qps", "web-1", 20_000);
         var autoscaler = HpaHarness.Autoscaler("web", "Deployment", "web", cpuPercent: null);
         autoscaler.Spec.Metrics =
         [
@@ -167,13 +167,13 @@ public sealed class HorizontalPodAutoscalerControllerTests
 
         await harness.Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(autoscaler, ns);
 
-        // 30 per pod against 10: three times the two pods.
-        await harness.ReplicasAsync(ns, "web", 6);
+        // 20 per pod against 10: twice the two pods.
+        await harness.ReplicasAsync(ns, "web", 4);
         var hpa = await harness.ConditionAsync(ns, "web", "AbleToScale", "SucceededRescale");
         var current = Assert.Single(hpa.Status.CurrentMetrics);
-        Assert.Equal(("Pods", "qps", "30"), (current.Type, current.Pods.Metric.Name, current.Pods.Current.AverageValue.ToString()));
+        Assert.Equal(("Pods", "qps", "20"), (current.Type, current.Pods.Metric.Name, current.Pods.Current.AverageValue.ToString()));
         Assert.Equal("GET", current.Pods.Metric.Selector.MatchLabels["verb"]);
-        Assert.Contains(harness.Events, e => e.Reason == "SuccessfulRescale" && e.Message == "New size: 6; reason: pods metric qps above target");
+        Assert.Contains(harness.Events, e => e.Reason == "SuccessfulRescale" && e.Message == "New size: 4; reason: pods metric qps above target");
         Assert.Contains("pods qps app=web verb=GET", harness.CustomMetrics.Calls);
     }
 
@@ -225,7 +225,7 @@ public sealed class HorizontalPodAutoscalerControllerTests
         await harness.Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(autoscaler, ns);
 
         var failed = await harness.ConditionAsync(ns, "web", "ScalingActive", "FailedGetExternalMetric");
-        const string cause = "unable to get external metric hpa-external/queue/nil: unable to fetch metrics from external metrics API: the server is currently unable to handle the request (get queue.external.metrics.k8s.io)";
+        var cause = $"unable to get external metric {ns}/queue/nil: unable to fetch metrics from external metrics API: the server is currently unable to handle the request (get queue.external.metrics.k8s.io)";
         Assert.Equal(("False", $"the HPA was unable to compute the replica count: {cause}"), (failed.Status.Conditions.Single(c => c.Type == "ScalingActive").Status, failed.Status.Conditions.Single(c => c.Type == "ScalingActive").Message));
         Assert.Contains(harness.Events, e => e.Reason == "FailedGetExternalMetric" && e.Type == "Warning" && e.Message == cause);
         Assert.Contains(harness.Events, e => e.Reason == "FailedComputeMetricsReplicas" && e.Message == $"invalid metrics (1 invalid out of 1), first error is: failed to get queue external metric value: failed to get external metric queue: {cause}");
@@ -236,14 +236,14 @@ public sealed class HorizontalPodAutoscalerControllerTests
         await Task.Delay(TimeSpan.FromMilliseconds(300));
         Assert.Equal(attempts, harness.CustomMetrics.Calls.Count);
 
-        // The API answers 90 in two series against a total of 30: three times the two ready pods.
+        // The API answers 60 in two series against a total of 30: twice the two ready pods.
         harness.CustomMetrics.Fail("queue", null);
-        harness.CustomMetrics.SetExternal(ns, "queue", 40_000, 50_000);
+        harness.CustomMetrics.SetExternal(ns, "queue", 25_000, 35_000);
         harness.Time.Advance(TimeSpan.FromSeconds(15));
-        await harness.ReplicasAsync(ns, "web", 6);
+        await harness.ReplicasAsync(ns, "web", 4);
         var hpa = await harness.ConditionAsync(ns, "web", "ScalingActive", "ValidMetricFound");
-        Assert.Equal("90", Assert.Single(hpa.Status.CurrentMetrics).External.Current.Value.ToString());
-        Assert.Contains(harness.Events, e => e.Reason == "SuccessfulRescale" && e.Message == "New size: 6; reason: external metric queue(nil) above target");
+        Assert.Equal("60", Assert.Single(hpa.Status.CurrentMetrics).External.Current.Value.ToString());
+        Assert.Contains(harness.Events, e => e.Reason == "SuccessfulRescale" && e.Message == "New size: 4; reason: external metric queue(nil) above target");
     }
 
     [Fact]
