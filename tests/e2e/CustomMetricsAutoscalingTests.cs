@@ -84,7 +84,7 @@ public sealed class CustomMetricsAutoscalingTests : IClassFixture<CustomMetricsA
                 pods:
                   metric: {name: requests_per_second}
                   target: {type: AverageValue, averageValue: "10"}
-            """) + "---\n" + Workload("worker", """
+            """) + "\n---\n" + Workload("worker", """
               - type: External
                 external:
                   metric: {name: queue_length, selector: {matchLabels: {queue: jobs}}}
@@ -150,30 +150,30 @@ public sealed class CustomMetricsAutoscalingTests : IClassFixture<CustomMetricsA
           caBundle: {Adapter.CaBundleBase64}
         """;
 
-    private static string Workload(string name, string metrics) => $$"""
+    private static string Workload(string name, string metrics) => $$$"""
         apiVersion: apps/v1
         kind: Deployment
-        metadata: {name: {{name}}, namespace: {{Ns}}}
+        metadata: {name: {{{name}}}, namespace: {{{Ns}}}}
         spec:
           replicas: 1
-          selector: {matchLabels: {app: {{name}}}}
+          selector: {matchLabels: {app: {{{name}}}}}
           template:
-            metadata: {labels: {app: {{name}}}}
+            metadata: {labels: {app: {{{name}}}}}
             spec:
               containers:
               - {name: app, image: nginx}
         ---
         apiVersion: autoscaling/v2
         kind: HorizontalPodAutoscaler
-        metadata: {name: {{name}}, namespace: {{Ns}}}
+        metadata: {name: {{{name}}}, namespace: {{{Ns}}}}
         spec:
-          scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: {{name}}}
+          scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: {{{name}}}}
           minReplicas: 1
           maxReplicas: 5
           behavior:
             scaleDown: {stabilizationWindowSeconds: 0}
           metrics:
-        {{metrics}}
+        {{{metrics}}}
         """;
 
     private async Task<string> ReplicasAsync(string name) =>
