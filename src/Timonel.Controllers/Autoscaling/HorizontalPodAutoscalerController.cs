@@ -33,6 +33,7 @@ public sealed partial class HorizontalPodAutoscalerController : Controller, ICon
     private readonly ScaleTargets _targets;
     private readonly MetricProposals _proposals;
     private readonly ScaleHistory _history;
+    private readonly AutoscalerSelectors _selectors = new();
 
     public HorizontalPodAutoscalerController(ControllerContext context)
         : this(context, null)
@@ -40,7 +41,8 @@ public sealed partial class HorizontalPodAutoscalerController : Controller, ICon
     }
 
     /// <param name="metrics">Where usage is read; null for the control plane's metrics.k8s.io API.</param>
-    public HorizontalPodAutoscalerController(ControllerContext context, IResourceMetricsClient? metrics)
+    /// <param name="customMetrics">Where custom and external metrics are read; null for the custom.metrics.k8s.io and external.metrics.k8s.io APIs through the API server.</param>
+    public HorizontalPodAutoscalerController(ControllerContext context, IResourceMetricsClient? metrics, ICustomMetricsClient? customMetrics = null)
         : base("horizontal-pod-autoscaler-controller", context.Loggers.CreateLogger("horizontal-pod-autoscaler-controller"), context.Time,
             // Upstream retries a failed autoscaler at the next sync period, not sooner; the doubling from a second stops a bad target from spinning.
             new ItemExponentialFailureRateLimiter<string>(TimeSpan.FromSeconds(1), context.Options.Autoscaling.SyncPeriod))
@@ -48,15 +50,22 @@ public sealed partial class HorizontalPodAutoscalerController : Controller, ICon
         _context = context;
         _options = context.Options.Autoscaling;
         var dynamic = new DynamicClient(context.Client);
-        _targets = new ScaleTargets(dynamic, context.Time);
+        var mapper = new KindMapper(dynamic, context.Time);
+        _targets = new ScaleTargets(dynamic, mapper);
         _history = new ScaleHistory(_options, context.Time);
-        _proposals = new MetricProposals(new ReplicaCalculator(metrics ?? new RestResourceMetricsClient(dynamic), _options, context.Time), dynamic, context.Events, Component);
+        var calculator = new ReplicaCalculator(metrics ?? new RestResourceMetricsClient(dynamic), _options, context.Time);
+        var custom = new CustomMetricReplicas(customMetrics ?? new RestCustomMetricsClient(dynamic, mapper, context.Time, _options.SyncPeriod), calculator, _options);
+        _proposals = new MetricProposals(calculator, custom, context.Events, Component);
         _autoscalers = context.Informers.Get(Autoscalers);
         _pods = context.Informers.Get(ResourceKinds.Pods);
         // Upstream enqueues only on spec changes: the status this controller writes must not trigger
         // another reading of metrics the pods' informer may not have caught up with.
         _autoscalers.AddEventHandler(
-            onAdd: Enqueue,
+            onAdd: hpa =>
+            {
+                _selectors.Register(ObjectKeys.KeyOf(hpa));
+                Enqueue(hpa);
+            },
             onUpdate: (old, hpa) =>
             {
                 if (old.Metadata.Generation != hpa.Metadata.Generation)
@@ -64,7 +73,11 @@ public sealed partial class HorizontalPodAutoscalerController : Controller, ICon
                     Enqueue(hpa);
                 }
             },
-            onDelete: hpa => _history.Forget(ObjectKeys.KeyOf(hpa)));
+            onDelete: hpa =>
+            {
+                _history.Forget(ObjectKeys.KeyOf(hpa));
+                _selectors.Forget(ObjectKeys.KeyOf(hpa));
+            });
     }
 
     string IController.Name => "horizontalpodautoscaling";
@@ -81,6 +94,7 @@ public sealed partial class HorizontalPodAutoscalerController : Controller, ICon
         if (cached is null)
         {
             _history.Forget(key);
+            _selectors.Forget(key);
             return;
         }
 
@@ -227,8 +241,19 @@ public sealed partial class HorizontalPodAutoscalerController : Controller, ICon
             return new MetricsOutcome(-1, "", [], message, false, "InvalidSelector", message);
         }
 
-        var pods = _pods.Cache.ListByNamespace(hpa.Metadata.NamespaceProperty).Where(p => ObjectSelectors.Matches(selector, p.Metadata)).ToList();
-        return await _proposals.ComputeAsync(hpa, scale.SpecReplicas, selector, pods, cancellationToken).ConfigureAwait(false);
+        var ns = hpa.Metadata.NamespaceProperty;
+        _selectors.Update(ObjectKeys.KeyOf(hpa), ns, selector);
+        var pods = _pods.Cache.ListByNamespace(ns).Where(p => ObjectSelectors.Matches(selector, p.Metadata)).ToList();
+        var selecting = _selectors.Selecting(ns, pods);
+        if (selecting.Count > 1)
+        {
+            // Upstream's validateAndParseSelector: pods several autoscalers select are scaled by none of them.
+            var message = $"pods by selector {scale.Selector} are controlled by multiple HPAs: [{string.Join(' ', selecting)}]";
+            _context.Events.Warning(Component, hpa, "AmbiguousSelector", message);
+            return new MetricsOutcome(-1, "", [], message, false, "AmbiguousSelector", message);
+        }
+
+        return await _proposals.ComputeAsync(hpa, scale.SpecReplicas, scale.StatusReplicas, selector, pods, cancellationToken).ConfigureAwait(false);
     }
 
     private void SetCondition(V2HorizontalPodAutoscaler hpa, string type, bool value, string reason, string message) =>

@@ -1,8 +1,7 @@
-using System.Text.Json.Nodes;
 using k8s.Models;
+using Timonel.Api.Errors;
 using Timonel.Api.Selectors;
 using Timonel.Api.Validation;
-using Timonel.Controllers.Dynamic;
 
 namespace Timonel.Controllers.Autoscaling;
 
@@ -15,12 +14,11 @@ public sealed record MetricsOutcome(int Replicas, string Metric, List<V2MetricSt
 /// ScalingActive condition); when every metric failed, or some failed and the others would scale
 /// down, nothing is proposed, so a blind spot never shrinks the target.
 /// </summary>
-public sealed class MetricProposals(ReplicaCalculator calculator, DynamicClient client, ControllerEvents events, string component)
+public sealed class MetricProposals(ReplicaCalculator calculator, CustomMetricReplicas custom, ControllerEvents events, string component)
 {
-    private const string CustomMetricsGroup = "custom.metrics.k8s.io";
-    private const string ExternalMetricsGroup = "external.metrics.k8s.io";
-
-    public async Task<MetricsOutcome> ComputeAsync(V2HorizontalPodAutoscaler hpa, int specReplicas, LabelSelector selector, IReadOnlyList<V1Pod> pods, CancellationToken cancellationToken)
+    /// <param name="specReplicas">The target's scale spec.replicas (what most metrics scale from).</param>
+    /// <param name="statusReplicas">The target's scale status.replicas (what AverageValue Object and External metrics divide by, as upstream).</param>
+    public async Task<MetricsOutcome> ComputeAsync(V2HorizontalPodAutoscaler hpa, int specReplicas, int statusReplicas, LabelSelector selector, IReadOnlyList<V1Pod> pods, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(hpa);
         var specs = hpa.Spec?.Metrics ?? [];
@@ -32,7 +30,7 @@ public sealed class MetricProposals(ReplicaCalculator calculator, DynamicClient 
         {
             var status = new V2MetricStatus { Type = "" };
             statuses.Add(status);
-            var (proposal, name, failure) = await ComputeOneAsync(hpa, spec, specReplicas, selector, pods, status, cancellationToken).ConfigureAwait(false);
+            var (proposal, name, failure) = await ComputeOneAsync(hpa, spec, specReplicas, statusReplicas, selector, pods, status, cancellationToken).ConfigureAwait(false);
             if (failure is { } f)
             {
                 // The event and condition say what failed; the returned error adds which metric.
@@ -60,7 +58,7 @@ public sealed class MetricProposals(ReplicaCalculator calculator, DynamicClient 
     }
 
     private async Task<(int Replicas, string Metric, (string Reason, string Cause, string Error)? Failure)> ComputeOneAsync(
-        V2HorizontalPodAutoscaler hpa, V2MetricSpec spec, int specReplicas, LabelSelector selector, IReadOnlyList<V1Pod> pods, V2MetricStatus status, CancellationToken cancellationToken)
+        V2HorizontalPodAutoscaler hpa, V2MetricSpec spec, int specReplicas, int statusReplicas, LabelSelector selector, IReadOnlyList<V1Pod> pods, V2MetricStatus status, CancellationToken cancellationToken)
     {
         var ns = hpa.Metadata.NamespaceProperty;
         switch (spec.Type)
@@ -92,22 +90,13 @@ public sealed class MetricProposals(ReplicaCalculator calculator, DynamicClient 
             }
 
             case "Pods" when spec.Pods is { } source:
-            {
-                var cause = $"unable to get metric {source.Metric?.Name}: {await CustomMetricsErrorAsync(CustomMetricsGroup, cancellationToken).ConfigureAwait(false)}";
-                return (0, "", ("FailedGetPodsMetric", cause, $"failed to get pods metric value: {cause}"));
-            }
+                return await PodsAsync(ns, specReplicas, source, selector, pods, status, cancellationToken).ConfigureAwait(false);
 
             case "Object" when spec.ObjectProperty is { } source:
-            {
-                var cause = $"unable to get metric {source.Metric?.Name}: {source.DescribedObject?.Kind} on {ns} {source.DescribedObject?.Name}: {await CustomMetricsErrorAsync(CustomMetricsGroup, cancellationToken).ConfigureAwait(false)}";
-                return (0, "", ("FailedGetObjectMetric", cause, $"failed to get object metric value: {cause}"));
-            }
+                return await ObjectAsync(ns, specReplicas, statusReplicas, source, pods, status, cancellationToken).ConfigureAwait(false);
 
             case "External" when spec.External is { } source:
-            {
-                var cause = $"unable to get external metric {ns}/{source.Metric?.Name}: {await CustomMetricsErrorAsync(ExternalMetricsGroup, cancellationToken).ConfigureAwait(false)}";
-                return (0, "", ("FailedGetExternalMetric", cause, $"failed to get external metric value: {cause}"));
-            }
+                return await ExternalAsync(ns, specReplicas, statusReplicas, source, pods, status, cancellationToken).ConfigureAwait(false);
 
             case "Resource" or "ContainerResource" or "Pods" or "Object" or "External":
             {
@@ -148,24 +137,154 @@ public sealed class MetricProposals(ReplicaCalculator calculator, DynamicClient 
         }
     }
 
-    // Upstream's custom and external metrics clients find the API through discovery; with none
-    // registered they fail with this message. A registered one is not read yet (see docs/autoscaling.md).
-    private async Task<string> CustomMetricsErrorAsync(string group, CancellationToken cancellationToken)
+    // Upstream's computeStatusForPodsMetric: an AverageValue over the selected pods' samples.
+    private async Task<(int, string, (string, string, string)?)> PodsAsync(
+        string ns, int specReplicas, V2PodsMetricSource source, LabelSelector selector, IReadOnlyList<V1Pod> pods, V2MetricStatus status, CancellationToken cancellationToken)
     {
-        var api = group == CustomMetricsGroup ? "custom metrics API" : "external metrics API";
+        const string reason = "FailedGetPodsMetric";
+        var name = source.Metric?.Name ?? "";
         try
         {
-            var groups = await client.SendAsync(HttpMethod.Get, "apis", null, cancellationToken).ConfigureAwait(false);
-            var served = (groups["groups"] as JsonArray ?? []).Any(g => g?["name"]?.GetValue<string>() == group);
-            return served
-                ? $"unable to fetch metrics from {api}: reading {group} is not supported by this controller"
-                : $"unable to fetch metrics from {api}: no known available metric versions found";
+            var metricSelector = MetricSelector(source.Metric?.Selector);
+            if (source.Target?.AverageValue is not { } target)
+            {
+                throw new ReplicaCalculationException("invalid pods metric source: no average value target was set");
+            }
+
+            var proposal = await custom.PodsAsync(specReplicas, Quantity.MilliValue(target), name, ns, selector, metricSelector, pods, cancellationToken).ConfigureAwait(false);
+            status.Type = "Pods";
+            status.Pods = new V2PodsMetricStatus { Metric = Identifier(source.Metric), Current = new V2MetricValueStatus { AverageValue = Milli(proposal.Value) } };
+            return (proposal.Replicas, $"pods metric {name}", null);
         }
-        catch (DynamicApiException e)
+        catch (ReplicaCalculationException e)
         {
-            return $"unable to fetch metrics from {api}: {e.Message}";
+            return (0, "", (reason, e.Message, $"failed to get pods metric value: {e.Message}"));
         }
     }
+
+    // Upstream's computeStatusForObjectMetric: a Value target scales the ready pods; an AverageValue
+    // target divides the object's value by the current replicas.
+    private async Task<(int, string, (string, string, string)?)> ObjectAsync(
+        string ns, int specReplicas, int statusReplicas, V2ObjectMetricSource source, IReadOnlyList<V1Pod> pods, V2MetricStatus status, CancellationToken cancellationToken)
+    {
+        const string reason = "FailedGetObjectMetric";
+        var name = source.Metric?.Name ?? "";
+        var described = new DescribedObject(source.DescribedObject?.ApiVersion, source.DescribedObject?.Kind ?? "", source.DescribedObject?.Name ?? "");
+        LabelSelector metricSelector;
+        try
+        {
+            metricSelector = MetricSelector(source.Metric?.Selector);
+        }
+        catch (ReplicaCalculationException e)
+        {
+            return (0, "", (reason, e.Message, $"failed to get object metric value: {e.Message}"));
+        }
+
+        var target = source.Target;
+        if (target?.Type == "Value" && target.Value is { } value)
+        {
+            try
+            {
+                var proposal = await custom.ObjectAsync(specReplicas, Quantity.MilliValue(value), name, ns, described, metricSelector, pods, cancellationToken).ConfigureAwait(false);
+                status.Type = "Object";
+                status.ObjectProperty = new V2ObjectMetricStatus { DescribedObject = source.DescribedObject, Metric = Identifier(source.Metric), Current = new V2MetricValueStatus { Value = Milli(proposal.Value) } };
+                return (proposal.Replicas, $"{described.Kind} metric {name}", null);
+            }
+            catch (ReplicaCalculationException e)
+            {
+                return (0, "", (reason, e.Message, $"failed to get object metric value: {e.Message}"));
+            }
+        }
+
+        if (target?.Type == "AverageValue" && target.AverageValue is { } average)
+        {
+            try
+            {
+                var proposal = await custom.ObjectPerPodAsync(statusReplicas, Quantity.MilliValue(average), name, ns, described, metricSelector, cancellationToken).ConfigureAwait(false);
+                status.Type = "Object";
+                status.ObjectProperty = new V2ObjectMetricStatus { DescribedObject = source.DescribedObject, Metric = Identifier(source.Metric), Current = new V2MetricValueStatus { AverageValue = Milli(proposal.Value) } };
+
+                // Upstream names an AverageValue Object metric "external metric" too; kept, as events quote it.
+                return (proposal.Replicas, $"external metric {name}({GoSelectorText.Of(source.Metric?.Selector)})", null);
+            }
+            catch (ReplicaCalculationException e)
+            {
+                return (0, "", (reason, e.Message, $"failed to get object metric value: failed to get {name} object metric: {e.Message}"));
+            }
+        }
+
+        const string invalid = "invalid object metric source: neither a value target nor an average value target was set";
+        return (0, "", (reason, invalid, $"failed to get object metric value: {invalid}"));
+    }
+
+    // Upstream's computeStatusForExternalMetric: the sum of the metric's series, against a Value
+    // target (scaling the ready pods) or per current replica (AverageValue).
+    private async Task<(int, string, (string, string, string)?)> ExternalAsync(
+        string ns, int specReplicas, int statusReplicas, V2ExternalMetricSource source, IReadOnlyList<V1Pod> pods, V2MetricStatus status, CancellationToken cancellationToken)
+    {
+        const string reason = "FailedGetExternalMetric";
+        var name = source.Metric?.Name ?? "";
+        var selectorText = GoSelectorText.Of(source.Metric?.Selector);
+        var metricName = $"external metric {name}({selectorText})";
+        var wrap = $"failed to get {name} external metric value: ";
+        LabelSelector metricSelector;
+        try
+        {
+            metricSelector = MetricSelector(source.Metric?.Selector);
+        }
+        catch (ReplicaCalculationException e)
+        {
+            return (0, "", (reason, e.Message, wrap + e.Message));
+        }
+
+        if (source.Target?.AverageValue is { } average)
+        {
+            try
+            {
+                var proposal = await custom.ExternalPerPodAsync(statusReplicas, Quantity.MilliValue(average), name, ns, metricSelector, selectorText, cancellationToken).ConfigureAwait(false);
+                status.Type = "External";
+                status.External = new V2ExternalMetricStatus { Metric = Identifier(source.Metric), Current = new V2MetricValueStatus { AverageValue = Milli(proposal.Value) } };
+                return (proposal.Replicas, metricName, null);
+            }
+            catch (ReplicaCalculationException e)
+            {
+                return (0, "", (reason, e.Message, $"{wrap}failed to get {name} external metric: {e.Message}"));
+            }
+        }
+
+        if (source.Target?.Value is { } value)
+        {
+            try
+            {
+                var proposal = await custom.ExternalAsync(specReplicas, Quantity.MilliValue(value), name, ns, metricSelector, selectorText, pods, cancellationToken).ConfigureAwait(false);
+                status.Type = "External";
+                status.External = new V2ExternalMetricStatus { Metric = Identifier(source.Metric), Current = new V2MetricValueStatus { Value = Milli(proposal.Value) } };
+                return (proposal.Replicas, metricName, null);
+            }
+            catch (ReplicaCalculationException e)
+            {
+                return (0, "", (reason, e.Message, $"{wrap}failed to get external metric {name}: {e.Message}"));
+            }
+        }
+
+        const string invalid = "invalid external metric source: neither a value target nor an average value target was set";
+        return (0, "", (reason, invalid, wrap + invalid));
+    }
+
+    // Upstream's metav1.LabelSelectorAsSelector (a null selector selects nothing, sent as no selector at all).
+    private static LabelSelector MetricSelector(V1LabelSelector? selector)
+    {
+        try
+        {
+            return LabelSelector.From(selector);
+        }
+        catch (ApiException e)
+        {
+            throw new ReplicaCalculationException(e.Message);
+        }
+    }
+
+    private static V2MetricIdentifier Identifier(V2MetricIdentifier? metric) => new() { Name = metric?.Name ?? "", Selector = metric?.Selector };
 
     // Upstream's resource.NewMilliQuantity(v, DecimalSI), written in its canonical form ("250m", "2k").
     internal static ResourceQuantity Milli(long milli) => new(milli / 1000m, 0, ResourceQuantity.SuffixFormat.DecimalSI);

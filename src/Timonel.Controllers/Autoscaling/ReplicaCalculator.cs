@@ -88,6 +88,23 @@ public sealed class ReplicaCalculator(IResourceMetricsClient metrics, HpaOptions
         int currentReplicas, long targetUsage, string resource, string ns, LabelSelector selector, string? container, IReadOnlyList<V1Pod> pods, CancellationToken cancellationToken)
     {
         var (read, timestamp) = await ReadAsync(resource, ns, selector, container, cancellationToken).ConfigureAwait(false);
+        var (replicas, usage) = PlainReplicas(currentReplicas, targetUsage, read, pods, resource);
+        return new ResourceProposal(replicas, 0, usage, timestamp);
+    }
+
+    /// <summary>
+    /// Upstream's calcPlainMetricReplicas: the replicas that bring the pods' average of a metric
+    /// (thousandths) to <paramref name="targetUsage"/>. Pending pods, and for "cpu" pods not ready
+    /// long enough, are left out (counted as 0 on a scale-up); pods without a sample count as the
+    /// target on a scale-down and 0 on a scale-up. Pods metrics pass an empty resource: only
+    /// pending pods are left out, as upstream.
+    /// </summary>
+    /// <returns>The proposal and the average of the ready pods' samples.</returns>
+    /// <exception cref="ReplicaCalculationException">No pods, or no sample of a counted pod.</exception>
+    public (int Replicas, long Usage) PlainReplicas(int currentReplicas, long targetUsage, IReadOnlyDictionary<string, PodMetric> read, IReadOnlyList<V1Pod> pods, string resource)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        ArgumentNullException.ThrowIfNull(pods);
         if (pods.Count == 0)
         {
             throw new ReplicaCalculationException("no pods returned by selector while calculating replica count");
@@ -105,8 +122,8 @@ public sealed class ReplicaCalculator(IResourceMetricsClient metrics, HpaOptions
         if (!scaleUpWithUnready && groups.Missing.Count == 0)
         {
             return Math.Abs(1.0 - ratio) <= options.Tolerance
-                ? new ResourceProposal(currentReplicas, 0, usage, timestamp)
-                : new ResourceProposal((int)Math.Ceiling(ratio * groups.ReadyCount), 0, usage, timestamp);
+                ? (currentReplicas, usage)
+                : ((int)Math.Ceiling(ratio * groups.ReadyCount), usage);
         }
 
         foreach (var name in groups.Missing)
@@ -123,7 +140,7 @@ public sealed class ReplicaCalculator(IResourceMetricsClient metrics, HpaOptions
         }
 
         var (newRatio, _) = UsageRatio(metrics, targetUsage);
-        return new ResourceProposal(Rebalanced(currentReplicas, ratio, newRatio, metrics.Count), 0, usage, timestamp);
+        return (Rebalanced(currentReplicas, ratio, newRatio, metrics.Count), usage);
     }
 
     /// <summary>

@@ -33,7 +33,7 @@ public sealed class RestResourceMetricsClient(DynamicClient client) : IResourceM
         }
         catch (DynamicApiException e)
         {
-            throw new ResourceMetricsException($"unable to fetch metrics from resource metrics API: {ScaleTargets.ServerMessage(e)} (get pods.metrics.k8s.io)");
+            throw new ResourceMetricsException($"unable to fetch metrics from resource metrics API: {KindMapper.ServerMessage(e)} (get pods.metrics.k8s.io)");
         }
 
         return FromList(list, resource, @namespace, container);

@@ -165,6 +165,6 @@ public sealed class DynamicClient
         var code = (int)response.StatusCode;
         var reason = json?["reason"]?.GetValue<string>() ?? response.StatusCode.ToString();
         var message = json?["message"]?.GetValue<string>() ?? text;
-        throw new DynamicApiException(code, reason, $"{method} {path}: {code} {message}");
+        throw new DynamicApiException(code, reason, $"{method} {path}: {code} {message}", json?["kind"]?.GetValue<string>() == "Status");
     }
 }

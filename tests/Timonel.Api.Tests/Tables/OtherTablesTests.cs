@@ -194,6 +194,26 @@ public class OtherTablesTests
             For("autoscaling", "horizontalpodautoscalers").Cells(obj, Now));
     }
 
+    [Theory]
+    [InlineData("""{"type":"Pods","pods":{"metric":{"name":"qps"},"target":{"type":"AverageValue","averageValue":"10"}}}""", """{"type":"Pods","pods":{"metric":{"name":"qps"},"current":{"averageValue":"12500m"}}}""", "12500m/10")]
+    [InlineData("""{"type":"Object","object":{"describedObject":{"kind":"Ingress","name":"main"},"metric":{"name":"hits"},"target":{"type":"Value","value":"2k"}}}""", """{"type":"Object","object":{"describedObject":{"kind":"Ingress","name":"main"},"metric":{"name":"hits"},"current":{"value":"3k"}}}""", "3k/2k")]
+    [InlineData("""{"type":"Object","object":{"describedObject":{"kind":"Ingress","name":"main"},"metric":{"name":"hits"},"target":{"type":"AverageValue","averageValue":"100"}}}""", """{"type":"Object","object":{"metric":{"name":"hits"},"current":{"averageValue":"150"}}}""", "150/100 (avg)")]
+    [InlineData("""{"type":"External","external":{"metric":{"name":"queue"},"target":{"type":"Value","value":"30"}}}""", """{"type":"External","external":{"metric":{"name":"queue"},"current":{"value":"45"}}}""", "45/30")]
+    [InlineData("""{"type":"External","external":{"metric":{"name":"queue"},"target":{"type":"AverageValue","averageValue":"5"}}}""", """{"type":"External","external":{"metric":{"name":"queue"},"current":{"averageValue":"5"}}}""", "5/5 (avg)")]
+    [InlineData("""{"type":"External","external":{"metric":{"name":"queue"},"target":{"type":"AverageValue","averageValue":"5"}}}""", null, "<unknown>/5 (avg)")]
+    public void HorizontalPodAutoscaler_CustomAndExternalTargets_PrintedAsUpstream(string spec, string? status, string expected)
+    {
+        var obj = Parse($$$"""
+            {"metadata":{"name":"web"},
+             "spec":{"scaleTargetRef":{"kind":"Deployment","name":"web"},"maxReplicas":5,"metrics":[{{{spec}}}]},
+             "status":{"currentReplicas":2,"currentMetrics":[{{{status ?? ""}}}]}}
+            """);
+
+        Assert.Equal<object?>(
+            ["web", "Deployment/web", expected, "<unset>", 5L, 2L, "<unknown>"],
+            For("autoscaling", "horizontalpodautoscalers").Cells(obj, Now));
+    }
+
     [Fact]
     public void StorageClassPriorityClassPdb_Rows_MatchUpstream()
     {

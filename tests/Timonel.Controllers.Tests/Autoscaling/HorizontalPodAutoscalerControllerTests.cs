@@ -104,7 +104,7 @@ public sealed class HorizontalPodAutoscalerControllerTests
     [Fact]
     public async Task Sync_PodsMetricWithoutCustomMetricsApi_FailedGetPodsMetric()
     {
-        await using var harness = await HpaHarness.StartAsync();
+        await using var harness = await HpaHarness.StartAsync(restCustomMetrics: true);
         var ns = await harness.Cluster.CreateNamespaceAsync("hpa-pods");
         var deployment = await harness.DeploymentAsync(ns, "web", replicas: 1);
         await harness.PodAsync(ns, deployment, "web-0", cpuMilli: 100);
@@ -118,9 +118,177 @@ public sealed class HorizontalPodAutoscalerControllerTests
 
         var hpa = await harness.ConditionAsync(ns, "web", "ScalingActive", "FailedGetPodsMetric");
         Assert.Equal(
-            "the HPA was unable to compute the replica count: unable to get metric requests_per_second: unable to fetch metrics from custom metrics API: no known available metric versions found",
+            "the HPA was unable to compute the replica count: unable to get metric requests_per_second: unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered",
             Assert.Single(hpa.Status.Conditions, c => c.Type == "ScalingActive").Message);
     }
+
+    [Fact]
+    public async Task Sync_ExternalMetricWithoutExternalMetricsApi_FailedGetExternalMetricWithTheServersAnswer()
+    {
+        await using var harness = await HpaHarness.StartAsync(restCustomMetrics: true);
+        var ns = await harness.Cluster.CreateNamespaceAsync("hpa-ext-none");
+        var deployment = await harness.DeploymentAsync(ns, "web", replicas: 1);
+        await harness.PodAsync(ns, deployment, "web-0", cpuMilli: 100);
+        var autoscaler = HpaHarness.Autoscaler("web", "Deployment", "web", cpuPercent: null);
+        autoscaler.Spec.Metrics = [External("queue", value: null, average: "5")];
+
+        await harness.Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(autoscaler, ns);
+
+        var hpa = await harness.ConditionAsync(ns, "web", "ScalingActive", "FailedGetExternalMetric");
+        Assert.StartsWith(
+            $"the HPA was unable to compute the replica count: unable to get external metric {ns}/queue/nil: unable to fetch metrics from external metrics API: ",
+            Assert.Single(hpa.Status.Conditions, c => c.Type == "ScalingActive").Message);
+        Assert.Equal(1, (await harness.Client.AppsV1.ReadNamespacedDeploymentAsync("web", ns)).Spec.Replicas);
+    }
+
+    [Fact]
+    public async Task Sync_PodsMetric_ScalesOnTheAverageWithTheSelectorsAndReportsIt()
+    {
+        await using var harness = await HpaHarness.StartAsync();
+        var ns = await harness.Cluster.CreateNamespaceAsync("hpa-podsmetric");
+        var deployment = await harness.DeploymentAsync(ns, "web", replicas: 2);
+        await harness.PodAsync(ns, deployment, "web-0", cpuMilli: 0);
+        await harness.PodAsync(ns, deployment, "web-1", cpuMilli: 0);
+        harness.CustomMetrics.SetPod(ns, "qps", "web-0", 20_000);
+        harness.CustomMetrics.SetPod(ns, "qps", "web-1", 20_000);
+        var autoscaler = HpaHarness.Autoscaler("web", "Deployment", "web", cpuPercent: null);
+        autoscaler.Spec.Metrics =
+        [
+            new V2MetricSpec
+            {
+                Type = "Pods",
+                Pods = new V2PodsMetricSource
+                {
+                    Metric = new V2MetricIdentifier { Name = "qps", Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["verb"] = "GET" } } },
+                    Target = new V2MetricTarget { Type = "AverageValue", AverageValue = new ResourceQuantity("10") },
+                },
+            },
+        ];
+
+        await harness.Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(autoscaler, ns);
+
+        // 20 per pod against 10: twice the two pods.
+        await harness.ReplicasAsync(ns, "web", 4);
+        var hpa = await harness.ConditionAsync(ns, "web", "AbleToScale", "SucceededRescale");
+        var current = Assert.Single(hpa.Status.CurrentMetrics);
+        Assert.Equal(("Pods", "qps", "20"), (current.Type, current.Pods.Metric.Name, current.Pods.Current.AverageValue.ToString()));
+        Assert.Equal("GET", current.Pods.Metric.Selector.MatchLabels["verb"]);
+        Assert.Contains(harness.Events, e => e.Reason == "SuccessfulRescale" && e.Message == "New size: 4; reason: pods metric qps above target");
+        Assert.Contains("pods qps app=web verb=GET", harness.CustomMetrics.Calls);
+    }
+
+    [Fact]
+    public async Task Sync_ObjectMetricValue_ScalesAndReportsTheDescribedObject()
+    {
+        await using var harness = await HpaHarness.StartAsync();
+        var ns = await harness.Cluster.CreateNamespaceAsync("hpa-object");
+        var deployment = await harness.DeploymentAsync(ns, "web", replicas: 1);
+        await harness.PodAsync(ns, deployment, "web-0", cpuMilli: 0);
+        harness.CustomMetrics.SetObject(ns, "hits", "Ingress", "main", 2_500);
+        var autoscaler = HpaHarness.Autoscaler("web", "Deployment", "web", cpuPercent: null);
+        autoscaler.Spec.Metrics =
+        [
+            new V2MetricSpec
+            {
+                Type = "Object",
+                ObjectProperty = new V2ObjectMetricSource
+                {
+                    DescribedObject = new V2CrossVersionObjectReference { ApiVersion = "networking.k8s.io/v1", Kind = "Ingress", Name = "main" },
+                    Metric = new V2MetricIdentifier { Name = "hits" },
+                    Target = new V2MetricTarget { Type = "Value", Value = new ResourceQuantity("1") },
+                },
+            },
+        ];
+
+        await harness.Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(autoscaler, ns);
+
+        // 2.5 against 1 with one ready pod: 3.
+        await harness.ReplicasAsync(ns, "web", 3);
+        var hpa = await harness.ConditionAsync(ns, "web", "AbleToScale", "SucceededRescale");
+        var current = Assert.Single(hpa.Status.CurrentMetrics).ObjectProperty;
+        Assert.Equal(("Ingress", "main", "hits", "2500m"), (current.DescribedObject.Kind, current.DescribedObject.Name, current.Metric.Name, current.Current.Value.ToString()));
+        Assert.Contains(harness.Events, e => e.Reason == "SuccessfulRescale" && e.Message == "New size: 3; reason: Ingress metric hits above target");
+    }
+
+    [Fact]
+    public async Task Sync_ExternalMetricFailsThenRecovers_ConditionEventNoRescaleThenScales()
+    {
+        await using var harness = await HpaHarness.StartAsync();
+        var ns = await harness.Cluster.CreateNamespaceAsync("hpa-external");
+        var deployment = await harness.DeploymentAsync(ns, "web", replicas: 2);
+        await harness.PodAsync(ns, deployment, "web-0", cpuMilli: 0);
+        await harness.PodAsync(ns, deployment, "web-1", cpuMilli: 0);
+        harness.CustomMetrics.Fail("queue", "unable to fetch metrics from external metrics API: the server is currently unable to handle the request (get queue.external.metrics.k8s.io)");
+        var autoscaler = HpaHarness.Autoscaler("web", "Deployment", "web", cpuPercent: null);
+        autoscaler.Spec.Metrics = [External("queue", value: "30", average: null)];
+
+        await harness.Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(autoscaler, ns);
+
+        var failed = await harness.ConditionAsync(ns, "web", "ScalingActive", "FailedGetExternalMetric");
+        var cause = $"unable to get external metric {ns}/queue/nil: unable to fetch metrics from external metrics API: the server is currently unable to handle the request (get queue.external.metrics.k8s.io)";
+        Assert.Equal(("False", $"the HPA was unable to compute the replica count: {cause}"), (failed.Status.Conditions.Single(c => c.Type == "ScalingActive").Status, failed.Status.Conditions.Single(c => c.Type == "ScalingActive").Message));
+        Assert.Contains(harness.Events, e => e.Reason == "FailedGetExternalMetric" && e.Type == "Warning" && e.Message == cause);
+        Assert.Contains(harness.Events, e => e.Reason == "FailedComputeMetricsReplicas" && e.Message == $"invalid metrics (1 invalid out of 1), first error is: failed to get queue external metric value: failed to get external metric queue: {cause}");
+        Assert.Equal(2, (await harness.Client.AppsV1.ReadNamespacedDeploymentAsync("web", ns)).Spec.Replicas);
+
+        // Retried with backoff, not in a loop: one more attempt per step of the clock.
+        var attempts = harness.CustomMetrics.Calls.Count;
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(attempts, harness.CustomMetrics.Calls.Count);
+
+        // The API answers 60 in two series against a total of 30: twice the two ready pods.
+        harness.CustomMetrics.Fail("queue", null);
+        harness.CustomMetrics.SetExternal(ns, "queue", 25_000, 35_000);
+        harness.Time.Advance(TimeSpan.FromSeconds(15));
+        await harness.ReplicasAsync(ns, "web", 4);
+        var hpa = await harness.ConditionAsync(ns, "web", "ScalingActive", "ValidMetricFound");
+        Assert.Equal("60", Assert.Single(hpa.Status.CurrentMetrics).External.Current.Value.ToString());
+        Assert.Contains(harness.Events, e => e.Reason == "SuccessfulRescale" && e.Message == "New size: 4; reason: external metric queue(nil) above target");
+    }
+
+    [Fact]
+    public async Task Sync_TwoAutoscalersOnTheSamePods_AmbiguousSelectorUntilOneGoes()
+    {
+        await using var harness = await HpaHarness.StartAsync();
+        var ns = await harness.Cluster.CreateNamespaceAsync("hpa-ambiguous");
+        var deployment = await harness.DeploymentAsync(ns, "web", replicas: 1);
+        await harness.PodAsync(ns, deployment, "web-0", cpuMilli: 50);
+
+        // Alone, the first autoscaler works.
+        await harness.Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(HpaHarness.Autoscaler("first", "Deployment", "web"), ns);
+        await harness.ConditionAsync(ns, "first", "ScalingActive", "ValidMetricFound");
+
+        await harness.Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(HpaHarness.Autoscaler("second", "Deployment", "web"), ns);
+
+        var second = await harness.ConditionAsync(ns, "second", "ScalingActive", "AmbiguousSelector");
+        var message = $"pods by selector app=web are controlled by multiple HPAs: [{ns}/first {ns}/second]";
+        Assert.Equal(message, second.Status.Conditions.Single(c => c.Type == "ScalingActive").Message);
+        harness.Time.Advance(TimeSpan.FromSeconds(15));
+        await harness.ConditionAsync(ns, "first", "ScalingActive", "AmbiguousSelector");
+        Assert.Contains(harness.Events, e => e.ObjectName == "first" && e.Reason == "AmbiguousSelector" && e.Message == message);
+        Assert.Contains(harness.Events, e => e.ObjectName == "second" && e.Reason == "FailedComputeMetricsReplicas" && e.Message == message);
+
+        await harness.Client.AutoscalingV2.DeleteNamespacedHorizontalPodAutoscalerAsync("second", ns);
+        await Eventually.WaitAsync(
+            async ct =>
+            {
+                harness.Time.Advance(TimeSpan.FromSeconds(15));
+                var first = await harness.Client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync("first", ns, cancellationToken: ct);
+                return first.Status.Conditions.Any(c => c.Type == "ScalingActive" && c.Reason == "ValidMetricFound");
+            },
+            TimeSpan.FromSeconds(30),
+            "first to work again once second is gone");
+    }
+
+    private static V2MetricSpec External(string name, string? value, string? average) => new()
+    {
+        Type = "External",
+        External = new V2ExternalMetricSource
+        {
+            Metric = new V2MetricIdentifier { Name = name },
+            Target = new V2MetricTarget { Type = value is null ? "AverageValue" : "Value", Value = value is null ? null : new ResourceQuantity(value), AverageValue = average is null ? null : new ResourceQuantity(average) },
+        },
+    };
 
     [Fact]
     public async Task Sync_TargetScaledToZero_ScalingDisabled()

@@ -22,8 +22,9 @@ internal sealed class HpaHarness : IAsyncDisposable
     private readonly HorizontalPodAutoscalerController _controller;
     private readonly Task _running;
 
-    private HpaHarness(TestCluster cluster, SharedInformerFactory informers, FakeTimeProvider time, FakeResourceMetrics metrics, ConcurrentQueue<RecordedEvent> events, HorizontalPodAutoscalerController controller)
+    private HpaHarness(TestCluster cluster, SharedInformerFactory informers, FakeTimeProvider time, FakeResourceMetrics metrics, FakeCustomMetrics customMetrics, ConcurrentQueue<RecordedEvent> events, HorizontalPodAutoscalerController controller)
     {
+        CustomMetrics = customMetrics;
         Cluster = cluster;
         _informers = informers;
         Time = time;
@@ -42,9 +43,13 @@ internal sealed class HpaHarness : IAsyncDisposable
 
     public FakeResourceMetrics Metrics { get; }
 
+    /// <summary>The custom and external metrics the controller reads (unless started with the REST client).</summary>
+    public FakeCustomMetrics CustomMetrics { get; }
+
     public ConcurrentQueue<RecordedEvent> Events { get; }
 
-    public static async Task<HpaHarness> StartAsync()
+    /// <param name="restCustomMetrics">Read custom and external metrics through the API server, as in production, instead of <see cref="CustomMetrics"/>.</param>
+    public static async Task<HpaHarness> StartAsync(bool restCustomMetrics = false)
     {
         var cluster = await TestCluster.StartAsync();
         var informers = new SharedInformerFactory(cluster.NewClient(), NullLoggerFactory.Instance);
@@ -52,8 +57,9 @@ internal sealed class HpaHarness : IAsyncDisposable
         var sink = new ControllerEvents((obj, component, type, reason, message) => events.Enqueue(new RecordedEvent(obj.Metadata.Name, component, type, reason, message)));
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow + TimeSpan.FromMinutes(10));
         var metrics = new FakeResourceMetrics(time);
+        var custom = new FakeCustomMetrics(time);
         var context = new ControllerContext(cluster.NewClient(), informers, sink, NullLoggerFactory.Instance, time, new ControllerManagerOptions());
-        return new HpaHarness(cluster, informers, time, metrics, events, new HorizontalPodAutoscalerController(context, metrics));
+        return new HpaHarness(cluster, informers, time, metrics, custom, events, new HorizontalPodAutoscalerController(context, metrics, restCustomMetrics ? null : custom));
     }
 
     /// <summary>A Deployment of <paramref name="replicas"/> (no deployment controller runs: its pods are the test's).</summary>
