@@ -200,6 +200,25 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 requestAdmission.Add(nodeRestriction);
             }
 
+            // The one check of which nodes may be dialled, for webhooks, the aggregator and the proxy subresources.
+            var nodeReachability = new NodeReachability(async (node, ct) => (await objects.GetAsync(catalog.Find("", "v1", "nodes")!, null, node, ct).ConfigureAwait(false))?.Object);
+            // Conversion and admission webhooks resolve Services by the same rules (docs/admission-webhooks.md).
+            var webhookServices = new Registry.Conversion.WebhookServiceResolver(Registry.Conversion.WebhookServiceResolver.Rules(
+                async (plural, ns, name, ct) => (await objects.GetAsync(catalog.Find("", "v1", plural)!, ns, name, ct).ConfigureAwait(false))?.Object,
+                nodeReachability));
+            var validatingWebhookConfigurations = new WatchedObjects(objects, catalog.Find("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations")!, cacheLog);
+            var mutatingWebhookConfigurations = new WatchedObjects(objects, catalog.Find("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations")!, cacheLog);
+            caches.AddRange([validatingWebhookConfigurations, mutatingWebhookConfigurations]);
+            var admissionWebhooks = new Admission.Webhooks.AdmissionWebhooks(
+                validatingWebhookConfigurations,
+                mutatingWebhookConfigurations,
+                new Admission.Webhooks.WebhookSelectors(namespaces),
+                new Admission.Webhooks.AdmissionReviewCaller(webhookServices, options.KubeletDialFilter, loggerFactory.CreateLogger<Admission.Webhooks.AdmissionReviewCaller>()));
+            // Last: the webhooks see what the built-in plugins let through, as upstream's plugin order.
+            var validatingWebhook = new Admission.Webhooks.ValidatingAdmissionWebhook(admissionWebhooks);
+            hooks.Add(validatingWebhook);
+            requestAdmission.Add(validatingWebhook);
+
             IMutatingAdmissionHook[] mutating =
             [
                 new ServiceAccountAdmission(serviceAccounts, namespaces, options.RequireServiceAccounts, new Random(), time),
@@ -208,7 +227,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 new DefaultStorageClass(storageClasses),
                 new StorageObjectInUseProtection(),
             ];
-            var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time, requesterHooks);
+            var writer = new ObjectWriter(objects, mutating, hooks, new NameGenerator(new Random()), time, requesterHooks, admissionWebhooks);
             var deleter = new ObjectDeleter(objects, hooks, time);
             var lister = new ObjectLister(objects, time);
             var updater = new GuaranteedUpdater(objects, writer);
@@ -224,13 +243,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             await new AuthenticationConfigMap(catalog, writer, objects).EnsureAsync(pki.ClientCaPem, pki.FrontProxyCaPem, cancellationToken).ConfigureAwait(false);
             await new LegacyTokenTracking(catalog, writer, objects, time).EnsureAsync(cancellationToken).ConfigureAwait(false);
             // Stored CRDs are served again before the server reports ready (and before the local APIServices are made).
-            // The one check of which nodes may be dialled, for webhooks, the aggregator and the proxy subresources.
-            var nodeReachability = new NodeReachability(async (node, ct) => (await objects.GetAsync(catalog.Find("", "v1", "nodes")!, null, node, ct).ConfigureAwait(false))?.Object);
-            var conversionWebhooks = new Registry.Conversion.ConversionWebhooks(
-                new Registry.Conversion.WebhookServiceResolver(Registry.Conversion.WebhookServiceResolver.Rules(
-                    async (plural, ns, name, ct) => (await objects.GetAsync(catalog.Find("", "v1", plural)!, ns, name, ct).ConfigureAwait(false))?.Object,
-                    nodeReachability)),
-                new Registry.Conversion.WebhookCaller(options.KubeletDialFilter, options.ConversionWebhookTimeout));
+            var conversionWebhooks = new Registry.Conversion.ConversionWebhooks(webhookServices, new Registry.Conversion.WebhookCaller(options.KubeletDialFilter, options.ConversionWebhookTimeout));
             var customResourceDefinitions = new CustomResourceDefinitionController(catalog, objects, writer, deleter, time, loggerFactory.CreateLogger<CustomResourceDefinitionController>(), conversionWebhooks.For);
             await customResourceDefinitions.SyncAllAsync(cancellationToken).ConfigureAwait(false);
             var localApiServices = new LocalApiServices(catalog, writer, objects, deleter, time, loggerFactory.CreateLogger<LocalApiServices>());

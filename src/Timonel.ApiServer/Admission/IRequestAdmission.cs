@@ -26,7 +26,14 @@ internal sealed record AdmissionRequest(
     string Namespace,
     string Name,
     JsonObject? Object,
-    JsonObject? OldObject);
+    JsonObject? OldObject)
+{
+    /// <summary>dryRun=All: nothing will be written (admission webhooks are told, and refuse to be called unless side-effect free).</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Where admission's warnings go (Warning headers); null where the request has none to send.</summary>
+    public Registry.WarningRecorder? Warnings { get; init; }
+}
 
 /// <summary>
 /// Validating admission that depends on the requesting user (NodeRestriction). Runs for

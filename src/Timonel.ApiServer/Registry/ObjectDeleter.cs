@@ -56,7 +56,7 @@ internal sealed class ObjectDeleter(ObjectStore objects, IEnumerable<IAdmissionH
 
         if (options.User is { } user)
         {
-            var request = new AdmissionRequest(user, AdmissionOperation.Delete, resource, "", ObjectMetaAccess.Namespace(obj) ?? "", name, null, obj);
+            var request = new AdmissionRequest(user, AdmissionOperation.Delete, resource, "", ObjectMetaAccess.Namespace(obj) ?? "", name, null, obj) { DryRun = options.DryRun };
             foreach (var plugin in _validating)
             {
                 await plugin.ValidateAsync(request, cancellationToken).ConfigureAwait(false);

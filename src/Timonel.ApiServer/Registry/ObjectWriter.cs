@@ -16,7 +16,7 @@ namespace Timonel.ApiServer.Registry;
 /// registry store): type checks, server-owned metadata, strategy, validation, admission, and
 /// the conditional store write. Nothing is written unless every step passed.
 /// </summary>
-internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdmissionHook> mutating, IEnumerable<IAdmissionHook> hooks, NameGenerator names, TimeProvider time, IEnumerable<IRequesterAdmissionHook>? requesterHooks = null)
+internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdmissionHook> mutating, IEnumerable<IAdmissionHook> hooks, NameGenerator names, TimeProvider time, IEnumerable<IRequesterAdmissionHook>? requesterHooks = null, Admission.Webhooks.AdmissionWebhooks? webhooks = null)
 {
     private readonly IAdmissionHook[] _hooks = hooks.ToArray();
     private readonly IRequesterAdmissionHook[] _requesterHooks = requesterHooks?.ToArray() ?? [];
@@ -27,6 +27,8 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
     // Fields a client may not set: the server owns them.
     /// <summary>How many unknown fields a fieldValidation=Strict error names.</summary>
     internal const int MaxStrictFieldsListed = 100;
+
+    private static readonly string[] ServerOwnedAfterAdmission = ["name", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"];
 
     private static readonly string[] ServerOwnedOnCreate =
         ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields"];
@@ -102,7 +104,9 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             await hook.MutateCreateAsync(resource, obj, cancellationToken).ConfigureAwait(false);
         }
 
-        if (mutators.Count > 0)
+        var mutatedByWebhooks = await MutateByWebhooksAsync(options, AdmissionOperation.Create, resource, null, obj, null, cancellationToken).ConfigureAwait(false);
+        meta = ObjectMetaAccess.Metadata(obj);
+        if (mutators.Count > 0 || mutatedByWebhooks)
         {
             // What admission added is prepared like user input (e.g. the pod's QoS class counts
             // requests a LimitRange supplied); both steps are idempotent.
@@ -244,6 +248,13 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             {
                 await hook.MutateUpdateAsync(resource, obj, old, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        // Webhooks also see subresource writes (a rule may name pods/status).
+        if (await MutateByWebhooksAsync(options, AdmissionOperation.Update, resource, subresource, obj, old, cancellationToken).ConfigureAwait(false))
+        {
+            meta = ObjectMetaAccess.Metadata(obj);
+            strategy.ApplyDefaults(obj);
         }
 
         RecordManagedFields(resource, requestVersion, old, obj, requestManaged, subresource, options);
@@ -454,6 +465,47 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         }
     }
 
+    // Mutating admission webhooks, for client requests only (as the validating plugins); what
+    // they change replaces the object's content in place, so the caller's references stay good.
+    private async Task<bool> MutateByWebhooksAsync(WriteOptions options, AdmissionOperation operation, ApiResource resource, string? subresource, JsonObject obj, JsonObject? old, CancellationToken cancellationToken)
+    {
+        if (webhooks is null || options.User is not { } user)
+        {
+            return false;
+        }
+
+        var request = new AdmissionRequest(user, operation, resource, subresource ?? "", ObjectMetaAccess.Namespace(obj) ?? "", ObjectMetaAccess.Name(obj) ?? "", obj, old)
+        {
+            DryRun = options.DryRun,
+            Warnings = options.Warnings,
+        };
+        var mutated = await webhooks.MutateAsync(request, cancellationToken).ConfigureAwait(false);
+        if (ReferenceEquals(mutated, obj) || JsonNode.DeepEquals(mutated, obj))
+        {
+            return false;
+        }
+
+        // What the server set (or carried over) stays its own, as upstream fills it after admission.
+        var kept = ServerOwnedAfterAdmission.Select(f => (Field: f, Value: ObjectMetaAccess.Metadata(obj)[f]?.DeepClone())).ToList();
+        obj.Clear();
+        foreach (var (key, value) in mutated)
+        {
+            obj[key] = value?.DeepClone();
+        }
+
+        var meta = ObjectMetaAccess.Metadata(obj);
+        foreach (var (field, value) in kept)
+        {
+            meta.Remove(field);
+            if (value is not null)
+            {
+                meta[field] = value;
+            }
+        }
+
+        return true;
+    }
+
     // Validating admission that depends on the requesting user; the server's own writes have none.
     private async Task ValidateAsync(WriteOptions options, AdmissionOperation operation, ApiResource resource, string? subresource, JsonObject obj, JsonObject? old, CancellationToken cancellationToken)
     {
@@ -462,7 +514,11 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             return;
         }
 
-        var request = new AdmissionRequest(user, operation, resource, subresource ?? "", ObjectMetaAccess.Namespace(obj) ?? "", ObjectMetaAccess.Name(obj) ?? "", obj, old);
+        var request = new AdmissionRequest(user, operation, resource, subresource ?? "", ObjectMetaAccess.Namespace(obj) ?? "", ObjectMetaAccess.Name(obj) ?? "", obj, old)
+        {
+            DryRun = options.DryRun,
+            Warnings = options.Warnings,
+        };
         foreach (var plugin in _validating)
         {
             await plugin.ValidateAsync(request, cancellationToken).ConfigureAwait(false);

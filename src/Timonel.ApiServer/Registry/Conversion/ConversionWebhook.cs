@@ -101,28 +101,15 @@ internal sealed class ConversionWebhook : IRemoteVersionConverter
 
     private async Task<JsonNode?> CallAsync(string gvk, byte[] body, CancellationToken cancellationToken)
     {
-        var timeout = $"timeout={(int)_caller.Timeout.TotalSeconds}s";
-        Uri url;
-        IPEndPoint? connectTo = null;
-        if (_clientConfig.Str("url") is { } configured)
+        var (target, unresolved) = await WebhookTarget.ResolveAsync(_clientConfig, _caller.Timeout, _services, cancellationToken).ConfigureAwait(false);
+        if (target is null)
         {
-            var builder = new UriBuilder(configured);
-            builder.Query = builder.Query.Length > 1 ? builder.Query[1..] + "&" + timeout : timeout;
-            url = builder.Uri;
-        }
-        else
-        {
-            var service = _clientConfig.Obj("service") ?? [];
-            var (ns, name, port) = (service.Str("namespace") ?? "", service.Str("name") ?? "", (int)(service.Int("port") ?? 443));
-            url = new Uri($"https://{name}.{ns}.svc:{port.ToString(CultureInfo.InvariantCulture)}{service.Str("path") ?? "/"}?{timeout}");
-            var (endpoint, error) = await _services.ResolveAsync(ns, name, port, cancellationToken).ConfigureAwait(false);
-            connectTo = endpoint ?? throw Failed(gvk, $"Post \"{WebhookCaller.Display(url)}\": {error}");
+            throw Failed(gvk, unresolved!);
         }
 
-        var caBundle = _clientConfig.Str("caBundle") is { Length: > 0 } encoded ? Decode(encoded) : null;
         try
         {
-            var (status, answer, contentType) = await _caller.PostAsync(url, connectTo, caBundle, body, cancellationToken).ConfigureAwait(false);
+            var (status, answer, contentType) = await _caller.PostAsync(target.Url, target.ConnectTo, target.CaBundle, body, cancellationToken).ConfigureAwait(false);
             if ((int)status is < 200 or > 299)
             {
                 throw Failed(gvk, status == HttpStatusCode.NotFound
@@ -147,18 +134,6 @@ internal sealed class ConversionWebhook : IRemoteVersionConverter
         catch (WebhookCallException e)
         {
             throw Failed(gvk, e.Message);
-        }
-    }
-
-    private static byte[]? Decode(string base64)
-    {
-        try
-        {
-            return System.Convert.FromBase64String(base64);
-        }
-        catch (FormatException)
-        {
-            return null;
         }
     }
 
