@@ -16,12 +16,12 @@ namespace Timonel.ApiServer.Admission;
 /// CSINode, and the status of PVCs. Other users pass untouched, so the plugin is harmless
 /// under any authorizer. Refusals are 403s worded as upstream's.
 /// </summary>
-internal sealed class NodeRestriction(WatchedObjects nodes, PodPlacements pods) : IRequestAdmission, IAdmissionHook
+internal sealed class NodeRestriction(WatchedObjects nodes, PodPlacements pods) : RequestAdmissionHook
 {
     private const string MirrorPodAnnotation = "kubernetes.io/config.mirror";
     private const string NodeLeaseNamespace = "kube-node-lease";
 
-    public Task ValidateAsync(AdmissionRequest request, CancellationToken cancellationToken)
+    public override Task ValidateAsync(AdmissionRequest request, CancellationToken cancellationToken)
     {
         if (!NodeIdentity.TryGet(request.User, out var node))
         {
@@ -346,17 +346,4 @@ internal sealed class NodeRestriction(WatchedObjects nodes, PodPlacements pods) 
         var message = name.Length > 0 ? $"{resource} \"{name}\" is forbidden: {reason}" : $"{resource} is forbidden: {reason}";
         return new ApiException(HttpStatusCode.Forbidden, "Forbidden", message, new StatusDetails(name, request.Resource.Group, request.Resource.Plural));
     }
-
-    // As an IAdmissionHook it only joins the writer's and deleter's hooks, which pick out IRequestAdmission.
-    public bool AppliesTo(ApiResource resource) => false;
-
-    public Task AdmitCreateAsync(ApiResource resource, JsonObject obj, bool dryRun, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task AdmitUpdateAsync(ApiResource resource, JsonObject obj, JsonObject old, bool dryRun, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task AbortAsync(ApiResource resource, JsonObject obj, JsonObject? old, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task UpdatedAsync(ApiResource resource, JsonObject obj, JsonObject old, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task DeletedAsync(ApiResource resource, JsonObject deleted, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,15 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Timonel.ApiServer.Security;
+using Timonel.ApiServer.Tests.Security;
 
 namespace Timonel.ApiServer.Tests.Admission;
 
@@ -20,23 +12,18 @@ namespace Timonel.ApiServer.Tests.Admission;
 /// </summary>
 public sealed class AdmissionWebhookServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly X509Certificate2 _ca;
-    private readonly X509Certificate2 _serving;
     private readonly ConcurrentDictionary<string, Func<JsonObject, JsonObject>> _handlers = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string Path, JsonObject Review)> _reviews = new();
+    private LoopbackHttpsServer _https = null!;
 
-    private AdmissionWebhookServer(WebApplication app, X509Certificate2 ca, X509Certificate2 serving)
+    private AdmissionWebhookServer()
     {
-        _app = app;
-        _ca = ca;
-        _serving = serving;
     }
 
-    public int Port { get; private set; }
+    public int Port => _https.Port;
 
     /// <summary>The test CA's certificate, base64 of its PEM (what a caBundle holds).</summary>
-    public string CaBundle => Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(_ca.ExportCertificatePem()));
+    public string CaBundle => _https.CaBundle;
 
     /// <summary>How long every answer waits (to exceed a webhook's timeout).</summary>
     public TimeSpan Delay { get; set; }
@@ -71,19 +58,8 @@ public sealed class AdmissionWebhookServer : IAsyncDisposable
 
     public static async Task<AdmissionWebhookServer> StartAsync(params string[] serviceNames)
     {
-        var now = DateTimeOffset.UtcNow;
-        var ca = CertificateIssuer.CreateAuthority("admission-webhook-test-ca", now, TimeSpan.FromDays(1));
-        using var issued = CertificateIssuer.IssueServing(ca, SubjectAltNames.Create(null, serviceNames), now, TimeSpan.FromDays(1));
-        // Round-trip through PKCS#12 so the key is usable by the TLS server.
-        var serving = X509CertificateLoader.LoadPkcs12(issued.Export(X509ContentType.Pkcs12), null);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(serving)));
-        var app = builder.Build();
-        var server = new AdmissionWebhookServer(app, ca, serving);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        server.Port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+        var server = new AdmissionWebhookServer();
+        server._https = await LoopbackHttpsServer.StartAsync("admission-webhook-test-ca", serviceNames, server.HandleAsync);
         return server;
     }
 
@@ -113,10 +89,5 @@ public sealed class AdmissionWebhookServer : IAsyncDisposable
         }.ToJsonString());
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        _serving.Dispose();
-        _ca.Dispose();
-    }
+    public ValueTask DisposeAsync() => _https.DisposeAsync();
 }

@@ -316,6 +316,83 @@ public sealed class AdmissionWebhookTests(ConversionWebhookFixture fx) : IClassF
         ApiAssert.Code(201, await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/configmaps", ConfigMap("x")));
     }
 
+    [Fact]
+    public async Task MatchConditions_CelSkipsWhereFalse_ErrorUnderFailRefuses()
+    {
+        await using var server = await AdmissionWebhookServer.StartAsync();
+        var ns = await LabelledNamespaceAsync("adm-cel");
+        server.Answer("/cel", _ => AdmissionWebhookServer.Deny("checked"));
+        var webhook = Webhook("cel.example.com", UrlConfig(server, "/cel"), Rule("configmaps", "CREATE"), ForNamespace(ns));
+        webhook["matchConditions"] = new JsonArray(
+            new JsonObject { ["name"] = "not-exempt", ["expression"] = "object.metadata.name != 'exempt'" },
+            new JsonObject { ["name"] = "by-admin", ["expression"] = "request.userInfo.username == 'system:admin'" });
+        await using (await RegisterAsync(Validating, webhook))
+        {
+            var denied = await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/configmaps", ConfigMap("checked"));
+            Assert.Equal("admission webhook \"cel.example.com\" denied the request: checked", denied.Message);
+            Assert.Single(server.Requests("/cel"));
+            ApiAssert.Code(201, await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/configmaps", ConfigMap("exempt")));
+            Assert.Single(server.Requests("/cel"));
+        }
+
+        var broken = Webhook("cel-error.example.com", UrlConfig(server, "/cel"), Rule("configmaps", "CREATE"), ForNamespace(ns));
+        broken["matchConditions"] = new JsonArray(new JsonObject { ["name"] = "broken", ["expression"] = "object.data.missing == 'x'" });
+        await using (await RegisterAsync(Validating, broken))
+        {
+            var refused = await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/configmaps", ConfigMap("other"));
+            Assert.Equal(500, refused.Code);
+            Assert.StartsWith("Internal error occurred: failed calling webhook \"cel-error.example.com\": failed to evaluate match condition \"broken\": ", refused.Message, StringComparison.Ordinal);
+            Assert.Single(server.Requests("/cel"));
+        }
+    }
+
+    [Fact]
+    public async Task Mutating_IfNeeded_ReinvokedAfterALaterWebhookChangedTheObject()
+    {
+        await using var server = await AdmissionWebhookServer.StartAsync();
+        var ns = await LabelledNamespaceAsync("adm-reinvoke");
+        server.Answer("/first", request => AddLabel(request, Labels(request).ContainsKey("second") ? "first-saw-second" : "first", "yes"));
+        server.Answer("/second", request => AddLabel(request, "second", "yes"));
+        var first = Webhook("first.example.com", UrlConfig(server, "/first"), Rule("configmaps", "CREATE"), ForNamespace(ns));
+        first["reinvocationPolicy"] = "IfNeeded";
+        await using var registration = await RegisterAsync(Mutating, first, Webhook("second.example.com", UrlConfig(server, "/second"), Rule("configmaps", "CREATE"), ForNamespace(ns)));
+
+        var created = await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/configmaps", ConfigMap("m"));
+        ApiAssert.Code(201, created);
+        var labels = created.Object["metadata"]!["labels"]!.AsObject();
+        Assert.Equal(["first", "first-saw-second", "second"], labels.Select(l => l.Key).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(2, server.Requests("/first").Count);
+        Assert.Single(server.Requests("/second"));
+    }
+
+    [Fact]
+    public async Task Subresource_RuleForNamespacesStatus_CalledForStatusNotForTheObject()
+    {
+        await using var server = await AdmissionWebhookServer.StartAsync();
+        var ns = await LabelledNamespaceAsync("adm-status");
+        server.Answer("/status", _ => AdmissionWebhookServer.Deny("status is frozen"));
+        await using var registration = await RegisterAsync(Validating, Webhook("status.example.com", UrlConfig(server, "/status"), Rule("namespaces/status", "UPDATE"), ForNamespace(ns)));
+
+        var current = (await fx.Client.GetAsync($"/api/v1/namespaces/{ns}")).Object;
+        var status = await fx.Client.PutAsync($"/api/v1/namespaces/{ns}/status", current);
+        Assert.Equal(400, status.Code);
+        Assert.Equal("admission webhook \"status.example.com\" denied the request: status is frozen", status.Message);
+        var review = Assert.Single(server.Requests("/status"));
+        Assert.Equal("status", review["subResource"]!.GetValue<string>());
+        Assert.Equal("namespaces", review["resource"]!["resource"]!.GetValue<string>());
+
+        ApiAssert.Code(200, await fx.Client.PatchAsync($"/api/v1/namespaces/{ns}", "{\"metadata\":{\"annotations\":{\"a\":\"b\"}}}", ApiClient.MergePatch));
+        Assert.Single(server.Requests("/status"));
+    }
+
+    private static Dictionary<string, string> Labels(JsonObject request) =>
+        request["object"]!["metadata"]!["labels"]?.AsObject().ToDictionary(l => l.Key, l => l.Value!.GetValue<string>()) ?? [];
+
+    // A JSONPatch adding one label, creating metadata.labels when the object has none.
+    private static JsonObject AddLabel(JsonObject request, string key, string value) => AdmissionWebhookServer.Patch(Labels(request).Count == 0
+        ? new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "/metadata/labels", ["value"] = new JsonObject { [key] = value } })
+        : new JsonArray(new JsonObject { ["op"] = "add", ["path"] = $"/metadata/labels/{key}", ["value"] = value }));
+
     // A port nothing listens on: bound once and released.
     private static int ClosedLoopbackPort()
     {

@@ -1,14 +1,6 @@
-using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Timonel.ApiServer.Security;
+using Timonel.ApiServer.Tests.Security;
 
 namespace Timonel.ApiServer.Tests.CustomResources;
 
@@ -44,16 +36,11 @@ public enum WebhookBehaviour
 /// </summary>
 public sealed class ConversionWebhookServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly X509Certificate2 _ca;
-    private readonly X509Certificate2 _serving;
+    private LoopbackHttpsServer _https = null!;
     private int _calls;
 
-    private ConversionWebhookServer(WebApplication app, X509Certificate2 ca, X509Certificate2 serving)
+    private ConversionWebhookServer()
     {
-        _app = app;
-        _ca = ca;
-        _serving = serving;
     }
 
     public WebhookBehaviour Behaviour { get; set; }
@@ -63,28 +50,17 @@ public sealed class ConversionWebhookServer : IAsyncDisposable
 
     public int Calls => Volatile.Read(ref _calls);
 
-    public int Port { get; private set; }
+    public int Port => _https.Port;
 
     /// <summary>The test CA's certificate, base64 of its PEM (what a caBundle holds).</summary>
-    public string CaBundle => Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(_ca.ExportCertificatePem()));
+    public string CaBundle => _https.CaBundle;
 
     public string Url(string path = "/convert") => $"https://127.0.0.1:{Port}{path}";
 
     public static async Task<ConversionWebhookServer> StartAsync(params string[] serviceNames)
     {
-        var now = DateTimeOffset.UtcNow;
-        var ca = CertificateIssuer.CreateAuthority("conversion-webhook-test-ca", now, TimeSpan.FromDays(1));
-        using var issued = CertificateIssuer.IssueServing(ca, SubjectAltNames.Create(null, serviceNames), now, TimeSpan.FromDays(1));
-        // Round-trip through PKCS#12 so the key is usable by the TLS server.
-        var serving = X509CertificateLoader.LoadPkcs12(issued.Export(X509ContentType.Pkcs12), null);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(serving)));
-        var app = builder.Build();
-        var server = new ConversionWebhookServer(app, ca, serving);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        server.Port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+        var server = new ConversionWebhookServer();
+        server._https = await LoopbackHttpsServer.StartAsync("conversion-webhook-test-ca", serviceNames, server.HandleAsync);
         return server;
     }
 
@@ -160,10 +136,5 @@ public sealed class ConversionWebhookServer : IAsyncDisposable
         return copy;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        _serving.Dispose();
-        _ca.Dispose();
-    }
+    public ValueTask DisposeAsync() => _https.DisposeAsync();
 }

@@ -20,7 +20,8 @@ internal sealed record AdmissionWebhook(
     string? SideEffects,
     TimeSpan Timeout,
     IReadOnlyList<string> ReviewVersions,
-    bool ReinvokeIfNeeded)
+    bool ReinvokeIfNeeded,
+    IReadOnlyList<(string Name, string Expression)> MatchConditions)
 {
     /// <summary>Upstream's default timeoutSeconds.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
@@ -49,7 +50,8 @@ internal sealed record AdmissionWebhook(
                 webhook.Str("sideEffects"),
                 webhook.Int("timeoutSeconds") is { } seconds and > 0 ? TimeSpan.FromSeconds(seconds) : DefaultTimeout,
                 webhook.Arr("admissionReviewVersions").Strings().Select(v => v.Value).ToList(),
-                webhook.Str("reinvocationPolicy") == "IfNeeded");
+                webhook.Str("reinvocationPolicy") == "IfNeeded",
+                (webhook.Arr("matchConditions") ?? []).OfType<JsonObject>().Select(c => (c.Str("name") ?? "", c.Str("expression") ?? "")).ToList());
         }
     }
 

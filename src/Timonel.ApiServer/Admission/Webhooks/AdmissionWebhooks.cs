@@ -13,11 +13,14 @@ namespace Timonel.ApiServer.Admission.Webhooks;
 /// Mutating webhooks run one after another and their JSONPatches apply in turn (those with
 /// reinvocationPolicy IfNeeded run once more when a later one changed the object); validating
 /// webhooks run in parallel and the first refusal (in configuration order) answers the client.
+/// matchConditions (CEL) narrow the matched requests further.
 /// Requests for admissionregistration.k8s.io objects never reach a webhook, as upstream, so a
 /// broken webhook can always be removed.
 /// </summary>
 internal sealed class AdmissionWebhooks(WatchedObjects validating, WatchedObjects mutating, WebhookSelectors selectors, AdmissionReviewCaller caller)
 {
+    private readonly WebhookMatchConditions _conditions = new();
+
     private const string ExemptGroup = "admissionregistration.k8s.io";
 
     public async Task ValidateAsync(AdmissionRequest request, CancellationToken cancellationToken)
@@ -96,6 +99,17 @@ internal sealed class AdmissionWebhooks(WatchedObjects validating, WatchedObject
         var sent = obj is null || version == request.Resource.Version ? obj : await inVersion.FromStorageAsync(obj, cancellationToken).ConfigureAwait(false);
         var old = request.OldObject is null || version == request.Resource.Version ? request.OldObject : await inVersion.FromStorageAsync(request.OldObject, cancellationToken).ConfigureAwait(false);
         var body = AdmissionReviewRequest.Build(request, Operation(request.Operation), version, sent, old);
+        var (matches, error) = _conditions.Evaluate(webhook, body);
+        if (!matches || (error is not null && webhook.FailOpen))
+        {
+            return AdmissionVerdict.Ignored;
+        }
+
+        if (error is not null)
+        {
+            throw ApiException.Internal($"Internal error occurred: failed calling webhook \"{webhook.Name}\": {error}");
+        }
+
         return await caller.CallAsync(webhook, body, request.Warnings, cancellationToken).ConfigureAwait(false);
     }
 
