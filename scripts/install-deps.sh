@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the machine packages Timonel's agent, etcd datastore and tests use (Debian), once:
 # containerd, runc, CNI plugins, iptables/nftables, etcd, busybox-static (test images),
-# docker-registry and apache2-utils (htpasswd) for the registry pull tests; skopeo signs images (sigstore) for the image policy tests.
+# docker-registry and apache2-utils (htpasswd) for the registry pull tests.
 # Does nothing when they are present; needs root to install (prints what to run otherwise).
 set -euo pipefail
-packages=(containerd runc containernetworking-plugins iptables nftables iproute2 etcd-server etcd-client busybox-static docker-registry apache2-utils skopeo)
+packages=(containerd runc containernetworking-plugins iptables nftables iproute2 etcd-server etcd-client busybox-static docker-registry apache2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

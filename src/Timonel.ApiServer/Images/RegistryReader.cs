@@ -146,7 +146,13 @@ internal sealed class RegistryReader(RegistriesConfig registries, Func<IPAddress
         }
 
         // Anonymous first (a Bearer challenge may give an anonymous token), then each credential in turn.
-        IEnumerable<RegistryCredential?> attempts = challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) ? [null, .. credentials] : credentials;
+        var attempts = new List<RegistryCredential?>();
+        if (challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            attempts.Add(null);
+        }
+
+        attempts.AddRange(credentials);
         foreach (var credential in attempts)
         {
             var authorization = challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)

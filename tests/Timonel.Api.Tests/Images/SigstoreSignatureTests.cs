@@ -14,7 +14,7 @@ public sealed class SigstoreSignatureTests : IDisposable
 
     /// <summary>The payload as skopeo 1.9 (containers/image) writes it: critical + optional, compact JSON.</summary>
     public static byte[] Payload(string digest, string reference) => Encoding.UTF8.GetBytes(
-        $$"""{"critical":{"identity":{"docker-reference":"{{reference}}"},"image":{"docker-manifest-digest":"{{digest}}"},"type":"cosign container image signature"},"optional":{"creator":"containers/image","timestamp":1733500000}}""");
+        $$$"""{"critical":{"identity":{"docker-reference":"{{{reference}}}"},"image":{"docker-manifest-digest":"{{{digest}}}"},"type":"cosign container image signature"},"optional":{"creator":"containers/image","timestamp":1733500000}}""");
 
     [Fact]
     public void Verify_GoodSignature_NamesTheKey()
@@ -108,7 +108,7 @@ public sealed class SigstoreSignatureTests : IDisposable
     [Fact]
     public void Verify_SignedPayloadOfAnotherType_Refused()
     {
-        var payload = Encoding.UTF8.GetBytes($$"""{"critical":{"identity":{"docker-reference":"{{Repository}}"},"image":{"docker-manifest-digest":"{{Digest}}"},"type":"atomic container signature"}}""");
+        var payload = Encoding.UTF8.GetBytes($$$"""{"critical":{"identity":{"docker-reference":"{{{Repository}}}"},"image":{"docker-manifest-digest":"{{{Digest}}}"},"type":"atomic container signature"}}""");
 
         var check = SigstoreSignature.Verify(payload, Sign(_signer, payload), [Key("release", _signer)], Digest, Repository);
 

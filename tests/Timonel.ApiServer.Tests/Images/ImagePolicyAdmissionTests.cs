@@ -203,7 +203,8 @@ public sealed class ImagePolicyAdmissionTests(ImagePolicyFixture fx) : IClassFix
         var ns = await fx.NamespaceAsync("auth");
         var digest = fx.Locked.PushImage("team/private", "1", "private-" + ns);
         fx.Locked.PushSignature("team/private", digest, digest, $"{fx.Locked.Host}/team/private:1", fx.Release);
-        var config = $$"""{"auths":{"{{fx.Locked.Host}}":{"username":"{{ImagePolicyFixture.Alice.User}}","password":"{{ImagePolicyFixture.Alice.Password}}"}}}""";
+        var login = new JsonObject { ["username"] = ImagePolicyFixture.Alice.User, ["password"] = ImagePolicyFixture.Alice.Password };
+        var config = new JsonObject { ["auths"] = new JsonObject { [fx.Locked.Host] = login } }.ToJsonString();
         ApiAssert.Code(201, await fx.Client.PostAsync($"/api/v1/namespaces/{ns}/secrets", new JsonObject
         {
             ["metadata"] = new JsonObject { ["name"] = "regcred" },
