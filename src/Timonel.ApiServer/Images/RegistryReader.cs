@@ -104,16 +104,20 @@ internal sealed class RegistryReader(RegistriesConfig registries, Func<IPAddress
         return found;
     }
 
-    /// <summary>The 2xx response, null for 404; throws <see cref="RegistryUnavailableException"/> when no endpoint answers otherwise.</summary>
+    /// <summary>
+    /// The 2xx response, null for 404; throws <see cref="RegistryUnavailableException"/> naming
+    /// every endpoint's failure when none answers otherwise.
+    /// </summary>
     private async Task<HttpResponseMessage?> SendAsync(string registry, HttpMethod method, string path, IReadOnlyList<RegistryCredential> credentials, CancellationToken cancellationToken)
     {
+        var failures = new List<string>();
         Exception? last = null;
         foreach (var endpoint in Endpoints(registry))
         {
             using var http = Client(endpoint);
             try
             {
-                var response = await SendWithAuthAsync(http, method, new Uri(endpoint, path), registry, credentials, cancellationToken).ConfigureAwait(false);
+                var response = await SendWithAuthAsync(http, method, new Uri(endpoint, path), credentials, cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     return response;
@@ -126,18 +130,19 @@ internal sealed class RegistryReader(RegistriesConfig registries, Func<IPAddress
                     return null;
                 }
 
-                last = new RegistryUnavailableException($"{endpoint.Authority} answered {(int)status} {status}");
+                failures.Add($"{endpoint.GetLeftPart(UriPartial.Authority)} answered {(int)status} {status}");
             }
             catch (HttpRequestException e)
             {
                 last = e;
+                failures.Add($"{endpoint.GetLeftPart(UriPartial.Authority)}: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : "")}");
             }
         }
 
-        throw last as RegistryUnavailableException ?? new RegistryUnavailableException(last?.Message ?? "no endpoint", last);
+        throw new RegistryUnavailableException(string.Join("; ", failures), last);
     }
 
-    private static async Task<HttpResponseMessage> SendWithAuthAsync(HttpClient http, HttpMethod method, Uri url, string registry, IReadOnlyList<RegistryCredential> credentials, CancellationToken cancellationToken)
+    private static async Task<HttpResponseMessage> SendWithAuthAsync(HttpClient http, HttpMethod method, Uri url, IReadOnlyList<RegistryCredential> credentials, CancellationToken cancellationToken)
     {
         var response = await http.SendAsync(Request(method, url, null), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Unauthorized || response.Headers.WwwAuthenticate.FirstOrDefault() is not { } challenge)

@@ -218,7 +218,7 @@ public sealed class ImagePolicyAdmissionTests(ImagePolicyFixture fx) : IClassFix
         var refused = await fx.Client.PostAsync(Pods(ns), TestObjects.Pod("without", image: image));
         var admitted = await fx.Client.PostAsync(Pods(ns), withSecret);
 
-        ApiAssert.Failure(refused, 403, "Forbidden", "onRegistryError: Fail", "401");
+        ApiAssert.Failure(refused, 403, "Forbidden", "onRegistryError: Fail", $"http://{fx.Locked.Host} answered 401 Unauthorized");
         ApiAssert.Code(201, admitted);
         Assert.Equal($"{image}@{digest}", (string?)admitted.Object["spec"]!["containers"]![0]!["image"]);
     }
