@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Timonel.Api.Images;
+using Xunit;
 
 namespace Timonel.Api.Tests.Images;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Timonel.Api.Images;
+using Xunit;
 
 namespace Timonel.Api.Tests.Images;
 
