@@ -273,7 +273,8 @@ internal sealed class RegistryReader(RegistriesConfig registries, Func<IPAddress
         };
         if (tls is not null)
         {
-            var ssl = new SslClientAuthenticationOptions();
+            // As containerd (Go's TLS): a registry's CA is trusted as it is, without revocation lists it rarely publishes.
+            var ssl = new SslClientAuthenticationOptions { CertificateRevocationCheckMode = X509RevocationMode.NoCheck };
             if (tls.InsecureSkipVerify)
             {
                 ssl.RemoteCertificateValidationCallback = (_, _, _, _) => true;
@@ -282,7 +283,7 @@ internal sealed class RegistryReader(RegistriesConfig registries, Func<IPAddress
             {
                 var roots = new X509Certificate2Collection();
                 roots.ImportFromPemFile(caFile);
-                ssl.CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust };
+                ssl.CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
                 ssl.CertificateChainPolicy.CustomTrustStore.AddRange(roots);
             }
 
