@@ -202,9 +202,20 @@ internal sealed class RegistryReader(RegistriesConfig registries, Func<IPAddress
             return null;
         }
 
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
-        var token = doc.RootElement.TryGetProperty("token", out var t) ? t.GetString() : doc.RootElement.TryGetProperty("access_token", out var a) ? a.GetString() : null;
-        return token is { Length: > 0 } ? new AuthenticationHeaderValue("Bearer", token) : null;
+        try
+        {
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+            var root = doc.RootElement;
+            var token = root.ValueKind != JsonValueKind.Object ? null
+                : root.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()
+                : root.TryGetProperty("access_token", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
+            return token is { Length: > 0 } ? new AuthenticationHeaderValue("Bearer", token) : null;
+        }
+        catch (JsonException)
+        {
+            // A token endpoint that does not answer JSON gives no token: the 401 stands.
+            return null;
+        }
     }
 
     private static Dictionary<string, string> ChallengeFields(string parameter)
