@@ -67,27 +67,6 @@ public sealed class ImagePolicyTests(SigningRegistryCluster cluster) : IClassFix
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "secret", "docker-registry", "regcred",
             $"--docker-server={SigningRegistryCluster.Host}", $"--docker-username={SigningRegistryCluster.Alice.User}", $"--docker-password={SigningRegistryCluster.Alice.Password}"));
 
-    private static string Deployment(string ns, string name, string image, int replicas) => $$"""
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: {{name}}
-          namespace: {{ns}}
-        spec:
-          replicas: {{replicas}}
-          selector:
-            matchLabels:
-              app: {{name}}
-          template:
-            metadata:
-              labels:
-                app: {{name}}
-            spec:
-              terminationGracePeriodSeconds: 1
-              imagePullSecrets: [{name: regcred}]
-              containers:
-              - name: app
-                image: "{{image}}"
-                command: ["sleep", "3600"]
-        """;
+    private static string Deployment(string ns, string name, string image, int replicas) =>
+        Manifests.RegistryDeployment(ns, name, image, "regcred", replicas);
 }

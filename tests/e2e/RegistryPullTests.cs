@@ -241,30 +241,8 @@ public sealed class RegistryPullTests : IClassFixture<RegistryCluster>
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "secret", "docker-registry", name,
             $"--docker-server={server ?? cluster.Secured.Host}", $"--docker-username={RegistryCluster.Alice.User}", $"--docker-password={password}"));
 
-    private static string Deployment(string ns, string name, string image, string? pullSecret) => $$"""
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: {{name}}
-          namespace: {{ns}}
-        spec:
-          replicas: 1
-          selector:
-            matchLabels:
-              app: {{name}}
-          template:
-            metadata:
-              labels:
-                app: {{name}}
-            spec:
-              terminationGracePeriodSeconds: 1
-              imagePullSecrets: [{{(pullSecret is null ? "" : "name: " + pullSecret)}}]
-              containers:
-              - name: app
-                image: "{{image}}"
-                imagePullPolicy: Always
-                command: ["sleep", "3600"]
-        """;
+    private static string Deployment(string ns, string name, string image, string? pullSecret) =>
+        Manifests.RegistryDeployment(ns, name, image, pullSecret, pullPolicy: "Always");
 
     private async Task WaitForPhaseAsync(string ns, string selector, string phase) =>
         await Eventually.WaitAsync(async _ =>
