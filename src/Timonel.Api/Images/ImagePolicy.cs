@@ -16,7 +16,7 @@ public enum RegistryFailureMode
     Admit,
 }
 
-/// <summary>A named public key signatures are checked against (ECDSA P-256/P-384/P-521 or RSA), read from a PEM file.</summary>
+/// <summary>A named public key signatures are checked against (ECDSA or RSA; signatures use SHA-256 as cosign's P-256 ones), read from a PEM file.</summary>
 public sealed record ImagePolicyKey(string Name, string Path, AsymmetricAlgorithm Key);
 
 /// <summary>
