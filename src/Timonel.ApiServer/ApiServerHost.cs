@@ -200,9 +200,14 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 requestAdmission.Add(nodeRestriction);
             }
 
+            // After ServiceAccount admission: it gives a pod its ServiceAccount's pull secrets, which the policy's registry reads use.
+            IMutatingAdmissionHook[] imagePolicy = options.ImagePolicy is { } policy
+                ? [new ImagePolicyAdmission(policy, new Images.RegistryReader(options.Registries ?? Timonel.Api.Images.RegistriesConfig.Empty, options.KubeletDialFilter), objects, catalog.Find("", "v1", "secrets")!, serviceAccounts, time, loggerFactory.CreateLogger("image-policy"))]
+                : [];
             IMutatingAdmissionHook[] mutating =
             [
                 new ServiceAccountAdmission(serviceAccounts, namespaces, options.RequireServiceAccounts, new Random(), time),
+                .. imagePolicy,
                 new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds),
                 new LimitRanger(limitRanges),
                 new DefaultStorageClass(storageClasses),

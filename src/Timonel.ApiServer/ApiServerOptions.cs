@@ -83,6 +83,15 @@ public sealed record ApiServerOptions
     /// </summary>
     public Func<IPAddress, bool>? KubeletDialFilter { get; init; }
 
+    /// <summary>
+    /// The image policy (--image-policy FILE, docs/images.md): digests, tag resolution and
+    /// sigstore signatures required at admission. Null: no image admission.
+    /// </summary>
+    public Timonel.Api.Images.ImagePolicy? ImagePolicy { get; init; }
+
+    /// <summary>The server's registries.yaml (--registries): mirrors, TLS and credentials the image policy's registry reads use.</summary>
+    public Timonel.Api.Images.RegistriesConfig? Registries { get; init; }
+
     /// <summary>How often the availability controller checks every APIService that names a Service (upstream resyncs every 30 s and on every change).</summary>
     public TimeSpan AggregatorCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
 
