@@ -6,8 +6,8 @@ namespace Timonel.Registry.OpenApi;
 /// Merges extension servers' /openapi/v2 documents into the server's own, as kube-aggregator
 /// does: the server's paths win over a backend's (a conflicting path is ignored), a definition a
 /// backend shares with identical content is kept once, and a definition of the same name but
-/// different content is renamed NAME_v2, NAME_v3, ... with every $ref of that backend rewritten
-/// to the new name. Shared parameters are added when absent.
+/// different content is renamed NAME_v2, NAME_v3, ... (or shares the NAME_vN an earlier backend
+/// gave the same content) with every $ref of that backend rewritten to the new name. Shared parameters are added when absent.
 /// </summary>
 public static class OpenApiMerge
 {
@@ -26,8 +26,10 @@ public static class OpenApiMerge
             {
                 if (definitions[name] is { } ours && !JsonNode.DeepEquals(ours, schema))
                 {
+                    // The first free NAME_vN, or one an earlier backend filled with the same content.
                     var suffix = 2;
-                    while (definitions.ContainsKey($"{name}_v{suffix}") || theirs.ContainsKey($"{name}_v{suffix}"))
+                    while (theirs.ContainsKey($"{name}_v{suffix}")
+                        || definitions[$"{name}_v{suffix}"] is { } taken && !JsonNode.DeepEquals(taken, schema))
                     {
                         suffix++;
                     }

@@ -202,6 +202,8 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
             ["get"] = new JsonObject
             {
                 ["operationId"] = "listWardleFlunders",
+                // kubectl explain (OpenAPI v3) finds a resource's kind on its paths' operations.
+                ["x-kubernetes-group-version-kind"] = new JsonObject { ["group"] = group, ["version"] = version, ["kind"] = "Flunder" },
                 ["responses"] = new JsonObject { ["200"] = new JsonObject { ["description"] = "OK", ["schema"] = new JsonObject { ["$ref"] = refPrefix + $"{group}.{version}.Flunder" } } },
             },
         };
@@ -224,7 +226,7 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
             {
                 ["openapi"] = "3.0.0",
                 ["info"] = new JsonObject { ["title"] = "wardle", ["version"] = "v0.1" },
-                ["paths"] = new JsonObject(),
+                ["paths"] = new JsonObject { [listPath] = List("#/components/schemas/") },
                 ["components"] = new JsonObject
                 {
                     ["schemas"] = new JsonObject
