@@ -7,7 +7,7 @@ namespace Timonel.Api.Tests.OpenApi;
 public sealed class OpenApiMergeTests
 {
     private static JsonObject Doc(string paths, string definitions) =>
-        JsonNode.Parse($$"""{"swagger":"2.0","paths":{{{paths}}},"definitions":{{{definitions}}}}""")!.AsObject();
+        JsonNode.Parse("{\"swagger\":\"2.0\",\"paths\":{" + paths + "},\"definitions\":{" + definitions + "}}")!.AsObject();
 
     [Fact]
     public void MergeV2_ConflictingDefinition_RenamedAndRefsRewritten()
