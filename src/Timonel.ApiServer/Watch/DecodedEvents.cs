@@ -49,8 +49,7 @@ internal sealed class DecodedEvent(WatchEvent e)
 
     /// <summary>
     /// The new object's JSON as <paramref name="resource"/>'s version reads it (Put only): the
-    /// stored bytes where they are what the version serves, else a conversion (or a custom
-    /// resource's read-time pruning and defaulting) made once per version and shared
+    /// stored bytes for the storage version, else a conversion made once per version and shared
     /// by every watcher and list of that version.
     /// </summary>
     public byte[]? ObjectJsonIn(ApiResource resource) =>

@@ -120,7 +120,9 @@ public sealed record ApiResource(ResourceDefinition Definition, string Version)
     /// <summary>
     /// A custom resource written in this version as it is stored: converted to the storage
     /// version and pruned by that version's schema (upstream's storage encoder), so a field only
-    /// this version knows is not stored when conversion keeps it (strategy None). A new object.
+    /// this version knows is not stored when conversion keeps it (strategy None). The storage
+    /// version's defaults are filled in too: upstream applies them on every read, and stored
+    /// with the object they let reads of the storage version serve its bytes as they are. A new object.
     /// </summary>
     public async Task<JsonObject> ToStoredCustomResourceAsync(JsonObject obj, CancellationToken cancellationToken)
     {
@@ -133,18 +135,19 @@ public sealed record ApiResource(ResourceDefinition Definition, string Version)
         if (Definition.Strategy is CustomResources.CustomResourceStrategy custom)
         {
             custom.Schema.Prune(stored);
+            custom.Schema.ApplyDefaults(stored);
         }
 
         return stored;
     }
 
     /// <summary>
-    /// True when a stored object's bytes are what this version serves, so reads may hand them out
-    /// unparsed: the storage version of a resource that neither converts remotely nor, as a custom
-    /// resource with a structural schema, is pruned and defaulted on every read.
+    /// True when reads may hand out a stored object's bytes unparsed: the storage version of a
+    /// resource that does not convert remotely. A custom resource's stored bytes are pruned and
+    /// defaulted by the storage version's schema when written (whatever version wrote them), so
+    /// they read as upstream's decoder would give them, unless the schema changed since.
     /// </summary>
-    public bool ServesStoredBytes => IsStorageVersion && !ConvertsRemotely
-        && !(Definition.Custom is not null && Strategy is CustomResources.CustomResourceStrategy { Schema: not CustomResources.PreservingSchema });
+    public bool ServesStoredBytes => IsStorageVersion && !ConvertsRemotely;
 
     /// <summary>The Warning a request to this version gets (a deprecated custom resource version), or null.</summary>
     public string? DeprecationWarning => Definition.Versions.FirstOrDefault(v => v.Name == Version)?.DeprecationWarning;
