@@ -254,7 +254,12 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var endpointResolver = new Aggregation.ServiceEndpointResolver(serviceCache, new ServiceRouting.EndpointSliceSource(sliceCache.ListAsync), nodeReachability, Random.Shared);
             var aggregatorTransport = new Aggregation.BackendTransport(pki, time.GetUtcNow(), options.KubeletDialFilter);
             var aggregatedDiscovery = new Aggregation.AggregatedDiscovery();
-            var availability = new Aggregation.ApiServiceAvailability(catalog, apiServiceCache, serviceCache, endpointResolver, aggregatorTransport, aggregatedDiscovery, objects, writer, time, loggerFactory.CreateLogger<Aggregation.ApiServiceAvailability>())
+            var openApi = new OpenApiDocuments(catalog);
+            var aggregatedOpenApi = new Aggregation.AggregatedOpenApi(openApi, time, loggerFactory.CreateLogger<Aggregation.AggregatedOpenApi>())
+            {
+                RefreshInterval = options.AggregatorOpenApiRefreshInterval,
+            };
+            var availability = new Aggregation.ApiServiceAvailability(catalog, apiServiceCache, serviceCache, endpointResolver, aggregatorTransport, aggregatedDiscovery, objects, writer, time, loggerFactory.CreateLogger<Aggregation.ApiServiceAvailability>(), aggregatedOpenApi)
             {
                 Interval = options.AggregatorCheckInterval,
             };
@@ -276,7 +281,6 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 SharedDatastore = options.SharedDatastore,
             };
             await endpoints.ReconcileAsync(cancellationToken).ConfigureAwait(false);
-            var openApi = new OpenApiDocuments(catalog);
             // The OpenAPI documents are built on first request (~0.2 s, once), not at start: building
             // them eagerly costs ~30 MB of resident memory that an idle server need not hold.
             // The first X509 chain build costs ~0.1-0.25 s: pay it off the request path.

@@ -95,6 +95,9 @@ public sealed record ApiServerOptions
     /// <summary>How often the availability controller checks every APIService that names a Service (upstream resyncs every 30 s and on every change).</summary>
     public TimeSpan AggregatorCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long an extension API server's fetched OpenAPI documents are kept before they are fetched again (upstream: 1 minute). Not a flag: tests shorten it.</summary>
+    public TimeSpan AggregatorOpenApiRefreshInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// How long a CRD's conversion webhook may take to answer (upstream: 30 s, sent to the
     /// webhook as ?timeout=30s). Not a flag: tests shorten it. Webhook connections pass
