@@ -219,9 +219,14 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             hooks.Add(validatingWebhook);
             requestAdmission.Add(validatingWebhook);
 
+            // After ServiceAccount admission: it gives a pod its ServiceAccount's pull secrets, which the policy's registry reads use.
+            IMutatingAdmissionHook[] imagePolicy = options.ImagePolicy is { } policy
+                ? [new ImagePolicyAdmission(policy, new Images.RegistryReader(options.Registries ?? Timonel.Api.Images.RegistriesConfig.Empty, options.KubeletDialFilter), objects, catalog.Find("", "v1", "secrets")!, serviceAccounts, time, loggerFactory.CreateLogger("image-policy"))]
+                : [];
             IMutatingAdmissionHook[] mutating =
             [
                 new ServiceAccountAdmission(serviceAccounts, namespaces, options.RequireServiceAccounts, new Random(), time),
+                .. imagePolicy,
                 new DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds),
                 new LimitRanger(limitRanges),
                 new DefaultStorageClass(storageClasses),
@@ -262,7 +267,12 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             var endpointResolver = new Aggregation.ServiceEndpointResolver(serviceCache, new ServiceRouting.EndpointSliceSource(sliceCache.ListAsync), nodeReachability, Random.Shared);
             var aggregatorTransport = new Aggregation.BackendTransport(pki, time.GetUtcNow(), options.KubeletDialFilter);
             var aggregatedDiscovery = new Aggregation.AggregatedDiscovery();
-            var availability = new Aggregation.ApiServiceAvailability(catalog, apiServiceCache, serviceCache, endpointResolver, aggregatorTransport, aggregatedDiscovery, objects, writer, time, loggerFactory.CreateLogger<Aggregation.ApiServiceAvailability>())
+            var openApi = new OpenApiDocuments(catalog);
+            var aggregatedOpenApi = new Aggregation.AggregatedOpenApi(openApi, time, loggerFactory.CreateLogger<Aggregation.AggregatedOpenApi>())
+            {
+                RefreshInterval = options.AggregatorOpenApiRefreshInterval,
+            };
+            var availability = new Aggregation.ApiServiceAvailability(catalog, apiServiceCache, serviceCache, endpointResolver, aggregatorTransport, aggregatedDiscovery, objects, writer, time, loggerFactory.CreateLogger<Aggregation.ApiServiceAvailability>(), aggregatedOpenApi)
             {
                 Interval = options.AggregatorCheckInterval,
             };
@@ -284,7 +294,6 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 SharedDatastore = options.SharedDatastore,
             };
             await endpoints.ReconcileAsync(cancellationToken).ConfigureAwait(false);
-            var openApi = new OpenApiDocuments(catalog);
             // The OpenAPI documents are built on first request (~0.2 s, once), not at start: building
             // them eagerly costs ~30 MB of resident memory that an idle server need not hold.
             // The first X509 chain build costs ~0.1-0.25 s: pay it off the request path.

@@ -83,8 +83,20 @@ public sealed record ApiServerOptions
     /// </summary>
     public Func<IPAddress, bool>? KubeletDialFilter { get; init; }
 
+    /// <summary>
+    /// The image policy (--image-policy FILE, docs/images.md): digests, tag resolution and
+    /// sigstore signatures required at admission. Null: no image admission.
+    /// </summary>
+    public Timonel.Api.Images.ImagePolicy? ImagePolicy { get; init; }
+
+    /// <summary>The server's registries.yaml (--registries): mirrors, TLS and credentials the image policy's registry reads use.</summary>
+    public Timonel.Api.Images.RegistriesConfig? Registries { get; init; }
+
     /// <summary>How often the availability controller checks every APIService that names a Service (upstream resyncs every 30 s and on every change).</summary>
     public TimeSpan AggregatorCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long an extension API server's fetched OpenAPI documents are kept before they are fetched again (upstream: 1 minute). Not a flag: tests shorten it.</summary>
+    public TimeSpan AggregatorOpenApiRefreshInterval { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// How long a CRD's conversion webhook may take to answer (upstream: 30 s, sent to the

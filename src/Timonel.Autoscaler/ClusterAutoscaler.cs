@@ -101,10 +101,17 @@ public sealed partial class ClusterAutoscaler : IAsyncDisposable
         nodes.RemoveAll(n => removed.Contains(n.Metadata.Name));
 
         var infos = nodes.Select(n => FitChecker.NodeInfoOf(n, podsByNode.GetValueOrDefault(n.Metadata.Name) ?? [])).ToList();
-        var withUpcoming = new List<NodeInfo>(infos);
+
+        // A group's node that registered but is not Ready yet is still starting (upstream's
+        // NotStarted): it stays upcoming, as a template, until it is Ready. Counted as a node it
+        // takes no pods (not ready yet), and the pods waiting for it would ask for another machine.
+        var starting = nodes.Where(n => IsStarting(n, now) && _provider.NodeGroups.Any(g => g.Nodes.Contains(n.Metadata.Name)))
+            .Select(n => n.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        var withUpcoming = infos.Where(i => !starting.Contains(i.Name)).ToList();
         foreach (var group in _provider.NodeGroups)
         {
-            for (var i = 0; i < group.TargetSize - group.Nodes.Count; i++)
+            var upcoming = group.TargetSize - group.Nodes.Count + group.Nodes.Count(starting.Contains);
+            for (var i = 0; i < upcoming; i++)
             {
                 withUpcoming.Add(FitChecker.NodeInfoOf(group.TemplateNode($"{group.Id}-upcoming-{i}"), []));
             }
@@ -469,6 +476,10 @@ public sealed partial class ClusterAutoscaler : IAsyncDisposable
             // Written by another loop in between: the next loop writes again.
         }
     }
+
+    /// <summary>Not Ready and registered less than <see cref="ClusterAutoscalerOptions.MaxNodeStartupTime"/> ago.</summary>
+    private bool IsStarting(V1Node node, DateTimeOffset now) =>
+        !IsReady(node) && node.Metadata.CreationTimestamp is { } created && now - new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)) < _options.MaxNodeStartupTime;
 
     private static bool IsReady(V1Node node) => node.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
 

@@ -33,6 +33,9 @@ public sealed record ClusterAutoscalerOptions
     /// <summary>--max-graceful-termination-sec: how long evicted pods may take to go before the node is removed anyway.</summary>
     public TimeSpan MaxGracefulTermination { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>--max-node-provision-time's counterpart for registered nodes (upstream's MaxNodeStartupTime): a group's node not Ready this long after it registered stops counting as upcoming.</summary>
+    public TimeSpan MaxNodeStartupTime { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>How often the same pod gets another NotTriggerScaleUp event (upstream rate-limits them too).</summary>
     public TimeSpan NotTriggerScaleUpEventInterval { get; init; } = TimeSpan.FromMinutes(10);
 

@@ -76,6 +76,8 @@ internal static class ServerCommand
         imageGcFlags.AddTo(command);
         var imageFlags = new Agent.ImageFlags();
         imageFlags.AddTo(command);
+        var imagePolicy = new Option<string?>("--image-policy") { Description = "An image policy file (docs/images.md): require images by digest, resolve tags to digests, require sigstore signatures by configured keys, per namespace; a bad file stops the server" };
+        command.Options.Add(imagePolicy);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -235,6 +237,11 @@ internal static class ServerCommand
             {
                 ingress = ingressFlags.Read(parse);
                 images = imageFlags.Read(parse, imagePullOverride);
+                options = options with
+                {
+                    Registries = images.Registries,
+                    ImagePolicy = parse.GetValue(imagePolicy) is { Length: > 0 } policyFile ? LoadImagePolicy(policyFile) : null,
+                };
             }
             catch (ArgumentException e)
             {
@@ -309,6 +316,19 @@ internal static class ServerCommand
     }
 
     /// <summary>Why the local node agent cannot run here (not root, packages missing), or null.</summary>
+    /// <summary>The --image-policy file, read and checked; ArgumentException (exit 2) says what is wrong.</summary>
+    private static Timonel.Api.Images.ImagePolicy LoadImagePolicy(string path)
+    {
+        try
+        {
+            return Timonel.Api.Images.ImagePolicy.Load(path);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"--image-policy: {e.Message}", e);
+        }
+    }
+
     private static string? AgentPreflight()
     {
         if (!Environment.IsPrivilegedProcess)

@@ -1,3 +1,4 @@
+using Timonel.Api.Images;
 using System.Net;
 
 namespace Timonel.Kubelet;
@@ -131,7 +132,7 @@ public sealed record KubeletOptions
     /// --registries: the parsed k3s-style registries.yaml (mirrors, per-registry auth and TLS),
     /// written into containerd's registry config at start; null for none.
     /// </summary>
-    public Images.RegistriesConfig? Registries { get; init; }
+    public RegistriesConfig? Registries { get; init; }
 
     public string AgentDir => Path.Combine(DataDir, "agent");
 

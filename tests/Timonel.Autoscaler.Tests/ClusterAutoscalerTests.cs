@@ -132,6 +132,39 @@ public sealed class ClusterAutoscalerTests
         }
     }
 
+    [Fact]
+    public async Task RunOnce_GroupNodeRegisteredButNotReady_CountsAsUpcomingUntilItsStartupTimePasses()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var client = cluster.Client;
+        var config = NodeGroupsConfig.Parse("nodeGroups: [{name: pool, minSize: 0, maxSize: 3, cpu: \"2\", memory: 4Gi}]");
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var autoscaler = new ClusterAutoscaler(client, NodeGroupProviders.Create(config, client), new ClusterAutoscalerOptions(), time: time);
+
+        // A machine of the group that joined a moment ago and is not Ready yet (the node controller taints it).
+        var starting = new SimulatedNodeTemplate { Cpu = "2", Memory = "4Gi" }.Build("pool-abcde");
+        starting.Metadata.Labels[NodeGroupLabels.Group] = "pool";
+        starting.Spec.Taints = [new V1Taint { Key = "node.kubernetes.io/not-ready", Effect = "NoSchedule" }];
+        starting = await client.CoreV1.CreateNodeAsync(starting);
+        starting.Status.Conditions = [new V1NodeCondition { Type = "Ready", Status = "False", Reason = "KubeletNotReady" }];
+        await client.CoreV1.ReplaceNodeStatusAsync(starting, "pool-abcde");
+
+        var ns = await cluster.CreateNamespaceAsync("ca");
+        var pod = await client.CoreV1.CreateNamespacedPodAsync(LoadPod("waits"), ns);
+        pod.Status = new V1PodStatus { Phase = "Pending", Conditions = [new V1PodCondition { Type = "PodScheduled", Status = "False", Reason = "Unschedulable" }] };
+        await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "waits", ns);
+
+        // The pod waits for that machine: no second one.
+        var result = await autoscaler.RunOnceAsync(default);
+        Assert.Null(result.ScaledUpGroup);
+
+        // A node still not Ready past the startup time is no longer coming: the pod gets a new machine.
+        time.Advance(TimeSpan.FromMinutes(16));
+        result = await autoscaler.RunOnceAsync(default);
+        Assert.Equal("pool", result.ScaledUpGroup);
+        Assert.Equal(1, result.ScaledUpBy);
+    }
+
     private static async Task<List<V1Node>> PoolNodesAsync(IKubernetes client, CancellationToken cancellationToken) =>
         [.. (await client.CoreV1.ListNodeAsync(labelSelector: $"{NodeGroupLabels.Group}=pool", cancellationToken: cancellationToken)).Items];
 

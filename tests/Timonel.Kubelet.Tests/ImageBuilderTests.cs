@@ -1,3 +1,4 @@
+using Timonel.Api.Images;
 using System.Formats.Tar;
 using System.Text.Json.Nodes;
 using Timonel.Kubelet.Images;

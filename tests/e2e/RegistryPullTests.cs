@@ -56,14 +56,22 @@ public sealed class RegistryPullTests : IClassFixture<RegistryCluster>
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("delete", "namespace", ns, "--wait=false"));
     }
 
-    [RegistryFact(Skip = "Open: in three runs the pod of the Deployment 'wrong' (a pull secret with a wrong password) never had a sandbox started within 90 s, also alone in its namespace, while other tests' pods started at once; cause not yet found (closing note of 2026-12-07)")]
+    /// <remarks>
+    /// ErrImagePull is the container's waiting reason only from the failed pull's status write until
+    /// the kubelet's next sync (which it starts when that write comes back through its watch), so a
+    /// poll rarely sees it: the test once waited for it first and timed out with the pod in
+    /// ImagePullBackOff (the log tail it printed was the one of when the wait began, which read as
+    /// if the pod never had a sandbox). Both reasons are asserted through their events instead.
+    /// </remarks>
+    [RegistryFact]
     public async Task WrongPassword_ErrImagePullThenImagePullBackOffWith401()
     {
         var ns = await cluster.Kubectl.CreateUniqueNamespaceAsync("badpw");
         var image = $"{cluster.Secured.Host}/{RegistryCluster.Repository}:{RegistryCluster.Tag}";
         await CreatePullSecretAsync(ns, "wrong", "not-the-password");
         KubectlAssert.Succeeds(await cluster.Kubectl.ApplyAsync(Deployment(ns, "wrong", image, "wrong")));
-        await WaitForWaitingAsync(ns, "app=wrong", "ErrImagePull");
+        var message = await WaitForWaitingAsync(ns, "app=wrong", "ErrImagePull", "ImagePullBackOff");
+        output.WriteLine($"first waiting message seen: {message}");
         await WaitForWaitingAsync(ns, "app=wrong", "ImagePullBackOff");
 
         var events = await Eventually.WaitAsync(async _ =>
@@ -71,6 +79,7 @@ public sealed class RegistryPullTests : IClassFixture<RegistryCluster>
             var text = (await cluster.Kubectl.RunAsync("-n", ns, "get", "events", "--field-selector", "involvedObject.kind=Pod", "-o", "jsonpath={range .items[*]}{.involvedObject.name} {.reason}: {.message}{\"\\n\"}{end}")).Stdout;
             return text.Contains("Back-off pulling image", StringComparison.Ordinal) ? text : null;
         }, PodTimeout, "a BackOff event");
+        output.WriteLine(events);
         Assert.Matches($@"wrong-\S+ Failed: Failed to pull image ""{System.Text.RegularExpressions.Regex.Escape(image)}"": rpc error: code = Unknown desc = .*401 Unauthorized", events);
         Assert.Contains("Failed: Error: ErrImagePull", events, StringComparison.Ordinal);
         Assert.Contains("Failed: Error: ImagePullBackOff", events, StringComparison.Ordinal);
@@ -232,30 +241,8 @@ public sealed class RegistryPullTests : IClassFixture<RegistryCluster>
         KubectlAssert.Succeeds(await cluster.Kubectl.RunAsync("-n", ns, "create", "secret", "docker-registry", name,
             $"--docker-server={server ?? cluster.Secured.Host}", $"--docker-username={RegistryCluster.Alice.User}", $"--docker-password={password}"));
 
-    private static string Deployment(string ns, string name, string image, string? pullSecret) => $$"""
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: {{name}}
-          namespace: {{ns}}
-        spec:
-          replicas: 1
-          selector:
-            matchLabels:
-              app: {{name}}
-          template:
-            metadata:
-              labels:
-                app: {{name}}
-            spec:
-              terminationGracePeriodSeconds: 1
-              imagePullSecrets: [{{(pullSecret is null ? "" : "name: " + pullSecret)}}]
-              containers:
-              - name: app
-                image: "{{image}}"
-                imagePullPolicy: Always
-                command: ["sleep", "3600"]
-        """;
+    private static string Deployment(string ns, string name, string image, string? pullSecret) =>
+        Manifests.RegistryDeployment(ns, name, image, pullSecret, pullPolicy: "Always");
 
     private async Task WaitForPhaseAsync(string ns, string selector, string phase) =>
         await Eventually.WaitAsync(async _ =>
@@ -265,13 +252,25 @@ public sealed class RegistryPullTests : IClassFixture<RegistryCluster>
         }, PodTimeout, $"{selector} in {ns} {phase}\n{cluster.Agents[0].LogTail()}\n{cluster.Secured.LogTail()}");
 
     /// <summary>Waits until the pod's container waits with one of <paramref name="reasons"/>; returns the waiting message.</summary>
-    private async Task<string> WaitForWaitingAsync(string ns, string selector, params string[] reasons) =>
-        await Eventually.WaitAsync(async _ =>
+    private async Task<string> WaitForWaitingAsync(string ns, string selector, params string[] reasons)
+    {
+        try
         {
-            var state = (await cluster.Kubectl.RunAsync("-n", ns, "get", "pods", "-l", selector, "-o", "jsonpath={.items[0].status.containerStatuses[0].state.waiting.reason}|{.items[0].status.containerStatuses[0].state.waiting.message}")).Stdout;
-            var bar = state.IndexOf('|', StringComparison.Ordinal);
-            return bar > 0 && reasons.Contains(state[..bar]) ? state[(bar + 1)..] : null;
-        }, PodTimeout, $"{selector} in {ns} waiting with {string.Join(" or ", reasons)}\n{cluster.Agents[0].LogTail()}");
+            return await Eventually.WaitAsync(async _ =>
+            {
+                var state = (await cluster.Kubectl.RunAsync("-n", ns, "get", "pods", "-l", selector, "-o", "jsonpath={.items[0].status.containerStatuses[0].state.waiting.reason}|{.items[0].status.containerStatuses[0].state.waiting.message}")).Stdout;
+                var bar = state.IndexOf('|', StringComparison.Ordinal);
+                return bar > 0 && reasons.Contains(state[..bar]) ? state[(bar + 1)..] : null;
+            }, PodTimeout, $"{selector} in {ns} waiting with {string.Join(" or ", reasons)}");
+        }
+        catch (TimeoutException e)
+        {
+            // What the pod and the node show now, at the timeout (not when the wait began).
+            var pods = await cluster.Kubectl.RunAsync("-n", ns, "get", "pods", "-o", "wide");
+            var events = await PodEventsAsync(ns);
+            throw new TimeoutException($"{e.Message}\n{pods.Stdout}\n{events}\n{cluster.Agents[0].LogTail()}", e);
+        }
+    }
 
     private async Task<string> PodEventsAsync(string ns) =>
         (await cluster.Kubectl.RunAsync("-n", ns, "get", "events", "-o", "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}")).Stdout;

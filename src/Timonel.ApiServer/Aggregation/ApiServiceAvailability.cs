@@ -15,7 +15,8 @@ namespace Timonel.ApiServer.Aggregation;
 /// discovery document /apis/GROUP/VERSION with a 2xx (FailedDiscoveryCheck); then it is
 /// Available (Passed). The status is written only when the condition changes. The discovery
 /// document fetched by the check feeds <see cref="AggregatedDiscovery"/>. Every API server runs
-/// one, passing over all APIServices every <see cref="Interval"/>.
+/// one, passing over all APIServices every <see cref="Interval"/>. An available backend's OpenAPI
+/// documents are fetched through the same endpoint when <see cref="AggregatedOpenApi"/> says they are due.
 /// </summary>
 internal sealed partial class ApiServiceAvailability(
     ResourceCatalog catalog,
@@ -27,10 +28,14 @@ internal sealed partial class ApiServiceAvailability(
     ObjectStore objects,
     ObjectWriter writer,
     TimeProvider time,
-    ILogger<ApiServiceAvailability> logger)
+    ILogger<ApiServiceAvailability> logger,
+    AggregatedOpenApi? openApi = null)
 {
     /// <summary>Upstream gives the discovery check 5 s.</summary>
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one OpenAPI document may take to download (they run to megabytes).</summary>
+    private static readonly TimeSpan OpenApiTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>How often every APIService is checked again.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(2);
@@ -76,25 +81,59 @@ internal sealed partial class ApiServiceAvailability(
                 continue;
             }
 
-            var (condition, resourceList) = await CheckAsync(route, route.Service, cancellationToken).ConfigureAwait(false);
+            var (condition, resourceList, endpoint) = await CheckAsync(route, route.Service, cancellationToken).ConfigureAwait(false);
             await WriteConditionAsync(apiService, condition, cancellationToken).ConfigureAwait(false);
             remote.Add(route with { Available = condition.Status == "True" });
             if (resourceList is not null)
             {
                 resourceLists[route.Name] = resourceList;
             }
+
+            await RefreshOpenApiAsync(apiService, route, condition, endpoint, cancellationToken).ConfigureAwait(false);
         }
 
         discovery.Publish(new AggregatedDiscovery.Snapshot(remote, resourceLists));
+        openApi?.Retain(remote.Select(r => r.Name).ToHashSet(StringComparer.Ordinal));
     }
 
-    private async Task<(Condition Condition, JsonObject? ResourceList)> CheckAsync(ApiServiceRoute route, ServiceReference reference, CancellationToken cancellationToken)
+    // An available backend's OpenAPI, fetched from the endpoint that passed the check; an
+    // unavailable one keeps what it last published.
+    private async Task RefreshOpenApiAsync(JsonObject apiService, ApiServiceRoute route, Condition condition, (string Host, int Port)? endpoint, CancellationToken cancellationToken)
+    {
+        // The spec, and whether the APIService was available before this pass: a change of either fetches again.
+        var version = apiService.Obj("spec")?.ToJsonString() + "|" + apiService.Obj("status").Arr("conditions").Objects().Select(c => c.Item).FirstOrDefault(c => c.Str("type") == "Available").Str("status");
+        if (openApi is null || condition.Status != "True" || endpoint is not { } target || route.Service is not { } reference || !openApi.IsDue(route.Name, version))
+        {
+            return;
+        }
+
+        await openApi.RefreshAsync(route, version, async (path, ct) =>
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(OpenApiTimeout);
+            using var response = await SendAsync(route, reference, target, path, timeout.Token).ConfigureAwait(false);
+            return (response.StatusCode, await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A GET of the backend as the aggregator (system:kube-aggregator, system:masters), through the APIService's transport.
+    private async Task<HttpResponseMessage> SendAsync(ApiServiceRoute route, ServiceReference reference, (string Host, int Port) endpoint, string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, BackendTransport.DestinationPrefix(reference) + path);
+        request.Headers.TryAddWithoutValidation(ProxyHeaders.User, "system:kube-aggregator");
+        request.Headers.TryAddWithoutValidation(ProxyHeaders.Group, Security.UserInfo.SystemMastersGroup);
+        request.Headers.Accept.ParseAdd("application/json");
+        BackendTransport.Target(request, endpoint);
+        return await transport.For(route).SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<(Condition Condition, JsonObject? ResourceList, (string Host, int Port)? Endpoint)> CheckAsync(ApiServiceRoute route, ServiceReference reference, CancellationToken cancellationToken)
     {
         var where = $"service/{reference.Name} in \"{reference.Namespace}\"";
         var service = await services.GetAsync(reference.Namespace, reference.Name, cancellationToken).ConfigureAwait(false);
         if (service is null)
         {
-            return (Condition.False("ServiceNotFound", $"{where} is not present"), null);
+            return (Condition.False("ServiceNotFound", $"{where} is not present"), null, null);
         }
 
         if ((service.Obj("spec").Str("type") ?? "ClusterIP") == "ClusterIP")
@@ -102,19 +141,19 @@ internal sealed partial class ApiServiceAvailability(
             var port = ServiceRouting.ServiceResolver.PortByNumber(service, reference.Port);
             if (port is null)
             {
-                return (Condition.False("ServicePortError", $"{where} is not listening on port {reference.Port}"), null);
+                return (Condition.False("ServicePortError", $"{where} is not listening on port {reference.Port}"), null, null);
             }
 
             var portName = port.Str("name") ?? "";
             var slices = await resolver.Slices.SlicesOfAsync(reference.Namespace, reference.Name, cancellationToken).ConfigureAwait(false);
             if (slices.Count == 0)
             {
-                return (Condition.False("EndpointsNotFound", $"cannot find endpointslices for {where}"), null);
+                return (Condition.False("EndpointsNotFound", $"cannot find endpointslices for {where}"), null, null);
             }
 
             if (!ServiceRouting.EndpointSliceSource.HasReadyEndpoint(slices, reference.Name, portName))
             {
-                return (Condition.False("MissingEndpoints", $"endpointslices for {where} have no addresses with port name \"{portName}\""), null);
+                return (Condition.False("MissingEndpoints", $"endpointslices for {where} have no addresses with port name \"{portName}\""), null, null);
             }
         }
 
@@ -124,39 +163,34 @@ internal sealed partial class ApiServiceAvailability(
         {
             (host, endpointPort) = await resolver.ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
             var url = $"https://{HostPart(host)}:{endpointPort}{path}";
-            using var request = new HttpRequestMessage(HttpMethod.Get, BackendTransport.DestinationPrefix(reference) + path);
-            request.Headers.TryAddWithoutValidation(ProxyHeaders.User, "system:kube-aggregator");
-            request.Headers.TryAddWithoutValidation(ProxyHeaders.Group, Security.UserInfo.SystemMastersGroup);
-            request.Headers.Accept.ParseAdd("application/json");
-            BackendTransport.Target(request, (host, endpointPort));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(CheckTimeout);
             HttpResponseMessage response;
             try
             {
-                response = await transport.For(route).SendAsync(request, timeout.Token).ConfigureAwait(false);
+                response = await SendAsync(route, reference, (host, endpointPort), path, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is HttpRequestException or IOException or System.Security.Authentication.AuthenticationException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 var reason = e is OperationCanceledException ? "context deadline exceeded" : Innermost(e);
-                return (Condition.False("FailedDiscoveryCheck", $"failing or missing response from {url}: {reason}"), null);
+                return (Condition.False("FailedDiscoveryCheck", $"failing or missing response from {url}: {reason}"), null, null);
             }
 
             using (response)
             {
                 if ((int)response.StatusCode is < 200 or >= 300)
                 {
-                    return (Condition.False("FailedDiscoveryCheck", $"failing or missing response from {url}: bad status from {url}: {(int)response.StatusCode}"), null);
+                    return (Condition.False("FailedDiscoveryCheck", $"failing or missing response from {url}: bad status from {url}: {(int)response.StatusCode}"), null, null);
                 }
 
                 var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
                 var resourceList = TryParse(body);
-                return (new Condition("True", "Passed", "all checks passed"), resourceList);
+                return (new Condition("True", "Passed", "all checks passed"), resourceList, (host, endpointPort));
             }
         }
         catch (EndpointResolutionException e)
         {
-            return (Condition.False("FailedDiscoveryCheck", e.Message), null);
+            return (Condition.False("FailedDiscoveryCheck", e.Message), null, null);
         }
     }
 

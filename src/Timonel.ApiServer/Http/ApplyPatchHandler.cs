@@ -23,7 +23,7 @@ internal sealed class ApplyPatchHandler(ObjectStore objects, ObjectWriter writer
         CheckConfig(resource, config, name);
         var force = QueryBool.Parse(context.Request.Query["force"]);
         var schema = ModelSchemaNode.For(resource.ModelType);
-        var request = new FieldManagerRequest(options.FieldManager, resource.ApiVersion, subresource, resource.Definition.Subresource("status") is not null, time.GetUtcNow());
+        var request = new FieldManagerRequest(options.FieldManager, resource.ApiVersion, subresource, resource.HasStatus, time.GetUtcNow());
         options = options with { ManagedFieldsSet = true };
 
         if (subresource is null && await objects.GetAsync(resource.Storage, ns, name, ct).ConfigureAwait(false) is null)

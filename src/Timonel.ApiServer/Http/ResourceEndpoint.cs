@@ -72,7 +72,7 @@ internal sealed class ResourceEndpoint(
         if (info.Subresource is { } sub)
         {
             // Only proxy takes a path after its name: "proxy/stats/summary".
-            handler = resource.Definition.Subresource(Proxy.ProxySubresource.Serves(sub) ? "proxy" : sub)?.Handler ?? SubresourceHandler.None;
+            handler = resource.Subresource(Proxy.ProxySubresource.Serves(sub) ? "proxy" : sub)?.Handler ?? SubresourceHandler.None;
             if (handler == SubresourceHandler.Proxy && proxies is not null && info.Name is not null)
             {
                 await proxies.HandleAsync(context, resource, info, ct).ConfigureAwait(false);
@@ -141,7 +141,7 @@ internal sealed class ResourceEndpoint(
             case ("DELETE", null, _):
                 await DeleteCollectionAsync(context, resource, info.Namespace, ct).ConfigureAwait(false);
                 break;
-            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Resize) when OutputFormat.From(context) == OutputKind.Object && resource.IsStorageVersion && !resource.ConvertsRemotely:
+            case ("GET", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Resize) when OutputFormat.From(context) == OutputKind.Object && resource.ServesStoredBytes:
                 await ResponseBody.WriteJsonDocumentAsync(context, "application/json", await objects.GetRawAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)
                     ?? throw ApiException.NotFound(resource.Group, resource.Plural, name)).ConfigureAwait(false);
                 break;
@@ -149,7 +149,8 @@ internal sealed class ResourceEndpoint(
                 await WriteObjectAsync(context, resource, (await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object, 200).ConfigureAwait(false);
                 break;
             case ("GET", { } name, SubresourceHandler.Scale):
-                await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(resource, (await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object), 200).ConfigureAwait(false);
+                // Read in the request's version: a custom resource version's scale paths are its own.
+                await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(resource, await resource.FromStorageAsync((await objects.GetRequiredAsync(resource, info.Namespace, name, ct).ConfigureAwait(false)).Object, ct).ConfigureAwait(false)), 200).ConfigureAwait(false);
                 break;
             case ("PUT", { } name, SubresourceHandler.None or SubresourceHandler.Status or SubresourceHandler.Finalize or SubresourceHandler.Resize):
                 await UpdateAsync(context, resource, info.Namespace, name, info.Subresource, ct).ConfigureAwait(false);
@@ -272,8 +273,9 @@ internal sealed class ResourceEndpoint(
     {
         var options = WriteOptionsFrom(context, patchType is null ? "UpdateOptions" : "PatchOptions") with { ManagedSubresource = "scale" };
         var body = await RequestBody.ReadAsync(context, ct).ConfigureAwait(false);
-        var updated = await updater.GuaranteedUpdateAsync(resource, ns, name, current =>
+        var updated = await updater.GuaranteedUpdateAsync(resource, ns, name, async (stored, token) =>
         {
+            var current = await resource.FromStorageAsync(stored.Object, token).ConfigureAwait(false);
             JsonObject scale;
             if (patchType is null)
             {
@@ -283,12 +285,12 @@ internal sealed class ResourceEndpoint(
             else
             {
                 // The patched Scale carries the current resourceVersion; only one the client wrote pins it.
-                scale = PatchApplier.Apply(patchType, ScaleSubresource.ToScale(resource, current.Object), RequestBody.Parse(body, patchType, isPatch: true), typeof(k8s.Models.V1Scale));
+                scale = PatchApplier.Apply(patchType, ScaleSubresource.ToScale(resource, current), RequestBody.Parse(body, patchType, isPatch: true), typeof(k8s.Models.V1Scale));
             }
 
-            return ScaleSubresource.ApplyScale(resource, current.Object, scale);
+            return (JsonObject?)ScaleSubresource.ApplyScale(resource, current, scale);
         }, null, options, ct).ConfigureAwait(false);
-        await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(resource, updated.Object), 200).ConfigureAwait(false);
+        await ResponseBody.WriteJsonAsync(context, ScaleSubresource.ToScale(resource, await resource.FromStorageAsync(updated.Object, ct).ConfigureAwait(false)), 200).ConfigureAwait(false);
     }
 
     private async Task DeleteAsync(HttpContext context, ApiResource resource, string? ns, string name, CancellationToken ct)

@@ -26,6 +26,15 @@ internal static class TableBuilder
 
     public static JsonObject Table(ApiResource resource, IEnumerable<JsonObject> items, JsonObject listMeta, string? includeObject, DateTimeOffset now, bool withColumns = true, IReadOnlyList<JsonObject>? views = null)
     {
+        if (views is null && resource.Definition.Custom is not null && !resource.ConvertsRemotely)
+        {
+            // A custom resource's columns read the object as its version's schema decodes it
+            // (pruned, defaulted, converted), as upstream prints the object of the request's version.
+            var list = items.ToList();
+            views = list.Select(resource.FromStorage).ToList();
+            items = views;
+        }
+
         var convertor = TableConvertors.For(resource);
         var table = new JsonObject
         {

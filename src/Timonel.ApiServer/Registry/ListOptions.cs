@@ -146,9 +146,50 @@ internal sealed record ListOptions(
         return errors;
     }
 
+    /// <summary>
+    /// Whether a stored object passes the selectors. A custom resource's own fields are read from
+    /// the object as the request's version reads it (upstream evaluates selectableFields on the
+    /// object decoded in that version); for a webhook-converted resource use
+    /// <see cref="MatchesAsync"/> or <see cref="MatchAllAsync"/>, which convert first.
+    /// </summary>
     public bool Matches(ApiResource resource, JsonObject obj) =>
         (Labels.IsEmpty || Labels.Matches(ObjectMetaAccess.Labels(obj))) &&
-        (Fields.IsEmpty || Fields.Matches(ObjectFields.Get(resource, obj)));
+        (Fields.IsEmpty || Fields.Matches(ObjectFields.Get(resource, ReadsContent(resource) && !resource.ConvertsRemotely ? resource.FromStorage(obj) : obj)));
+
+    /// <summary>As <see cref="Matches"/>, converting through the resource's webhook when its fields need the object in the request's version.</summary>
+    public async ValueTask<bool> MatchesAsync(ApiResource resource, JsonObject obj, CancellationToken cancellationToken)
+    {
+        if (!ReadsContent(resource) || !resource.ConvertsRemotely)
+        {
+            return Matches(resource, obj);
+        }
+
+        return (Labels.IsEmpty || Labels.Matches(ObjectMetaAccess.Labels(obj)))
+            && Fields.Matches(ObjectFields.Get(resource, await resource.FromStorageAsync(obj, cancellationToken).ConfigureAwait(false)));
+    }
+
+    /// <summary>As <see cref="Matches"/> for many stored objects; a webhook converts those the labels let through in one request.</summary>
+    public async Task<bool[]> MatchAllAsync(ApiResource resource, IReadOnlyList<JsonObject> stored, CancellationToken cancellationToken)
+    {
+        if (!ReadsContent(resource) || !resource.ConvertsRemotely)
+        {
+            return stored.Select(o => Matches(resource, o)).ToArray();
+        }
+
+        var result = stored.Select(o => Labels.IsEmpty || Labels.Matches(ObjectMetaAccess.Labels(o))).ToArray();
+        var candidates = Enumerable.Range(0, stored.Count).Where(i => result[i]).ToList();
+        var views = await resource.FromStorageAsync(candidates.Select(i => stored[i]).ToList(), cancellationToken).ConfigureAwait(false);
+        for (var j = 0; j < candidates.Count; j++)
+        {
+            result[candidates[j]] = Fields.Matches(ObjectFields.Get(resource, views[j]));
+        }
+
+        return result;
+    }
+
+    // True when the field selector names a custom resource's own fields (anything but metadata), which differ per version.
+    private bool ReadsContent(ApiResource resource) =>
+        !Fields.IsEmpty && resource.Definition.Custom is not null && Fields.Fields.Any(f => !f.StartsWith("metadata.", StringComparison.Ordinal));
 
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

@@ -57,11 +57,13 @@ internal sealed class ObjectLister(ObjectStore objects, TimeProvider time)
                 var want = options.Limit > 0 ? options.Limit - items.Count : 0;
                 var page = await objects.Store.RangeAsync(new RangeRequest(prefix, startAfter, filtered || want == 0 ? Math.Max(want, PageSize) : want, revision), cancellationToken).ConfigureAwait(false);
                 revision = page.Revision;
-                foreach (var kv in page.Items)
+                var decoded = page.Items.Select(kv => ObjectStore.Decode(kv).Object).ToList();
+                var matches = filtered ? await options.MatchAllAsync(resource, decoded, cancellationToken).ConfigureAwait(false) : null;
+                for (var i = 0; i < decoded.Count; i++)
                 {
-                    lastKey = kv.Key;
-                    var obj = ObjectStore.Decode(kv).Object;
-                    if (options.Matches(resource, obj))
+                    lastKey = page.Items[i].Key;
+                    var obj = decoded[i];
+                    if (matches is null || matches[i])
                     {
                         items.Add(obj);
                         if (options.Limit > 0 && items.Count == options.Limit)

@@ -46,14 +46,54 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         }
     }
 
+    // A custom resource is prepared, defaulted, validated and admitted in the request's version and
+    // converted only for the store write (upstream's per-version CRD handlers, whose storage codec
+    // converts); built-in kinds are converted to their storage version at once.
+    private static bool StaysInRequestVersion(ApiResource resource) => resource.Definition.Custom is not null;
+
+    // The object as the store keeps it: a custom resource converted (and pruned) to the storage version.
+    private static async Task<JsonObject> StoredFormAsync(ApiResource resource, JsonObject obj, CancellationToken cancellationToken)
+    {
+        if (!StaysInRequestVersion(resource) || resource.IsStorageVersion)
+        {
+            return obj;
+        }
+
+        try
+        {
+            return await resource.ToStoredCustomResourceAsync(obj, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.Code == 500 && resource.ConvertsRemotely)
+        {
+            throw ApiException.Internal("Internal error occurred: " + e.Message);
+        }
+    }
+
+    // A read on the way to a write: a conversion webhook's failure is the write's storage error.
+    private static async Task<JsonObject> FromStorageAsync(ApiResource resource, JsonObject stored, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await resource.FromStorageAsync(stored, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.Code == 500 && resource.ConvertsRemotely)
+        {
+            throw ApiException.Internal("Internal error occurred: " + e.Message);
+        }
+    }
+
     public async Task<StoredObject> CreateAsync(ApiResource resource, string? ns, JsonObject obj, WriteOptions options, CancellationToken cancellationToken)
     {
         var requestVersion = resource.ApiVersion;
         CheckTypeMeta(resource, obj);
         BindNamespace(resource, ns, ObjectMetaAccess.Metadata(obj));
         CheckFields(resource, obj, options);
-        // Decoded in the request's version; everything after works on the storage version.
-        (resource, obj) = (resource.Storage, await ToStorageAsync(resource, obj, cancellationToken).ConfigureAwait(false));
+        if (!StaysInRequestVersion(resource))
+        {
+            // Decoded in the request's version; everything after works on the storage version.
+            (resource, obj) = (resource.Storage, await ToStorageAsync(resource, obj, cancellationToken).ConfigureAwait(false));
+        }
+
         var meta = ObjectMetaAccess.Metadata(obj);
         if (JsonAccess.AsString(meta["resourceVersion"]) is { Length: > 0 })
         {
@@ -127,22 +167,24 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
                 admitted.Add(hook);
             }
 
+            var stored = await StoredFormAsync(resource, obj, cancellationToken).ConfigureAwait(false);
             if (options.DryRun)
             {
                 await ReleaseAllAsync(admitted, resource, obj, null).ConfigureAwait(false);
-                return new StoredObject(obj, 0);
+                return new StoredObject(stored, 0);
             }
 
             for (var attempt = 0; ; attempt++)
             {
                 try
                 {
-                    return await objects.CreateAsync(resource, obj, cancellationToken).ConfigureAwait(false);
+                    return await objects.CreateAsync(resource.Storage, stored, cancellationToken).ConfigureAwait(false);
                 }
                 catch (ApiException e) when (e.Reason == "AlreadyExists" && wantsGeneratedName && attempt < 7)
                 {
                     // A generated name collided: upstream retries with a fresh suffix.
                     meta["name"] = names.Generate(generateName!);
+                    ObjectMetaAccess.Metadata(stored)["name"] = meta["name"]!.DeepClone();
                 }
             }
         }
@@ -162,7 +204,10 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
     {
         var requestVersion = resource.ApiVersion;
         CheckTypeMeta(resource, obj);
-        var old = current.Object;
+        // A custom resource's old object is read in the request's version, as its transition rules and status see it.
+        var old = StaysInRequestVersion(resource) && !resource.IsStorageVersion
+            ? await FromStorageAsync(resource, current.Object, cancellationToken).ConfigureAwait(false)
+            : current.Object;
         var name = ObjectMetaAccess.Name(old)!;
         var bodyName = ObjectMetaAccess.Name(obj);
         if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
@@ -173,8 +218,12 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         ObjectMetaAccess.Metadata(obj)["name"] = name;
         BindNamespace(resource, ObjectMetaAccess.Namespace(old), ObjectMetaAccess.Metadata(obj));
         CheckFields(resource, obj, options);
-        // Decoded in the request's version; everything after works on the storage version.
-        (resource, obj) = (resource.Storage, await ToStorageAsync(resource, obj, cancellationToken).ConfigureAwait(false));
+        if (!StaysInRequestVersion(resource))
+        {
+            // Decoded in the request's version; everything after works on the storage version.
+            (resource, obj) = (resource.Storage, await ToStorageAsync(resource, obj, cancellationToken).ConfigureAwait(false));
+        }
+
         var meta = ObjectMetaAccess.Metadata(obj);
 
         var requestedVersion = ObjectMetaAccess.ResourceVersion(obj);
@@ -216,7 +265,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         meta["resourceVersion"] = current.ModRevision.ToString(CultureInfo.InvariantCulture);
 
         var strategy = ResourceStrategies.For(resource);
-        var handler = subresource is null ? null : resource.Definition.Subresource(subresource)?.Handler;
+        var handler = subresource is null ? null : resource.Subresource(subresource)?.Handler;
         switch (handler)
         {
             case SubresourceHandler.Resize:
@@ -270,7 +319,8 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
 
         // A stale value (an old encryption key) is rewritten even unchanged, as upstream's
         // GuaranteedUpdate does: that is how re-encryption after a key rotation works.
-        if (JsonNode.DeepEquals(obj, old) && !current.Stale)
+        var stored = await StoredFormAsync(resource, obj, cancellationToken).ConfigureAwait(false);
+        if (JsonNode.DeepEquals(stored, current.Object) && !current.Stale)
         {
             return current;
         }
@@ -287,22 +337,22 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             if (options.DryRun)
             {
                 await ReleaseAllAsync(admitted, resource, obj, old).ConfigureAwait(false);
-                return new StoredObject(obj, current.ModRevision);
+                return new StoredObject(stored, current.ModRevision);
             }
 
             // The last finalizer of a deleting object is gone: the update completes the delete.
             if (ObjectMetaAccess.IsDeleting(obj) && ObjectMetaAccess.Finalizers(obj).Count == 0 && resource.Definition.Deletion.IsDeleteComplete(obj))
             {
-                var deleted = await objects.DeleteAsync(resource, ObjectMetaAccess.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
+                var deleted = await objects.DeleteAsync(resource.Storage, ObjectMetaAccess.Namespace(obj), name, current.ModRevision, cancellationToken).ConfigureAwait(false);
                 foreach (var hook in _hooks.Where(h => h.AppliesTo(resource)))
                 {
-                    await hook.DeletedAsync(resource, deleted.Object, CancellationToken.None).ConfigureAwait(false);
+                    await hook.DeletedAsync(resource.Storage, deleted.Object, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 return deleted;
             }
 
-            var written = await objects.UpdateAsync(resource, obj, current.ModRevision, cancellationToken).ConfigureAwait(false);
+            var written = await objects.UpdateAsync(resource.Storage, stored, current.ModRevision, cancellationToken).ConfigureAwait(false);
             foreach (var hook in admitted)
             {
                 await hook.UpdatedAsync(resource, obj, old, CancellationToken.None).ConfigureAwait(false);
@@ -336,7 +386,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
             return;
         }
 
-        var request = new FieldManagerRequest(options.FieldManager, requestVersion, options.ManagedSubresource ?? subresource, resource.Definition.Subresource("status") is not null, time.GetUtcNow());
+        var request = new FieldManagerRequest(options.FieldManager, requestVersion, options.ManagedSubresource ?? subresource, resource.HasStatus, time.GetUtcNow());
         FieldManager.Update(old, obj, ModelSchemaNode.For(resource.ModelType), request, requestManaged ?? old?["metadata"]?["managedFields"]);
     }
 
@@ -365,7 +415,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         Timonel.Registry.Schema.ModelShape.Of(resource.ModelType).Properties.ContainsKey("spec");
 
     private static bool HasGeneration(ApiResource resource) =>
-        resource.Definition.Strategy is IGenerationPolicy policy ? policy.TracksGeneration : HasSpec(resource);
+        resource.Strategy is IGenerationPolicy policy ? policy.TracksGeneration : HasSpec(resource);
 
     private static bool IsNewGeneration(ApiResource resource, IResourceStrategy strategy, JsonObject obj, JsonObject old) => strategy is IGenerationPolicy policy
         ? policy.TracksGeneration && policy.IsNewGeneration(obj, old)
@@ -420,7 +470,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
         ModelDecoder.EnsureDecodes(obj, resource.ModelType, resource.Kind, resource.Version);
         if (options.Validation == FieldValidation.Strict)
         {
-            var unknown = resource.Definition.Strategy is CustomResourceStrategy strict
+            var unknown = resource.Strategy is CustomResourceStrategy strict
                 ? strict.Schema.Prune((JsonObject)obj.DeepClone())
                 : ModelDecoder.UnknownFields(obj, resource.ModelType);
             if (unknown.Count > 0)
@@ -433,7 +483,7 @@ internal sealed class ObjectWriter(ObjectStore objects, IEnumerable<IMutatingAdm
 
         // Upstream decodes into the typed object, so unknown fields are never stored; a custom
         // resource's are its schema's to prune.
-        var dropped = resource.Definition.Strategy is CustomResourceStrategy custom
+        var dropped = resource.Strategy is CustomResourceStrategy custom
             ? custom.Schema.Prune(obj)
             : UnknownFieldPruner.Prune(obj, resource.ModelType);
         if (options.Validation == FieldValidation.Warn)

@@ -12,7 +12,7 @@ internal static class ScaleSubresource
 {
     public static JsonObject ToScale(ApiResource resource, JsonObject obj)
     {
-        if (resource.Definition.ScalePaths is { } paths)
+        if (resource.ScalePaths is { } paths)
         {
             return CustomScale(paths, obj);
         }
@@ -105,7 +105,7 @@ internal static class ScaleSubresource
         }
 
         var updated = (JsonObject)parent.DeepClone();
-        if (resource?.Definition.ScalePaths is { } paths)
+        if (resource?.ScalePaths is { } paths)
         {
             // The CRD's specReplicasPath (validated to be a dotted path under .spec), created as needed.
             var target = updated;

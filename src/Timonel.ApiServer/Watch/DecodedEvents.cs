@@ -53,11 +53,11 @@ internal sealed class DecodedEvent(WatchEvent e)
     /// by every watcher and list of that version.
     /// </summary>
     public byte[]? ObjectJsonIn(ApiResource resource) =>
-        resource.IsStorageVersion ? ObjectJson : Object is { } obj ? View(resource, previous: false, obj) : null;
+        resource.ServesStoredBytes ? ObjectJson : Object is { } obj ? View(resource, previous: false, obj) : null;
 
     /// <summary>The previous object's JSON (a delete only) as <paramref name="resource"/>'s version reads it.</summary>
     public byte[]? PreviousJsonIn(ApiResource resource) =>
-        resource.IsStorageVersion ? PreviousJson : PreviousJson is not null ? View(resource, previous: true, Previous!) : null;
+        resource.ServesStoredBytes ? PreviousJson : PreviousJson is not null ? View(resource, previous: true, Previous!) : null;
 
     private byte[] View(ApiResource resource, bool previous, JsonObject stored)
     {

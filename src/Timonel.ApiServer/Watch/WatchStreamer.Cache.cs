@@ -38,7 +38,7 @@ internal sealed partial class WatchStreamer
                 {
                     foreach (var item in items)
                     {
-                        if (!filtered || options.Matches(resource, item.Object!))
+                        if (!filtered || await options.MatchesAsync(resource, item.Object!, ct).ConfigureAwait(false))
                         {
                             await writer.WriteAsync("ADDED", item, ct).ConfigureAwait(false);
                         }

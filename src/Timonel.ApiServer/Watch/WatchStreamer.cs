@@ -197,7 +197,7 @@ internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister li
     private static async Task WriteEventAsync(ApiResource resource, ListOptions options, DecodedEvent d, EventWriter writer, CancellationToken ct)
     {
         var filtered = !options.Labels.IsEmpty || !options.Fields.IsEmpty;
-        var prevMatches = d.HasPrevious && (!filtered || options.Matches(resource, d.Previous!));
+        var prevMatches = d.HasPrevious && (!filtered || await options.MatchesAsync(resource, d.Previous!, ct).ConfigureAwait(false));
         if (d.IsDelete)
         {
             if (prevMatches)
@@ -208,7 +208,7 @@ internal sealed partial class WatchStreamer(ObjectStore objects, ObjectLister li
             return;
         }
 
-        var matches = !filtered || options.Matches(resource, d.Object!);
+        var matches = !filtered || await options.MatchesAsync(resource, d.Object!, ct).ConfigureAwait(false);
         var type = (matches, prevMatches) switch
         {
             (true, true) => "MODIFIED",

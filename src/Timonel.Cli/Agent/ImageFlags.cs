@@ -1,3 +1,4 @@
+using Timonel.Api.Images;
 using System.CommandLine;
 using Timonel.Kubelet.Images;
 

@@ -1,3 +1,4 @@
+using Timonel.Api.Images;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Timonel.Kubelet.Cri;

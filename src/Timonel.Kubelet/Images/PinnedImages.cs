@@ -1,3 +1,5 @@
+using Timonel.Api.Images;
+
 namespace Timonel.Kubelet.Images;
 
 /// <summary>

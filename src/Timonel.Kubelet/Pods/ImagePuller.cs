@@ -1,3 +1,4 @@
+using Timonel.Api.Images;
 using Grpc.Core;
 using k8s.Models;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using Timonel.Api.Images;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;

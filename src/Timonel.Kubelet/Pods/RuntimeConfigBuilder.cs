@@ -1,3 +1,4 @@
+using Timonel.Api.Images;
 using k8s.Models;
 using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Images;

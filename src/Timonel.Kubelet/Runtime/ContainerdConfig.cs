@@ -1,3 +1,4 @@
+using Timonel.Api.Images;
 using System.Text;
 using Timonel.Kubelet.Images;
 

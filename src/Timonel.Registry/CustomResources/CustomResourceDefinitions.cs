@@ -47,26 +47,28 @@ public static class CustomResourceDefinitions
         var versionObjects = spec.Arr("versions").Objects().Select(v => v.Item).ToList();
         var kind = names.Str("kind") ?? "";
         var versions = versionObjects
-            .Select(v => new ResourceVersion(v.Str("name") ?? "", v.Bool("served") == true, v.Bool("storage") == true, typeof(CustomResourceObject), new PrinterColumnTable(v.Arr("additionalPrinterColumns")))
+            .Select(v =>
             {
-                DeprecationWarning = v.Bool("deprecated") == true ? v.Str("deprecationWarning") ?? CustomResourceDeprecation.DefaultWarning(group, kind, v.Str("name") ?? "", versionObjects) : null,
-                Fields = Selectors.CustomResourceFields.For(namespaced, v.Arr("selectableFields").Objects().Select(f => f.Item.Str("jsonPath")).OfType<string>()),
+                var own = VersionBehaviour.Of(v, namespaced, schemaFor);
+                return new ResourceVersion(v.Str("name") ?? "", v.Bool("served") == true, v.Bool("storage") == true, typeof(CustomResourceObject), new PrinterColumnTable(v.Arr("additionalPrinterColumns")))
+                {
+                    DeprecationWarning = v.Bool("deprecated") == true ? v.Str("deprecationWarning") ?? CustomResourceDeprecation.DefaultWarning(group, kind, v.Str("name") ?? "", versionObjects) : null,
+                    Fields = Selectors.CustomResourceFields.For(namespaced, v.Arr("selectableFields").Objects().Select(f => f.Item.Str("jsonPath")).OfType<string>()),
+                    Strategy = own.Strategy,
+                    Subresources = own.Subresources,
+                    ScalePaths = VersionBehaviour.ScaleOf(v),
+                };
             })
             .ToList();
-        var storage = versionObjects.First(v => v.Bool("storage") == true);
-        var subresources = storage.Obj("subresources");
-        var hasStatus = subresources?["status"] is not null;
-        ScalePaths? scale = subresources.Obj("scale") is { } s
-            ? new ScalePaths(s.Str("specReplicasPath") ?? ".spec.replicas", s.Str("statusReplicasPath") ?? ".status.replicas", s.Str("labelSelectorPath"))
-            : null;
+        var storage = versions.Single(v => v.Storage);
         return new ResourceDefinition(group, kind, names.Str("plural") ?? "", namespaced, typeof(CustomResourceObject), versions)
         {
             Singular = names.Str("singular") is { Length: > 0 } singular ? singular : kind.ToLowerInvariant(),
             ShortNames = names.Arr("shortNames").Strings().Select(x => x.Value).ToList(),
             Categories = names.Arr("categories").Strings().Select(x => x.Value).ToList(),
-            Subresources = [.. hasStatus ? [Status] : Array.Empty<SubresourceDefinition>(), .. scale is not null ? [Scale] : Array.Empty<SubresourceDefinition>()],
-            Strategy = new CustomResourceStrategy(namespaced, hasStatus, WithRules(schemaFor, storage.Obj("schema").Obj("openAPIV3Schema")), scale),
-            ScalePaths = scale,
+            Subresources = storage.Subresources!,
+            Strategy = storage.Strategy!,
+            ScalePaths = storage.ScalePaths,
             Custom = new CustomResourceInfo(crd.Obj("metadata").Str("name") ?? "", crd.Obj("metadata").Str("uid"), terminating, versionObjects
                 .Where(v => v.Obj("schema").Obj("openAPIV3Schema") is not null)
                 .GroupBy(v => v.Str("name") ?? "")
@@ -76,7 +78,26 @@ public static class CustomResourceDefinitions
         };
     }
 
-    // The version's x-kubernetes-validations rules, compiled once here (with the served definition), run after the schema's own validation.
-    private static ICustomResourceSchema WithRules(Func<JsonObject?, ICustomResourceSchema> schemaFor, JsonObject? schema) =>
-        Cel.CrdRuleValidator.Wrap(schemaFor(schema), schema);
+    /// <summary>
+    /// What one CRD version does on its own, as upstream builds a handler per version: its schema
+    /// (pruning, defaulting, validation with its x-kubernetes-validations rules, compiled once
+    /// here), its status and scale subresources and the strategy that follows from them.
+    /// </summary>
+    private sealed record VersionBehaviour(CustomResourceStrategy Strategy, IReadOnlyList<SubresourceDefinition> Subresources)
+    {
+        public static VersionBehaviour Of(JsonObject version, bool namespaced, Func<JsonObject?, ICustomResourceSchema> schemaFor)
+        {
+            var hasStatus = version.Obj("subresources")?["status"] is not null;
+            var scale = ScaleOf(version);
+            var schema = version.Obj("schema").Obj("openAPIV3Schema");
+            return new VersionBehaviour(
+                new CustomResourceStrategy(namespaced, hasStatus, Cel.CrdRuleValidator.Wrap(schemaFor(schema), schema), scale),
+                [.. hasStatus ? [Status] : Array.Empty<SubresourceDefinition>(), .. scale is not null ? [Scale] : Array.Empty<SubresourceDefinition>()]);
+        }
+
+        public static ScalePaths? ScaleOf(JsonObject version) =>
+            version.Obj("subresources").Obj("scale") is { } s
+                ? new ScalePaths(s.Str("specReplicasPath") ?? ".spec.replicas", s.Str("statusReplicasPath") ?? ".status.replicas", s.Str("labelSelectorPath"))
+                : null;
+    }
 }

@@ -10,7 +10,8 @@ namespace Timonel.Registry.CustomResources;
 /// Upstream's custom resource strategy: with a status subresource, the main resource never
 /// writes status and /status writes nothing else (metadata included); every change outside
 /// metadata is a new generation. Schema pruning, defaulting and validation are the version's
-/// <see cref="ICustomResourceSchema"/>'s (the storage version's: objects arrive converted).
+/// <see cref="ICustomResourceSchema"/>'s: each served version has its own strategy, applied to
+/// requests in that version before they are converted for storage (as upstream's per-version handlers).
 /// </summary>
 public sealed class CustomResourceStrategy(bool namespaced, bool hasStatus, ICustomResourceSchema schema, ScalePaths? scale) : IResourceStrategy, IGenerationPolicy
 {

@@ -12,7 +12,8 @@ namespace Timonel.Registry.OpenApi;
 /// The OpenAPI documents the server publishes, built from the catalog's model types:
 /// /openapi/v2 (JSON and gnostic protobuf), the /openapi/v3 index and one v3 document per
 /// group-version. Each set is built on first use and again on the first use after the catalog
-/// changed (a definition added or removed).
+/// changed (a definition added or removed). Extension API servers' documents handed to
+/// <see cref="SetAggregated"/> are merged in as kube-aggregator merges them.
 /// </summary>
 public sealed class OpenApiDocuments
 {
@@ -32,6 +33,8 @@ public sealed class OpenApiDocuments
     private readonly Func<Type, string, PatchStrategy?> _patchStrategy;
     private readonly Lazy<ModelDescriptions> _descriptions;
     private Built _built;
+    private IReadOnlyList<AggregatedSpec> _aggregated = [];
+    private Merged? _merged;
 
     public OpenApiDocuments(ResourceCatalog catalog)
         : this(catalog, PatchMetadata.For, ModelDescriptions.LoadEmbedded)
@@ -52,24 +55,36 @@ public sealed class OpenApiDocuments
     }
 
     /// <summary>/openapi/v2 as JSON (Accept: application/json).</summary>
-    public byte[] V2Json => Current.V2.Value.Json;
+    public byte[] V2Json => CurrentMerged.V2.Value.Json;
 
     /// <summary>/openapi/v2 as gnostic protobuf (Accept: <see cref="V2ProtobufContentType"/>).</summary>
-    public byte[] V2Protobuf => Current.V2.Value.Protobuf;
+    public byte[] V2Protobuf => CurrentMerged.V2.Value.Protobuf;
 
     /// <summary>/openapi/v3: {"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=..."}}}.</summary>
-    public byte[] V3IndexJson => Current.V3.Value.Index;
+    public byte[] V3IndexJson => CurrentMerged.V3.Value.Index;
 
     /// <summary>/openapi/v3 documents keyed by path ("api/v1", "apis/apps/v1").</summary>
-    public IReadOnlyDictionary<string, byte[]> V3 => Current.V3.Value.Documents;
+    public IReadOnlyDictionary<string, byte[]> V3 => CurrentMerged.V3.Value.Documents;
 
     /// <summary>The hash of a v3 document (upper-case hex SHA-512 of its bytes), or null for an unknown path.</summary>
-    public string? V3Hash(string path) => Current.V3.Value.Hashes.GetValueOrDefault(path);
+    public string? V3Hash(string path) => CurrentMerged.V3.Value.Hashes.GetValueOrDefault(path);
+
+    /// <summary>
+    /// Replaces the extension API servers' documents merged into the published ones (by the
+    /// aggregator, when one changed): v2 paths and definitions are merged (<see cref="OpenApiMerge"/>),
+    /// each v3 document is served at its group/version's path, replacing a local one there (a
+    /// remote APIService wins over the local one, as in discovery).
+    /// </summary>
+    public void SetAggregated(IReadOnlyList<AggregatedSpec> specs)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        Volatile.Write(ref _aggregated, specs.OrderBy(s => s.ApiService, StringComparer.Ordinal).ToList());
+    }
 
     /// <summary>Builds every document now (for a background task at start-up).</summary>
     public void Warm()
     {
-        var built = Current;
+        var built = CurrentMerged;
         _ = built.V3.Value;
         _ = built.V2.Value;
     }
@@ -121,7 +136,6 @@ public sealed class OpenApiDocuments
     private static V3Set BuildV3(ResourceCatalog catalog, SchemaGenerator generator)
     {
         var documents = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var gv in catalog.GroupVersions)
         {
             var paths = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
@@ -136,14 +150,19 @@ public sealed class OpenApiDocuments
             }
 
             var key = gv.Group.Length == 0 ? $"api/{gv.Version}" : $"apis/{gv.Group}/{gv.Version}";
-            var bytes = V3Document(paths, generator, generator.Closure(roots));
-            documents[key] = bytes;
-            hashes[key] = Convert.ToHexString(SHA512.HashData(bytes));
+            documents[key] = V3Document(paths, generator, generator.Closure(roots));
         }
 
+        return V3Index(documents);
+    }
+
+    // The /openapi/v3 index of a set of documents: each path with the hash of its bytes.
+    private static V3Set V3Index(Dictionary<string, byte[]> documents)
+    {
+        var hashes = documents.ToDictionary(kv => kv.Key, kv => Convert.ToHexString(SHA512.HashData(kv.Value)), StringComparer.Ordinal);
         var index = JsonSerializer.SerializeToUtf8Bytes(new JsonObject
         {
-            ["paths"] = new JsonObject(hashes.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject
+            ["paths"] = new JsonObject(hashes.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject
             {
                 ["serverRelativeURL"] = $"/openapi/v3/{kv.Key}?hash={kv.Value}",
             }))),
@@ -255,4 +274,62 @@ public sealed class OpenApiDocuments
     }
 
     private sealed record V3Set(Dictionary<string, byte[]> Documents, Dictionary<string, string> Hashes, byte[] Index);
+
+    /// <summary>The local documents of the current catalog with the current aggregated ones merged in.</summary>
+    private Merged CurrentMerged
+    {
+        get
+        {
+            var local = Current;
+            var aggregated = Volatile.Read(ref _aggregated);
+            var merged = Volatile.Read(ref _merged);
+            if (merged is not null && ReferenceEquals(merged.Local, local) && ReferenceEquals(merged.Aggregated, aggregated))
+            {
+                return merged;
+            }
+
+            merged = new Merged(local, aggregated);
+            Volatile.Write(ref _merged, merged);
+            return merged;
+        }
+    }
+
+    private sealed class Merged
+    {
+        public Merged(Built local, IReadOnlyList<AggregatedSpec> aggregated)
+        {
+            Local = local;
+            Aggregated = aggregated;
+            var v2 = aggregated.Where(a => a.V2 is not null).Select(a => a.V2!).ToList();
+            V2 = v2.Count == 0 ? local.V2 : new Lazy<(byte[], byte[])>(() => MergeV2(local.V2.Value.Json, v2));
+            var v3 = aggregated.Where(a => a.V3 is not null).ToList();
+            V3 = v3.Count == 0 ? local.V3 : new Lazy<V3Set>(() => MergeV3(local.V3.Value, v3));
+        }
+
+        public Built Local { get; }
+
+        public IReadOnlyList<AggregatedSpec> Aggregated { get; }
+
+        public Lazy<(byte[] Json, byte[] Protobuf)> V2 { get; }
+
+        public Lazy<V3Set> V3 { get; }
+
+        private static (byte[] Json, byte[] Protobuf) MergeV2(byte[] localJson, IReadOnlyList<byte[]> backends)
+        {
+            var document = JsonNode.Parse(localJson)!.AsObject();
+            OpenApiMerge.MergeV2(document, backends.Select(b => JsonNode.Parse(b)).OfType<JsonObject>());
+            return (JsonSerializer.SerializeToUtf8Bytes(document, GoJsonEncoder.SerializerOptions), GnosticEncoder.Encode(document));
+        }
+
+        private static V3Set MergeV3(V3Set local, IReadOnlyList<AggregatedSpec> backends)
+        {
+            var documents = new Dictionary<string, byte[]>(local.Documents, StringComparer.Ordinal);
+            foreach (var backend in backends)
+            {
+                documents[backend.V3Path] = backend.V3!;
+            }
+
+            return V3Index(documents);
+        }
+    }
 }

@@ -27,11 +27,52 @@ public sealed record ApiResource(ResourceDefinition Definition, string Version)
     /// <summary>This resource in its storage version: what the registry, admission and the store work with.</summary>
     public ApiResource Storage => IsStorageVersion ? this : new ApiResource(Definition, Definition.StorageVersion);
 
+    /// <summary>This version's own entry in the definition (null for a version the definition does not list).</summary>
+    public ResourceVersion? VersionEntry => Definition.Versions.FirstOrDefault(v => v.Name == Version);
+
+    /// <summary>The write rules of this version: its own (a custom resource version's schema) or the definition's.</summary>
+    public Strategies.IResourceStrategy Strategy => VersionEntry?.Strategy ?? Definition.Strategy;
+
     /// <summary>A stored object as this version reads it: the object itself for the storage version, else a converted copy.</summary>
     public JsonObject FromStorage(JsonObject stored)
     {
-        var served = IsStorageVersion ? stored : Definition.Converter.Convert(stored, Definition.StorageVersion, Version);
-        return Definition.Strategy is CustomResources.CustomResourceStrategy custom ? custom.OnRead(served) : served;
+        if (Definition.Custom is null)
+        {
+            return IsStorageVersion ? stored : Definition.Converter.Convert(stored, Definition.StorageVersion, Version);
+        }
+
+        var (decoded, version) = DecodeStored(stored);
+        return version == Version ? decoded : Served(Definition.Converter.Convert(decoded, version, Version));
+    }
+
+    /// <summary>
+    /// A stored custom resource as upstream's storage decoder reads it: pruned and defaulted by the
+    /// schema of the version it was written in (its apiVersion; the storage version's when that
+    /// version is gone), before any conversion. A copy unless the schema changes nothing.
+    /// </summary>
+    private (JsonObject Decoded, string Version) DecodeStored(JsonObject stored)
+    {
+        var apiVersion = Api.Validation.JsonAccess.AsString(stored["apiVersion"]) ?? "";
+        var version = apiVersion[(apiVersion.LastIndexOf('/') + 1)..];
+        var entry = Definition.Versions.FirstOrDefault(v => v.Name == version);
+        if (entry is null)
+        {
+            version = Definition.StorageVersion;
+        }
+
+        var strategy = entry?.Strategy ?? Definition.Strategy;
+        return (strategy is CustomResources.CustomResourceStrategy custom ? custom.OnRead(stored) : stored, version);
+    }
+
+    // A converted custom resource loses what this version's schema does not know (upstream's schema-coercing converter).
+    private JsonObject Served(JsonObject converted)
+    {
+        if (Strategy is CustomResources.CustomResourceStrategy custom)
+        {
+            custom.Schema.Prune(converted);
+        }
+
+        return converted;
     }
 
     /// <summary>An object of this version as it is stored: the object itself for the storage version, else a converted copy.</summary>
@@ -59,8 +100,15 @@ public sealed record ApiResource(ResourceDefinition Definition, string Version)
             return stored.Select(FromStorage).ToList();
         }
 
-        var converted = stored.Count == 0 ? stored : await remote.ConvertAsync(stored, Version, cancellationToken).ConfigureAwait(false);
-        return Definition.Strategy is CustomResources.CustomResourceStrategy custom ? converted.Select(custom.OnRead).ToList() : converted;
+        if (stored.Count == 0)
+        {
+            return stored;
+        }
+
+        // Decoded (pruned, defaulted) in the stored version, converted, then pruned to this version's schema.
+        var decoded = stored.Select(s => DecodeStored(s).Decoded).ToList();
+        var converted = await remote.ConvertAsync(decoded, Version, cancellationToken).ConfigureAwait(false);
+        return converted.Select(Served).ToList();
     }
 
     /// <summary>As <see cref="ToStorage"/>, through the remote converter when there is one.</summary>
@@ -69,6 +117,38 @@ public sealed record ApiResource(ResourceDefinition Definition, string Version)
             ? (await remote.ConvertAsync([obj], Definition.StorageVersion, cancellationToken).ConfigureAwait(false))[0]
             : ToStorage(obj);
 
+    /// <summary>
+    /// A custom resource written in this version as it is stored: converted to the storage
+    /// version and pruned by that version's schema (upstream's storage encoder), so a field only
+    /// this version knows is not stored when conversion keeps it (strategy None). The storage
+    /// version's defaults are filled in too: upstream applies them on every read, and stored
+    /// with the object they let reads of the storage version serve its bytes as they are. A new object.
+    /// </summary>
+    public async Task<JsonObject> ToStoredCustomResourceAsync(JsonObject obj, CancellationToken cancellationToken)
+    {
+        if (IsStorageVersion)
+        {
+            return obj;
+        }
+
+        var stored = await ToStorageAsync(obj, cancellationToken).ConfigureAwait(false);
+        if (Definition.Strategy is CustomResources.CustomResourceStrategy custom)
+        {
+            custom.Schema.Prune(stored);
+            custom.Schema.ApplyDefaults(stored);
+        }
+
+        return stored;
+    }
+
+    /// <summary>
+    /// True when reads may hand out a stored object's bytes unparsed: the storage version of a
+    /// resource that does not convert remotely. A custom resource's stored bytes are pruned and
+    /// defaulted by the storage version's schema when written (whatever version wrote them), so
+    /// they read as upstream's decoder would give them, unless the schema changed since.
+    /// </summary>
+    public bool ServesStoredBytes => IsStorageVersion && !ConvertsRemotely;
+
     /// <summary>The Warning a request to this version gets (a deprecated custom resource version), or null.</summary>
     public string? DeprecationWarning => Definition.Versions.FirstOrDefault(v => v.Name == Version)?.DeprecationWarning;
 
@@ -76,8 +156,12 @@ public sealed record ApiResource(ResourceDefinition Definition, string Version)
 
     public IReadOnlyList<string> Categories => Definition.Categories;
 
-    /// <summary>Subresource names, in definition order.</summary>
-    public IReadOnlyList<string> Subresources => Definition.SubresourceNames;
+    /// <summary>Subresource names, in definition order: this version's own (a custom resource version's) or the definition's.</summary>
+    public IReadOnlyList<string> Subresources => VersionEntry?.Subresources is { } own ? own.Select(s => s.Name).ToList() : Definition.SubresourceNames;
+
+    /// <summary>The subresource called <paramref name="name"/> in this version, or null.</summary>
+    public SubresourceDefinition? Subresource(string name) =>
+        VersionEntry?.Subresources is { } own ? own.FirstOrDefault(s => s.Name == name) : Definition.Subresource(name);
 
     /// <summary>"v1" for the core group, else "group/version".</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
@@ -88,9 +172,12 @@ public sealed record ApiResource(ResourceDefinition Definition, string Version)
     /// <summary>"pods" or "deployments.apps": the name RBAC and error messages use.</summary>
     public string GroupResource => Definition.GroupResource;
 
-    public bool HasStatus => Definition.HasSubresource("status");
+    /// <summary>Where this version's scale subresource reads and writes replicas (custom resources), or null for the built-in kinds' spec.replicas.</summary>
+    public CustomResources.ScalePaths? ScalePaths => VersionEntry?.ScalePaths ?? Definition.ScalePaths;
 
-    public bool HasScale => Definition.HasSubresource("scale");
+    public bool HasStatus => Subresource("status") is not null;
+
+    public bool HasScale => Subresource("scale") is not null;
 
     /// <summary>The storage key prefix for this resource (ending in '/').</summary>
     public string KeyPrefix => Definition.StoragePrefix;

@@ -161,6 +161,20 @@ public sealed record ResourceVersion(string Name, bool Served, bool Storage, Typ
 
     /// <summary>The version's own field selector labels (a custom resource's selectableFields), else the definition's.</summary>
     internal SelectableFields? Fields { get; init; }
+
+    /// <summary>
+    /// The version's own write rules (a custom resource version's schema, rules and status
+    /// handling), else the definition's. A custom resource request is prepared, defaulted and
+    /// validated in its own version before it is converted for storage, as upstream's per-version
+    /// handlers do.
+    /// </summary>
+    public IResourceStrategy? Strategy { get; init; }
+
+    /// <summary>The version's own subresources (a custom resource version's), else the definition's.</summary>
+    public IReadOnlyList<SubresourceDefinition>? Subresources { get; init; }
+
+    /// <summary>Where the version's scale subresource reads and writes replicas (a custom resource version's), else the definition's.</summary>
+    public CustomResources.ScalePaths? ScalePaths { get; init; }
 }
 
 /// <summary>

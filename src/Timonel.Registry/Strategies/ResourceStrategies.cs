@@ -3,8 +3,8 @@ using Timonel.Registry.Resources;
 
 namespace Timonel.Registry.Strategies;
 
-/// <summary>The strategy of a resource: its definition's (see <see cref="ResourceDefinition.Strategy"/>).</summary>
+/// <summary>The strategy of a resource: its version's own (a custom resource version's) or its definition's (see <see cref="ResourceDefinition.Strategy"/>).</summary>
 public static class ResourceStrategies
 {
-    public static IResourceStrategy For(ApiResource resource) => resource.Definition.Strategy;
+    public static IResourceStrategy For(ApiResource resource) => resource.Strategy;
 }

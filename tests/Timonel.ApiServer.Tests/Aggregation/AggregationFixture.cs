@@ -10,7 +10,7 @@ namespace Timonel.ApiServer.Tests.Aggregation;
 /// An API server whose connections (kubelets, extension API servers) may reach loopback only:
 /// any other address is refused before a packet is sent and recorded in <see cref="RefusedDials"/>;
 /// loopback addresses it dials are recorded in <see cref="Dialled"/>. APIServices are checked
-/// every 200 ms so availability changes show quickly.
+/// every 200 ms so availability changes show quickly, and their OpenAPI fetched again every second.
 /// </summary>
 public sealed class AggregationFixture : ApiServerFixture
 {
@@ -21,6 +21,7 @@ public sealed class AggregationFixture : ApiServerFixture
     protected override ApiServerOptions Configure(ApiServerOptions options) => options with
     {
         AggregatorCheckInterval = TimeSpan.FromMilliseconds(200),
+        AggregatorOpenApiRefreshInterval = TimeSpan.FromSeconds(1),
         KubeletDialFilter = address =>
         {
             if (IPAddress.IsLoopback(address))

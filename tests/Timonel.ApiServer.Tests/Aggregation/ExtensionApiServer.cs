@@ -47,6 +47,12 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
     /// <summary>A watch (?watch=true on the list) sends its first event, then waits for this before the second.</summary>
     public TaskCompletionSource ReleaseWatch { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The description of spec in the Flunder schema its OpenAPI documents publish (a test may change it).</summary>
+    public string SpecDescription { get; set; } = "What the flunder wants.";
+
+    /// <summary>When true, /openapi/* answers 503 (a backend whose OpenAPI fails).</summary>
+    public bool OpenApiBroken { get; set; }
+
     /// <summary>Requests refused for lacking the front-proxy certificate or the user headers.</summary>
     public ConcurrentQueue<string> Refused { get; } = new();
 
@@ -106,6 +112,12 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
             return;
         }
 
+        if (context.Request.Path.StartsWithSegments("/openapi"))
+        {
+            await ServeOpenApiAsync(context, group, version);
+            return;
+        }
+
         if (context.Request.Query["watch"] == "true")
         {
             await WatchAsync(context, group, version, flunders);
@@ -139,6 +151,96 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
         {
             context.Response.StatusCode = 404;
             await context.Response.WriteAsJsonAsync(new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["reason"] = "NotFound", ["code"] = 404, ["message"] = $"{context.Request.Path} not found" });
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString());
+    }
+
+    /// <summary>
+    /// /openapi/v2 and the /openapi/v3 index and GROUP/VERSION document, as a k8s.io/apiserver
+    /// based server publishes them: the Flunder schema (with x-kubernetes-group-version-kind) and
+    /// its list path, and an ObjectMeta of its own that differs from the aggregator's.
+    /// </summary>
+    private async Task ServeOpenApiAsync(HttpContext context, string group, string version)
+    {
+        if (OpenApiBroken)
+        {
+            context.Response.StatusCode = 503;
+            return;
+        }
+
+        var gvk = new JsonArray(new JsonObject { ["group"] = group, ["version"] = version, ["kind"] = "Flunder" });
+        JsonObject Flunder(string refPrefix) => new()
+        {
+            ["type"] = "object",
+            ["description"] = "A Flunder is a made-up thing of the wardle server.",
+            ["properties"] = new JsonObject
+            {
+                ["apiVersion"] = new JsonObject { ["type"] = "string", ["description"] = "APIVersion of the flunder." },
+                ["kind"] = new JsonObject { ["type"] = "string", ["description"] = "Kind of the flunder." },
+                ["metadata"] = new JsonObject { ["$ref"] = refPrefix + "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
+                ["spec"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["description"] = SpecDescription,
+                    ["properties"] = new JsonObject { ["reference"] = new JsonObject { ["type"] = "string", ["description"] = "The name of another flunder." } },
+                },
+            },
+            ["x-kubernetes-group-version-kind"] = gvk.DeepClone(),
+        };
+        JsonObject Meta() => new()
+        {
+            ["type"] = "object",
+            ["description"] = "The wardle server's own ObjectMeta.",
+            ["properties"] = new JsonObject { ["name"] = new JsonObject { ["type"] = "string" }, ["namespace"] = new JsonObject { ["type"] = "string" } },
+        };
+        var listPath = $"/apis/{group}/{version}/namespaces/{{namespace}}/{Resource}";
+        JsonObject List(string refPrefix) => new()
+        {
+            ["get"] = new JsonObject
+            {
+                ["operationId"] = "listWardleFlunders",
+                // kubectl explain (OpenAPI v3) finds a resource's kind on its paths' operations.
+                ["x-kubernetes-group-version-kind"] = new JsonObject { ["group"] = group, ["version"] = version, ["kind"] = "Flunder" },
+                ["responses"] = new JsonObject { ["200"] = new JsonObject { ["description"] = "OK", ["schema"] = new JsonObject { ["$ref"] = refPrefix + $"{group}.{version}.Flunder" } } },
+            },
+        };
+        var v3Key = $"apis/{group}/{version}";
+        JsonObject? body = context.Request.Path.Value switch
+        {
+            "/openapi/v2" => new JsonObject
+            {
+                ["swagger"] = "2.0",
+                ["info"] = new JsonObject { ["title"] = "wardle", ["version"] = "v0.1" },
+                ["paths"] = new JsonObject { [listPath] = List("#/definitions/") },
+                ["definitions"] = new JsonObject
+                {
+                    [$"{group}.{version}.Flunder"] = Flunder("#/definitions/"),
+                    ["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"] = Meta(),
+                },
+            },
+            "/openapi/v3" => new JsonObject { ["paths"] = new JsonObject { [v3Key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{v3Key}?hash=0123" } } },
+            var p when p == "/openapi/v3/" + v3Key => new JsonObject
+            {
+                ["openapi"] = "3.0.0",
+                ["info"] = new JsonObject { ["title"] = "wardle", ["version"] = "v0.1" },
+                ["paths"] = new JsonObject { [listPath] = List("#/components/schemas/") },
+                ["components"] = new JsonObject
+                {
+                    ["schemas"] = new JsonObject
+                    {
+                        [$"{group}.{version}.Flunder"] = Flunder("#/components/schemas/"),
+                        ["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"] = Meta(),
+                    },
+                },
+            },
+            _ => null,
+        };
+        if (body is null)
+        {
+            context.Response.StatusCode = 404;
             return;
         }
 

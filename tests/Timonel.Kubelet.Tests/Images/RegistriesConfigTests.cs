@@ -1,3 +1,4 @@
+using Timonel.Api.Images;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Timonel.Kubelet.Images;

@@ -22,15 +22,17 @@ public sealed class LocalRegistry : IAsyncDisposable
 
     private readonly string _netnsPath;
     private readonly (string User, string Password)? _login;
+    private readonly IPAddress? _nodeAddress;
     private Process? _process;
 
-    private LocalRegistry(string dir, string netnsPath, int port, TestCa? ca, (string, string)? login)
+    private LocalRegistry(string dir, string netnsPath, int port, TestCa? ca, (string, string)? login, IPAddress? nodeAddress)
     {
         Dir = dir;
         _netnsPath = netnsPath;
         Port = port;
         Ca = ca;
         _login = login;
+        _nodeAddress = nodeAddress;
     }
 
     /// <summary>Why registry tests cannot run here, or null.</summary>
@@ -54,10 +56,14 @@ public sealed class LocalRegistry : IAsyncDisposable
 
     public string LogPath => Path.Combine(Dir, "registry.log");
 
-    public static async Task<LocalRegistry> StartAsync(string dir, string netnsPath, int port, TestCa? ca, (string User, string Password)? login)
+    /// <param name="nodeAddress">
+    /// Also listen on this address of the namespace (and name it in the TLS certificate), for a
+    /// control plane in another test-made namespace of the same bridge; null: loopback only.
+    /// </param>
+    public static async Task<LocalRegistry> StartAsync(string dir, string netnsPath, int port, TestCa? ca, (string User, string Password)? login, IPAddress? nodeAddress = null)
     {
         Directory.CreateDirectory(dir);
-        var registry = new LocalRegistry(dir, netnsPath, port, ca, login);
+        var registry = new LocalRegistry(dir, netnsPath, port, ca, login, nodeAddress);
         await registry.LaunchAsync();
         return registry;
     }
@@ -67,7 +73,7 @@ public sealed class LocalRegistry : IAsyncDisposable
         var tls = string.Empty;
         if (Ca is not null)
         {
-            var (certPem, keyPem) = Ca.IssueServer(IPAddress.Loopback);
+            var (certPem, keyPem) = _nodeAddress is null ? Ca.IssueServer(IPAddress.Loopback) : Ca.IssueServer(IPAddress.Loopback, _nodeAddress);
             await File.WriteAllTextAsync(Path.Combine(Dir, "tls.crt"), certPem);
             await File.WriteAllTextAsync(Path.Combine(Dir, "tls.key"), keyPem);
             tls = $"""
@@ -100,7 +106,7 @@ public sealed class LocalRegistry : IAsyncDisposable
               delete:
                 enabled: true
             http:
-              addr: {Host}
+              addr: {(_nodeAddress is null ? Host : $"0.0.0.0:{Port.ToString(CultureInfo.InvariantCulture)}")}
             {tls}
             {auth}
             """);
@@ -147,6 +153,34 @@ public sealed class LocalRegistry : IAsyncDisposable
         return await pusher.PushAsync(repository, tag, configJson, layerTar, CancellationToken.None, architecture);
     }
 
+    /// <summary>
+    /// Stores a sigstore signature as cosign and containers/image store one: an OCI manifest at
+    /// tag sha256-HEX.sig of <paramref name="storedUnderDigest"/> whose one layer is the simple
+    /// signing <paramref name="payload"/> with <paramref name="signatureBase64"/> in its annotation.
+    /// </summary>
+    public async Task PushSigstoreSignatureAsync(string repository, string storedUnderDigest, byte[] payload, string signatureBase64)
+    {
+        using var http = Client();
+        var pusher = new RegistryPusher(http, Url, _login?.User, _login?.Password);
+        var config = "{}"u8.ToArray();
+        var configDigest = await pusher.PushBlobAsync(repository, config, CancellationToken.None);
+        var layerDigest = await pusher.PushBlobAsync(repository, payload, CancellationToken.None);
+        var manifest = new System.Text.Json.Nodes.JsonObject
+        {
+            ["schemaVersion"] = 2,
+            ["mediaType"] = "application/vnd.oci.image.manifest.v1+json",
+            ["config"] = new System.Text.Json.Nodes.JsonObject { ["mediaType"] = "application/vnd.oci.image.config.v1+json", ["size"] = config.Length, ["digest"] = configDigest },
+            ["layers"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+            {
+                ["mediaType"] = Timonel.Api.Images.SigstoreSignature.LayerMediaType,
+                ["size"] = payload.Length,
+                ["digest"] = layerDigest,
+                ["annotations"] = new System.Text.Json.Nodes.JsonObject { [Timonel.Api.Images.SigstoreSignature.SignatureAnnotation] = signatureBase64 },
+            }),
+        };
+        await pusher.PutManifestAsync(repository, Timonel.Api.Images.SigstoreSignature.SignatureTag(storedUnderDigest), System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()), "application/vnd.oci.image.manifest.v1+json", CancellationToken.None);
+    }
+
     // From inside the namespace (the registry listens on its loopback); the test trusts its own registry.
     private HttpClient Client() => new Kubelet.Network.NodeNetwork(_netnsPath).CreateHttpClient(TimeSpan.FromSeconds(60));
 
@@ -176,13 +210,17 @@ public sealed class TestCa : IDisposable
 
     public string CertificatePem => _certificate.ExportCertificatePem();
 
-    /// <summary>A server certificate for <paramref name="address"/> (its IP SAN), as PEM certificate and key.</summary>
-    public (string Certificate, string Key) IssueServer(IPAddress address)
+    /// <summary>A server certificate for <paramref name="addresses"/> (its IP SANs), as PEM certificate and key.</summary>
+    public (string Certificate, string Key) IssueServer(params IPAddress[] addresses)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={address}", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest($"CN={addresses[0]}", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(address);
+        foreach (var address in addresses)
+        {
+            san.AddIpAddress(address);
+        }
+
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));

@@ -77,4 +77,30 @@ public static class Manifests
         data:
           password: aHVudGVyMg==
         """);
+
+    /// <summary>A Deployment of one sleeping busybox container pulled from a registry, with an optional pull secret and pull policy.</summary>
+    public static string RegistryDeployment(string ns, string name, string image, string? pullSecret, int replicas = 1, string? pullPolicy = null) => $$"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{name}}
+          namespace: {{ns}}
+        spec:
+          replicas: {{replicas}}
+          selector:
+            matchLabels:
+              app: {{name}}
+          template:
+            metadata:
+              labels:
+                app: {{name}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              imagePullSecrets: [{{(pullSecret is null ? "" : "name: " + pullSecret)}}]
+              containers:
+              - name: app
+                image: "{{image}}"
+                imagePullPolicy: {{pullPolicy ?? "IfNotPresent"}}
+                command: ["sleep", "3600"]
+        """;
 }

@@ -20,6 +20,7 @@ public abstract class MultiNodeCluster : IAsyncLifetime
     private readonly List<AgentProcess> agents = [];
     private NetworkTopology? topology;
     private TimonelServer? server;
+    private IReadOnlyList<string> joinArgs = [];
 
     /// <summary>Why the fixture cannot run here (not root, packages missing), or null.</summary>
     public static string? SkipReason =>
@@ -83,9 +84,10 @@ public abstract class MultiNodeCluster : IAsyncLifetime
             Kubectl = new Kubectl(KubectlBinary.Latest, server.KubeconfigPath, Path.Combine(server.RootDir, "home"), ControlPlane.NetnsPath);
             var caFile = Path.Combine(server.DataDir, "tls", "server-ca.crt");
             var fromServer = await AgentArgsFromServerAsync();
+            joinArgs = ["--ca-file", caFile, .. AgentArgs, .. fromServer];
             for (var i = 0; i < nodeHosts.Count; i++)
             {
-                agents.Add(await AgentProcess.StartAsync($"node-{i + 1}", nodeHosts[i], ServerUrl, server.JoinToken, ["--ca-file", caFile, .. AgentArgs, .. fromServer]));
+                agents.Add(await AgentProcess.StartAsync($"node-{i + 1}", nodeHosts[i], ServerUrl, server.JoinToken, joinArgs));
             }
 
             await WaitForNodesReadyAsync(agents.Select(a => a.NodeName).ToList(), NodesReadyTimeout);
@@ -95,6 +97,19 @@ public abstract class MultiNodeCluster : IAsyncLifetime
             await DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A machine that joins later (a node group's new node): a new host of the topology at
+    /// <paramref name="address"/> running an agent named <paramref name="nodeName"/> with the
+    /// join token; stopped and swept with the others at teardown.
+    /// </summary>
+    public async Task<AgentProcess> JoinAgentAsync(string nodeName, string hostName, IPAddress address)
+    {
+        var host = await Topology.AddHostAsync(hostName, address);
+        var agent = await AgentProcess.StartAsync(nodeName, host, ServerUrl, Server.JoinToken, joinArgs);
+        agents.Add(agent);
+        return agent;
     }
 
     /// <summary>Waits until every named Node reports Ready=True; the message shows the agents' logs otherwise.</summary>

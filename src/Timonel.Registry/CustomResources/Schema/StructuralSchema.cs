@@ -31,8 +31,12 @@ internal static class StructuralSchema
 
     public static double? Number(JsonObject s, string key) => AsNumber(s[key]);
 
+    // A value the server set itself (a long from the scale subresource, say) is not parsed JSON
+    // and answers only to its own CLR type: read such numbers through their JSON text.
     public static double? AsNumber(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) ? d : null;
+        node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number ? null
+        : v.TryGetValue<double>(out var d) ? d
+        : double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out d) ? d : null;
 
     public static bool IsWhole(double d) => Math.Abs(d - Math.Round(d)) < double.Epsilon * 4 && !double.IsInfinity(d);
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Timonel.Kubelet.Images;
+namespace Timonel.Api.Images;
 
 /// <summary>A mirror entry: the endpoints tried, in order, before the registry itself.</summary>
 public sealed record RegistryMirror(IReadOnlyList<Uri> Endpoints);

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Timonel.Kubelet.Images;
+namespace Timonel.Api.Images;
 
 /// <summary>Docker-style image names, normalized as CRI does ("busybox" → "docker.io/library/busybox:latest").</summary>
 public static partial class ImageReference

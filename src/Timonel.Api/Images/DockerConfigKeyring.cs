@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Timonel.Kubelet.Images;
+namespace Timonel.Api.Images;
 
 /// <summary>One user name and password for a registry, from a docker config entry.</summary>
 public sealed record RegistryCredential(string Username, string Password);
