@@ -170,11 +170,12 @@ public sealed class NodeSimulatorPodTests
         await sim.CreatePodAsync(ns, "web", "sim-a", grace: 2);
         await sim.WaitForPodAsync(ns, "web", p => p.Status?.Phase == "Running", "pod Running");
 
-        await sim.Client.CoreV1.DeleteNamespacedPodAsync("web", ns);
-
-        // Still there (terminating) right after the request: the grace period has not passed.
-        var terminating = await sim.Client.CoreV1.ReadNamespacedPodAsync("web", ns);
+        // The delete answers with the pod still there, terminating with its grace period. (A read after
+        // it could already find it gone: the hollow kubelet stops in-memory containers at once and
+        // then removes the pod, as upstream's kubelet does once the containers have exited.)
+        V1Pod terminating = await sim.Client.CoreV1.DeleteNamespacedPodAsync("web", ns);
         Assert.NotNull(terminating.Metadata.DeletionTimestamp);
+        Assert.Equal(2, terminating.Metadata.DeletionGracePeriodSeconds);
         await Eventually.WaitAsync(
             async ct =>
             {
