@@ -330,7 +330,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
                 new AuthenticationEndpoint(catalog, issuer, new TokenRequestHandler(issuer, objects, catalog, time), $"https://{UrlHost(advertise)}:{options.Port}{AuthenticationEndpoint.JwksPath}", requestAdmission),
                 new ReviewEndpoint(catalog, new Reviews.TokenReviewer(authenticator, issuer.ApiAudiences), new Reviews.AccessReviewer(authorizer)),
                 new DiscoveryEndpoint(new DiscoveryDocuments(catalog), openApi, aggregatedDiscovery),
-                new RequestMetrics { EncryptionConfigHash = encryption is null ? null : () => encryption.Config.Hash },
+                new RequestMetrics { EncryptionConfigHash = encryption is null ? null : () => encryption.Config.Hash, WatchStages = watchCaches?.Stages },
                 storeReachable,
                 auditLog,
                 auditPolicy,

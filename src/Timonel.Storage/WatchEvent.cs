@@ -18,4 +18,11 @@ public sealed record WatchEvent(WatchEventType Type, KeyValue Kv, KeyValue? Prev
 {
     /// <summary>The revision of this change.</summary>
     public long Revision => Kv.ModRevision;
+
+    /// <summary>
+    /// When this process committed the change (<see cref="System.Diagnostics.Stopwatch"/> ticks),
+    /// so the watch path can time its stages from the commit; 0 when unknown (a change read
+    /// back from history, or committed by another process such as etcd).
+    /// </summary>
+    public long CommittedAt { get; init; }
 }

@@ -12,6 +12,9 @@ internal sealed class RequestMetrics
     /// <summary>The hash of the encryption config in force, or null when there is none.</summary>
     public Func<string>? EncryptionConfigHash { get; init; }
 
+    /// <summary>The watch path's stage timings, rendered with the request counts.</summary>
+    public Watch.Cache.WatchStageMetrics? WatchStages { get; init; }
+
     public void Record(string verb, string resource, int code) =>
         _counts.AddOrUpdate((verb, resource, code), 1, (_, n) => n + 1);
 
@@ -33,6 +36,7 @@ internal sealed class RequestMetrics
             sb.Append(CultureInfo.InvariantCulture, $"apiserver_encryption_config_controller_last_config_info{{hash=\"{hash()}\"}} 1\n");
         }
 
+        WatchStages?.Render(sb);
         sb.Append("# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n");
         sb.Append(CultureInfo.InvariantCulture, $"process_resident_memory_bytes {Environment.WorkingSet}\n");
         return sb.ToString();

@@ -23,6 +23,15 @@ internal sealed class DecodedEvent(WatchEvent e)
     private byte[]? _previousJson;
     private ConcurrentDictionary<(string Version, bool Previous), byte[]>? _views;
 
+    /// <summary>
+    /// When the event's journey started, in <see cref="System.Diagnostics.Stopwatch"/> ticks: the
+    /// store's commit when known, else its arrival in the watch cache (0 outside the cache).
+    /// </summary>
+    public long Origin { get; init; }
+
+    /// <summary>Where the serialization stage is recorded (null outside the cache).</summary>
+    public Cache.WatchStageMetrics? Stages { get; init; }
+
     /// <summary>The key the event is about.</summary>
     public string Key => e.Kv.Key;
 
@@ -39,7 +48,7 @@ internal sealed class DecodedEvent(WatchEvent e)
     public JsonObject? Object => e.Type == WatchEventType.Put ? LazyInitializer.EnsureInitialized(ref _object, () => ObjectStore.Decode(e.Kv).Object) : null;
 
     /// <summary>The new object's JSON (Put) — null for a delete.</summary>
-    public byte[]? ObjectJson => e.Type == WatchEventType.Put ? LazyInitializer.EnsureInitialized(ref _objectJson, () => Json(e.Kv)) : null;
+    public byte[]? ObjectJson => e.Type == WatchEventType.Put ? LazyInitializer.EnsureInitialized(ref _objectJson, () => Timed(Json(e.Kv))) : null;
 
     /// <summary>The previous object; for a delete its resourceVersion is the delete's revision, as upstream reports it.</summary>
     public JsonObject? Previous => e.PrevKv is { } prev ? LazyInitializer.EnsureInitialized(ref _previous, () => ObjectStore.Decode(PreviousAsReported(prev)).Object) : null;
@@ -63,6 +72,16 @@ internal sealed class DecodedEvent(WatchEvent e)
     {
         var views = LazyInitializer.EnsureInitialized(ref _views, () => new ConcurrentDictionary<(string, bool), byte[]>());
         return views.GetOrAdd((resource.Version, previous), _ => JsonSerializer.SerializeToUtf8Bytes(resource.FromStorage(stored), GoJsonEncoder.SerializerOptions));
+    }
+
+    private byte[] Timed(byte[] json)
+    {
+        if (Stages is { } stages && Origin != 0)
+        {
+            stages.Serialized(Origin, System.Diagnostics.Stopwatch.GetTimestamp());
+        }
+
+        return json;
     }
 
     private KeyValue PreviousAsReported(KeyValue prev) => e.Type == WatchEventType.Delete ? prev with { ModRevision = e.Revision } : prev;

@@ -98,7 +98,7 @@ internal sealed partial class WatchStreamer
         try
         {
             await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
-            await FollowCacheAsync(resource, options, watcher, writer, ct).ConfigureAwait(false);
+            await FollowCacheAsync(resource, options, watcher, writer, caches.Stages, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -106,7 +106,7 @@ internal sealed partial class WatchStreamer
         }
     }
 
-    private async Task FollowCacheAsync(ApiResource resource, ListOptions options, CacheWatcher watcher, EventWriter writer, CancellationToken ct)
+    private async Task FollowCacheAsync(ApiResource resource, ListOptions options, CacheWatcher watcher, EventWriter writer, WatchStageMetrics stages, CancellationToken ct)
     {
         var last = watcher.After;
         foreach (var e in watcher.Replay)
@@ -117,6 +117,7 @@ internal sealed partial class WatchStreamer
 
         await writer.FlushAsync(ct).ConfigureAwait(false);
         var live = watcher.Live;
+        var batch = new List<long>();
         while (true)
         {
             // One bookmark timer per interval, not one per wake-up: with a thousand watchers,
@@ -157,10 +158,24 @@ internal sealed partial class WatchStreamer
                 {
                     last = e.Revision;
                     await WriteEventAsync(resource, options, e, writer, ct).ConfigureAwait(false);
+                    batch.Add(e.Origin);
                 }
 
                 await writer.FlushAsync(ct).ConfigureAwait(false);
+                Flushed(stages, batch);
             }
         }
+    }
+
+    // Each event of the batch is now in the watcher's response: the "flushed" stage.
+    private static void Flushed(WatchStageMetrics stages, List<long> origins)
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        foreach (var origin in origins)
+        {
+            stages.Flushed(origin, now);
+        }
+
+        origins.Clear();
     }
 }

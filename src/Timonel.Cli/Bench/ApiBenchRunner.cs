@@ -24,7 +24,6 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
         // As RBAC's ordinary user, the measurements pay for authorization as any client does.
         using var userCertificate = options.RunsAsRbacUser ? BenchUser.Certificate(Path.GetDirectoryName(target.KubeconfigPath!)!) : null;
         using var client = userCertificate is null ? null : BenchHttp.Create(target, options.HttpVersion, RequestTimeout, userCertificate);
-        using var watchClient = BenchHttp.Create(target, options.HttpVersion, Timeout.InfiniteTimeSpan, userCertificate);
         var measured = client ?? admin;
         await target.WaitReadyAsync(admin, cancellationToken).ConfigureAwait(false);
         if (userCertificate is not null)
@@ -78,9 +77,23 @@ internal sealed class ApiBenchRunner(ApiBenchOptions options, TextWriter progres
             if (options.Runs("watch"))
             {
                 var ns = await NamespaceAsync(admin, $"bench-watch-{run}", namespaces, userCertificate is not null, cancellationToken).ConfigureAwait(false);
-                progress.WriteLine($"opening {options.Watchers} watchers, then {options.WatchUpdates} updates at {options.WatchRate}/s...");
-                var watch = await WatchMeasurement.RunAsync(watchClient, ns, options.Watchers, options.WatchUpdates, options.WatchRate, target.Pid, cancellationToken).ConfigureAwait(false);
-                results = results with { Watch = watch };
+                // One client per group of watchers: each its own connection pool, so that with one
+                // watcher per connection the watchers are as independent as separate processes.
+                var groups = (options.Watchers + options.WatchersPerConnection - 1) / options.WatchersPerConnection;
+                var watchClients = Enumerable.Range(0, groups).Select(_ => BenchHttp.Create(target, options.HttpVersion, Timeout.InfiniteTimeSpan, userCertificate)).ToList();
+                try
+                {
+                    progress.WriteLine($"opening {options.Watchers} watchers ({options.WatchersPerConnection} per connection, {groups} clients), then {options.WatchUpdates} updates at {options.WatchRate}/s...");
+                    var watch = await WatchMeasurement.RunAsync(measured, admin, watchClients, options.WatchersPerConnection, ns, options.Watchers, options.WatchUpdates, options.WatchRate, target.Pid, cancellationToken).ConfigureAwait(false);
+                    results = results with { Watch = watch };
+                }
+                finally
+                {
+                    foreach (var c in watchClients)
+                    {
+                        c.Dispose();
+                    }
+                }
             }
 
             if (options.Runs("apply"))

@@ -33,6 +33,7 @@ internal static class BenchCommand
         var pageSize = new Option<int>("--page-size") { Description = "limit= of the paginated list", DefaultValueFactory = _ => defaults.ListPageSize };
         var watchers = new Option<int>("--watchers") { Description = "Concurrent watch streams", DefaultValueFactory = _ => defaults.Watchers };
         var updates = new Option<int>("--watch-updates") { Description = "Updates sent to the watchers", DefaultValueFactory = _ => defaults.WatchUpdates };
+        var perConnection = new Option<int>("--watchers-per-connection") { Description = "Watch streams sharing one client connection: 1 (default) makes every watcher an independent client; up to 100 multiplexes them over HTTP/2", DefaultValueFactory = _ => defaults.WatchersPerConnection };
         var rate = new Option<double>("--watch-rate") { Description = "Updates per second during the fan-out", DefaultValueFactory = _ => defaults.WatchRate };
         var only = new Option<string[]>("--only") { Description = "Run only these measurements: create, get, list, watch, apply (server-side apply vs update of a Deployment, --get-seconds each), crd (--creates custom resources with a 50-field schema and 3 CEL rules vs as many configmaps), crd-discovery (CRD created to served in discovery, 20 CRDs)", AllowMultipleArgumentsPerToken = true };
         var serverArgs = new Option<string[]>("--server-arg") { Description = "Extra flag for the private server, e.g. --server-arg=--watch-cache=false (repeatable)" };
@@ -41,7 +42,7 @@ internal static class BenchCommand
         var markdown = new Option<string?>("--markdown") { Description = "Also write the results as a markdown fragment to this file" };
 
         var command = new Command("api", "Measure the API server: creates/s, gets/s, large lists, watch fan-out latency, memory");
-        foreach (var o in new Option[] { server, token, ca, pid, datastore, concurrency, http, creates, getSeconds, listPods, pageSize, watchers, updates, rate, only, serverArgs, readRv, authorizationMode, markdown })
+        foreach (var o in new Option[] { server, token, ca, pid, datastore, concurrency, http, creates, getSeconds, listPods, pageSize, watchers, perConnection, updates, rate, only, serverArgs, readRv, authorizationMode, markdown })
         {
             command.Options.Add(o);
         }
@@ -73,6 +74,7 @@ internal static class BenchCommand
                     Watchers = parse.GetValue(watchers),
                     WatchUpdates = parse.GetValue(updates),
                     WatchRate = parse.GetValue(rate),
+                    WatchersPerConnection = parse.GetValue(perConnection),
                     Only = (parse.GetValue(only) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal),
                     MarkdownFile = parse.GetValue(markdown),
                     ServerArgs = parse.GetValue(serverArgs) ?? [],

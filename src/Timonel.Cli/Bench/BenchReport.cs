@@ -101,8 +101,22 @@ internal static class BenchReport
                 Ms(w.FromAck.PercentileMs(50)),
                 Ms(w.FromAck.PercentileMs(99)),
                 "",
-                Fmt($"{w.Opened} streams opened in {w.OpenSeconds:F1} s") + (w.OpenError is null ? "" : $"; first failure: {w.OpenError}"),
+                Fmt($"{w.Opened} streams opened in {w.OpenSeconds:F1} s over {w.Connections} clients ({w.WatchersPerConnection} per connection)") + (w.OpenError is null ? "" : $"; first failure: {w.OpenError}"),
             ]);
+            if (w.ServerStages is { } stages)
+            {
+                foreach (var stage in stages.Stages)
+                {
+                    rows.Add([
+                        $"  server: store commit → {stage}",
+                        Fmt($"{stages.Count(stage)} samples (bucketed)"),
+                        Ms(stages.PercentileMs(stage, 50)),
+                        Ms(stages.PercentileMs(stage, 99)),
+                        "",
+                        "",
+                    ]);
+                }
+            }
         }
 
         rows.Add([

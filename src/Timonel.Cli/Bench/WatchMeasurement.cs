@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 
@@ -18,7 +17,12 @@ internal static class WatchMeasurement
     private static readonly TimeSpan OpenTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(15);
 
-    public static async Task<WatchResult> RunAsync(HttpClient client, string ns, int watchers, int updates, double rate, int? serverPid, CancellationToken cancellationToken)
+    /// <summary>
+    /// Watcher w reads through <paramref name="watchClients"/>[w / <paramref name="watchersPerConnection"/>]
+    /// (each client its own connection pool); the probe is written through <paramref name="client"/>,
+    /// and the server's stage histogram read through <paramref name="admin"/>.
+    /// </summary>
+    public static async Task<WatchResult> RunAsync(HttpClient client, HttpClient admin, IReadOnlyList<HttpClient> watchClients, int watchersPerConnection, string ns, int watchers, int updates, double rate, int? serverPid, CancellationToken cancellationToken)
     {
         var rv = await CreateProbeAsync(client, ns, cancellationToken).ConfigureAwait(false);
         var latency = new long[watchers][];
@@ -32,7 +36,7 @@ internal static class WatchMeasurement
             latency[w] = new long[updates];
             try
             {
-                await WatchAsync(client, $"api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={rv}", gate, open, w, latency[w], () => Interlocked.Increment(ref delivered), stop.Token).ConfigureAwait(false);
+                await WatchAsync(watchClients[w / watchersPerConnection], $"api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={rv}", gate, open, w, latency[w], () => Interlocked.Increment(ref delivered), stop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
             {
@@ -50,6 +54,7 @@ internal static class WatchMeasurement
         var rssWithWatchers = serverPid is { } pid ? ProcessStats.RssBytes(pid) : null;
 
         // The writes: one every 1/rate seconds, on a fixed schedule so a slow answer does not slow the rate.
+        var stagesBefore = await ServerWatchStages.ScrapeAsync(admin, cancellationToken).ConfigureAwait(false);
         var cpu = CpuShare.Start(serverPid);
         var ack = new long[updates];
         var sent = new long[updates];
@@ -86,6 +91,7 @@ internal static class WatchMeasurement
         }
 
         var share = cpu.Stop();
+        var stages = (await ServerWatchStages.ScrapeAsync(admin, cancellationToken).ConfigureAwait(false))?.Since(stagesBefore);
         await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(tasks).ConfigureAwait(false);
 
@@ -105,7 +111,12 @@ internal static class WatchMeasurement
 
         return new WatchResult(
             watchers, open.OpenCount, openSeconds, open.FirstError, updates, writeFailures, rate, Latencies.Merge([writes]),
-            expected, Interlocked.Read(ref delivered), Latencies.Merge([fromSend]), Latencies.Merge([fromAck]), share, rssWithWatchers);
+            expected, Interlocked.Read(ref delivered), Latencies.Merge([fromSend]), Latencies.Merge([fromAck]), share, rssWithWatchers)
+        {
+            WatchersPerConnection = watchersPerConnection,
+            Connections = watchClients.Count,
+            ServerStages = stages,
+        };
     }
 
     private static async Task<string> CreateProbeAsync(HttpClient client, string ns, CancellationToken cancellationToken)
@@ -143,33 +154,28 @@ internal static class WatchMeasurement
             }
 
             open.Opened(index);
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false));
-            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+            // Raw bytes split at newlines, each event's annotations read in place (see ProbeEvent):
+            // nothing decoded to text, nothing allocated per event.
+            var lines = new LineBuffer();
+            var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
             {
-                var now = Stopwatch.GetTimestamp();
-                if (ValueOf(line, WatchProbe.SequenceKey) is { } seqText && ValueOf(line, WatchProbe.SentKey) is { } sentText
-                    && int.TryParse(seqText, CultureInfo.InvariantCulture, out var seq) && seq >= 0 && seq < latency.Length
-                    && long.TryParse(sentText, CultureInfo.InvariantCulture, out var sentTicks) && latency[seq] == 0)
+                int read;
+                while ((read = await body.ReadAsync(lines.Free, ct).ConfigureAwait(false)) > 0)
                 {
-                    latency[seq] = Math.Max(1, now - sentTicks);
-                    onEvent();
+                    var now = Stopwatch.GetTimestamp();
+                    lines.Advance(read);
+                    while (lines.TryTake(out var line))
+                    {
+                        if (ProbeEvent.TryRead(line, out var seq, out var sentTicks) && seq >= 0 && seq < latency.Length && latency[seq] == 0)
+                        {
+                            latency[seq] = Math.Max(1, now - sentTicks);
+                            onEvent();
+                        }
+                    }
                 }
             }
         }
-    }
-
-    /// <summary>The string value after "key": in one watch event line, without a full JSON parse.</summary>
-    private static string? ValueOf(string line, string key)
-    {
-        var at = line.IndexOf("\"" + key + "\"", StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return null;
-        }
-
-        var open = line.IndexOf('"', line.IndexOf(':', at + key.Length + 2) + 1);
-        var close = open < 0 ? -1 : line.IndexOf('"', open + 1);
-        return close < 0 ? null : line[(open + 1)..close];
     }
 
     /// <summary>Counts watchers as their streams open or fail (whichever comes first); completes when each has done one.</summary>
@@ -226,6 +232,10 @@ internal static class WatchProbe
 {
     public const string SequenceKey = "timonel.dev/bench-seq";
     public const string SentKey = "timonel.dev/bench-sent";
+
+    public static ReadOnlySpan<byte> SequenceKeyUtf8 => "timonel.dev/bench-seq"u8;
+
+    public static ReadOnlySpan<byte> SentKeyUtf8 => "timonel.dev/bench-sent"u8;
 }
 
 /// <summary>Measurement 4's outcome.</summary>
@@ -243,4 +253,14 @@ internal sealed record WatchResult(
     Latencies FromSend,
     Latencies FromAck,
     CpuShare Cpu,
-    long? ServerRssWithWatchers);
+    long? ServerRssWithWatchers)
+{
+    /// <summary>Watch streams sharing one client (one connection on HTTP/2, up to the server's stream limit).</summary>
+    public int WatchersPerConnection { get; init; } = 1;
+
+    /// <summary>Clients (connection pools) the watchers were spread over.</summary>
+    public int Connections { get; init; }
+
+    /// <summary>The server's stage histogram for the fan-out's events (null when it publishes none).</summary>
+    public ServerWatchStages? ServerStages { get; init; }
+}

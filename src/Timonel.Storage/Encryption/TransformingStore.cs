@@ -96,7 +96,7 @@ public class TransformingStore : IStore
             // A delete's Kv is a tombstone (empty value): nothing to read back.
             var kv = e.Type == WatchEventType.Put ? Read(e.Kv) : e.Kv;
             var prev = e.PrevKv is null ? null : Read(e.PrevKv);
-            yield return ReferenceEquals(kv, e.Kv) && ReferenceEquals(prev, e.PrevKv) ? e : new WatchEvent(e.Type, kv, prev);
+            yield return ReferenceEquals(kv, e.Kv) && ReferenceEquals(prev, e.PrevKv) ? e : new WatchEvent(e.Type, kv, prev) { CommittedAt = e.CommittedAt };
         }
     }
 

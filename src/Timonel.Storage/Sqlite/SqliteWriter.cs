@@ -176,6 +176,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
 
             _commit.ExecuteNonQuery();
+            var committedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            for (var i = 0; i < events.Count; i++)
+            {
+                events[i] = events[i] with { CommittedAt = committedAt };
+            }
+
             Volatile.Write(ref _revision, revision);
             SqliteStoreLog.Committed(_logger, batch.Count, revision);
             return null;

@@ -33,8 +33,11 @@ internal sealed partial class WatchCache
     private long _revision = -1;
     private bool _following;
 
-    public WatchCache(ObjectStore objects, string prefix, WatchCacheOptions options, TimeProvider time, ILogger log)
+    private readonly WatchStageMetrics? _stages;
+
+    public WatchCache(ObjectStore objects, string prefix, WatchCacheOptions options, TimeProvider time, ILogger log, WatchStageMetrics? stages = null)
     {
+        _stages = stages;
         _objects = objects;
         Prefix = prefix;
         _options = options;
@@ -334,7 +337,9 @@ internal sealed partial class WatchCache
 
     private void Apply(WatchEvent e)
     {
-        var d = new DecodedEvent(e);
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var d = new DecodedEvent(e) { Origin = e.CommittedAt > 0 ? e.CommittedAt : now, Stages = _stages };
+        _stages?.Cached(e.CommittedAt, now);
         lock (_lock)
         {
             if (e.Revision <= _revision)

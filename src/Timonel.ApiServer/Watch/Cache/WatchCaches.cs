@@ -18,6 +18,9 @@ internal sealed class WatchCaches(ObjectStore objects, WatchCacheOptions options
 
     public WatchCacheOptions Options => options;
 
+    /// <summary>The watch path's stage timings, for /metrics.</summary>
+    public WatchStageMetrics Stages { get; } = new();
+
     public ObjectStore Objects => objects;
 
     public WatchCache For(ApiResource resource) => _caches.GetOrAdd(resource.KeyPrefix, prefix => new Lazy<WatchCache>(() => Start(prefix))).Value;
@@ -31,7 +34,7 @@ internal sealed class WatchCaches(ObjectStore objects, WatchCacheOptions options
 
     private WatchCache Start(string prefix)
     {
-        var cache = new WatchCache(objects, prefix, options, time, log);
+        var cache = new WatchCache(objects, prefix, options, time, log, Stages);
         _running.Add(Task.Run(() => cache.RunAsync(_stopping.Token), CancellationToken.None));
         return cache;
     }
