@@ -61,6 +61,25 @@ public sealed class IngressProxyTests(IngressFixture fixture) : IClassFixture<In
     }
 
     [Fact]
+    public async Task Proxy_AccessLog_OneLinePerRequestWithUpstreamAndIngress()
+    {
+        await fixture.Client.NetworkingV1.CreateNamespacedIngressAsync(Ingress("logged", "timonel", Rule("log.test", Path("/", "Prefix", "a"))), fixture.Namespace);
+        await WaitForAsync(Http("log.test", "/first"), HttpStatusCode.OK, "A /first");
+
+        using var client = fixture.HttpClient();
+        using var answer = await client.GetAsync(Http("log.test", "/logged/once?q=1"));
+        using var missing = await client.GetAsync(Http("log-none.test", "/nothing"));
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var lines = fixture.AccessLog.Lines;
+        var served = Assert.Single(lines, l => l.Contains("/logged/once", StringComparison.Ordinal));
+        Assert.Matches(@"^Information 127\.0\.0\.1 ""GET http://log\.test/logged/once HTTP/1\.1"" 200 upstream=127\.0\.0\.1:\d+ ingress=" + System.Text.RegularExpressions.Regex.Escape($"{fixture.Namespace}/logged") + @" \d+\.\dms$", served);
+        var notFound = Assert.Single(lines, l => l.Contains("log-none.test", StringComparison.Ordinal));
+        Assert.Matches(@"^Information 127\.0\.0\.1 ""GET http://log-none\.test/nothing HTTP/1\.1"" 404 upstream=- ingress=- \d+\.\dms$", notFound);
+    }
+
+    [Fact]
     public async Task Proxy_NoRuleOrNoBackend_AnswersWhy()
     {
         await fixture.CreateServiceAsync("unready", 1, ready: false);

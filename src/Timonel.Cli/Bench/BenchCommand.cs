@@ -14,6 +14,8 @@ internal static class BenchCommand
         command.Subcommands.Add(ProxyBenchCommand.Create());
         command.Subcommands.Add(MetricsBenchCommand.Create());
         command.Subcommands.Add(Fuzz.FuzzCommand.Create());
+        command.Subcommands.Add(HttpLoadCommands.Load());
+        command.Subcommands.Add(HttpLoadCommands.Backend());
         return command;
     }
 

@@ -34,10 +34,14 @@ internal static class ProxyBenchCommand
         var requests = new Option<int>("--requests") { Description = "HTTP requests per client per throughput run", DefaultValueFactory = _ => 300 };
         var clients = new Option<int>("--clients") { Description = "Concurrent HTTP clients (curl processes)", DefaultValueFactory = _ => 4 };
         var only = new Option<string[]>("--only") { Description = "Run only these measurements: service (the service proxy, root), ingress (the ingress controller on loopback)", AllowMultipleArgumentsPerToken = true };
-        var ingressSeconds = new Option<double>("--ingress-seconds") { Description = "Length of each ingress throughput run", DefaultValueFactory = _ => 10 };
+        var ingressSeconds = new Option<double>("--ingress-seconds") { Description = "Length of each measured ingress throughput run", DefaultValueFactory = _ => 5 };
         var ingressChanges = new Option<int>("--ingress-changes") { Description = "Ingress changes to time", DefaultValueFactory = _ => 20 };
+        var ingressConcurrency = new Option<int[]>("--ingress-concurrency") { Description = "Keep-alive connections of the ingress load client, one run per value (e.g. 4,32)", DefaultValueFactory = _ => [4, 32], AllowMultipleArgumentsPerToken = true };
+        var ingressBackends = new Option<string[]>("--ingress-backends") { Description = $"Backend kinds measured behind the ingress: {string.Join(", ", HttpLoadBackend.Kinds)}", DefaultValueFactory = _ => HttpLoadBackend.Kinds, AllowMultipleArgumentsPerToken = true };
+        var ingressRounds = new Option<int>("--ingress-rounds") { Description = "Runs per path (direct, through the ingress; alternating) for each backend and concurrency", DefaultValueFactory = _ => 3 };
+        var ingressAccessLog = new Option<bool>("--ingress-access-log") { Description = "Ingress access log on (the agent's JSON lines, on stderr) during the ingress measurements" };
         var command = new Command("proxy", "Measure the service proxy (endpoint change → rule in effect, ClusterIP vs pod IP throughput) and the ingress (throughput vs direct, change → in effect)");
-        foreach (var o in new Option[] { services, endpoints, changes, rate, requests, clients, only, ingressSeconds, ingressChanges })
+        foreach (var o in new Option[] { services, endpoints, changes, rate, requests, clients, only, ingressSeconds, ingressChanges, ingressConcurrency, ingressBackends, ingressRounds, ingressAccessLog })
         {
             command.Options.Add(o);
         }
@@ -50,6 +54,14 @@ internal static class ProxyBenchCommand
             var r = parse.GetValue(rate);
             var selected = (parse.GetValue(only) ?? []).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal);
             var seconds = parse.GetValue(ingressSeconds);
+            var levels = (parse.GetValue(ingressConcurrency) ?? []).Distinct().ToArray();
+            var kinds = (parse.GetValue(ingressBackends) ?? []).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.Ordinal).ToArray();
+            if (levels.Length == 0 || levels.Any(l => l is < 1 or > 1024) || kinds.Length == 0 || kinds.Except(HttpLoadBackend.Kinds).Any() || parse.GetValue(ingressRounds) is < 1 or > 100)
+            {
+                Console.Error.WriteLine($"timonel bench proxy: --ingress-concurrency values must be 1..1024, --ingress-backends some of {string.Join(", ", HttpLoadBackend.Kinds)}, --ingress-rounds 1..100");
+                return 2;
+            }
+
             if (s is < 1 or > 20000 || e is < 1 or > 100 || c < 1 || !(r > 0) || parse.GetValue(requests) < 1 || parse.GetValue(clients) is < 1 or > 64
                 || !double.IsFinite(seconds) || seconds is <= 0 or > 3600 || parse.GetValue(ingressChanges) is < 1 or > 10000 || selected.Except(["service", "ingress"]).Any())
             {
@@ -74,7 +86,8 @@ internal static class ProxyBenchCommand
 
                 if (runIngress)
                 {
-                    await IngressBench.RunAsync(parse.GetValue(clients), TimeSpan.FromSeconds(seconds), parse.GetValue(ingressChanges), ct).ConfigureAwait(false);
+                    var ingressOptions = new IngressBench.Options(levels, kinds, parse.GetValue(ingressRounds), TimeSpan.FromSeconds(seconds), parse.GetValue(ingressChanges), parse.GetValue(ingressAccessLog));
+                    await IngressBench.RunAsync(ingressOptions, ct).ConfigureAwait(false);
                 }
 
                 return 0;

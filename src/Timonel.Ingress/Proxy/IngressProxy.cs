@@ -134,40 +134,45 @@ public sealed partial class IngressProxy : IAsyncDisposable
     /// <summary>Serves the next TLS handshakes with <paramref name="certificates"/>.</summary>
     public void Update(CertificateSet certificates) => _certificates = certificates ?? throw new ArgumentNullException(nameof(certificates));
 
+    // The one terminal handler (no routing or endpoint middleware): per request it allocates only
+    // what Kestrel and YARP's forwarder do; the access log's arguments are made only when it is on.
     private async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
         var request = context.Request;
-        var host = request.Host.Host;
         var path = request.Path.HasValue ? request.Path.Value! : "/";
-        var match = _routes.Match(host, path, request.IsHttps);
-        string upstream = "-";
+        // The raw Host header (port included): the table normalizes it without allocating.
+        var match = _routes.Match(request.Host.Value ?? "", path, request.IsHttps);
+        IPEndPoint? upstream = null;
         if (match.RedirectToHttps)
         {
             var port = HttpsEndPoint.Port == 443 ? "" : $":{HttpsEndPoint.Port}";
             context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
-            context.Response.Headers.Location = $"https://{RouteTable.NormalizeHost(host)}{port}{request.PathBase}{request.Path}{request.QueryString}";
+            context.Response.Headers.Location = $"https://{RouteTable.NormalizeHost(request.Host.Value ?? "")}{port}{request.PathBase}{request.Path}{request.QueryString}";
         }
-        else if (match.Backend is null)
+        else if (match.Backend is not { } backend)
         {
-            await AnswerAsync(context, StatusCodes.Status404NotFound, $"no ingress rule matches host {host} path {path}").ConfigureAwait(false);
+            await AnswerAsync(context, StatusCodes.Status404NotFound, $"no ingress rule matches host {request.Host.Host} path {path}").ConfigureAwait(false);
         }
-        else if (match.Backend.Pick() is not { } endPoint)
+        else if (backend.PickIndex() is var picked && picked < 0)
         {
-            await AnswerAsync(context, StatusCodes.Status503ServiceUnavailable, match.Backend.Problem ?? $"service {match.Backend.Service} has no ready endpoints").ConfigureAwait(false);
+            await AnswerAsync(context, StatusCodes.Status503ServiceUnavailable, backend.Problem ?? $"service {backend.Service} has no ready endpoints").ConfigureAwait(false);
         }
         else
         {
-            upstream = endPoint.ToString();
-            var error = await _forwarder.SendAsync(context, $"http://{upstream}", _backends, _requestConfig, ForwardedHeadersTransformer.Instance).ConfigureAwait(false);
+            upstream = backend.Endpoints[picked];
+            var error = await _forwarder.SendAsync(context, backend.Urls[picked], _backends, _requestConfig, ForwardedHeadersTransformer.Instance).ConfigureAwait(false);
             if (error != ForwarderError.None)
             {
                 LogForwardError(_access, upstream, error, context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? "");
             }
         }
 
-        LogAccess(_access, context.Connection.RemoteIpAddress?.ToString() ?? "-", request.Method, request.Scheme, host, path, request.Protocol,
-            context.Response.StatusCode, upstream, match.Ingress ?? "-", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        if (_access.IsEnabled(LogLevel.Information))
+        {
+            LogAccess(_access, context.Connection.RemoteIpAddress?.ToString() ?? "-", request.Method, request.Scheme, request.Host.Host, path, request.Protocol,
+                context.Response.StatusCode, upstream?.ToString() ?? "-", match.Ingress ?? "-", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
     }
 
     private static Task AnswerAsync(HttpContext context, int status, string message)
@@ -197,5 +202,5 @@ public sealed partial class IngressProxy : IAsyncDisposable
     private static partial void LogAccess(ILogger logger, string client, string method, string scheme, string host, string path, string protocol, int status, string upstream, string ingress, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "forwarding to {Upstream} failed: {Error} {Reason}")]
-    private static partial void LogForwardError(ILogger logger, string upstream, ForwarderError error, string reason);
+    private static partial void LogForwardError(ILogger logger, IPEndPoint upstream, ForwarderError error, string reason);
 }

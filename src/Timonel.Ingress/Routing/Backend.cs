@@ -15,6 +15,7 @@ public sealed class Backend
     {
         Service = service;
         Endpoints = endpoints;
+        Urls = [.. endpoints.Select(e => $"http://{e}")];
         Problem = problem;
     }
 
@@ -23,6 +24,9 @@ public sealed class Backend
 
     /// <summary>Ready endpoints (address and target port); empty when <see cref="Problem"/> is set.</summary>
     public IReadOnlyList<IPEndPoint> Endpoints { get; }
+
+    /// <summary>"http://address:port" of each of <see cref="Endpoints"/>, same order: made once per table, not per request.</summary>
+    public IReadOnlyList<string> Urls { get; }
 
     /// <summary>Why the backend cannot serve ("service ns/x not found"); null when it can.</summary>
     public string? Problem { get; }
@@ -40,12 +44,19 @@ public sealed class Backend
     /// <summary>The next endpoint in round-robin order; null when there is none.</summary>
     public IPEndPoint? Pick()
     {
+        var i = PickIndex();
+        return i < 0 ? null : Endpoints[i];
+    }
+
+    /// <summary>The index in <see cref="Endpoints"/> and <see cref="Urls"/> of the next endpoint in round-robin order; -1 when there is none.</summary>
+    public int PickIndex()
+    {
         if (Endpoints.Count == 0)
         {
-            return null;
+            return -1;
         }
 
         var n = (uint)Interlocked.Increment(ref _next);
-        return Endpoints[(int)(n % (uint)Endpoints.Count)];
+        return (int)(n % (uint)Endpoints.Count);
     }
 }

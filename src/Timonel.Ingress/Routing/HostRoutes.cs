@@ -28,11 +28,12 @@ public sealed class HostRoutes
 
     public PathRule? Match(string path)
     {
-        foreach (var rule in Paths)
+        // By index: foreach over the IReadOnlyList allocated an enumerator per request (seen in a perf profile).
+        for (var i = 0; i < Paths.Count; i++)
         {
-            if (rule.Matches(path))
+            if (Paths[i].Matches(path))
             {
-                return rule;
+                return Paths[i];
             }
         }
 

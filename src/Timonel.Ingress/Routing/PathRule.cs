@@ -22,16 +22,17 @@ public sealed record PathRule(string Path, PathKind Kind, Backend Backend, strin
             return string.Equals(Path, requestPath, StringComparison.Ordinal);
         }
 
-        var prefix = Path.TrimEnd('/');
-        if (prefix.Length == 0)
+        // A span: the trimmed rule is not allocated per request.
+        var prefix = Path.AsSpan().TrimEnd('/');
+        if (prefix.IsEmpty)
         {
             return true;
         }
 
-        return requestPath.StartsWith(prefix, StringComparison.Ordinal)
+        return requestPath.AsSpan().StartsWith(prefix, StringComparison.Ordinal)
             && (requestPath.Length == prefix.Length || requestPath[prefix.Length] == '/');
     }
 
     /// <summary>The length precedence compares: a Prefix's trailing '/' does not make it longer.</summary>
-    public int MatchLength => Kind == PathKind.Exact ? Path.Length : Path.TrimEnd('/').Length;
+    public int MatchLength => Kind == PathKind.Exact ? Path.Length : Path.AsSpan().TrimEnd('/').Length;
 }

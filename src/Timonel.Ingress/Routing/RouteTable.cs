@@ -8,12 +8,19 @@ namespace Timonel.Ingress.Routing;
 /// </summary>
 public sealed class RouteTable
 {
+    // Hosts longer than this are normalized into a heap buffer instead of the stack (DNS names stop at 253).
+    private const int StackHostLength = 256;
+
     private readonly Dictionary<string, HostRoutes> _hosts;
+
+    // Looks hosts up by span: the normalized Host header of a request is never made into a string.
+    private readonly Dictionary<string, HostRoutes>.AlternateLookup<ReadOnlySpan<char>> _hostsBySpan;
 
     public RouteTable(IEnumerable<HostRoutes> hosts, Backend? defaultBackend)
     {
         ArgumentNullException.ThrowIfNull(hosts);
         _hosts = hosts.ToDictionary(h => h.Host, StringComparer.Ordinal);
+        _hostsBySpan = _hosts.GetAlternateLookup<ReadOnlySpan<char>>();
         DefaultBackend = defaultBackend;
     }
 
@@ -27,19 +34,28 @@ public sealed class RouteTable
     /// <summary>The routes of the host a request names (exact, then wildcard), or null when only the host-less rules apply.</summary>
     public HostRoutes? FindHost(string host)
     {
-        host = NormalizeHost(host);
-        if (host.Length == 0)
+        ArgumentNullException.ThrowIfNull(host);
+        Span<char> buffer = host.Length <= StackHostLength ? stackalloc char[host.Length] : new char[host.Length];
+        var name = Normalize(host, buffer);
+        if (name.IsEmpty)
         {
             return null;
         }
 
-        if (_hosts.TryGetValue(host, out var exact))
+        if (_hostsBySpan.TryGetValue(name, out var exact))
         {
             return exact;
         }
 
-        var dot = host.IndexOf('.', StringComparison.Ordinal);
-        return dot > 0 && _hosts.TryGetValue(string.Concat("*", host.AsSpan(dot)), out var wildcard) ? wildcard : null;
+        // "*.rest": the label before the first dot becomes '*' in place, so the wildcard key is a slice of the same buffer.
+        var dot = name.IndexOf('.');
+        if (dot <= 0)
+        {
+            return null;
+        }
+
+        name[dot - 1] = '*';
+        return _hostsBySpan.TryGetValue(name[(dot - 1)..], out var wildcard) ? wildcard : null;
     }
 
     /// <summary>Routes a request by its Host (port allowed) and path; <paramref name="secure"/> says whether it came over TLS.</summary>
@@ -82,18 +98,32 @@ public sealed class RouteTable
     public static string NormalizeHost(string host)
     {
         ArgumentNullException.ThrowIfNull(host);
+        Span<char> buffer = host.Length <= StackHostLength ? stackalloc char[host.Length] : new char[host.Length];
+        return new string(Normalize(host, buffer));
+    }
+
+    /// <summary><see cref="NormalizeHost"/> into <paramref name="buffer"/> (at least as long as the host); returns the used part.</summary>
+    private static Span<char> Normalize(ReadOnlySpan<char> host, Span<char> buffer)
+    {
         if (host.StartsWith('['))
         {
-            var end = host.IndexOf(']', StringComparison.Ordinal);
-            return end > 0 ? host[1..end].ToLowerInvariant() : host.ToLowerInvariant();
+            var end = host.IndexOf(']');
+            if (end > 0)
+            {
+                host = host[1..end];
+            }
         }
-
-        var colon = host.LastIndexOf(':');
-        if (colon >= 0)
+        else
         {
-            host = host[..colon];
+            var colon = host.LastIndexOf(':');
+            if (colon >= 0)
+            {
+                host = host[..colon];
+            }
+
+            host = host.TrimEnd('.');
         }
 
-        return host.TrimEnd('.').ToLowerInvariant();
+        return buffer[..host.ToLowerInvariant(buffer)];
     }
 }

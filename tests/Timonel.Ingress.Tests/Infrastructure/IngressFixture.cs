@@ -5,7 +5,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
 using Timonel.Ingress.Hosting;
 using Timonel.Ingress.Proxy;
 using Timonel.ApiServer.Security;
@@ -38,6 +37,9 @@ public sealed class IngressFixture : IAsyncLifetime
 
     internal TestCertificates Certificates { get; } = new();
 
+    /// <summary>The controller's access log lines.</summary>
+    internal AccessLogCapture AccessLog { get; } = new();
+
     public int HttpPort => Controller.Proxy.HttpEndPoint.Port;
 
     public int HttpsPort => Controller.Proxy.HttpsEndPoint.Port;
@@ -69,7 +71,7 @@ public sealed class IngressFixture : IAsyncLifetime
         _controller = await IngressController.StartAsync(
             IngressClient,
             new IngressControllerOptions { NodeName = "node-1", Proxy = new IngressProxyOptions { ListenAddress = IPAddress.Loopback, HttpPort = 0, HttpsPort = 0 } },
-            NullLoggerFactory.Instance,
+            AccessLog,
             CancellationToken.None);
     }
 
