@@ -94,7 +94,9 @@ internal sealed partial class ImagePuller
         }
         catch (Exception e) when (e is RpcException or ImagePullStalledException)
         {
-            _backoff.Next(backoffKey, now);
+            // From the failure, as upstream: a pull cancelled after its progress deadline took that
+            // long, and a back-off counted from the sync's start would already be over.
+            _backoff.Next(backoffKey, _rt.Time.GetUtcNow());
             var error = e is RpcException rpc ? ContainerEvents.GrpcError(rpc) : e.Message;
             LogPullFailed(_log, image, pod.Namespace(), pod.Name(), error);
             Record(pod, container, EventTypes.Warning, "Failed", $"Failed to pull image \"{container.Image}\": {error}");
