@@ -140,6 +140,7 @@ public sealed partial class KubeletAgent : IAsyncDisposable
                 Volumes = new VolumeManager(client, options.PodsDir, options.VolumeResyncInterval, time, loggers.CreateLogger("kubelet.volumes")),
                 Events = events,
                 PinnedImages = pinned,
+                Ingests = cri.Ingests,
                 // What the heartbeat reports as allocatable; the registered Node carried no status yet, so
                 // reading it made every resize fit (found by the real-containerd resize test).
                 Allocations = new ResourceAllocations(() => allocatable),

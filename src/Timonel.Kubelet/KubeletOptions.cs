@@ -129,6 +129,16 @@ public sealed record KubeletOptions
     public TimeSpan ImagePullProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// --image-pull-progress-deadline: a pull whose downloads take no byte for this long is
+    /// cancelled and fails (ErrImagePull), as upstream's kubelet flag of that name (default 1m) and
+    /// containerd 1.7's image_pull_progress_timeout; zero turns the check off.
+    /// </summary>
+    public TimeSpan ImagePullProgressDeadline { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often a running pull's downloads are looked at for the deadline above.</summary>
+    public TimeSpan ImagePullProgressPoll { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// --registries: the parsed k3s-style registries.yaml (mirrors, per-registry auth and TLS),
     /// written into containerd's registry config at start; null for none.
     /// </summary>

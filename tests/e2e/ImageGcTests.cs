@@ -13,6 +13,8 @@ public sealed class ImageGcTests
     [InlineData("agent", "--image-gc-high-threshold", "101", "--image-gc-low-threshold", "80", "--image-gc-high-threshold 101 must be between 0 and 100, inclusive")]
     [InlineData("server", "--image-minimum-gc-age", "5m", "--image-maximum-gc-age", "1m", "--image-maximum-gc-age 1m0s must be greater than --image-minimum-gc-age 5m0s")]
     [InlineData("server", "--image-minimum-gc-age", "soon", "--image-gc-low-threshold", "80", "--image-minimum-gc-age \"soon\" is not a duration")]
+    [InlineData("agent", "--image-pull-progress-deadline", "5 minutes", "--image-gc-low-threshold", "80", "--image-pull-progress-deadline \"5 minutes\" is not a duration")]
+    [InlineData("server", "--image-pull-progress-deadline", "soon", "--image-gc-low-threshold", "80", "--image-pull-progress-deadline \"soon\" is not a duration")]
     public async Task BadImageGcFlag_ExitsWithStatus2AndNamesTheFlag(string command, string flag1, string value1, string flag2, string value2, string message)
     {
         var dataDir = Directory.CreateTempSubdirectory("timonel-gcflags-").FullName;

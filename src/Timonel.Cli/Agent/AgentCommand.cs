@@ -75,6 +75,7 @@ internal static class AgentCommand
                     ImageGc = imageGcFlags.Read(parse),
                     Registries = images.Registries,
                     SerializeImagePulls = images.SerializePulls,
+                    ImagePullProgressDeadline = images.PullProgressDeadline,
                 };
                 _ = Kubelet.Network.CniConfig.ParseCidr(options.ClusterCidr);
                 ingress = ingressFlags.Read(parse);

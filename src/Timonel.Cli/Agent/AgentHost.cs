@@ -43,6 +43,7 @@ internal static class AgentHost
             ImageGc = imageGc,
             Registries = images.Registries,
             SerializeImagePulls = images.SerializePulls,
+            ImagePullProgressDeadline = images.PullProgressDeadline,
         };
         return await NodeAgent.StartAsync(options, client, loggers, networkPolicy, cancellationToken, rotating, ingress.Enabled ? InServerIngress(admin, pki, nodeName, ingress, loggers) : null).ConfigureAwait(false);
     }

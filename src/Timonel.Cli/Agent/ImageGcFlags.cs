@@ -43,7 +43,8 @@ internal sealed class ImageGcFlags
         return errors.Count == 0 ? policy : throw new ArgumentException(string.Join("; ", errors));
     }
 
-    private static TimeSpan Duration(string flag, string text) =>
+    /// <summary>A duration flag's value (0 or a Go duration, never negative); ArgumentException naming the flag.</summary>
+    internal static TimeSpan Duration(string flag, string text) =>
         text == "0" ? TimeSpan.Zero
         : GoDuration.TryParse(text, out var value) && value >= TimeSpan.Zero ? value
         : throw new ArgumentException($"{flag} \"{text}\" is not a duration such as 2m or 1h30m");

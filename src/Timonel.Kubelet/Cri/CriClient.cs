@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Grpc.Net.Client;
 using Timonel.Kubelet.Cri.V1;
+using Timonel.Kubelet.Images;
 
 namespace Timonel.Kubelet.Cri;
 
@@ -44,6 +45,7 @@ public sealed partial class CriClient : IDisposable
         });
         Runtime = new RuntimeService.RuntimeServiceClient(_channel);
         Images = new ImageService.ImageServiceClient(_channel);
+        Ingests = new ContainerdIngests(_channel);
     }
 
     public string SocketPath { get; }
@@ -51,6 +53,9 @@ public sealed partial class CriClient : IDisposable
     public RuntimeService.RuntimeServiceClient Runtime { get; }
 
     public ImageService.ImageServiceClient Images { get; }
+
+    /// <summary>containerd's ongoing downloads (its content service on the same socket): a running pull's progress.</summary>
+    public IIngestStatuses Ingests { get; }
 
     public void Dispose() => _channel.Dispose();
 }

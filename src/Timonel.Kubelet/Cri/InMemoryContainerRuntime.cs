@@ -55,6 +55,9 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     /// <summary>Images whose registry wants a user name and password: a pull without them fails as containerd's does on a 401.</summary>
     public IDictionary<string, (string User, string Password)> ProtectedImages { get; } = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
 
+    /// <summary>Images whose pull never ends until cancelled (a registry that stopped mid-layer); then it fails as gRPC reports a cancelled call.</summary>
+    public ISet<string> StalledImages { get; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>The user name each pull sent, in order ("" for none).</summary>
     public IList<string> PullUsers { get; } = [];
 
@@ -384,6 +387,11 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         lock (_lock)
         {
             PullUsers.Add(auth?.Username ?? string.Empty);
+            if (StalledImages.Contains(image))
+            {
+                return StallAsync(cancellationToken);
+            }
+
             if (MissingImages.Contains(image))
             {
                 throw new RpcException(new Status(StatusCode.NotFound, $"failed to resolve reference \"{image}\": not found"));
@@ -397,6 +405,18 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
             _images.TryAdd(image, false);
             Calls.Add($"PullImage {image}");
             return Task.CompletedTask;
+        }
+    }
+
+    private static async Task StallAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, "context canceled"));
         }
     }
 

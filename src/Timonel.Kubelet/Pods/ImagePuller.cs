@@ -92,10 +92,12 @@ internal sealed partial class ImagePuller
         {
             await PullAsync(image, credentials, cancellationToken).ConfigureAwait(false);
         }
-        catch (RpcException e)
+        catch (Exception e) when (e is RpcException or ImagePullStalledException)
         {
-            _backoff.Next(backoffKey, now);
-            var error = ContainerEvents.GrpcError(e);
+            // From the failure, as upstream: a pull cancelled after its progress deadline took that
+            // long, and a back-off counted from the sync's start would already be over.
+            _backoff.Next(backoffKey, _rt.Time.GetUtcNow());
+            var error = e is RpcException rpc ? ContainerEvents.GrpcError(rpc) : e.Message;
             LogPullFailed(_log, image, pod.Namespace(), pod.Name(), error);
             Record(pod, container, EventTypes.Warning, "Failed", $"Failed to pull image \"{container.Image}\": {error}");
             _lastPullError[backoffKey] = $"ErrImagePull: {error}";
@@ -113,63 +115,150 @@ internal sealed partial class ImagePuller
     }
 
     /// <summary>
-    /// One pull with each matching credential in turn until one succeeds (upstream's order: most
-    /// specific key first); without any, an anonymous pull, which the runtime may still
-    /// authenticate with the node's registries.yaml credentials. Fails with the last error.
+    /// One pull (<see cref="PullWithCredentialsAsync"/>) watched for progress: when its downloads
+    /// take no byte for --image-pull-progress-deadline it is cancelled, the downloads it left are
+    /// dropped (so the next attempt starts clean rather than behind a stuck one), and it fails
+    /// with <see cref="ImagePullStalledException"/> saying which blob stopped where.
     /// </summary>
     private async Task PullAsync(string image, IReadOnlyList<RegistryCredential> credentials, CancellationToken cancellationToken)
     {
-        using var progress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reporter = ReportProgressAsync(image, progress.Token);
+        using var pull = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tracker = await StartTrackingAsync(cancellationToken).ConfigureAwait(false);
+        var watch = WatchAsync(image, tracker, pull, watching.Token);
         try
         {
-            if (credentials.Count == 0)
+            await PullWithCredentialsAsync(image, credentials, pull.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException && pull.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled by the watch, not by the node: the pull stalled.
+            var stall = await watch.ConfigureAwait(false);
+            var description = stall?.Describe() ?? "no download advanced";
+            var deadline = GoDuration.Milliseconds(_rt.Options.ImagePullProgressDeadline);
+            LogStalled(_log, image, deadline, description);
+            foreach (var stuck in stall?.Stuck ?? [])
             {
-                await _rt.Cri.PullImageAsync(image, null, cancellationToken).ConfigureAwait(false);
-                return;
+                await _rt.Ingests!.AbortAsync(stuck.Ref, cancellationToken).ConfigureAwait(false);
             }
 
-            for (var i = 0; ; i++)
-            {
-                try
-                {
-                    var auth = new AuthConfig { Username = credentials[i].Username, Password = credentials[i].Password };
-                    await _rt.Cri.PullImageAsync(image, auth, cancellationToken).ConfigureAwait(false);
-                    return;
-                }
-                catch (RpcException) when (i < credentials.Count - 1)
-                {
-                    // The next matching credential may be the right one.
-                }
-            }
+            throw new ImagePullStalledException($"pull cancelled: no progress for {deadline} (--image-pull-progress-deadline): {description}", e);
         }
         finally
         {
-            await progress.CancelAsync().ConfigureAwait(false);
-            await reporter.ConfigureAwait(false);
+            await watching.CancelAsync().ConfigureAwait(false);
+            await watch.ConfigureAwait(false);
         }
     }
 
-    /// <summary>A log line every progress interval while a pull runs: big images take minutes and the events say nothing meanwhile.</summary>
-    private async Task ReportProgressAsync(string image, CancellationToken cancellationToken)
+    /// <summary>A tracker of the pull's downloads from what runs now; null when pulls are not watched.</summary>
+    private async Task<PullProgressTracker?> StartTrackingAsync(CancellationToken cancellationToken)
+    {
+        if (_rt.Ingests is null || _rt.Options.ImagePullProgressDeadline <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        IReadOnlyList<IngestStatus> before;
+        try
+        {
+            before = await _rt.Ingests.ListAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            // The pull is not held back for it; the watch treats every download as the pull's own.
+            LogIngestsUnreadable(_log, e.Status.Detail);
+            before = [];
+        }
+
+        return new PullProgressTracker(_rt.Options.ImagePullProgressDeadline, before, _rt.Time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// Until the pull ends: looks at its downloads every poll (cancelling <paramref name="pull"/>
+    /// and returning the stall when they stopped for the deadline) and logs how far it got every
+    /// progress interval, as big images take minutes and the events say nothing meanwhile.
+    /// </summary>
+    private async Task<PullStall?> WatchAsync(string image, PullProgressTracker? tracker, CancellationTokenSource pull, CancellationToken cancellationToken)
     {
         var started = _rt.Time.GetTimestamp();
+        var lastLog = started;
+        var poll = tracker is null ? _rt.Options.ImagePullProgressInterval : _rt.Options.ImagePullProgressPoll;
         try
         {
             while (true)
             {
-                await Task.Delay(_rt.Options.ImagePullProgressInterval, _rt.Time, cancellationToken).ConfigureAwait(false);
-                LogStillPulling(_log, image, GoDuration.Milliseconds(_rt.Time.GetElapsedTime(started)));
+                await Task.Delay(poll, _rt.Time, cancellationToken).ConfigureAwait(false);
+                if (tracker is not null)
+                {
+                    try
+                    {
+                        var ingests = await _rt.Ingests!.ListAsync(cancellationToken).ConfigureAwait(false);
+                        if (tracker.Observe(ingests, _rt.Time.GetUtcNow()) is { } stall)
+                        {
+                            await pull.CancelAsync().ConfigureAwait(false);
+                            return stall;
+                        }
+                    }
+                    catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        LogIngestsUnreadable(_log, e.Status.Detail);
+                        tracker.Unknown(_rt.Time.GetUtcNow());
+                    }
+                }
+
+                if (_rt.Time.GetElapsedTime(lastLog) >= _rt.Options.ImagePullProgressInterval)
+                {
+                    lastLog = _rt.Time.GetTimestamp();
+                    var elapsed = GoDuration.Milliseconds(_rt.Time.GetElapsedTime(started));
+                    var current = tracker?.Current ?? [];
+                    LogStillPulling(_log, image, elapsed, current.Sum(s => s.Offset), current.Sum(s => s.Total), current.Count);
+                }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The pull ended.
+            return null;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pulling image {Image}: still running after {Elapsed}")]
-    private static partial void LogStillPulling(ILogger logger, string image, string elapsed);
+    /// <summary>
+    /// One pull with each matching credential in turn until one succeeds (upstream's order: most
+    /// specific key first); without any, an anonymous pull, which the runtime may still
+    /// authenticate with the node's registries.yaml credentials. Fails with the last error.
+    /// </summary>
+    private async Task PullWithCredentialsAsync(string image, IReadOnlyList<RegistryCredential> credentials, CancellationToken cancellationToken)
+    {
+        if (credentials.Count == 0)
+        {
+            await _rt.Cri.PullImageAsync(image, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                var auth = new AuthConfig { Username = credentials[i].Username, Password = credentials[i].Password };
+                await _rt.Cri.PullImageAsync(image, auth, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RpcException) when (i < credentials.Count - 1 && !cancellationToken.IsCancellationRequested)
+            {
+                // The next matching credential may be the right one.
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pulling image {Image}: no progress for {Deadline}, cancelled: {Stuck}")]
+    private static partial void LogStalled(ILogger logger, string image, string deadline, string stuck);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading containerd's ongoing downloads failed: {Error}")]
+    private static partial void LogIngestsUnreadable(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pulling image {Image}: still running after {Elapsed}, {Bytes} of {Total} bytes in {Downloads} download(s) under way")]
+    private static partial void LogStillPulling(ILogger logger, string image, string elapsed, long bytes, long total, int downloads);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pulled image {Image} in {Elapsed} ({Size} bytes)")]
     private static partial void LogPulled(ILogger logger, string image, string elapsed, ulong size);

@@ -28,6 +28,9 @@ public sealed record PodRuntime(
     /// <summary>Images never pulled while present (the pause image and the node's imported ones), even under imagePullPolicy Always.</summary>
     public PinnedImages PinnedImages { get; init; } = new(null, PauseImage.Reference);
 
+    /// <summary>The runtime's ongoing downloads, watched for --image-pull-progress-deadline; null: not watched (hollow nodes).</summary>
+    public IIngestStatuses? Ingests { get; init; }
+
     /// <summary>The node's image pulls, one at a time unless --serialize-image-pulls=false.</summary>
     public ImagePullQueue ImagePulls { get; init; } = new(Options.SerializeImagePulls);
 

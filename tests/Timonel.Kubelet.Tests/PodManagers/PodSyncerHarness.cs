@@ -31,7 +31,8 @@ internal sealed class PodSyncerHarness : IAsyncDisposable
     /// <param name="imagePullPolicyOverride">The node's --image-pull-policy-override.</param>
     /// <param name="pinned">The node's pinned images (the pause image alone when null).</param>
     /// <param name="allocatable">The node's allocatable cpu and memory for resize fit checks (none when null).</param>
-    public PodSyncerHarness(V1Pod pod, string? imagePullPolicyOverride = null, PinnedImages? pinned = null, NodeAllocatable? allocatable = null)
+    /// <param name="ingests">The runtime's downloads, watched for the pull progress deadline (not watched when null).</param>
+    public PodSyncerHarness(V1Pod pod, string? imagePullPolicyOverride = null, PinnedImages? pinned = null, NodeAllocatable? allocatable = null, IIngestStatuses? ingests = null)
     {
         Pod = pod;
         Runtime = new InMemoryContainerRuntime(Time);
@@ -45,6 +46,7 @@ internal sealed class PodSyncerHarness : IAsyncDisposable
             Events = _events,
             PinnedImages = pinned ?? new PinnedImages(null, PauseImage.Reference),
             Allocations = new ResourceAllocations(() => allocatable),
+            Ingests = ingests,
             Status = new StatusManager((_, status, _) =>
             {
                 Posted.Add(status);

@@ -14,6 +14,9 @@ namespace Timonel.E2E.Tests.Infrastructure;
 /// password is in registries.yaml: pods pull from it without any secret.</item>
 /// <item><see cref="PlainHttp"/> (:5446): no TLS, no auth, empty (the README's example); its
 /// registries.yaml mirror entry says its endpoint is http://.</item>
+/// <item><see cref="StallingProxy"/> (:5447): plain HTTP in front of PlainHttp that can stall
+/// layers mid-way; the agent cancels a pull after 10 s without progress
+/// (--image-pull-progress-deadline).</item>
 /// </list>
 /// The first three hold e2e/busybox:1 (the project's busybox image, pushed by the test); Secured
 /// also e2e/armonly:1, a manifest list offering only linux/arm64.
@@ -30,6 +33,7 @@ public sealed class RegistryCluster : MultiNodeCluster, IAsyncLifetime
     private readonly TestCa _ca = new("timonel-e2e-registry-ca");
     private readonly TestCa _otherCa = new("timonel-e2e-unknown-ca");
     private readonly List<LocalRegistry> _registries = [];
+    private StallingRegistryProxy? _proxy;
 
     protected override int NodeCount => 1;
 
@@ -40,6 +44,11 @@ public sealed class RegistryCluster : MultiNodeCluster, IAsyncLifetime
     public LocalRegistry NodeCredentials => _registries[2];
 
     public LocalRegistry PlainHttp => _registries[3];
+
+    /// <summary>The agent's --image-pull-progress-deadline here.</summary>
+    public const string PullProgressDeadline = "10s";
+
+    public StallingRegistryProxy StallingProxy => _proxy ?? throw new InvalidOperationException("the cluster did not start");
 
     /// <summary>The network namespace of the node and the registries.</summary>
     public string NodeNetnsPath => Topology.Hosts.Single(h => h.Name.EndsWith("-n1", StringComparison.Ordinal)).NetnsPath;
@@ -74,6 +83,7 @@ public sealed class RegistryCluster : MultiNodeCluster, IAsyncLifetime
         _registries.Add(await LocalRegistry.StartAsync(Path.Combine(_dir, "untrusted"), NodeNetnsPath, 5444, _otherCa, null));
         _registries.Add(await LocalRegistry.StartAsync(Path.Combine(_dir, "node"), NodeNetnsPath, 5445, _ca, NodeUser));
         _registries.Add(await LocalRegistry.StartAsync(Path.Combine(_dir, "plain"), NodeNetnsPath, 5446, null, null));
+        _proxy = await StallingRegistryProxy.StartAsync(NodeNetnsPath, 5447, PlainHttp.Port);
 
         var (config, layer) = ImageBuilder.Busybox($"{Repository}:{Tag}").BuildConfigAndLayer();
         foreach (var registry in _registries.Take(3))
@@ -96,6 +106,8 @@ public sealed class RegistryCluster : MultiNodeCluster, IAsyncLifetime
                   - "https://{Secured.Host}"
               "{PlainHttp.Host}":
                 endpoint: ["http://{PlainHttp.Host}"]
+              "{_proxy.Host}":
+                endpoint: ["http://{_proxy.Host}"]
             configs:
               "{Secured.Host}":
                 tls:
@@ -110,7 +122,7 @@ public sealed class RegistryCluster : MultiNodeCluster, IAsyncLifetime
                 tls:
                   ca_file: {caFile}
             """);
-        return ["--registries", RegistriesFile];
+        return ["--registries", RegistriesFile, "--image-pull-progress-deadline", PullProgressDeadline];
     }
 
     async Task IAsyncLifetime.DisposeAsync()
@@ -136,5 +148,10 @@ public sealed class RegistryCluster : MultiNodeCluster, IAsyncLifetime
         }
 
         _registries.Clear();
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync();
+            _proxy = null;
+        }
     }
 }
