@@ -140,7 +140,17 @@ public sealed partial class IngressProxy : IAsyncDisposable
         var request = context.Request;
         var host = request.Host.Host;
         var path = request.Path.HasValue ? request.Path.Value! : "/";
-        var match = _routes.Match(host, path, request.IsHttps);
+        var routes = _routes;
+        if (!routes.Gateway.IsEmpty && routes.Gateway.Match(request) is { } gatewayRule)
+        {
+            // An HTTPRoute rule takes the request before the Ingress rules (docs/ingress.md, Gateway API).
+            var to = await Gateway.Proxy.GatewayForwarding.HandleAsync(context, gatewayRule, Random.Shared, _forwarder, _backends, _requestConfig, ForwardedHeadersTransformer.Instance).ConfigureAwait(false);
+            LogAccess(_access, context.Connection.RemoteIpAddress?.ToString() ?? "-", request.Method, request.Scheme, host, path, request.Protocol,
+                context.Response.StatusCode, to, gatewayRule.Route, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return;
+        }
+
+        var match = routes.Match(host, path, request.IsHttps);
         string upstream = "-";
         if (match.RedirectToHttps)
         {
@@ -170,7 +180,7 @@ public sealed partial class IngressProxy : IAsyncDisposable
             context.Response.StatusCode, upstream, match.Ingress ?? "-", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    private static Task AnswerAsync(HttpContext context, int status, string message)
+    internal static Task AnswerAsync(HttpContext context, int status, string message)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
