@@ -72,10 +72,33 @@ internal sealed partial class GatewayStatusWriter(IKubernetes client, TimeProvid
     private static bool SameParent(V1ParentRef a, V1ParentRef b) =>
         a.Name == b.Name && a.Namespace == b.Namespace && a.SectionName == b.SectionName && a.Port == b.Port && (a.Group ?? Group) == (b.Group ?? Group) && (a.Kind ?? "Gateway") == (b.Kind ?? "Gateway");
 
+    /// <summary>
+    /// The status as JSON with the CRDs' schema defaults filled in (parentRef group and kind,
+    /// supportedKinds group), so a status the server defaulted compares equal to the one written
+    /// and a write never triggers another.
+    /// </summary>
+    private static string Comparable<TStatus>(TStatus status)
+        where TStatus : class
+    {
+        var copy = KubernetesJson.Deserialize<TStatus>(KubernetesJson.Serialize(status));
+        foreach (var parent in (copy as V1RouteStatus)?.Parents ?? [])
+        {
+            parent.ParentRef.Group ??= Group;
+            parent.ParentRef.Kind ??= "Gateway";
+        }
+
+        foreach (var kind in ((copy as V1GatewayStatus)?.Listeners ?? []).SelectMany(l => l.SupportedKinds))
+        {
+            kind.Group ??= Group;
+        }
+
+        return KubernetesJson.Serialize(copy);
+    }
+
     private async Task PatchAsync<TStatus>(TStatus? current, TStatus desired, string? ns, string name, string plural, CancellationToken cancellationToken)
         where TStatus : class
     {
-        if (current is not null && KubernetesJson.Serialize(current) == KubernetesJson.Serialize(desired))
+        if (current is not null && Comparable(current) == Comparable(desired))
         {
             return;
         }

@@ -49,8 +49,8 @@ public sealed class V1ListenerTls
     public IList<V1ObjectRef>? CertificateRefs { get; set; }
 }
 
-/// <summary>A reference to an object by group, kind, namespace and name (SecretObjectReference, BackendObjectReference, ParentReference share it).</summary>
-public sealed class V1ObjectRef
+/// <summary>A reference to an object by group, kind, namespace and name (SecretObjectReference; ParentReference and BackendRef extend it).</summary>
+public class V1ObjectRef
 {
     [JsonPropertyName("group")]
     public string? Group { get; set; }

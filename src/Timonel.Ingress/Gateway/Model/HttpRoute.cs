@@ -22,20 +22,8 @@ public sealed class V1HttpRouteSpec
     public IList<V1HttpRouteRule>? Rules { get; set; }
 }
 
-public sealed class V1ParentRef
+public sealed class V1ParentRef : V1ObjectRef
 {
-    [JsonPropertyName("group")]
-    public string? Group { get; set; }
-
-    [JsonPropertyName("kind")]
-    public string? Kind { get; set; }
-
-    [JsonPropertyName("namespace")]
-    public string? Namespace { get; set; }
-
-    [JsonPropertyName("name")]
-    public string Name { get; set; } = "";
-
     [JsonPropertyName("sectionName")]
     public string? SectionName { get; set; }
 
@@ -93,20 +81,8 @@ public sealed class V1HttpValueMatch
     public string Value { get; set; } = "";
 }
 
-public sealed class V1HttpBackendRef
+public sealed class V1HttpBackendRef : V1ObjectRef
 {
-    [JsonPropertyName("group")]
-    public string? Group { get; set; }
-
-    [JsonPropertyName("kind")]
-    public string? Kind { get; set; }
-
-    [JsonPropertyName("namespace")]
-    public string? Namespace { get; set; }
-
-    [JsonPropertyName("name")]
-    public string Name { get; set; } = "";
-
     [JsonPropertyName("port")]
     public int? Port { get; set; }
 
