@@ -11,7 +11,7 @@ namespace Timonel.E2E.Tests;
 /// here, requests sent with curl from inside the node's namespace to the node's address.
 /// </summary>
 [Collection(E2ECollection.Name)]
-public sealed class IngressTests : IClassFixture<IngressCluster>
+public sealed partial class IngressTests : IClassFixture<IngressCluster>
 {
     private const string Alpha = "alpha.example.test";
     private const string Beta = "beta.example.test";
@@ -192,16 +192,20 @@ public sealed class IngressTests : IClassFixture<IngressCluster>
     {
         private const string Marker = "\n--curl--";
 
-        public async Task<CurlResult> GetAsync(string url)
+        /// <summary>GET <paramref name="url"/>; <paramref name="curlArgs"/> go before it (headers: "-H", "name: value").</summary>
+        public async Task<CurlResult> GetAsync(string url, params string[] curlArgs)
         {
             var uri = new Uri(url);
             var result = await host.ExecAsync(
                 TimeSpan.FromSeconds(15),
-                "curl", "-sS", "--max-time", "5",
-                "--resolve", $"{uri.Host}:{uri.Port}:{address}",
-                "--cacert", caFile,
-                "-w", Marker + "%{http_code} %{redirect_url}",
-                url);
+                [
+                    "curl", "-sS", "--max-time", "5",
+                    "--resolve", $"{uri.Host}:{uri.Port}:{address}",
+                    "--cacert", caFile,
+                    "-w", Marker + "%{http_code} %{redirect_url}",
+                    .. curlArgs,
+                    url,
+                ]);
             var at = result.Stdout.LastIndexOf(Marker, StringComparison.Ordinal);
             if (!result.Succeeded || at < 0)
             {

@@ -6,6 +6,9 @@ using Microsoft.Extensions.Logging;
 using Timonel.Client.Events;
 using Timonel.Client.Hosting;
 using Timonel.Client.Informers;
+using Timonel.Ingress.Gateway.Hosting;
+using Timonel.Ingress.Gateway.Model;
+using Timonel.Ingress.Gateway.Routing;
 using Timonel.Ingress.Proxy;
 using Timonel.Ingress.Routing;
 using Timonel.Ingress.Tls;
@@ -34,6 +37,9 @@ public sealed partial class IngressController : IAsyncDisposable
     private readonly EventRecorder _recorder;
     private readonly IngressEvents _events;
     private readonly CoalescingSyncLoop _loop;
+    private readonly SharedInformer<V1CustomResourceDefinition> _crds;
+    private readonly GatewayApiInformers _gatewayApi;
+    private readonly GatewayStatusWriter _gatewayStatus;
     private readonly CancellationTokenSource _stop = new();
     private IngressProxy? _proxy;
     private Task _run = Task.CompletedTask;
@@ -56,6 +62,11 @@ public sealed partial class IngressController : IAsyncDisposable
         _tls = new TlsSecretLoader(TlsSecretLoader.CreateFallback(time));
         _recorder = new EventRecorder(client, "timonel-ingress", options.NodeName, _logger, time);
         _events = new IngressEvents(_recorder);
+        // Gateway API is served once its CRDs exist; they are watched so installing them later needs no restart.
+        _crds = _informers.Get(ResourceKinds.For<V1CustomResourceDefinition>());
+        _crds.AddEventHandler(c => ChangedIf(IsGatewayCrd(c)), (o, n) => ChangedIf(IsGatewayCrd(n)), c => ChangedIf(IsGatewayCrd(c)));
+        _gatewayApi = new GatewayApiInformers(_informers, Changed);
+        _gatewayStatus = new GatewayStatusWriter(client, time, _logger);
 
         _ingresses.AddEventHandler(_ => Changed(), (_, _) => Changed(), _ => Changed());
         _classes.AddEventHandler(_ => Changed(), (_, _) => Changed(), _ => Changed());
@@ -94,6 +105,8 @@ public sealed partial class IngressController : IAsyncDisposable
         return controller;
     }
 
+    private static bool IsGatewayCrd(V1CustomResourceDefinition crd) => crd.Spec?.Group == GatewayApiObject<V1GatewaySpec>.Group;
+
     private static bool IsTls(V1Secret secret) => secret.Type == "kubernetes.io/tls" || secret.Data?.ContainsKey("tls.crt") == true;
 
     private void Changed() => _loop.Request();
@@ -125,9 +138,14 @@ public sealed partial class IngressController : IAsyncDisposable
         var classes = _classes.Cache.List();
         var ours = _ingresses.Cache.List().Where(i => IngressClassSelection.IsOurs(i, classes)).ToList();
         var build = RouteTableBuilder.Build(ours, _view);
-        var (certificates, problems) = _tls.Load(ours, (ns, name) => _secrets.Cache.Get(ns, name));
+        var addresses = IngressStatusWriter.NodeAddresses(_nodes.Cache.List());
+        var gatewayInputs = _gatewayApi.Refresh(_crds.Cache.List(), (ns, name) => _secrets.Cache.Get(ns, name));
+        var gateway = gatewayInputs is null
+            ? GatewayBuild.Empty
+            : GatewayBuilder.Build(gatewayInputs, _view, new GatewayPorts(Proxy.HttpEndPoint.Port, Proxy.HttpsEndPoint.Port), addresses);
+        var (certificates, problems) = _tls.Load(ours, gateway.Certificates, (ns, name) => _secrets.Cache.Get(ns, name));
         Proxy.Update(certificates);
-        Proxy.Update(build.Table);
+        Proxy.Update(build.Table.WithGateway(gateway.Table));
         LogRebuilt(_logger, ours.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
         foreach (var (key, list) in build.Problems)
@@ -137,7 +155,7 @@ public sealed partial class IngressController : IAsyncDisposable
         }
 
         _events.Report(ours, problems);
-        var addresses = IngressStatusWriter.NodeAddresses(_nodes.Cache.List());
+        await _gatewayStatus.WriteAsync(gateway, cancellationToken).ConfigureAwait(false);
         if (addresses.Count == 0)
         {
             return;

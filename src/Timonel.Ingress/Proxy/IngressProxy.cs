@@ -141,8 +141,22 @@ public sealed partial class IngressProxy : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         var request = context.Request;
         var path = request.Path.HasValue ? request.Path.Value! : "/";
+        var routes = _routes;
+        if (!routes.Gateway.IsEmpty && routes.Gateway.Match(request) is { } gatewayRule)
+        {
+            // An HTTPRoute rule takes the request before the Ingress rules (docs/ingress.md, Gateway API).
+            var to = await Gateway.Proxy.GatewayForwarding.HandleAsync(context, gatewayRule, Random.Shared, _forwarder, _backends, _requestConfig, ForwardedHeadersTransformer.Instance).ConfigureAwait(false);
+            if (_access.IsEnabled(LogLevel.Information))
+            {
+                LogAccess(_access, context.Connection.RemoteIpAddress?.ToString() ?? "-", request.Method, request.Scheme, request.Host.Host, path, request.Protocol,
+                    context.Response.StatusCode, to, gatewayRule.Route, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            return;
+        }
+
         // The raw Host header (port included): the table normalizes it without allocating.
-        var match = _routes.Match(request.Host.Value ?? "", path, request.IsHttps);
+        var match = routes.Match(request.Host.Value ?? "", path, request.IsHttps);
         IPEndPoint? upstream = null;
         if (match.RedirectToHttps)
         {
@@ -175,7 +189,7 @@ public sealed partial class IngressProxy : IAsyncDisposable
         }
     }
 
-    private static Task AnswerAsync(HttpContext context, int status, string message)
+    internal static Task AnswerAsync(HttpContext context, int status, string message)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";

@@ -26,6 +26,12 @@ public sealed class RouteTable
 
     public static RouteTable Empty { get; } = new([], null);
 
+    /// <summary>The HTTPRoute rules of this controller's Gateways, tried before the Ingress rules.</summary>
+    public Gateway.Routing.GatewayRouteTable Gateway { get; init; } = Timonel.Ingress.Gateway.Routing.GatewayRouteTable.Empty;
+
+    /// <summary>This table's Ingress routes with <paramref name="gateway"/>'s HTTPRoute rules.</summary>
+    public RouteTable WithGateway(Gateway.Routing.GatewayRouteTable gateway) => new(_hosts.Values, DefaultBackend) { Gateway = gateway };
+
     /// <summary>The spec.defaultBackend of the oldest Ingress that has one, for requests no rule takes.</summary>
     public Backend? DefaultBackend { get; }
 

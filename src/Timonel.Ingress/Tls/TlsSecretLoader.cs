@@ -18,47 +18,53 @@ public sealed class TlsSecretLoader(SslStreamCertificateContext fallback)
     private Dictionary<string, (string? Version, SslStreamCertificateContext? Certificate, string? Problem)> _parsed = new(StringComparer.Ordinal);
 
     /// <summary>The certificates by host (oldest Ingress first wins a host) and, per Ingress, what is wrong with its Secrets.</summary>
-    public (CertificateSet Certificates, Dictionary<string, List<string>> Problems) Load(IEnumerable<V1Ingress> ingresses, Func<string, string, V1Secret?> getSecret)
+    public (CertificateSet Certificates, Dictionary<string, List<string>> Problems) Load(IEnumerable<V1Ingress> ingresses, Func<string, string, V1Secret?> getSecret) =>
+        Load(ingresses, [], getSecret);
+
+    /// <summary>
+    /// As <see cref="Load(IEnumerable{V1Ingress}, Func{string, string, V1Secret?})"/>, then the
+    /// certificates <paramref name="others"/> ask for (Gateway listeners), for hosts no Ingress took.
+    /// </summary>
+    public (CertificateSet Certificates, Dictionary<string, List<string>> Problems) Load(IEnumerable<V1Ingress> ingresses, IEnumerable<TlsCertificateRequest> others, Func<string, string, V1Secret?> getSecret)
     {
         ArgumentNullException.ThrowIfNull(ingresses);
+        ArgumentNullException.ThrowIfNull(others);
         ArgumentNullException.ThrowIfNull(getSecret);
+        var requests = ingresses
+            .OrderBy(i => i.Metadata?.CreationTimestamp ?? DateTime.MaxValue)
+            .ThenBy(RouteTableBuilder.Key, StringComparer.Ordinal)
+            .SelectMany(i => (i.Spec?.Tls ?? [])
+                .Where(t => !string.IsNullOrEmpty(t.SecretName))
+                .Select(t => new TlsCertificateRequest(RouteTableBuilder.Key(i), i.Metadata?.NamespaceProperty ?? "default", t.SecretName, [.. t.Hosts ?? []])))
+            .Concat(others);
         var byHost = new Dictionary<string, SslStreamCertificateContext>(StringComparer.Ordinal);
         var problems = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var parsed = new Dictionary<string, (string?, SslStreamCertificateContext?, string?)>(StringComparer.Ordinal);
-        foreach (var ingress in ingresses.OrderBy(i => i.Metadata?.CreationTimestamp ?? DateTime.MaxValue).ThenBy(RouteTableBuilder.Key, StringComparer.Ordinal))
+        foreach (var request in requests)
         {
-            var ns = ingress.Metadata?.NamespaceProperty ?? "default";
-            foreach (var tls in ingress.Spec?.Tls ?? [])
+            var key = $"{request.Namespace}/{request.SecretName}";
+            var secret = getSecret(request.Namespace, request.SecretName);
+            var version = secret?.Metadata?.ResourceVersion;
+            if (!parsed.TryGetValue(key, out var entry))
             {
-                if (string.IsNullOrEmpty(tls.SecretName))
+                entry = _parsed.TryGetValue(key, out var old) && secret is not null && old.Version == version ? old : Parse(key, secret);
+                parsed[key] = entry;
+            }
+
+            if (entry.Item3 is { } problem)
+            {
+                var list = problems.TryGetValue(request.Owner, out var l) ? l : problems[request.Owner] = [];
+                if (!list.Contains(problem))
                 {
-                    continue;
+                    list.Add(problem);
                 }
 
-                var key = $"{ns}/{tls.SecretName}";
-                var secret = getSecret(ns, tls.SecretName);
-                var version = secret?.Metadata?.ResourceVersion;
-                if (!parsed.TryGetValue(key, out var entry))
-                {
-                    entry = _parsed.TryGetValue(key, out var old) && secret is not null && old.Version == version ? old : Parse(key, secret);
-                    parsed[key] = entry;
-                }
+                continue;
+            }
 
-                if (entry.Item3 is { } problem)
-                {
-                    var list = problems.TryGetValue(RouteTableBuilder.Key(ingress), out var l) ? l : problems[RouteTableBuilder.Key(ingress)] = [];
-                    if (!list.Contains(problem))
-                    {
-                        list.Add(problem);
-                    }
-
-                    continue;
-                }
-
-                foreach (var host in tls.Hosts ?? [])
-                {
-                    byHost.TryAdd(host.ToLowerInvariant(), entry.Item2!);
-                }
+            foreach (var host in request.Hosts)
+            {
+                byHost.TryAdd(host.ToLowerInvariant(), entry.Item2!);
             }
         }
 

@@ -11,7 +11,7 @@ namespace Timonel.Ingress.Tests.Infrastructure;
 
 /// <summary>
 /// A tiny HTTP server on a free 127.0.0.1 port standing in for a pod: it answers
-/// "NAME PATH host=HOST xff=X-FORWARDED-FOR proto=X-FORWARDED-PROTO" and echoes WebSocket
+/// "NAME PATH host=HOST xff=X-FORWARDED-FOR proto=X-FORWARDED-PROTO" (then " x-test=V" when the request has header X-Test) and echoes WebSocket
 /// messages on /ws.
 /// </summary>
 internal sealed class TestBackend : IAsyncDisposable
@@ -42,7 +42,9 @@ internal sealed class TestBackend : IAsyncDisposable
             }
 
             var headers = context.Request.Headers;
-            await context.Response.WriteAsync($"{name} {context.Request.Path} host={context.Request.Host} xff={headers["X-Forwarded-For"]} proto={headers["X-Forwarded-Proto"]}");
+            // x-test is echoed only when sent, so the Gateway API filter tests can see header edits.
+            var test = headers.TryGetValue("X-Test", out var value) ? $" x-test={value}" : "";
+            await context.Response.WriteAsync($"{name} {context.Request.Path} host={context.Request.Host} xff={headers["X-Forwarded-For"]} proto={headers["X-Forwarded-Proto"]}{test}");
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

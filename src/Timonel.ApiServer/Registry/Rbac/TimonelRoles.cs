@@ -90,6 +90,12 @@ internal static class TimonelRoles
             Rule("get", "list", "watch", "create").Groups(Networking).Resources("ingressclasses"),
             Rule("list", "watch").Groups(Core).Resources("services", "secrets", "nodes"),
             Rule("list", "watch").Groups(Discovery).Resources("endpointslices"),
+            // Gateway API (served once the user installs its CRDs): the CRDs to see them appear,
+            // namespaces for allowedRoutes selectors, the objects and their status.
+            Rule(Read).Groups("apiextensions.k8s.io").Resources("customresourcedefinitions"),
+            Rule("list", "watch").Groups(Core).Resources("namespaces"),
+            Rule(Read).Groups("gateway.networking.k8s.io").Resources("gatewayclasses", "gateways", "httproutes", "referencegrants"),
+            Rule("update", "patch").Groups("gateway.networking.k8s.io").Resources("gatewayclasses/status", "gateways/status", "httproutes/status"),
             EventsRule());
     }
 
