@@ -20,9 +20,14 @@ internal sealed record OperationSpec(
     (string Group, string Version, string Kind) GroupVersionKind,
     string? BodySchema,
     IReadOnlyList<ParameterSpec> Parameters,
-    IReadOnlyList<ResponseSpec> Responses)
+    IReadOnlyList<ResponseSpec> Responses,
+    bool AcceptsStrategicMerge = true)
 {
     public bool IsPatch => Method == "patch";
+
+    /// <summary>The request body's content types: a PATCH lists the patch formats it takes, others any.</summary>
+    public IReadOnlyList<string> Consumes => !IsPatch ? ["*/*"]
+        : AcceptsStrategicMerge ? ResourceOperations.PatchContentTypes : ResourceOperations.PatchContentTypesWithoutStrategicMerge;
 }
 
 /// <summary>A path with its operations and its path-level parameters.</summary>

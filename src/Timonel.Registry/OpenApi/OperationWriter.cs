@@ -42,7 +42,7 @@ internal static class OperationWriter
 
             var operation = new JsonObject
             {
-                ["consumes"] = Strings(op.IsPatch ? ResourceOperations.PatchContentTypes : ["*/*"]),
+                ["consumes"] = Strings(op.Consumes),
                 ["description"] = op.Description,
                 ["operationId"] = op.OperationId,
                 ["parameters"] = parameters,
@@ -79,7 +79,7 @@ internal static class OperationWriter
             if (op.BodySchema is { } body)
             {
                 var content = new JsonObject();
-                foreach (var type in op.IsPatch ? ResourceOperations.PatchContentTypes : ["*/*"])
+                foreach (var type in op.Consumes)
                 {
                     content[type] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = SchemaDialect.V3.Ref(body) } };
                 }

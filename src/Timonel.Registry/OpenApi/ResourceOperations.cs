@@ -19,6 +19,13 @@ internal static class ResourceOperations
     public static readonly string[] PatchContentTypes =
         ["application/apply-patch+yaml", PatchApplier.JsonPatch, PatchApplier.MergePatch, PatchApplier.StrategicMergePatch];
 
+    /// <summary>
+    /// Content types a custom resource's PATCH accepts: no strategic merge, as upstream. kubectl
+    /// apply sends a strategic merge patch only where the PATCH lists it, else a merge patch.
+    /// </summary>
+    public static readonly string[] PatchContentTypesWithoutStrategicMerge =
+        ["application/apply-patch+yaml", PatchApplier.JsonPatch, PatchApplier.MergePatch];
+
     /// <summary>Content types every operation can produce.</summary>
     public static readonly string[] Produces = ["application/json", "application/yaml"];
 
@@ -67,6 +74,9 @@ internal static class ResourceOperations
         var scopeParameters = r.Namespaced ? new[] { Namespace, Pretty } : [Pretty];
         var itemParameters = r.Namespaced ? new[] { Name, Namespace, Pretty } : [Name, Pretty];
         string[] okCreated = ["200", "201"];
+        var strategicMerge = r.Definition.Custom is null;
+        OperationSpec Op(string method, string action, string id, string description, string tag, (string, string, string) gvk, string? body, IReadOnlyList<ParameterSpec> parameters, IReadOnlyList<ResponseSpec> responses) =>
+            new(method, action, id, description, tag, gvk, body, parameters, [.. responses, new ResponseSpec("401", "Unauthorized", null)], strategicMerge);
 
         yield return new PathSpec(collection, scopeParameters,
         [
@@ -140,9 +150,6 @@ internal static class ResourceOperations
         var words = group.Split('.').Select(w => char.ToUpperInvariant(w[0]) + w[1..]);
         return string.Concat(words) + char.ToUpper(r.Version[0], CultureInfo.InvariantCulture) + r.Version[1..];
     }
-
-    private static OperationSpec Op(string method, string action, string id, string description, string tag, (string, string, string) gvk, string? body, IReadOnlyList<ParameterSpec> parameters, IReadOnlyList<ResponseSpec> responses) =>
-        new(method, action, id, description, tag, gvk, body, parameters, [.. responses, new ResponseSpec("401", "Unauthorized", null)]);
 
     private static ResponseSpec[] Responses(string schema, params string[] codes) =>
         codes.Select(c => new ResponseSpec(c, c switch { "201" => "Created", "202" => "Accepted", _ => "OK" }, schema)).ToArray();

@@ -74,7 +74,14 @@ public sealed class CustomResourceKubectlTests(ApiServerFixture fx) : IClassFixt
         var crds = await OkAsync(kubectl, "get", "crd", "httproutes.gateway.networking.k8s.io", "-o", "jsonpath={.metadata.annotations}");
         Assert.Contains("kubectl.kubernetes.io/last-applied-configuration", crds.Stdout, StringComparison.Ordinal);
 
-        await OkAsync(kubectl, "apply", "-f", Path.Combine(dir, "examples", "basic-http.yaml"));
+        var example = Path.Combine(dir, "examples", "basic-http.yaml");
+        await OkAsync(kubectl, "apply", "-f", example);
+        // Applied again, changed: kubectl picks the patch type from the PATCH operation's content
+        // types in OpenAPI v3, and a custom resource takes no strategic merge patch (as upstream).
+        var changed = Path.Combine(Directory.CreateTempSubdirectory("crd-example-").FullName, "basic-http-changed.yaml");
+        await File.WriteAllTextAsync(changed, (await File.ReadAllTextAsync(example)).Replace("\"foo.com\"", "\"bar.com\"", StringComparison.Ordinal));
+        await OkAsync(kubectl, "apply", "-f", changed);
+        Assert.Equal("bar.com", (await OkAsync(kubectl, "get", "httproute", "http-app-1", "-o", "jsonpath={.spec.hostnames[0]}")).Stdout.Trim());
 
         var gateways = await OkAsync(kubectl, "get", "gateways");
         Assert.Contains("CLASS", gateways.Stdout, StringComparison.Ordinal);
@@ -124,6 +131,11 @@ public sealed class CustomResourceKubectlTests(ApiServerFixture fx) : IClassFixt
         var ns = await fx.NamespaceAsync("kubectl-cr");
         var created = await kubectl.RunAsync(["apply", "-n", ns, "-f", "-"], "apiVersion: kubectl.example.com/v1\nkind: Pump\nmetadata: {name: p1}\nspec: {replicas: 1}\n", TimeSpan.FromSeconds(30));
         Assert.True(created.ExitCode == 0, created.Stderr);
+        // A second client-side apply of a changed object: kubectl picks the patch type from the
+        // PATCH operation's content types in OpenAPI v3, and a custom resource refuses strategic merge.
+        var reapplied = await kubectl.RunAsync(["apply", "-n", ns, "-f", "-"], "apiVersion: kubectl.example.com/v1\nkind: Pump\nmetadata: {name: p1, labels: {tier: a}}\nspec: {replicas: 1, color: red}\n", TimeSpan.FromSeconds(30));
+        Assert.True(reapplied.ExitCode == 0, reapplied.Stderr);
+        Assert.Equal("red a", (await OkAsync(kubectl, "get", "pump/p1", "-n", ns, "-o", "jsonpath={.spec.color} {.metadata.labels.tier}")).Stdout.Trim());
 
         await OkAsync(kubectl, "scale", "-n", ns, "pump/p1", "--replicas=4");
 
