@@ -58,6 +58,9 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     /// <summary>Images whose pull never ends until cancelled (a registry that stopped mid-layer); then it fails as gRPC reports a cancelled call.</summary>
     public ISet<string> StalledImages { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>Images whose pull waits for the task before it succeeds (a pull that takes a while).</summary>
+    public IDictionary<string, Task> SlowImages { get; } = new Dictionary<string, Task>(StringComparer.Ordinal);
+
     /// <summary>The user name each pull sent, in order ("" for none).</summary>
     public IList<string> PullUsers { get; } = [];
 
@@ -402,9 +405,24 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
                 throw new RpcException(new Status(StatusCode.Unknown, $"failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": pulling from host {image.Split('/')[0]} failed with status code [manifests]: 401 Unauthorized"));
             }
 
+            if (SlowImages.TryGetValue(image, out var done))
+            {
+                return CompleteWhenAsync(image, done, cancellationToken);
+            }
+
             _images.TryAdd(image, false);
             Calls.Add($"PullImage {image}");
             return Task.CompletedTask;
+        }
+    }
+
+    private async Task CompleteWhenAsync(string image, Task done, CancellationToken cancellationToken)
+    {
+        await done.WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _images.TryAdd(image, false);
+            Calls.Add($"PullImage {image}");
         }
     }
 

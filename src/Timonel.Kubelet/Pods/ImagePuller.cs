@@ -216,9 +216,10 @@ internal sealed partial class ImagePuller
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
-            // The pull ended.
+            // The pull ended, maybe while a look was on the wire: gRPC reports that look as a
+            // Cancelled RpcException, which must not turn the finished pull into a failed one.
             return null;
         }
     }

@@ -57,6 +57,36 @@ public sealed class PullProgressDeadlineTests(Xunit.Abstractions.ITestOutputHelp
         Assert.NotEmpty(h.Runtime.ContainersNamed("app"));
     }
 
+    [Fact]
+    public async Task PullEndsWhileALookIsOnTheWire_PullCountsAsDone_ContainerStarts()
+    {
+        using var ingests = new ScriptedIngests { HoldLooksUntilCancelled = true };
+        var pod = PodSyncerHarness.NewPod("Always");
+        pod.Spec.Containers[0].Image = Image;
+        pod.Spec.Containers[0].ImagePullPolicy = "Always";
+        await using var h = new PodSyncerHarness(pod, ingests: ingests);
+        var pulled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Runtime.SlowImages[Image] = pulled.Task;
+
+        var sync = h.SyncAsync();
+        await ingests.WaitForLooksAsync(1, TimeSpan.FromSeconds(10));
+        // The watch's next look starts and stays on the wire; the pull finishes meanwhile.
+        for (var i = 0; i < 50 && ingests.Looks < 2; i++)
+        {
+            h.Time.Advance(TimeSpan.FromSeconds(1));
+            await ingests.WaitForLooksAsync(2, TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.Equal(2, ingests.Looks);
+        pulled.SetResult();
+        await sync.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(ingests.LookCancelled, "the look on the wire was not cancelled: the test did not reach the case");
+        Assert.Null(h.Posted[^1].ContainerStatuses[0].State.Waiting?.Reason);
+        Assert.NotEmpty(h.Runtime.ContainersNamed("app"));
+        Assert.DoesNotContain(await h.EventTextsAsync(), e => e.StartsWith("Failed", StringComparison.Ordinal));
+    }
+
     /// <summary>The first look (at the pull's start) sees nothing; later looks see what <see cref="Next"/> gives.</summary>
     private sealed class ScriptedIngests : IIngestStatuses, IDisposable
     {
@@ -69,12 +99,30 @@ public sealed class PullProgressDeadlineTests(Xunit.Abstractions.ITestOutputHelp
 
         public List<string> Aborted { get; } = [];
 
-        public Task<IReadOnlyList<IngestStatus>> ListAsync(CancellationToken cancellationToken)
+        /// <summary>Looks after the first stay on the wire until cancelled, then fail as a cancelled gRPC call does.</summary>
+        public bool HoldLooksUntilCancelled { get; init; }
+
+        public bool LookCancelled { get; private set; }
+
+        public async Task<IReadOnlyList<IngestStatus>> ListAsync(CancellationToken cancellationToken)
         {
             var look = Interlocked.Increment(ref _looks);
             IReadOnlyList<IngestStatus> answer = look == 1 ? [] : Next();
             _looked.Release();
-            return Task.FromResult(answer);
+            if (look > 1 && HoldLooksUntilCancelled)
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    LookCancelled = true;
+                    throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Cancelled, "Call canceled by the client."));
+                }
+            }
+
+            return answer;
         }
 
         public Task AbortAsync(string reference, CancellationToken cancellationToken)
